@@ -1,0 +1,178 @@
+"""Labelling a whole file: stream, label (optionally in worker processes), route, count.
+
+Every input row ends in exactly one place: the labels file (method template / rule, or
+``unlabelled`` with the review queue), or the rejects file with a reason. The summary's counts add
+up to the number of input rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import multiprocessing as mp
+import os
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tqdm import tqdm
+
+from labeler.engine import Labeler
+from labeler.io import RecordWriter, ReportRow, read_reports
+from labeler.review import REVIEW_COLUMNS, review_row
+
+_WORKER: Labeler | None = None
+
+
+@dataclass
+class Summary:
+    """Where the input rows went."""
+
+    total: int = 0
+    template: int = 0
+    rule: int = 0
+    review: int = 0
+    rejected: int = 0
+    reasons: Counter = field(default_factory=Counter)
+    rejected_reasons: Counter = field(default_factory=Counter)
+    seconds: float = 0.0
+    rules_version: str = ""
+    outputs: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return {"total": self.total, "template": self.template, "rule": self.rule, "review": self.review,
+                "rejected": self.rejected, "review_reasons": dict(self.reasons),
+                "rejected_reasons": dict(self.rejected_reasons), "seconds": round(self.seconds, 3),
+                "reports_per_second": round(self.total / self.seconds, 1) if self.seconds else None,
+                "rules_version": self.rules_version, "outputs": self.outputs}
+
+    def check(self) -> None:
+        accounted = self.template + self.rule + self.review + self.rejected
+        if accounted != self.total:
+            raise RuntimeError(f"internal accounting error: {accounted} routed of {self.total} rows")
+
+
+def _init_worker(lang: str, stemmed: bool) -> None:
+    global _WORKER
+    from labeler import load
+
+    _WORKER = load(lang, stemmed=stemmed)
+
+
+def _label_rows(rows: list[ReportRow]) -> list[tuple[ReportRow, object]]:
+    assert _WORKER is not None
+    return [(r, None if r.error else _WORKER.label(r.text, r.report_id)) for r in rows]
+
+
+def label_file(input_path: str | Path, output_path: str | Path, lang: str = "es", *, stemmed: bool = False,
+               id_col: str | None = None, text_col: str | None = None, encoding: str = "utf-8", jobs: int = 1,
+               review_out: str | Path | None = None, rejects_out: str | Path | None = None,
+               chunk_size: int = 2000, progress: bool = True) -> Summary:
+    """Label every report of ``input_path`` into ``output_path``; see :class:`Summary`."""
+    from labeler import load
+
+    started = time.perf_counter()
+    labeler = load(lang, stemmed=stemmed)
+    output_path = Path(output_path)
+    stem = output_path.with_suffix("")
+    review_path = Path(review_out) if review_out else stem.with_name(stem.name + ".review.csv")
+    rejects_path = Path(rejects_out) if rejects_out else stem.with_name(stem.name + ".rejected.csv")
+    summary = Summary(rules_version=labeler.version,
+                      outputs={"labels": str(output_path), "review": str(review_path), "rejected": str(rejects_path)})
+    chunks = read_reports(input_path, id_col=id_col, text_col=text_col, encoding=encoding, chunk_size=chunk_size)
+    writer = RecordWriter(output_path, labeler.finding_names)
+    queue = _CsvOut(review_path, REVIEW_COLUMNS)
+    rejects = _CsvOut(rejects_path, ["row", "report_id", "reason", "text"])
+    seen: dict[str, int] = {}
+    pool = None
+    try:
+        if jobs > 1:
+            pool = mp.get_context("spawn" if os.name == "nt" else "fork").Pool(
+                jobs, initializer=_init_worker, initargs=(lang, stemmed))
+            results = pool.imap(_label_rows, chunks, chunksize=1)
+        else:
+            global _WORKER
+            _WORKER = labeler
+            results = (_label_rows(chunk) for chunk in chunks)
+        bar = tqdm(unit=" reports", disable=not progress, mininterval=0.5)
+        for labelled in results:
+            records = []
+            for row, result in labelled:
+                summary.total += 1
+                reason = _reject_reason(row, result, seen)
+                if reason:
+                    summary.rejected += 1
+                    summary.rejected_reasons[reason.split(":")[0]] += 1
+                    rejects.write([row.row, row.report_id or "", reason, row.text if isinstance(row.text, str) else ""])
+                    continue
+                record = result.to_dict()
+                records.append(record)
+                if result.method == "unlabelled":
+                    summary.review += 1
+                    summary.reasons.update(result.review_reasons)
+                    queue.write_dict(review_row(record, row.text, result.suggestions))
+                elif result.method == "template":
+                    summary.template += 1
+                else:
+                    summary.rule += 1
+            writer.write(records)
+            bar.update(len(labelled))
+        bar.close()
+    except BaseException:
+        writer.abort()
+        queue.abort()
+        rejects.abort()
+        raise
+    finally:
+        if pool is not None:
+            pool.terminate()
+    writer.close()
+    queue.close()
+    rejects.close()
+    summary.seconds = time.perf_counter() - started
+    summary.check()
+    return summary
+
+
+def _reject_reason(row: ReportRow, result, seen: dict[str, int]) -> str | None:
+    if row.error:
+        return row.error
+    if row.report_id is None:
+        return "missing_id: the id column is blank on this row"
+    if result.rejected:
+        return result.rejected
+    first = seen.get(row.report_id)
+    if first is not None:
+        return f"duplicate_id: same id as row {first}"
+    seen[row.report_id] = row.row
+    return None
+
+
+class _CsvOut:
+    """A CSV written to ``.partial`` and moved into place on close."""
+
+    def __init__(self, path: Path, columns: list[str]):
+        self.path = path
+        self.partial = path.with_name(path.name + ".partial")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._fh = open(self.partial, "w", encoding="utf-8", newline="")
+        self._csv = csv.writer(self._fh)
+        self._csv.writerow(columns)
+        self.columns = columns
+        self.count = 0
+
+    def write(self, values: list) -> None:
+        self._csv.writerow(values)
+        self.count += 1
+
+    def write_dict(self, row: dict) -> None:
+        self.write([row.get(c, "") for c in self.columns])
+
+    def close(self) -> None:
+        self._fh.close()
+        os.replace(self.partial, self.path)
+
+    def abort(self) -> None:
+        self._fh.close()
+        if self.partial.exists():
+            self.partial.unlink()

@@ -1,0 +1,150 @@
+"""A rule pack compiled for matching: tries, template sets, vocabularies.
+
+Compilation normalises every phrase exactly as report text is normalised (fold, language
+orthography, diacritics, optional stemming), so a phrase written with accents matches text typed
+without them in an accent-insensitive pack, and the Spanish pack serves PadChest's stemmed text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from labeler.normalize import make_key, strip_diacritics
+from labeler.pack import Pack, RulePackError, Template
+from labeler.phrases import CUE, EXCLUDE, FINDING, LOC, REGION_WORD, PhraseTrie, tokenize
+from labeler.sentences import SplitterConfig
+
+WILDCARD = "{*}"
+
+
+@dataclass
+class TemplateSet:
+    """Exact template/ignore sentences by joined words, plus a few wildcard patterns."""
+
+    exact: dict[str, Template | str] = field(default_factory=dict)
+    patterns: list[tuple[re.Pattern, Template | str]] = field(default_factory=list)
+
+    def lookup(self, joined: str) -> Template | str | None:
+        hit = self.exact.get(joined)
+        if hit is not None:
+            return hit
+        for pattern, value in self.patterns:
+            if pattern.fullmatch(joined):
+                return value
+        return None
+
+
+@dataclass
+class CompiledPack:
+    pack: Pack
+    words: Callable[[str], list[str]]
+    trie: PhraseTrie
+    stripped_trie: PhraseTrie
+    templates: TemplateSet
+    stripped_templates: TemplateSet
+    vocab: frozenset[str]
+    stripped_vocab: list[str]
+    splitter: SplitterConfig
+    stemmer: Callable[[list[str]], list[str | None]] | None
+    normal_finding: str | None
+
+
+def _stemmer(lang: str) -> Callable[[list[str]], list[str | None]]:
+    from labeler.stemming import stem_words
+
+    return lambda words: stem_words(words, lang)
+
+
+def compile_pack(pack: Pack, stemmed: bool = False) -> CompiledPack:
+    """Compile ``pack``; with ``stemmed`` every word is Snowball-stemmed (PadChest's ``Report`` text)."""
+    stemmer = _stemmer(pack.lang) if stemmed else None
+    insensitive = pack.diacritics_insensitive or stemmed
+
+    def words_of(text: str, strip: bool = False) -> list[str]:
+        key = make_key(text, pack.lang, insensitive)
+        if strip:
+            key = strip_diacritics(key)
+        words = [w for w, _, _ in tokenize(key)]
+        if stemmer is not None:
+            words = [w for w in stemmer(words) if w]
+        return words
+
+    errors: list[str] = []
+    trie, stripped = PhraseTrie(), PhraseTrie()
+    vocab: set[str] = set()
+    stripped_vocab: set[str] = set()
+
+    def add(text: str, group: str, payload: object, where: str, check: bool = True) -> None:
+        words = words_of(text)
+        if not words:
+            errors.append(f"{where}: phrase '{text}' has no words after normalisation")
+            return
+        clashes = trie.add(words, group, payload)
+        if check and group == FINDING:
+            others = [p for _, p in clashes if p[1] != payload[1]]
+            if others:
+                errors.append(f"{where}: phrase '{text}' is also a phrase of finding '{others[0][1]}'; "
+                              f"keep it under one finding")
+        stripped_words = words_of(text, strip=True)
+        stripped.add(stripped_words, group, payload)
+        vocab.update(words)
+        stripped_vocab.update(stripped_words)
+
+    for finding in pack.findings.values():
+        where = str(finding.source)
+        for phrase in finding.phrases:
+            add(phrase, FINDING, ("pos", finding.name, phrase), where)
+        for phrase in finding.negative_phrases:
+            add(phrase, FINDING, ("neg", finding.name, phrase), where)
+        for phrase in finding.exclude:
+            add(phrase, EXCLUDE, finding.name, where, check=False)
+    for cue in pack.cues:
+        add(cue.text, CUE, cue, str(cue.source), check=False)
+    for loc in pack.localizations.values():
+        for phrase in loc.phrases:
+            add(phrase, LOC, loc.name, str(loc.source), check=False)
+    for region, region_words in pack.region_words.items():
+        for word in region_words:
+            add(word, REGION_WORD, region, f"{pack.path}/pack.yaml", check=False)
+
+    templates, stripped_templates = TemplateSet(), TemplateSet()
+    for value in [*pack.templates, *pack.ignore]:
+        text = value.text if isinstance(value, Template) else value
+        for target, strip in ((templates, False), (stripped_templates, True)):
+            _add_template(target, text, value, lambda t, s=strip: words_of(t, strip=s))
+        vocab.update(w for w in words_of(text.replace(WILDCARD, " ")))
+        stripped_vocab.update(words_of(text.replace(WILDCARD, " "), strip=True))
+    if errors:
+        raise RulePackError(errors)
+
+    def header_key(h: str) -> str:
+        return " ".join(w for w, _, _ in tokenize(make_key(h, pack.lang, pack.diacritics_insensitive)))
+
+    splitter = SplitterConfig(
+        headers=frozenset(header_key(h) for h in pack.section_headers),
+        skip=frozenset(header_key(h) for h in pack.skip_sections),
+        bullets=tuple(pack.bullets),
+    )
+    normal = "normal" if "normal" in pack.findings else ("no finding" if "no finding" in pack.findings else None)
+    return CompiledPack(pack, words_of, trie, stripped, templates, stripped_templates, frozenset(vocab),
+                        sorted(stripped_vocab), splitter, stemmer, normal)
+
+
+def _add_template(target: TemplateSet, text: str, value: Template | str, words_of: Callable[[str], list[str]]) -> None:
+    if WILDCARD not in text:
+        joined = " ".join(words_of(text))
+        if joined:
+            target.exact.setdefault(joined, value)
+        return
+    pieces = [re.escape(" ".join(words_of(part))) for part in text.split(WILDCARD)]
+    regex = pieces[0]
+    for piece in pieces[1:]:
+        if regex and piece:
+            regex += r"(?: \S+){0,4} " + piece
+        elif regex:
+            regex += r"(?: \S+){0,4}"
+        else:
+            regex = r"(?:\S+ ){0,4}" + piece
+    target.patterns.append((re.compile(regex), value))

@@ -1,0 +1,88 @@
+"""Text normalisation that keeps character offsets into the original text.
+
+Every function here maps a string to a string of the *same length*, so a span found in the
+normalised key is the same span in the original (NFC) text. Length-changing steps (NFC, decoding)
+happen once, at the reader, before offsets exist.
+"""
+
+from __future__ import annotations
+
+import importlib
+import unicodedata
+from collections.abc import Callable
+from functools import cache
+
+# Language-specific, length-preserving normalisers (old/new Vietnamese tone placement, ...).
+LANG_NORMALIZERS: dict[str, str] = {"vi": "labeler.orthography_vi:normalize_vi"}
+
+_PUNCT_FOLD = {
+    "\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u00ab": '"', "\u00bb": '"',
+    "\u2013": "-", "\u2014": "-", "\u2212": "-", "\u00a0": " ", "\u2022": "-", "\u00b7": "-",
+    "\t": " ", "\r": "\n",
+}
+
+
+def _build_strip_table() -> dict[int, str]:
+    """One-to-one map from accented letters to their base letter (á->a, ệ->e, đ->d, ñ->n)."""
+    table: dict[int, str] = {}
+    for code in range(0x00C0, 0x2000):
+        ch = chr(code)
+        decomposed = unicodedata.normalize("NFD", ch)
+        base = decomposed[0]
+        if len(decomposed) > 1 and all(unicodedata.combining(c) for c in decomposed[1:]) and base.isascii():
+            table[code] = base
+    for src, dst in {"đ": "d", "Đ": "D", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L"}.items():
+        table[ord(src)] = dst
+    return table
+
+
+_FOLD_TABLE = str.maketrans(_PUNCT_FOLD)
+_STRIP_TABLE = str.maketrans(_build_strip_table())
+
+
+def to_nfc(text: str) -> str:
+    """Compose decomposed diacritics (NFD text, Windows-1258 combining tones) into NFC."""
+    return unicodedata.normalize("NFC", text)
+
+
+def fold(text: str) -> str:
+    """Lower-case and fold typographic punctuation, keeping the length."""
+    lowered = text.lower()
+    if len(lowered) != len(text):  # rare: 'İ' lowers to two code points
+        lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+    return lowered.translate(_FOLD_TABLE)
+
+
+def strip_diacritics(text: str) -> str:
+    """Remove accents and tone marks one character for one (cardiomegália -> cardiomegalia)."""
+    return text.translate(_STRIP_TABLE)
+
+
+@cache
+def lang_normalizer(lang: str) -> Callable[[str], str] | None:
+    """The language's own length-preserving normaliser, or None."""
+    target = LANG_NORMALIZERS.get(lang)
+    if target is None:
+        return None
+    module_name, attr = target.split(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError:
+        return None
+    return getattr(module, attr)
+
+
+def make_key(text: str, lang: str, diacritics_insensitive: bool) -> str:
+    """The matching key of ``text``: folded, language-normalised, optionally accent-free.
+
+    The key has the same length as ``text`` so offsets carry over.
+    """
+    key = fold(text)
+    norm = lang_normalizer(lang)
+    if norm is not None:
+        normalised = norm(key)
+        if len(normalised) == len(key):
+            key = normalised
+    if diacritics_insensitive:
+        key = strip_diacritics(key)
+    return key

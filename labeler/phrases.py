@@ -1,0 +1,95 @@
+"""Token-trie phrase matching: longest match first, one pass over a sentence's words.
+
+Every phrase of a pack (finding phrases, negative phrases, exclusions, cues, localizations, region
+words) lives in one trie keyed by word. Each terminal holds payloads tagged with a *group*; the
+longest match is taken per group, so a cue (``no se puede descartar``) and a finding phrase
+(``derrame pleural``) are each matched at their own longest extent.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+WORD = re.compile(r"[^\W_]+")
+_END = ""  # trie terminal key; never a word since words are non-empty
+
+# Payload groups.
+FINDING = "A"      # (kind, finding name, phrase): kind is "pos" or "neg"
+EXCLUDE = "X"      # finding name whose matches this phrase suppresses
+CUE = "C"          # Cue
+LOC = "L"          # localization name
+REGION_WORD = "R"  # region name
+
+
+@dataclass(slots=True)
+class Match:
+    group: str
+    start: int  # word index, inclusive
+    end: int    # word index, exclusive
+    payload: object
+
+
+class PhraseTrie:
+    """A word trie whose terminals carry (group, payload) pairs."""
+
+    def __init__(self) -> None:
+        self.root: dict = {}
+
+    def add(self, words: Iterable[str], group: str, payload: object) -> list[tuple[str, object]]:
+        """Add a phrase; return the payloads already stored for the same words (for clash checks)."""
+        node = self.root
+        for word in words:
+            node = node.setdefault(word, {})
+        terminal = node.setdefault(_END, [])
+        clashes = [item for item in terminal if item[0] == group]
+        terminal.append((group, payload))
+        return clashes
+
+    def contains(self, words: list[str]) -> bool:
+        node = self.root
+        for word in words:
+            node = node.get(word)
+            if node is None:
+                return False
+        return _END in node
+
+    def scan(self, words: list[str]) -> dict[str, list[Match]]:
+        """All longest, non-overlapping matches per group, left to right."""
+        root = self.root
+        n = len(words)
+        found: dict[str, list[Match]] = {}
+        last_end: dict[str, int] = {}
+        for i in range(n):
+            node = root.get(words[i])
+            if node is None:
+                continue
+            best: dict[str, tuple[int, object]] = {}
+            j = i + 1
+            while True:
+                terminal = node.get(_END)
+                if terminal:
+                    for group, payload in terminal:
+                        previous = best.get(group)
+                        # First payload of a group at this length wins (finding before exclusion order is
+                        # decided by the caller's insertion order).
+                        if previous is None or previous[0] < j:
+                            best[group] = (j, payload)
+                if j >= n:
+                    break
+                node = node.get(words[j])
+                if node is None:
+                    break
+                j += 1
+            for group, (end, payload) in best.items():
+                if i >= last_end.get(group, 0):
+                    found.setdefault(group, []).append(Match(group, i, end, payload))
+                    last_end[group] = end
+        return found
+
+
+def tokenize(key: str, start: int = 0, end: int | None = None) -> list[tuple[str, int, int]]:
+    """Word tokens of ``key[start:end]`` with their offsets."""
+    end = len(key) if end is None else end
+    return [(m.group(), m.start(), m.end()) for m in WORD.finditer(key, start, end)]

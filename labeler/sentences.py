@@ -1,0 +1,95 @@
+"""Section and sentence splitting with character offsets.
+
+A report is split into lines; a line that opens with a known header (``HALLAZGOS:``,
+``Mô tả hình ảnh:``) starts a section, a line that starts with a bullet (``-``, ``+``, ``•``,
+``1.``) is a section of its own (Vietnamese reports put one region per bullet), and each line is
+split into sentences at ``.``, ``!`` or ``?`` followed by white space (so ``2.5 cm`` stays whole).
+A regex splitter, not spaCy's, because the labeller's throughput target (5,000 reports/s) leaves
+about 40 microseconds a sentence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_LINE = re.compile(r"[^\n]+")
+_BULLET = re.compile(r"\s*(?:[-+•*>·–—]+|\d{1,2}\s*[.)]|[a-z]\))\s*")
+_HEADER = re.compile(r"\s*([^\W\d_][^\W\d_ ]*(?: [^\W\d_]+){0,4})\s*:\s*")
+_SENT_END = re.compile(r"[.!?]+(?=\s|$)")
+
+
+@dataclass(slots=True)
+class Sentence:
+    """A sentence span of the report text; ``bullet`` numbers the bullet it stands in."""
+
+    start: int
+    end: int
+    section: str | None = None
+    bullet: int | None = None
+    skip: bool = False
+
+
+@dataclass(frozen=True)
+class SplitterConfig:
+    """Header keys (folded, accent-free) that open a labelled or a skipped section."""
+
+    headers: frozenset[str] = frozenset()
+    skip: frozenset[str] = frozenset()
+    bullets: tuple[str, ...] = ("-", "+", "•", "*")
+
+
+def split_report(text: str, key: str, config: SplitterConfig) -> list[Sentence]:
+    """Split ``text`` into sentences; ``key`` is its same-length matching key (headers are read on it)."""
+    sentences: list[Sentence] = []
+    section: str | None = None
+    skip = False
+    bullet_no = 0
+    for line in _LINE.finditer(key):
+        start, end = line.span()
+        header = _HEADER.match(key, start, end)
+        if header:
+            name = header.group(1).strip()
+            if name in config.headers or name in config.skip:
+                section, skip = name, name in config.skip
+                start = header.end()
+            elif header.end() >= end and text[start:end].strip().rstrip(":").isupper():
+                # An unknown upper-case header line ("TÉCNICA:"): a new, labelled section.
+                section, skip = name, False
+                continue
+        bullet = None
+        marker = _BULLET.match(key, start, end)
+        if marker and marker.end() > start and _is_bullet(key[start:marker.end()], config):
+            bullet_no += 1
+            bullet = bullet_no
+            start = marker.end()
+        _split_line(text, start, end, section, bullet, skip, sentences)
+    return sentences
+
+
+def _is_bullet(marker: str, config: SplitterConfig) -> bool:
+    stripped = marker.strip()
+    if not stripped:
+        return False
+    if stripped[0].isdigit() or stripped.endswith(")"):
+        return True
+    return any(stripped.startswith(b) for b in config.bullets) or stripped[0] in "•·>–—"
+
+
+def _split_line(text: str, start: int, end: int, section: str | None, bullet: int | None,
+                skip: bool, out: list[Sentence]) -> None:
+    pos = start
+    for stop in _SENT_END.finditer(text, start, end):
+        _add(text, pos, stop.end(), section, bullet, skip, out)
+        pos = stop.end()
+    _add(text, pos, end, section, bullet, skip, out)
+
+
+def _add(text: str, start: int, end: int, section: str | None, bullet: int | None, skip: bool,
+         out: list[Sentence]) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end > start and any(c.isalpha() for c in text[start:end]):
+        out.append(Sentence(start, end, section, bullet, skip))

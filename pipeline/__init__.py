@@ -1,0 +1,1 @@
+"""End-to-end orchestration (demo, whole runs): the only package that imports every other one."""

@@ -1,0 +1,3 @@
+from rxlabel.cli import main
+
+main()
