@@ -6,6 +6,7 @@ else uncertain if any mention is uncertain, else negative; not mentioned means a
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 _RANK = {1: 3, -1: 2, 0: 1}
@@ -39,13 +40,18 @@ def combine(statuses: list[int]) -> int:
     return max(statuses, key=_RANK.__getitem__)
 
 
+def aggregate_statuses(pairs: Iterable[tuple[str, int]]) -> dict[str, int]:
+    """(finding, status) pairs -> finding name -> 1 / 0 / -1."""
+    out: dict[str, int] = {}
+    for finding, status in pairs:
+        previous = out.get(finding)
+        out[finding] = status if previous is None else combine([previous, status])
+    return out
+
+
 def aggregate_findings(mentions: list[Mention]) -> dict[str, int]:
     """Finding name -> 1 / 0 / -1 over all its mentions."""
-    out: dict[str, int] = {}
-    for m in mentions:
-        previous = out.get(m.finding)
-        out[m.finding] = m.status if previous is None else combine([previous, m.status])
-    return out
+    return aggregate_statuses((m.finding, m.status) for m in mentions)
 
 
 def roll_up_regions(mentions: list[Mention], regions: tuple[str, ...]) -> dict[str, int]:

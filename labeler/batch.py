@@ -8,6 +8,7 @@ up to the number of input rows.
 from __future__ import annotations
 
 import csv
+import itertools
 import multiprocessing as mp
 import os
 import time
@@ -72,6 +73,9 @@ def label_file(input_path: str | Path, output_path: str | Path, lang: str = "es"
     from labeler import load
 
     started = time.perf_counter()
+    chunks = read_reports(input_path, id_col=id_col, text_col=text_col, encoding=encoding, chunk_size=chunk_size)
+    first = next(chunks, [])  # input errors (missing file, encoding, columns) before any output exists
+    chunks = itertools.chain([first], chunks)
     labeler = load(lang, stemmed=stemmed)
     output_path = Path(output_path)
     stem = output_path.with_suffix("")
@@ -79,7 +83,6 @@ def label_file(input_path: str | Path, output_path: str | Path, lang: str = "es"
     rejects_path = Path(rejects_out) if rejects_out else stem.with_name(stem.name + ".rejected.csv")
     summary = Summary(rules_version=labeler.version,
                       outputs={"labels": str(output_path), "review": str(review_path), "rejected": str(rejects_path)})
-    chunks = read_reports(input_path, id_col=id_col, text_col=text_col, encoding=encoding, chunk_size=chunk_size)
     writer = RecordWriter(output_path, labeler.finding_names)
     queue = _CsvOut(review_path, REVIEW_COLUMNS)
     rejects = _CsvOut(rejects_path, ["row", "report_id", "reason", "text"])
@@ -110,7 +113,7 @@ def label_file(input_path: str | Path, output_path: str | Path, lang: str = "es"
                 if result.method == "unlabelled":
                     summary.review += 1
                     summary.reasons.update(result.review_reasons)
-                    queue.write_dict(review_row(record, row.text, result.suggestions))
+                    queue.write_dict(review_row(record, row.text))
                 elif result.method == "template":
                     summary.template += 1
                 else:

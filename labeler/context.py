@@ -52,7 +52,7 @@ def resolve(target_start: int, target_end: int, cues: list[CueSpan], clauses: li
                 continue
         else:
             continue
-        if span.cue.max_scope is not None and distance > span.cue.max_scope:
+        if span.cue.max_scope is not None and distance >= span.cue.max_scope:
             continue
         if _terminated(cues, lo, hi):
             continue

@@ -130,7 +130,7 @@ def _read_delimited(path, sep, id_col, text_col, encoding, chunk_size) -> Iterat
                 rid = None if rid is None or (isinstance(rid, float)) or str(rid).strip() == "" else str(rid).strip()
                 out.append(ReportRow(row, rid if ids else f"row-{row}", _nfc(text)))
             yield out
-        if first:
+        if row == 0:
             raise InputError(f"{path}: the file has a header but no rows")
     except pd.errors.EmptyDataError:
         raise InputError(f"{path}: the file has no header and no rows") from None

@@ -11,12 +11,14 @@ from __future__ import annotations
 import csv
 import json
 import random
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from rapidfuzz import process
 
+from labeler.aggregate import aggregate_statuses
 from labeler.io import REGION_COLUMNS, InputError, RecordWriter, read_records, read_reports
 from labeler.pack import Pack, load_pack
 
@@ -24,6 +26,7 @@ DECISION_REGIONS = [f"decision_{r}" for r in REGION_COLUMNS]
 REVIEW_COLUMNS = ["report_id", "reasons", "text", "suggested_findings", "suggested_regions", "evidence",
                   "decision", *DECISION_REGIONS, "reviewer", "comment"]
 KEYWORDS = ("accept", "normal", "reject")
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # reports can be megabytes long
 
 
 def format_labels(labels: dict[str, int]) -> str:
@@ -47,10 +50,11 @@ def parse_labels(cell: str) -> dict[str, int]:
     return out
 
 
-def review_row(record: dict, text: object, suggestions: dict[str, int] | None = None) -> dict:
-    """The queue row of a labelled record (``suggestions`` are fuzzy-only findings)."""
+def review_row(record: dict, text: object) -> dict:
+    """The queue row of a labelled record; fuzzy-only evidence is offered as suggested findings."""
     suggested = dict(record["findings"])
-    for name, value in (suggestions or {}).items():
+    fuzzy = [e for e in record["evidence"] if e.get("match") == "fuzzy" and e.get("finding")]
+    for name, value in aggregate_statuses((e["finding"], e["status"]) for e in fuzzy).items():
         suggested.setdefault(name, value)
     evidence = "; ".join(
         f"{e['finding']}={e['status']} [{e.get('match', 'exact')}] '{e['sentence']}'" for e in record["evidence"]
