@@ -53,12 +53,21 @@ class LabelResult:
 
 
 @dataclass(slots=True)
-class _SentenceView:
-    sentence: Sentence
-    words: list[str]
-    spans: list[tuple[int, int]]
-    matches: dict[str, list[Match]]
-    template: Template | str | None = None
+class _Analysis:
+    """What the rules say about one sentence; offsets are relative to the sentence start.
+
+    It depends only on the sentence's matching key, so it is cached: radiology reports repeat
+    their sentences, and a repeat costs a dictionary look-up.
+    """
+
+    n_words: int
+    template: Template | str | None
+    region_counts: dict[str, int]
+    exact: list[tuple]   # (finding, status, region, abnormal, start, end, cue span | None, rule, localizations)
+    fuzzy: list[tuple]
+
+
+_CACHE_LIMIT = 100_000
 
 
 class Labeler:
@@ -71,6 +80,8 @@ class Labeler:
         self.version = self.pack.version + ("+stemmed" if stemmed else "")
         self._region_order = self.pack.regions
         self._correct = lru_cache(maxsize=200_000)(self._correct_word)
+        self._stripped_vocab = frozenset(self.compiled.stripped_vocab)
+        self._cache: dict[str, _Analysis] = {}
 
     def __reduce__(self):
         return (Labeler, (self.pack, self.stemmed))
@@ -99,25 +110,23 @@ class Labeler:
             reasons.append("too_long")
         key = make_key(text, self.pack.lang, self.pack.diacritics_insensitive or self.stemmed)
         sentences = [s for s in split_report(text, key, self.compiled.splitter) if not s.skip]
-        views = [self._view(key, s) for s in sentences]
-        views = [v for v in views if v.words]
-        if not views:
+        analysed = [(s, self._analysis(key[s.start:s.end])) for s in sentences]
+        analysed = [(s, a) for s, a in analysed if a.n_words]
+        if not analysed:
             return self._result(report_id, "unlabelled", [], ["empty", *reasons])
-        if self._is_template_report(views):
-            return self._template_result(report_id, text, views, reasons)
-        bullet_regions = self._bullet_regions(views) if self.pack.region_sections else {}
+        if self._is_template_report([a for _, a in analysed]):
+            return self._template_result(report_id, text, analysed, reasons)
+        bullet_regions = self._bullet_regions(analysed) if self.pack.region_sections else {}
         mentions: list[Mention] = []
         fuzzy: list[Mention] = []
         unmatched = 0
-        for view in views:
-            if view.template is not None:
+        for sentence, analysis in analysed:
+            if analysis.template is not None:
                 continue
-            exact = self._mentions(text, view, view.matches, bullet_regions, "exact")
-            mentions += exact
-            if not exact:
+            if not analysis.exact:
                 unmatched += 1
-            if self.pack.fuzzy_enabled:
-                fuzzy += self._fuzzy_mentions(text, view, exact, bullet_regions)
+            mentions += self._build(text, sentence, analysis.exact, bullet_regions, "exact")
+            fuzzy += self._build(text, sentence, analysis.fuzzy, bullet_regions, "fuzzy")
         if fuzzy:
             reasons.append("fuzzy_only")
         if not mentions:
@@ -125,7 +134,7 @@ class Labeler:
                 reasons.append("no_match")
         elif unmatched and self.pack.unmatched_sentence == "review":
             reasons.append("unmatched_sentence")
-        if mentions and (find_conflicts(mentions) or self._template_conflict(views, mentions)):
+        if mentions and (find_conflicts(mentions) or self._template_conflict(analysed, mentions)):
             reasons.append("conflict")
         method = "rule" if mentions and not reasons else "unlabelled"
         result = self._result(report_id, method, mentions, reasons)
@@ -142,38 +151,56 @@ class Labeler:
         detect = _optional("labeler.orthography_vi", "detect_legacy_encoding")
         return detect(text) if detect else None
 
-    def _view(self, key: str, sentence: Sentence) -> _SentenceView:
-        tokens = tokenize(key, sentence.start, sentence.end)
+    def _analysis(self, skey: str) -> _Analysis:
+        cached = self._cache.get(skey)
+        if cached is None:
+            if len(self._cache) >= _CACHE_LIMIT:
+                self._cache.clear()
+            cached = self._cache[skey] = self._analyse(skey)
+        return cached
+
+    def _words(self, skey: str) -> tuple[list[str], list[tuple[int, int]]]:
+        tokens = tokenize(skey)
         words = [w for w, _, _ in tokens]
         spans = [(s, e) for _, s, e in tokens]
         stemmer = self.compiled.stemmer
         if stemmer is not None and words:
-            stems = stemmer(words)
-            kept = [(st, sp) for st, sp in zip(stems, spans, strict=True) if st]
+            kept = [(st, sp) for st, sp in zip(stemmer(words), spans, strict=True) if st]
             words, spans = [w for w, _ in kept], [sp for _, sp in kept]
-        view = _SentenceView(sentence, words, spans, {})
-        if words:
-            view.template = self.compiled.templates.lookup(" ".join(words))
-            if view.template is None:
-                view.matches = self.compiled.trie.scan(words)
-        return view
+        return words, spans
 
-    def _is_template_report(self, views: list[_SentenceView]) -> bool:
+    def _analyse(self, skey: str) -> _Analysis:
+        """Template, exact mentions, fuzzy suggestions and region words of one sentence key."""
+        words, spans = self._words(skey)
+        if not words:
+            return _Analysis(0, None, {}, [], [])
+        template = self.compiled.templates.lookup(" ".join(words))
+        if template is not None:
+            return _Analysis(len(words), template, {}, [], [])
+        matches = self.compiled.trie.scan(words)
+        counts: dict[str, int] = {}
+        for match in matches.get(REGION_WORD, ()):
+            counts[match.payload] = counts.get(match.payload, 0) + 1
+        clauses = self._clauses(skey, spans)
+        exact = self._mentions(matches, spans, clauses)
+        fuzzy = self._fuzzy(words, spans, clauses, exact) if self.pack.fuzzy_enabled else []
+        return _Analysis(len(words), None, counts, exact, fuzzy)
+
+    def _is_template_report(self, analyses: list[_Analysis]) -> bool:
         covered: set[str] = set()
-        for view in views:
-            if view.template is None:
+        for analysis in analyses:
+            if analysis.template is None:
                 return False
-            if isinstance(view.template, Template):
-                covered.update(view.template.regions)
+            if isinstance(analysis.template, Template):
+                covered.update(analysis.template.regions)
         return "all" in covered or (bool(covered) and covered >= set(self._region_order))
 
-    def _template_result(self, report_id, text, views, reasons) -> LabelResult:
+    def _template_result(self, report_id, text, analysed, reasons) -> LabelResult:
         normal = self.compiled.normal_finding
         evidence = [
-            {"finding": normal, "status": 1, "sentence": text[v.sentence.start:v.sentence.end],
-             "start": v.sentence.start, "end": v.sentence.end, "cue": None,
-             "rule": f"template:{v.template.text}", "match": "template"}
-            for v in views if isinstance(v.template, Template)
+            {"finding": normal, "status": 1, "sentence": text[s.start:s.end], "start": s.start, "end": s.end,
+             "cue": None, "rule": f"template:{a.template.text}", "match": "template"}
+            for s, a in analysed if isinstance(a.template, Template)
         ]
         result = self._result(report_id, "template" if not reasons else "unlabelled", [], reasons)
         if normal:
@@ -181,24 +208,19 @@ class Labeler:
         result.evidence = evidence
         return result
 
-    def _bullet_regions(self, views: list[_SentenceView]) -> dict[int, str]:
+    def _bullet_regions(self, analysed: list[tuple[Sentence, _Analysis]]) -> dict[int, str]:
         """Region of each bullet from its content words (most hits; ties go to the pack's order)."""
         counts: dict[int, dict[str, int]] = {}
-        for view in views:
-            bullet = view.sentence.bullet
-            if bullet is None:
+        for sentence, analysis in analysed:
+            if sentence.bullet is None:
                 continue
-            matches = view.matches.get(REGION_WORD)
-            if matches is None and view.template is not None:
-                matches = self.compiled.trie.scan(view.words).get(REGION_WORD)
-            for match in matches or ():
-                tally = counts.setdefault(bullet, {})
-                tally[match.payload] = tally.get(match.payload, 0) + 1
+            tally = counts.setdefault(sentence.bullet, {})
+            for region, n in analysis.region_counts.items():
+                tally[region] = tally.get(region, 0) + n
         order = {r: i for i, r in enumerate(self.pack.region_words)}
-        return {b: min(t, key=lambda r: (-t[r], order.get(r, 99))) for b, t in counts.items()}
+        return {b: min(t, key=lambda r: (-t[r], order.get(r, 99))) for b, t in counts.items() if t}
 
-    def _mentions(self, text: str, view: _SentenceView, matches: dict[str, list[Match]],
-                  bullet_regions: dict[int, str], kind: str) -> list[Mention]:
+    def _mentions(self, matches: dict[str, list[Match]], spans: list[tuple[int, int]], clauses: list[int]) -> list[tuple]:
         findings = matches.get(FINDING)
         if not findings:
             return []
@@ -206,8 +228,6 @@ class Labeler:
         cues = [CueSpan(m.start, m.end, m.payload) for m in matches.get(CUE, ())
                 if not any(f.start <= m.start and m.end <= f.end for f in findings)]
         locs = sorted({m.payload for m in matches.get(LOC, ())})
-        clauses = self._clauses(text, view)
-        sentence_text = text[view.sentence.start:view.sentence.end]
         out = []
         for match in findings:
             polarity, name, phrase = match.payload
@@ -218,21 +238,31 @@ class Labeler:
                 status, cue = 0, None
             else:
                 status, cue = resolve(match.start, match.end, cues, clauses)
-            region = finding.region
-            if region == "section":
-                region = bullet_regions.get(view.sentence.bullet, "none")
-            start, end = view.spans[match.start][0], view.spans[match.end - 1][1]
-            cue_text = text[view.spans[cue.start][0]:view.spans[cue.end - 1][1]] if cue else None
+            cue_span = (spans[cue.start][0], spans[cue.end - 1][1]) if cue else None
             rule = f"{'phrase' if polarity == 'pos' else 'negative_phrase'}:{phrase}"
-            out.append(Mention(name, status, region, finding.abnormal, start, end, sentence_text,
-                               view.sentence.start, cue_text, rule, locs, kind))
+            out.append((name, status, finding.region, finding.abnormal, spans[match.start][0],
+                        spans[match.end - 1][1], cue_span, rule, locs, match.start, match.end))
         return out
 
-    def _clauses(self, text: str, view: _SentenceView) -> list[int]:
+    def _clauses(self, skey: str, spans: list[tuple[int, int]]) -> list[int]:
         breaks = self.pack.clause_breaks
-        s = view.sentence
-        positions = [i for i in range(s.start, s.end) if text[i] in breaks] if breaks else []
-        return clause_ids([sp[0] for sp in view.spans], positions)
+        positions = [i for i, c in enumerate(skey) if c in breaks] if breaks else []
+        return clause_ids([sp[0] for sp in spans], positions)
+
+    def _build(self, text: str, sentence: Sentence, items: list[tuple], bullet_regions: dict[int, str],
+               kind: str) -> list[Mention]:
+        out = []
+        base = sentence.start
+        sentence_text = None
+        for name, status, region, abnormal, start, end, cue_span, rule, locs, *_ in items:
+            if sentence_text is None:
+                sentence_text = text[base:sentence.end]
+            if region == "section":
+                region = bullet_regions.get(sentence.bullet, "none")
+            cue = text[base + cue_span[0]:base + cue_span[1]] if cue_span else None
+            out.append(Mention(name, status, region, abnormal, base + start, base + end, sentence_text, base, cue,
+                               rule, locs, kind))
+        return out
 
     # -- fuzzy --------------------------------------------------------------------------------------
 
@@ -243,33 +273,32 @@ class Labeler:
                                  score_cutoff=self.pack.fuzzy_min_score)
         return hit[0] if hit and hit[0] != word else None
 
-    def _fuzzy_mentions(self, text: str, view: _SentenceView, exact: list[Mention],
-                        bullet_regions: dict[int, str]) -> list[Mention]:
+    def _fuzzy(self, words: list[str], spans: list[tuple[int, int]], clauses: list[int], exact: list[tuple]) -> list[tuple]:
         """Mentions found only after restoring diacritics or correcting a misspelling."""
         vocab = self.compiled.vocab
-        if all(w in vocab for w in view.words):
+        if all(w in vocab for w in words):
             return []
-        stripped_vocab = self.compiled.stripped_vocab
-        words = [strip_diacritics(w) for w in view.words] if not self.pack.diacritics_insensitive else view.words
-        corrected = [w if (w in vocab or _in_sorted(stripped_vocab, w)) else (self._correct(w) or w) for w in words]
-        if corrected == view.words:
-            return []
+        stripped_vocab = self._stripped_vocab
+        if not self.pack.diacritics_insensitive:
+            words = [strip_diacritics(w) for w in words]
+        corrected = [w if w in stripped_vocab else (self._correct(w) or w) for w in words]
         if not exact:
             template = self.compiled.stripped_templates.lookup(" ".join(corrected))
             if isinstance(template, Template):
-                s = view.sentence
-                return [Mention(self.compiled.normal_finding or "normal", 1, "none", False, s.start, s.end,
-                                text[s.start:s.end], s.start, None, f"fuzzy_template:{template.text}", [], "fuzzy")]
-        matches = self.compiled.stripped_trie.scan(corrected)
-        exact_spans = [(m.start, m.end) for m in exact]
-        found = self._mentions(text, view, matches, bullet_regions, "fuzzy")
-        return [m for m in found if not any(s < m.end and m.start < e for s, e in exact_spans)
-                and m.rule.split(":", 1)[1] not in {x.rule.split(":", 1)[1] for x in exact}]
+                name = self.compiled.normal_finding or "normal"
+                return [(name, 1, "none", False, spans[0][0], spans[-1][1], None, f"fuzzy_template:{template.text}",
+                         [], 0, len(words))]
+        if corrected == words and self.pack.diacritics_insensitive:
+            return []
+        found = self._mentions(self.compiled.stripped_trie.scan(corrected), spans, clauses)
+        taken = {m[7].split(":", 1)[1] for m in exact}
+        return [m for m in found if not any(e[9] < m[10] and m[9] < e[10] for e in exact)
+                and m[7].split(":", 1)[1] not in taken]
 
     # -- output -------------------------------------------------------------------------------------
 
-    def _template_conflict(self, views: list[_SentenceView], mentions: list[Mention]) -> bool:
-        says_all_normal = any(isinstance(v.template, Template) and "all" in v.template.regions for v in views)
+    def _template_conflict(self, analysed: list[tuple[Sentence, _Analysis]], mentions: list[Mention]) -> bool:
+        says_all_normal = any(isinstance(a.template, Template) and "all" in a.template.regions for _, a in analysed)
         return says_all_normal and any(m.status == 1 and m.abnormal for m in mentions)
 
     def _result(self, report_id, method, mentions, reasons) -> LabelResult:
@@ -280,13 +309,6 @@ class Labeler:
             findings[normal] = 1
         evidence = [m.evidence() for m in mentions]
         return LabelResult(report_id, method, findings, regions, evidence, reasons, self.version)
-
-
-def _in_sorted(items: list[str], word: str) -> bool:
-    from bisect import bisect_left
-
-    i = bisect_left(items, word)
-    return i < len(items) and items[i] == word
 
 
 def _optional(module: str, attr: str):

@@ -8,6 +8,7 @@ happen once, at the reader, before offsets exist.
 from __future__ import annotations
 
 import importlib
+import re
 import unicodedata
 from collections.abc import Callable
 from functools import cache
@@ -36,8 +37,22 @@ def _build_strip_table() -> dict[int, str]:
     return table
 
 
-_FOLD_TABLE = str.maketrans(_PUNCT_FOLD)
-_STRIP_TABLE = str.maketrans(_build_strip_table())
+_FOLD_MAP = dict(_PUNCT_FOLD)
+_STRIP_MAP = {chr(k): v for k, v in _build_strip_table().items()}
+_FOLD_STRIP_MAP = {**_FOLD_MAP, **{k: _STRIP_MAP.get(v, v) for k, v in _FOLD_MAP.items()}, **_STRIP_MAP}
+# Most report text is ASCII: a regex that visits only the other characters beats str.translate.
+_SPECIAL = re.compile(r"[^\x00-\x08\x0a-\x0c\x0e-\x7f]")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def _mapper(table: dict[str, str]) -> Callable[[re.Match], str]:
+    get = table.get
+    return lambda m: get(m.group(), m.group())
+
+
+_fold_sub = _mapper(_FOLD_MAP)
+_strip_sub = _mapper(_STRIP_MAP)
+_fold_strip_sub = _mapper(_FOLD_STRIP_MAP)
 
 
 def to_nfc(text: str) -> str:
@@ -47,15 +62,19 @@ def to_nfc(text: str) -> str:
 
 def fold(text: str) -> str:
     """Lower-case and fold typographic punctuation, keeping the length."""
+    return _SPECIAL.sub(_fold_sub, _lower(text))
+
+
+def _lower(text: str) -> str:
     lowered = text.lower()
     if len(lowered) != len(text):  # rare: 'İ' lowers to two code points
         lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
-    return lowered.translate(_FOLD_TABLE)
+    return lowered
 
 
 def strip_diacritics(text: str) -> str:
     """Remove accents and tone marks one character for one (cardiomegália -> cardiomegalia)."""
-    return text.translate(_STRIP_TABLE)
+    return _NON_ASCII.sub(_strip_sub, text)
 
 
 @cache
@@ -77,8 +96,10 @@ def make_key(text: str, lang: str, diacritics_insensitive: bool) -> str:
 
     The key has the same length as ``text`` so offsets carry over.
     """
-    key = fold(text)
     norm = lang_normalizer(lang)
+    if norm is None and diacritics_insensitive:
+        return _SPECIAL.sub(_fold_strip_sub, _lower(text))
+    key = fold(text)
     if norm is not None:
         normalised = norm(key)
         if len(normalised) == len(key):

@@ -17,6 +17,7 @@ _LINE = re.compile(r"[^\n]+")
 _BULLET = re.compile(r"\s*(?:[-+•*>·–—]+|\d{1,2}\s*[.)]|[a-z]\))\s*")
 _HEADER = re.compile(r"\s*([^\W\d_][^\W\d_ ]*(?: [^\W\d_]+){0,4})\s*:\s*")
 _SENT_END = re.compile(r"[.!?]+(?=\s|$)")
+_LETTER = re.compile(r"[^\W\d_]")
 
 
 @dataclass(slots=True)
@@ -87,9 +88,8 @@ def _split_line(text: str, start: int, end: int, section: str | None, bullet: in
 
 def _add(text: str, start: int, end: int, section: str | None, bullet: int | None, skip: bool,
          out: list[Sentence]) -> None:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    if end > start and any(c.isalpha() for c in text[start:end]):
-        out.append(Sentence(start, end, section, bullet, skip))
+    segment = text[start:end]
+    stripped = segment.strip()
+    if stripped and _LETTER.search(stripped):
+        start += len(segment) - len(segment.lstrip())
+        out.append(Sentence(start, start + len(stripped), section, bullet, skip))
