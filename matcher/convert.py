@@ -1,0 +1,163 @@
+"""DICOM to PNG for training sets: VOI LUT or window, MONOCHROME1 inverted, compressed syntaxes decoded,
+aspect kept with padding, optional de-identified file names (salted hash of the SOP Instance UID)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import sys
+import warnings
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pydicom
+from PIL import Image
+from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
+from tqdm import tqdm
+
+
+@dataclass(frozen=True)
+class ConvertOptions:
+    size: int = 1024  # output is size x size; 0 keeps the original size
+    bits: int = 8  # 8 or 16
+    window: tuple[float, float] | None = None  # (center, width) overrides the file's VOI
+    salt: str | None = None  # set: file names are HMAC-SHA256(salt, SOP UID), no patient id in outputs
+
+
+def load_pixels(path: str | Path) -> tuple[np.ndarray, pydicom.Dataset]:
+    """Pixel array of the first frame as float, after the modality LUT, and the dataset."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ds = pydicom.dcmread(path, force=True)
+        if "TransferSyntaxUID" not in ds.file_meta:
+            # ACR-NEMA files have no meta header; their encoding is what the reader found.
+            implicit, little = ds.original_encoding
+            ds.file_meta.TransferSyntaxUID = ImplicitVRLittleEndian if implicit else ExplicitVRLittleEndian
+        arr = ds.pixel_array
+    if arr.ndim == 3 and int(ds.get("SamplesPerPixel", 1)) == 1:
+        arr = arr[0]
+    if arr.ndim == 3:  # colour secondary captures: luminance
+        arr = arr[..., :3] @ np.array([0.299, 0.587, 0.114])
+    from pydicom.pixels import apply_modality_lut
+
+    arr = apply_modality_lut(arr, ds).astype(np.float64)
+    return arr, ds
+
+
+def to_display(arr: np.ndarray, ds: pydicom.Dataset, window: tuple[float, float] | None = None) -> np.ndarray:
+    """Values in [0, 1], bright = dense, using the given window, else the file's VOI LUT or window, else min-max."""
+    from pydicom.pixels import apply_voi_lut
+
+    if window is not None:
+        c, w = window
+        lo, hi = c - w / 2, c + w / 2
+        out = (arr - lo) / max(hi - lo, 1e-9)
+    elif "VOILUTSequence" in ds or "WindowCenter" in ds:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            v = apply_voi_lut(arr, ds, index=0).astype(np.float64)
+        lo, hi = float(v.min()), float(v.max())
+        out = (v - lo) / (hi - lo) if hi > lo else np.zeros_like(v)
+    else:
+        lo, hi = np.percentile(arr, [0.5, 99.5]) if arr.size > 1000 else (arr.min(), arr.max())
+        out = (arr - lo) / (hi - lo) if hi > lo else np.zeros_like(arr)
+    out = np.clip(out, 0.0, 1.0)
+    if str(ds.get("PhotometricInterpretation", "")).strip() == "MONOCHROME1":
+        out = 1.0 - out
+    return out
+
+
+def fit(img: np.ndarray, size: int) -> np.ndarray:
+    """Resize the longer side to ``size`` keeping the aspect ratio, then pad to a square with black."""
+    if size <= 0:
+        return img
+    h, w = img.shape
+    scale = size / max(h, w)
+    nh, nw = max(1, round(h * scale)), max(1, round(w * scale))
+    pil = Image.fromarray(img.astype(np.float32), mode="F").resize((nw, nh), Image.Resampling.LANCZOS if scale < 1
+                                                                   else Image.Resampling.BICUBIC)
+    small = np.clip(np.asarray(pil), 0.0, 1.0)
+    out = np.zeros((size, size), dtype=np.float32)
+    top, left = (size - nh) // 2, (size - nw) // 2
+    out[top : top + nh, left : left + nw] = small
+    return out
+
+
+def out_name(sop_uid: str, path: str, salt: str | None) -> str:
+    """File stem: the SOP UID, or its salted hash when de-identifying (stable for one salt, unlinkable without it)."""
+    key = sop_uid or os.path.basename(path)
+    if salt is None:
+        return key.replace("/", "_")
+    return hmac.new(salt.encode("utf-8"), key.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+
+
+def convert_one(path: str, dest: str, opts: ConvertOptions) -> dict:
+    """Convert one file; returns a record with ``status`` ``ok`` or ``failed`` and the reason. Never raises."""
+    try:
+        arr, ds = load_pixels(path)
+        img = fit(to_display(arr, ds, opts.window), opts.size)
+        Path(dest).parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest + ".partial.png"
+        if opts.bits == 16:
+            Image.fromarray(np.round(img * 65535).astype(np.uint16)).save(tmp)
+        else:
+            Image.fromarray(np.round(img * 255).astype(np.uint8), mode="L").save(tmp)
+        os.replace(tmp, dest)
+        return {"status": "ok", "reason": "", "rows": int(arr.shape[0]), "columns": int(arr.shape[1]),
+                "photometric": str(ds.get("PhotometricInterpretation", ""))}
+    except Exception as exc:  # each file's failure is recorded; the batch goes on
+        msg = f"{type(exc).__name__}: {exc}"
+        if "plugin" in msg.lower() or "decode" in msg.lower():
+            msg += " (install pylibjpeg and pylibjpeg-openjpeg for JPEG 2000 / JPEG-LS)"
+        return {"status": "failed", "reason": msg[:400], "rows": 0, "columns": 0, "photometric": ""}
+
+
+def _job(args: tuple[str, str, ConvertOptions]) -> dict:
+    return convert_one(*args)
+
+
+def convert_pairs(
+    pairs: pd.DataFrame, out_dir: str | Path, opts: ConvertOptions | None = None, jobs: int = 1, quiet: bool = False
+) -> pd.DataFrame:
+    """Convert every distinct image of a pairs table; returns (and writes ``manifest.csv``) one row per pair.
+
+    With a salt the manifest carries ``patient_key`` (salted hash of the patient id) instead of ids and paths.
+    """
+    opts = opts or ConvertOptions()
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    images = pairs.drop_duplicates("image_path")
+    tasks = []
+    for row in images.itertuples(index=False):
+        name = out_name(str(getattr(row, "sop_uid", "") or ""), row.image_path, opts.salt) + ".png"
+        tasks.append((row.image_path, str(out_dir / name), opts))
+    bar = tqdm(total=len(tasks), unit="img", desc="convert", disable=quiet or not sys.stderr.isatty())
+    results = []
+    if jobs > 1 and len(tasks) > 8:
+        with ProcessPoolExecutor(max_workers=jobs) as ex:
+            for r in ex.map(_job, tasks, chunksize=8):
+                results.append(r)
+                bar.update()
+    else:
+        for t in tasks:
+            results.append(_job(t))
+            bar.update()
+    bar.close()
+    conv = pd.DataFrame(results)
+    conv.insert(0, "image_path", [t[0] for t in tasks])
+    conv.insert(1, "png", [os.path.relpath(t[1], out_dir) for t in tasks])
+    manifest = pairs.merge(conv, on="image_path", how="left")
+    if opts.salt is not None:
+        manifest["patient_key"] = [out_name(str(p), "", opts.salt) for p in manifest["patient_id"]]
+        manifest["image_key"] = manifest["png"].str.removesuffix(".png")
+        drop = [c for c in ("image_path", "patient_id", "sop_uid", "study_uid", "series_uid", "session_id",
+                            "report_source", "note") if c in manifest]
+        manifest = manifest.drop(columns=drop)
+    tmp = out_dir / ".manifest.csv.partial"
+    manifest.to_csv(tmp, index=False)
+    os.replace(tmp, out_dir / "manifest.csv")
+    return manifest
