@@ -292,8 +292,16 @@ class Labeler:
             return []
         found = self._mentions(self.compiled.stripped_trie.scan(corrected), spans, clauses)
         taken = {m[7].split(":", 1)[1] for m in exact}
-        return [m for m in found if not any(e[9] < m[10] and m[9] < e[10] for e in exact)
-                and m[7].split(":", 1)[1] not in taken]
+        kept = []
+        for m in found:
+            overlapping = [e for e in exact if e[9] < m[10] and m[9] < e[10]]
+            if overlapping:
+                # The corrected text reads an exact mention differently (a misspelled cue): a person decides.
+                if any(e[0] == m[0] and e[1] != m[1] for e in overlapping):
+                    kept.append(m)
+            elif m[7].split(":", 1)[1] not in taken:
+                kept.append(m)
+        return kept
 
     # -- output -------------------------------------------------------------------------------------
 
