@@ -17,6 +17,25 @@ from labeler.phrases import CUE, EXCLUDE, FINDING, LOC, REGION_WORD, PhraseTrie,
 from labeler.sentences import SplitterConfig
 
 WILDCARD = "{*}"
+MAX_EXPANSIONS = 512
+_GROUP = re.compile(r"\(([^()]*)\)")
+
+
+def expand_phrase(text: str) -> list[str]:
+    """Expand ``(a|b)`` alternatives; an empty alternative makes the group optional.
+
+    ``"(radiografía|rx|placa) (rotada|subóptima)"`` is six phrases and ``"derrame(s|) pleural(es|)"``
+    four, so a pack lists variants compactly. Raise ValueError beyond MAX_EXPANSIONS.
+    """
+    match = _GROUP.search(text)
+    if match is None:
+        return [" ".join(text.split())]
+    out: list[str] = []
+    for option in match.group(1).split("|"):
+        out += expand_phrase(text[:match.start()] + option + text[match.end():])
+        if len(out) > MAX_EXPANSIONS:
+            raise ValueError(f"'{text}' expands to more than {MAX_EXPANSIONS} phrases; split it")
+    return out
 
 
 @dataclass
@@ -77,6 +96,18 @@ def compile_pack(pack: Pack, stemmed: bool = False) -> CompiledPack:
     stripped_vocab: set[str] = set()
 
     def add(text: str, group: str, payload: object, where: str, check: bool = True) -> None:
+        if "(" in text:
+            try:
+                variants = expand_phrase(text)
+            except ValueError as exc:
+                errors.append(f"{where}: {exc}")
+                return
+            for variant in variants:
+                add_one(variant, group, payload, where, check)
+        else:
+            add_one(text, group, payload, where, check)
+
+    def add_one(text: str, group: str, payload: object, where: str, check: bool) -> None:
         words = words_of(text)
         if not words:
             errors.append(f"{where}: phrase '{text}' has no words after normalisation")

@@ -68,3 +68,17 @@ def test_same_phrase_under_two_findings_is_rejected(tmp_path):
 def test_unknown_language_lists_installed_packs():
     with pytest.raises(RulePackError, match="installed packs: .*en"):
         load_pack("xx")
+
+
+def test_compact_variant_syntax_expands(tmp_path):
+    from labeler.compiled import expand_phrase
+
+    assert expand_phrase("derrame(s|) pleural(es|)") == ["derrames pleurales", "derrames pleural", "derrame pleurales",
+                                                         "derrame pleural"]
+    folder = _copy(tmp_path)
+    (folder / "extra.yaml").write_text(
+        "findings:\n  - name: suboptimal study\n    region: none\n    abnormal: false\n"
+        "    phrases: ['(radiografía|rx|placa) (rotada|subóptima)']\n", encoding="utf-8")
+    lab = Labeler(folder)
+    assert lab("Placa rotada.").findings.get("suboptimal study") == 1
+    assert lab("Rx subóptima.").findings.get("suboptimal study") == 1
