@@ -112,14 +112,17 @@ def compile_pack(pack: Pack, stemmed: bool = False) -> CompiledPack:
         if not words:
             errors.append(f"{where}: phrase '{text}' has no words after normalisation")
             return
-        clashes = trie.add(words, group, payload)
-        if check and group == FINDING:
-            others = [p for _, p in clashes if p[1] != payload[1]]
-            if others:
-                errors.append(f"{where}: phrase '{text}' is also a phrase of finding '{others[0][1]}'; "
-                              f"keep it under one finding")
         stripped_words = words_of(text, strip=True)
-        stripped.add(stripped_words, group, payload)
+        if group == FINDING:
+            items = trie.add_shared(words, group, payload)
+            contrary = [p for p in items if p[1] == payload[1] and p[0] != payload[0]]
+            if check and contrary:
+                errors.append(f"{where}: phrase '{text}' states finding '{payload[1]}' both present and absent; "
+                              f"keep it in one of phrases / negative_phrases")
+            stripped.add_shared(stripped_words, group, payload)
+        else:
+            trie.add(words, group, payload)
+            stripped.add(stripped_words, group, payload)
         vocab.update(words)
         stripped_vocab.update(stripped_words)
 

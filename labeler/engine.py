@@ -230,18 +230,21 @@ class Labeler:
         locs = sorted({m.payload for m in matches.get(LOC, ())})
         out = []
         for match in findings:
-            polarity, name, phrase = match.payload
-            if any(x.payload == name and x.start < match.end and match.start < x.end for x in excluded):
-                continue
-            finding = self.pack.findings[name]
-            if polarity == "neg":
-                status, cue = 0, None
-            else:
-                status, cue = resolve(match.start, match.end, cues, clauses)
-            cue_span = (spans[cue.start][0], spans[cue.end - 1][1]) if cue else None
-            rule = f"{'phrase' if polarity == 'pos' else 'negative_phrase'}:{phrase}"
-            out.append((name, status, finding.region, finding.abnormal, spans[match.start][0],
-                        spans[match.end - 1][1], cue_span, rule, locs, match.start, match.end))
+            context = None
+            for polarity, name, phrase in match.payload:
+                if any(x.payload == name and x.start < match.end and match.start < x.end for x in excluded):
+                    continue
+                finding = self.pack.findings[name]
+                if polarity == "neg":
+                    status, cue = 0, None
+                else:
+                    if context is None:
+                        context = resolve(match.start, match.end, cues, clauses)
+                    status, cue = context
+                cue_span = (spans[cue.start][0], spans[cue.end - 1][1]) if cue else None
+                rule = f"{'phrase' if polarity == 'pos' else 'negative_phrase'}:{phrase}"
+                out.append((name, status, finding.region, finding.abnormal, spans[match.start][0],
+                            spans[match.end - 1][1], cue_span, rule, locs, match.start, match.end))
         return out
 
     def _clauses(self, skey: str, spans: list[tuple[int, int]]) -> list[int]:

@@ -16,7 +16,8 @@ WORD = re.compile(r"[^\W_]+")
 _END = ""  # trie terminal key; never a word since words are non-empty
 
 # Payload groups.
-FINDING = "A"      # (kind, finding name, phrase): kind is "pos" or "neg"
+FINDING = "A"      # list of (kind, finding name, phrase): kind is "pos" or "neg"; one phrase may
+                   # name several findings ("cifoescoliosis" is kyphosis and scoliosis)
 EXCLUDE = "X"      # finding name whose matches this phrase suppresses
 CUE = "C"          # Cue
 LOC = "L"          # localization name
@@ -46,6 +47,21 @@ class PhraseTrie:
         clashes = [item for item in terminal if item[0] == group]
         terminal.append((group, payload))
         return clashes
+
+    def add_shared(self, words: Iterable[str], group: str, item: object) -> list:
+        """Add ``item`` to the list payload of ``group`` at ``words`` (created if absent); return the list."""
+        node = self.root
+        for word in words:
+            node = node.setdefault(word, {})
+        terminal = node.setdefault(_END, [])
+        for existing_group, items in terminal:
+            if existing_group == group:
+                if item not in items:
+                    items.append(item)
+                return items
+        items = [item]
+        terminal.append((group, items))
+        return items
 
     def contains(self, words: list[str]) -> bool:
         node = self.root

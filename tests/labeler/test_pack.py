@@ -57,11 +57,19 @@ def test_yaml_syntax_error_has_line(tmp_path):
     assert any("broken.yaml:" in e and "YAML syntax error" in e for e in err.value.errors)
 
 
-def test_same_phrase_under_two_findings_is_rejected(tmp_path):
+def test_one_phrase_may_name_several_findings(tmp_path):
     folder = _copy(tmp_path)
-    (folder / "dup.yaml").write_text("findings:\n  - name: pneumonia\n    region: parenchyma\n    phrases: [cardiomegalia]\n",
-                                     encoding="utf-8")
-    with pytest.raises(RulePackError, match="also a phrase of finding"):
+    (folder / "multi.yaml").write_text(
+        "findings:\n  - name: kyphosis\n    region: chest_wall\n    phrases: [cifoescoliosis]\n"
+        "  - name: scoliosis\n    region: chest_wall\n    phrases: [cifoescoliosis]\n", encoding="utf-8")
+    assert Labeler(folder)("No se observa cifoescoliosis.").findings == {"kyphosis": 0, "scoliosis": 0, "normal": 1}
+
+
+def test_phrase_both_present_and_absent_is_rejected(tmp_path):
+    folder = _copy(tmp_path)
+    (folder / "dup.yaml").write_text("findings:\n  - name: cardiomegaly\n    region: cardio\n"
+                                     "    negative_phrases: [cardiomegalia]\n", encoding="utf-8")
+    with pytest.raises(RulePackError, match="both present and absent"):
         Labeler(folder)
 
 
