@@ -12,6 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
 
 from labeler.aggregate import Mention, aggregate_findings, find_conflicts, roll_up_regions
 from labeler.compiled import CompiledPack, compile_pack
@@ -81,6 +82,9 @@ class Labeler:
         self._region_order = self.pack.regions
         self._correct = lru_cache(maxsize=200_000)(self._correct_word)
         self._stripped_vocab = frozenset(self.compiled.stripped_vocab)
+        self._vocab_by_initial: dict[str, list[str]] = {}
+        for word in self.compiled.stripped_vocab:
+            self._vocab_by_initial.setdefault(word[0], []).append(word)
         self._cache: dict[str, _Analysis] = {}
 
     def __reduce__(self):
@@ -272,9 +276,15 @@ class Labeler:
     def _correct_word(self, word: str) -> str | None:
         if len(word) < self.pack.fuzzy_min_length:
             return None
-        hit = process.extractOne(word, self.compiled.stripped_vocab, scorer=fuzz.ratio,
-                                 score_cutoff=self.pack.fuzzy_min_score)
-        return hit[0] if hit and hit[0] != word else None
+        # Misspellings keep the first letter and differ by an edit or two; requiring both keeps real words
+        # the pack does not know ("distribución") from being read as ones it does ("redistribución").
+        limit = max(1, len(word) // 5)
+        choices = self._vocab_by_initial.get(word[0], ())
+        for candidate, _, _ in process.extract(word, choices, scorer=fuzz.ratio, limit=5,
+                                               score_cutoff=self.pack.fuzzy_min_score):
+            if candidate != word and Levenshtein.distance(word, candidate) <= limit:
+                return candidate
+        return None
 
     def _fuzzy(self, words: list[str], spans: list[tuple[int, int]], clauses: list[int], exact: list[tuple]) -> list[tuple]:
         """Mentions found only after restoring diacritics or correcting a misspelling."""

@@ -124,7 +124,8 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _con
 def pack_dir(lang_or_path: str | Path) -> Path:
     """Resolve a language code (``es``) to the installed pack folder, or return a folder path."""
     candidate = Path(lang_or_path)
-    if candidate.is_dir():
+    looks_like_path = isinstance(lang_or_path, Path) or "/" in str(lang_or_path) or "\\" in str(lang_or_path)
+    if candidate.is_dir() and (looks_like_path or (candidate / "pack.yaml").exists()):
         return candidate
     root = Path(str(resources.files("rules")))
     folder = root / str(lang_or_path)
