@@ -88,13 +88,15 @@ def match(dicom, pacs, his, output, window_h, before_h, session_slack, his_tz, s
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Output folder for PNGs.")
 @click.option("--size", default=1024, show_default=True, help="Square output size (aspect kept, padded); 0 = original.")
 @click.option("--bits", type=click.Choice(["8", "16"]), default="8", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["png", "jpg"]), default="png", show_default=True,
+              help="PNG (8 or 16-bit) or JPEG (8-bit).")
 @click.option("--window", nargs=2, type=float, help="Window CENTER WIDTH instead of the file's VOI LUT / window.")
 @click.option("--deidentify", is_flag=True, help="Name files by a salted hash of the SOP UID; drop patient ids.")
 @click.option("--salt", envvar="RXLABEL_SALT", help="Salt for --deidentify (or env RXLABEL_SALT); keep it secret.")
 @click.option("--jobs", default=1, show_default=True)
 @click.option("--quiet", is_flag=True)
-def convert(pairs, out_dir, size, bits, window, deidentify, salt, jobs, quiet):
-    """Convert the images of a pairs table to PNG and write manifest.csv beside them."""
+def convert(pairs, out_dir, size, bits, fmt, window, deidentify, salt, jobs, quiet):
+    """Convert the images of a pairs table to PNG or JPEG and write manifest.csv beside them."""
     from matcher.convert import ConvertOptions, convert_pairs
     from matcher.pipeline import read_pairs
 
@@ -104,8 +106,10 @@ def convert(pairs, out_dir, size, bits, window, deidentify, salt, jobs, quiet):
     table = read_pairs(pairs)
     if "image_path" not in table:
         raise click.ClickException(f"{pairs}: no 'image_path' column; is this a pairs table from 'rxlabel match'?")
+    if fmt == "jpg" and bits == "16":
+        raise click.ClickException("JPEG is 8-bit only: use --bits 8 with --format jpg, or --format png for 16-bit")
     opts = ConvertOptions(size=size, bits=int(bits), window=tuple(window) if window else None,
-                          salt=salt if deidentify else None)
+                          salt=salt if deidentify else None, fmt=fmt)
     manifest = convert_pairs(table, out_dir, opts, jobs=jobs, quiet=quiet)
     ok = manifest.drop_duplicates("png")["status"].eq("ok").sum()
     failed = manifest.drop_duplicates("png")

@@ -26,6 +26,7 @@ class ConvertOptions:
     bits: int = 8  # 8 or 16
     window: tuple[float, float] | None = None  # (center, width) overrides the file's VOI
     salt: str | None = None  # set: file names are HMAC-SHA256(salt, SOP UID), no patient id in outputs
+    fmt: str = "png"  # png (8/16-bit) or jpg (8-bit, quality 95)
 
 
 def load_pixels(path: str | Path) -> tuple[np.ndarray, pydicom.Dataset]:
@@ -101,8 +102,12 @@ def convert_one(path: str, dest: str, opts: ConvertOptions) -> dict:
         arr, ds = load_pixels(path)
         img = fit(to_display(arr, ds, opts.window), opts.size)
         Path(dest).parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest + ".partial.png"
-        if opts.bits == 16:
+        tmp = dest + ".partial." + opts.fmt
+        if opts.fmt == "jpg":
+            if opts.bits != 8:
+                raise ValueError("JPEG output is 8-bit only; use --bits 8 or --format png")
+            Image.fromarray(np.round(img * 255).astype(np.uint8), mode="L").save(tmp, quality=95)
+        elif opts.bits == 16:
             Image.fromarray(np.round(img * 65535).astype(np.uint16)).save(tmp)
         else:
             Image.fromarray(np.round(img * 255).astype(np.uint8), mode="L").save(tmp)
@@ -133,7 +138,7 @@ def convert_pairs(
     images = pairs.drop_duplicates("image_path")
     tasks = []
     for row in images.itertuples(index=False):
-        name = out_name(str(getattr(row, "sop_uid", "") or ""), row.image_path, opts.salt) + ".png"
+        name = out_name(str(getattr(row, "sop_uid", "") or ""), row.image_path, opts.salt) + "." + opts.fmt
         tasks.append((row.image_path, str(out_dir / name), opts))
     bar = tqdm(total=len(tasks), unit="img", desc="convert", disable=quiet or not sys.stderr.isatty())
     results = []
@@ -153,7 +158,7 @@ def convert_pairs(
     manifest = pairs.merge(conv, on="image_path", how="left")
     if opts.salt is not None:
         manifest["patient_key"] = [out_name(str(p), "", opts.salt) for p in manifest["patient_id"]]
-        manifest["image_key"] = manifest["png"].str.removesuffix(".png")
+        manifest["image_key"] = manifest["png"].str.removesuffix("." + opts.fmt)
         drop = [c for c in ("image_path", "patient_id", "sop_uid", "study_uid", "series_uid", "session_id",
                             "report_source", "note") if c in manifest]
         manifest = manifest.drop(columns=drop)

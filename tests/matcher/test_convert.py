@@ -61,3 +61,21 @@ def test_unreadable_image_is_reported_not_fatal(tmp_path):
     r = CliRunner().invoke(main, ["convert", str(tmp_path / "p.csv"), "--out", str(tmp_path / "o"), "--quiet"])
     assert r.exit_code == 1 and "failed:" in r.output
     assert pd.read_csv(tmp_path / "o" / "manifest.csv")["status"].tolist() == ["failed"]
+
+
+def test_jpeg_output_and_its_bit_depth_guard(tmp_path):
+    a = synth.generate(2, seed=6)
+    rec = a.images[0]
+    path = synth.write_dicom(rec, tmp_path / "in.dcm")
+    pd.DataFrame({"image_path": [str(path)], "sop_uid": [rec["sop_uid"]], "patient_id": [rec["patient_id"]],
+                  "report_id": ["R"]}).to_csv(tmp_path / "p.csv", index=False)
+    r = CliRunner().invoke(main, ["convert", str(tmp_path / "p.csv"), "--out", str(tmp_path / "o"), "--size", "64",
+                                  "--format", "jpg", "--quiet"])
+    assert r.exit_code == 0, r.output
+    man = pd.read_csv(tmp_path / "o" / "manifest.csv", dtype=str)
+    assert man.loc[0, "png"].endswith(".jpg")
+    with Image.open(tmp_path / "o" / man.loc[0, "png"]) as img:
+        assert img.format == "JPEG" and img.mode == "L" and img.size == (64, 64)
+    r = CliRunner().invoke(main, ["convert", str(tmp_path / "p.csv"), "--out", str(tmp_path / "o2"), "--format", "jpg",
+                                  "--bits", "16"])
+    assert r.exit_code != 0 and "8-bit only" in r.output
