@@ -45,6 +45,18 @@ _SPECIAL = re.compile(r"[^\x00-\x08\x0a-\x0c\x0e-\x7f]")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
+# De-identification placeholders ("[NOMBRE]", "XXXX", "***", "<PATIENT>") are blanked in the key so
+# they neither match nor get "corrected" into a finding word.
+_DEID = re.compile(r"\[[^\]\n]{1,40}\]|\bx{3,}\b|\*{3,}|<[a-z_ ]{2,30}>")
+
+
+def blank_placeholders(key: str) -> str:
+    """Replace de-identification placeholders with spaces (same length)."""
+    if "[" not in key and "x" not in key and "*" not in key and "<" not in key:
+        return key
+    return _DEID.sub(lambda m: " " * len(m.group()), key)
+
+
 def _mapper(table: dict[str, str]) -> Callable[[re.Match], str]:
     get = table.get
     return lambda m: get(m.group(), m.group())
@@ -98,7 +110,7 @@ def make_key(text: str, lang: str, diacritics_insensitive: bool) -> str:
     """
     norm = lang_normalizer(lang)
     if norm is None and diacritics_insensitive:
-        return _SPECIAL.sub(_fold_strip_sub, _lower(text))
+        return blank_placeholders(_SPECIAL.sub(_fold_strip_sub, _lower(text)))
     key = fold(text)
     if norm is not None:
         normalised = norm(key)
@@ -106,4 +118,4 @@ def make_key(text: str, lang: str, diacritics_insensitive: bool) -> str:
             key = normalised
     if diacritics_insensitive:
         key = strip_diacritics(key)
-    return key
+    return blank_placeholders(key)

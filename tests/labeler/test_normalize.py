@@ -33,3 +33,12 @@ def test_fold_keeps_length_for_odd_case_mappings():
 def test_make_key_is_length_preserving(text):
     for lang, insensitive in (("es", True), ("vi", False), ("en", True)):
         assert len(make_key(to_nfc(text), lang, insensitive)) == len(to_nfc(text))
+
+
+def test_deidentification_placeholders_are_blanked():
+    text = "Paciente [NOMBRE] XXXX, *** <PATIENT_ID>: derrame."
+    key = make_key(text, "es", True)
+    assert len(key) == len(text)
+    from labeler.phrases import tokenize
+
+    assert [w for w, _, _ in tokenize(key)] == ["paciente", "derrame"]
