@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 from labeler.aggregate import Mention, aggregate_findings, find_conflicts, roll_up_regions
 from labeler.compiled import CompiledPack, compile_pack
@@ -126,6 +126,7 @@ class Labeler:
         unmatched = 0
         for sentence, analysis in analysed:
             if analysis.template is not None:
+                mentions += self._build(text, sentence, analysis.exact, bullet_regions, "template")
                 continue
             if not analysis.exact:
                 unmatched += 1
@@ -133,14 +134,14 @@ class Labeler:
             fuzzy += self._build(text, sentence, analysis.fuzzy, bullet_regions, "fuzzy")
         if fuzzy:
             reasons.append("fuzzy_only")
-        if not mentions:
+        if not any(m.kind == "exact" for m in mentions):
             if not fuzzy:
                 reasons.append("no_match")
         elif unmatched and self.pack.unmatched_sentence == "review":
             reasons.append("unmatched_sentence")
         if mentions and (find_conflicts(mentions) or self._template_conflict(analysed, mentions)):
             reasons.append("conflict")
-        method = "rule" if mentions and not reasons else "unlabelled"
+        method = "rule" if not reasons else "unlabelled"
         result = self._result(report_id, method, mentions, reasons)
         result.evidence += [m.evidence() for m in fuzzy]
         result.suggestions = aggregate_findings(fuzzy)
@@ -179,9 +180,11 @@ class Labeler:
         if not words:
             return _Analysis(0, None, {}, [], [])
         template = self.compiled.templates.lookup(" ".join(words))
-        if template is not None:
-            return _Analysis(len(words), template, {}, [], [])
         matches = self.compiled.trie.scan(words)
+        if template is not None:
+            # A normal statement still names what it rules out ("no pleural effusion"): keep those negatives.
+            negatives = [m for m in self._mentions(matches, spans, self._clauses(skey, spans)) if m[1] == 0]
+            return _Analysis(len(words), template, {}, negatives, [])
         counts: dict[str, int] = {}
         for match in matches.get(REGION_WORD, ()):
             counts[match.payload] = counts.get(match.payload, 0) + 1
@@ -206,10 +209,11 @@ class Labeler:
              "cue": None, "rule": f"template:{a.template.text}", "match": "template"}
             for s, a in analysed if isinstance(a.template, Template)
         ]
-        result = self._result(report_id, "template" if not reasons else "unlabelled", [], reasons)
+        negatives = [m for s, a in analysed for m in self._build(text, s, a.exact, {}, "template")]
+        result = self._result(report_id, "template" if not reasons else "unlabelled", negatives, reasons)
         if normal:
-            result.findings = {normal: 1}
-        result.evidence = evidence
+            result.findings[normal] = 1
+        result.evidence = evidence + result.evidence
         return result
 
     def _bullet_regions(self, analysed: list[tuple[Sentence, _Analysis]]) -> dict[int, str]:
@@ -278,13 +282,16 @@ class Labeler:
             return None
         # Misspellings keep the first letter and differ by an edit or two; requiring both keeps real words
         # the pack does not know ("distribución") from being read as ones it does ("redistribución").
+        # Transpositions ("dihc") count as one edit (optimal string alignment); the nearest candidate wins.
         limit = max(1, len(word) // 5)
         choices = self._vocab_by_initial.get(word[0], ())
-        for candidate, _, _ in process.extract(word, choices, scorer=fuzz.ratio, limit=5,
-                                               score_cutoff=self.pack.fuzzy_min_score):
-            if candidate != word and Levenshtein.distance(word, candidate) <= limit:
-                return candidate
-        return None
+        best = None
+        for candidate, score, _ in process.extract(word, choices, scorer=fuzz.ratio, limit=8,
+                                                   score_cutoff=self.pack.fuzzy_min_score):
+            distance = OSA.distance(word, candidate)
+            if candidate != word and distance <= limit and (best is None or (distance, -score) < best[:2]):
+                best = (distance, -score, candidate)
+        return best[2] if best else None
 
     def _fuzzy(self, words: list[str], spans: list[tuple[int, int]], clauses: list[int], exact: list[tuple]) -> list[tuple]:
         """Mentions found only after restoring diacritics or correcting a misspelling."""
@@ -309,8 +316,10 @@ class Labeler:
         for m in found:
             overlapping = [e for e in exact if e[9] < m[10] and m[9] < e[10]]
             if overlapping:
-                # The corrected text reads an exact mention differently (a misspelled cue): a person decides.
-                if any(e[0] == m[0] and e[1] != m[1] for e in overlapping):
+                # The corrected text reads an exact mention differently (a misspelled cue), or reads a longer
+                # phrase around it ("tràn dịch mang ngoài tim"): a person decides.
+                if any(e[0] == m[0] and e[1] != m[1] for e in overlapping) or all(
+                        m[9] <= e[9] and e[10] <= m[10] and m[10] - m[9] > e[10] - e[9] for e in overlapping):
                     kept.append(m)
             elif m[7].split(":", 1)[1] not in taken:
                 kept.append(m)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 _LINE = re.compile(r"[^\n]+")
 _BULLET = re.compile(r"\s*(?:[-+•*>·–—]+|\d{1,2}\s*[.)]|[a-z]\))\s*")
-_HEADER = re.compile(r"\s*([^\W\d_][^\W\d_ ]*(?: [^\W\d_]+){0,4})\s*:\s*")
+_HEADER = re.compile(r"\s*([^\W\d_][^\W\d_ ]*(?: [^\W\d_]+){0,7})\s*:\s*")
 _SENT_END = re.compile(r"[.!?]+(?=\s|$)")
 _LETTER = re.compile(r"[^\W\d_]")
 
@@ -54,8 +54,9 @@ def split_report(text: str, key: str, config: SplitterConfig) -> list[Sentence]:
             if name in config.headers or name in config.skip:
                 section, skip = name, name in config.skip
                 start = header.end()
-            elif header.end() >= end and text[start:end].strip().rstrip(":").isupper():
-                # An unknown upper-case header line ("TÉCNICA:"): a new, labelled section.
+            elif header.end() >= end:
+                # A line that is only an unknown header ("TÉCNICA:", "Hình ảnh X quang ngực thẳng:") opens a new,
+                # labelled section: it also ends a skipped one.
                 section, skip = name, False
                 continue
         bullet = None

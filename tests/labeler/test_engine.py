@@ -118,3 +118,40 @@ def test_very_long_report_is_labelled_and_flagged(mini):
     r = mini(text)
     assert r.findings["pleural effusion"] == 1
     assert "too_long" in r.review_reasons
+
+
+def test_template_sentences_keep_the_negatives_they_state(tmp_path):
+    import shutil
+
+    from labeler import Labeler
+    from tests.labeler.conftest import MINI
+
+    folder = tmp_path / "pack"
+    shutil.copytree(MINI, folder)
+    (folder / "more_templates.yaml").write_text("templates:\n  - {text: no se observa neumotórax, regions: [pleura]}\n"
+                                                "  - {text: sin cardiomegalia, regions: [cardio]}\n", encoding="utf-8")
+    lab = Labeler(folder)
+    r = lab("No se observa neumotórax. Derrame pleural derecho.")
+    assert r.method == "rule" and r.findings == {"pneumothorax": 0, "pleural effusion": 1}
+    assert lab("Sin hallazgos significativos. Sin cardiomegalia.").findings == {"normal": 1, "cardiomegaly": 0}
+
+
+def test_a_longer_corrected_reading_goes_to_review(tmp_path):
+    import shutil
+
+    from labeler import Labeler
+    from tests.labeler.conftest import MINI
+
+    folder = tmp_path / "pack"
+    shutil.copytree(MINI, folder)
+    (folder / "pericardium.yaml").write_text("findings:\n  - name: pericardial effusion\n    region: cardio\n"
+                                             "    phrases: [derrame pericárdico]\n", encoding="utf-8")
+    # exact: "derrame" (pleural effusion); corrected: "derrame pericárdico", a longer reading around it
+    r = Labeler(folder)("Derrame pericardicp.")
+    assert r.method == "unlabelled" and "fuzzy_only" in r.review_reasons
+    assert r.suggestions == {"pericardial effusion": 1}
+
+
+def test_unknown_header_line_ends_a_skipped_section(mini):
+    r = mini("DATOS CLÍNICOS: disnea.\nHallazgos en la radiografía de hoy:\nDerrame pleural.")
+    assert r.findings == {"pleural effusion": 1}
