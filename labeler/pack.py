@@ -108,17 +108,20 @@ class Pack:
     localizations: dict[str, Localization] = field(default_factory=dict)
 
 
-class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when present: 10x faster
-    """SafeLoader that records each mapping's 1-based line under the key ``__line__``."""
+class LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when present: 10x faster
+    """Safe YAML loader that records each mapping's 1-based line under the key ``__line__``.
+
+    Used wherever rules are read, so every validation error can say file:line.
+    """
 
 
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
+def _construct_mapping(loader: LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
     mapping = loader.construct_mapping(node, deep=True)
     mapping["__line__"] = node.start_mark.line + 1
     return mapping
 
 
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
 def pack_dir(lang_or_path: str | Path) -> Path:
@@ -148,7 +151,7 @@ def _read_yaml(path: Path, errors: list[str]) -> Any:
         errors.append(f"{path}:1: not UTF-8 ({exc.reason} at byte {exc.start}); save the file as UTF-8")
         return None
     try:
-        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+        return yaml.load(text, Loader=LineLoader)  # noqa: S506 - SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
