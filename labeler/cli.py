@@ -48,15 +48,22 @@ def print_summary(summary, echo=click.echo) -> None:
               help="Rejected rows CSV (default: OUTPUT stem + .rejected.csv).")
 @click.option("--summary-json", default=None, type=click.Path(dir_okay=False), help="Also write the summary as JSON.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="dask: label on a Dask cluster (--scheduler, else a local one of --jobs workers); same outputs.")
+@click.option("--scheduler", default=None, help="Dask scheduler address (tcp://host:8786) for --engine dask.")
 def label(input_path, output, lang, stemmed, id_col, text_col, encoding, jobs, review_out, rejects_out,
-          summary_json, quiet):
+          summary_json, quiet, engine, scheduler):
     """Label every report in INPUT (CSV, TSV, JSONL or Parquet)."""
     from labeler.batch import label_file
 
+    if engine == "dask":
+        from labeler.distributed import label_file_dask as label_file  # noqa: F811
+
     try:
         summary = label_file(input_path, output, lang, stemmed=stemmed, id_col=id_col, text_col=text_col,
-                             encoding=encoding, jobs=jobs, review_out=review_out, rejects_out=rejects_out,
-                             progress=not quiet and sys.stderr.isatty())
+                             encoding=encoding, review_out=review_out, rejects_out=rejects_out,
+                             progress=not quiet and sys.stderr.isatty(),
+                             **({"scheduler": scheduler, "workers": jobs} if engine == "dask" else {"jobs": jobs}))
     except (InputError, RulePackError) as exc:
         _fail(exc)
     print_summary(summary)

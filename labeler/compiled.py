@@ -40,19 +40,34 @@ def expand_phrase(text: str) -> list[str]:
 
 @dataclass
 class TemplateSet:
-    """Exact template/ignore sentences by joined words, plus a few wildcard patterns."""
+    """Exact template/ignore sentences by joined words, and wildcard patterns indexed by first word.
+
+    A sentence is tried only against the patterns that start with its first word (plus the few that
+    start with a wildcard), so hundreds of templates cost one or two regex calls a sentence.
+    """
 
     exact: dict[str, Template | str] = field(default_factory=dict)
-    patterns: list[tuple[re.Pattern, Template | str]] = field(default_factory=list)
+    by_first: dict[str, list[tuple[re.Pattern, Template | str]]] = field(default_factory=dict)
+    leading: list[tuple[re.Pattern, Template | str]] = field(default_factory=list)
 
     def lookup(self, joined: str) -> Template | str | None:
         hit = self.exact.get(joined)
         if hit is not None:
             return hit
-        for pattern, value in self.patterns:
+        first = joined.split(" ", 1)[0]
+        for pattern, value in self.by_first.get(first, ()):
+            if pattern.fullmatch(joined):
+                return value
+        for pattern, value in self.leading:
             if pattern.fullmatch(joined):
                 return value
         return None
+
+    def add_pattern(self, first_word: str | None, pattern: re.Pattern, value: Template | str) -> None:
+        if first_word:
+            self.by_first.setdefault(first_word, []).append((pattern, value))
+        else:
+            self.leading.append((pattern, value))
 
 
 @dataclass
@@ -172,7 +187,8 @@ def _add_template(target: TemplateSet, text: str, value: Template | str, words_o
         if joined:
             target.exact.setdefault(joined, value)
         return
-    pieces = [re.escape(" ".join(words_of(part))) for part in text.split(WILDCARD)]
+    parts = [" ".join(words_of(part)) for part in text.split(WILDCARD)]
+    pieces = [re.escape(part) for part in parts]
     regex = pieces[0]
     for piece in pieces[1:]:
         if regex and piece:
@@ -181,4 +197,4 @@ def _add_template(target: TemplateSet, text: str, value: Template | str, words_o
             regex += r"(?: \S+){0,4}"
         else:
             regex = r"(?:\S+ ){0,4}" + piece
-    target.patterns.append((re.compile(regex), value))
+    target.add_pattern(parts[0].split(" ", 1)[0] if parts[0] else None, re.compile(regex), value)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
@@ -53,19 +54,20 @@ class LabelResult:
         }
 
 
-@dataclass(slots=True)
-class _Analysis:
+class _Analysis(NamedTuple):
     """What the rules say about one sentence; offsets are relative to the sentence start.
 
     It depends only on the sentence's matching key, so it is cached: radiology reports repeat
-    their sentences, and a repeat costs a dictionary look-up.
+    their sentences, and a repeat costs a dictionary look-up. Entries are tuples of atoms so the
+    cyclic garbage collector stops tracking them (a growing cache of tracked objects made every
+    collection slower).
     """
 
     n_words: int
     template: Template | str | None
-    region_counts: dict[str, int]
-    exact: list[tuple]   # (finding, status, region, abnormal, start, end, cue span | None, rule, localizations)
-    fuzzy: list[tuple]
+    region_counts: tuple[tuple[str, int], ...]
+    exact: tuple[tuple, ...]   # (finding, status, region, abnormal, start, end, cue span | None, rule, locs, w0, w1)
+    fuzzy: tuple[tuple, ...]
 
 
 _CACHE_LIMIT = 100_000
@@ -178,20 +180,20 @@ class Labeler:
         """Template, exact mentions, fuzzy suggestions and region words of one sentence key."""
         words, spans = self._words(skey)
         if not words:
-            return _Analysis(0, None, {}, [], [])
+            return _Analysis(0, None, (), (), ())
         template = self.compiled.templates.lookup(" ".join(words))
         matches = self.compiled.trie.scan(words)
         if template is not None:
             # A normal statement still names what it rules out ("no pleural effusion"): keep those negatives.
-            negatives = [m for m in self._mentions(matches, spans, self._clauses(skey, spans)) if m[1] == 0]
-            return _Analysis(len(words), template, {}, negatives, [])
+            negatives = tuple(m for m in self._mentions(matches, spans, self._clauses(skey, spans)) if m[1] == 0)
+            return _Analysis(len(words), template, (), negatives, ())
         counts: dict[str, int] = {}
         for match in matches.get(REGION_WORD, ()):
             counts[match.payload] = counts.get(match.payload, 0) + 1
         clauses = self._clauses(skey, spans)
         exact = self._mentions(matches, spans, clauses)
-        fuzzy = self._fuzzy(words, spans, clauses, exact) if self.pack.fuzzy_enabled else []
-        return _Analysis(len(words), None, counts, exact, fuzzy)
+        fuzzy = self._fuzzy(words, spans, clauses, exact) if self.pack.fuzzy_enabled else ()
+        return _Analysis(len(words), None, tuple(counts.items()), tuple(exact), tuple(fuzzy))
 
     def _is_template_report(self, analyses: list[_Analysis]) -> bool:
         covered: set[str] = set()
@@ -223,7 +225,7 @@ class Labeler:
             if sentence.bullet is None:
                 continue
             tally = counts.setdefault(sentence.bullet, {})
-            for region, n in analysis.region_counts.items():
+            for region, n in analysis.region_counts:
                 tally[region] = tally.get(region, 0) + n
         order = {r: i for i, r in enumerate(self.pack.region_words)}
         return {b: min(t, key=lambda r: (-t[r], order.get(r, 99))) for b, t in counts.items() if t}
@@ -235,7 +237,7 @@ class Labeler:
         excluded = matches.get(EXCLUDE, [])
         cues = [CueSpan(m.start, m.end, m.payload) for m in matches.get(CUE, ())
                 if not any(f.start <= m.start and m.end <= f.end for f in findings)]
-        locs = sorted({m.payload for m in matches.get(LOC, ())})
+        locs = tuple(sorted({m.payload for m in matches.get(LOC, ())}))
         out = []
         for match in findings:
             context = None
@@ -257,7 +259,9 @@ class Labeler:
 
     def _clauses(self, skey: str, spans: list[tuple[int, int]]) -> list[int]:
         breaks = self.pack.clause_breaks
-        positions = [i for i, c in enumerate(skey) if c in breaks] if breaks else []
+        if not breaks or not any(b in skey for b in breaks):
+            return [0] * len(spans)
+        positions = [i for i, c in enumerate(skey) if c in breaks]
         return clause_ids([sp[0] for sp in spans], positions)
 
     def _build(self, text: str, sentence: Sentence, items: list[tuple], bullet_regions: dict[int, str],
@@ -272,7 +276,7 @@ class Labeler:
                 region = bullet_regions.get(sentence.bullet, "none")
             cue = text[base + cue_span[0]:base + cue_span[1]] if cue_span else None
             out.append(Mention(name, status, region, abnormal, base + start, base + end, sentence_text, base, cue,
-                               rule, locs, kind))
+                               rule, list(locs), kind))
         return out
 
     # -- fuzzy --------------------------------------------------------------------------------------

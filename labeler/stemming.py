@@ -101,13 +101,15 @@ def stem_words(words: list[str], lang: str) -> list[str | None]:
     """Matching keys of lower-cased, accent-stripped tokens; None for a stop word to drop.
 
     A key is the Snowball stem taken to a fixed point, so ``stem_words`` of a raw word and of its
-    PadChest stem agree, and ``stem_words`` applied twice changes nothing.
+    PadChest stem agree, and ``stem_words`` applied twice changes nothing. A list made only of stop
+    words keeps them (see below).
     """
-    out: list[str | None] = []
-    for word in words:
-        plain = _strip_accents(word.lower())
-        out.append(None if is_stop_word(plain, lang) else _key(plain, lang))
-    return out
+    plain = [_strip_accents(word.lower()) for word in words]
+    if plain and all(is_stop_word(w, lang) for w in plain):
+        # A cue made only of stop words ("pero") would vanish; it keeps its words, which PadChest's
+        # text never contains, so it stays a valid rule that simply never fires on stemmed text.
+        return [_key(w, lang) for w in plain]
+    return [None if is_stop_word(w, lang) else _key(w, lang) for w in plain]
 
 
 def padchest_report(text: str, lang: str = "es") -> str:
