@@ -49,19 +49,27 @@ class TemplateSet:
     exact: dict[str, Template | str] = field(default_factory=dict)
     by_first: dict[str, list[tuple[re.Pattern, Template | str]]] = field(default_factory=dict)
     leading: list[tuple[re.Pattern, Template | str]] = field(default_factory=list)
+    _combined: dict = field(default_factory=dict, repr=False)
 
     def lookup(self, joined: str) -> Template | str | None:
         hit = self.exact.get(joined)
         if hit is not None:
             return hit
         first = joined.split(" ", 1)[0]
-        for pattern, value in self.by_first.get(first, ()):
-            if pattern.fullmatch(joined):
-                return value
-        for pattern, value in self.leading:
-            if pattern.fullmatch(joined):
-                return value
+        for entry in (self._combined.get(first), self._combined.get(None)):
+            if entry is not None:
+                m = entry[0].fullmatch(joined)
+                if m is not None:
+                    return entry[1][m.lastindex - 1]
         return None
+
+    def finalize(self) -> None:
+        """Fold the patterns of each first word into one alternation (one regex call a sentence)."""
+        groups = {**self.by_first, None: self.leading}
+        self._combined = {
+            key: (re.compile("|".join(f"({p.pattern})" for p, _ in items)), [v for _, v in items])
+            for key, items in groups.items() if items
+        }
 
     def add_pattern(self, first_word: str | None, pattern: re.Pattern, value: Template | str) -> None:
         if first_word:
@@ -167,6 +175,8 @@ def compile_pack(pack: Pack, stemmed: bool = False) -> CompiledPack:
         stripped_vocab.update(words_of(text.replace(WILDCARD, " "), strip=True))
     if errors:
         raise RulePackError(errors)
+    templates.finalize()
+    stripped_templates.finalize()
 
     def header_key(h: str) -> str:
         return " ".join(w for w, _, _ in tokenize(make_key(h, pack.lang, pack.diacritics_insensitive)))
