@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import itertools
+import json
 import multiprocessing as mp
 import os
 import time
@@ -60,9 +61,21 @@ def _init_worker(lang: str, stemmed: bool) -> None:
     _WORKER = load(lang, stemmed=stemmed)
 
 
-def _label_rows(rows: list[ReportRow]) -> list[tuple[ReportRow, object]]:
+def _label_rows(rows: list[ReportRow]) -> list[tuple[ReportRow, dict | None, str | None, str | None]]:
+    """(row, record, its JSON line, rejection) per row: workers serialise, so the parent only writes."""
     assert _WORKER is not None
-    return [(r, None if r.error else _WORKER.label(r.text, r.report_id)) for r in rows]
+    out = []
+    for row in rows:
+        if row.error:
+            out.append((row, None, None, row.error))
+            continue
+        result = _WORKER.label(row.text, row.report_id)
+        if result.rejected:
+            out.append((row, None, None, result.rejected))
+            continue
+        record = result.to_dict()
+        out.append((row, record, json.dumps(record, ensure_ascii=False) + "\n", None))
+    return out
 
 
 def label_file(input_path: str | Path, output_path: str | Path, lang: str = "es", *, stemmed: bool = False,
@@ -99,26 +112,27 @@ def label_file(input_path: str | Path, output_path: str | Path, lang: str = "es"
             results = (_label_rows(chunk) for chunk in chunks)
         bar = tqdm(unit=" reports", disable=not progress, mininterval=0.5)
         for labelled in results:
-            records = []
-            for row, result in labelled:
+            records, lines = [], []
+            for row, record, line, rejection in labelled:
                 summary.total += 1
-                reason = _reject_reason(row, result, seen)
+                reason = rejection or _reject_reason(row, seen)
                 if reason:
                     summary.rejected += 1
                     summary.rejected_reasons[reason.split(":")[0]] += 1
                     rejects.write([row.row, row.report_id or "", reason, row.text if isinstance(row.text, str) else ""])
                     continue
-                record = result.to_dict()
                 records.append(record)
-                if result.method == "unlabelled":
+                lines.append(line)
+                method = record["method"]
+                if method == "unlabelled":
                     summary.review += 1
-                    summary.reasons.update(result.review_reasons)
+                    summary.reasons.update(record["review_reasons"])
                     queue.write_dict(review_row(record, row.text))
-                elif result.method == "template":
+                elif method == "template":
                     summary.template += 1
                 else:
                     summary.rule += 1
-            writer.write(records)
+            writer.write(records, lines)
             bar.update(len(labelled))
         bar.close()
     except BaseException:
@@ -137,13 +151,9 @@ def label_file(input_path: str | Path, output_path: str | Path, lang: str = "es"
     return summary
 
 
-def _reject_reason(row: ReportRow, result, seen: dict[str, int]) -> str | None:
-    if row.error:
-        return row.error
+def _reject_reason(row: ReportRow, seen: dict[str, int]) -> str | None:
     if row.report_id is None:
         return "missing_id: the id column is blank on this row"
-    if result.rejected:
-        return result.rejected
     first = seen.get(row.report_id)
     if first is not None:
         return f"duplicate_id: same id as row {first}"

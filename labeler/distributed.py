@@ -54,13 +54,17 @@ class _Labelled:
     rejected: object
     method: str
     review_reasons: list
-    record: dict
+    record: dict | None
+    line: str | None  # the record's JSONL line, serialised on the worker
 
     def to_dict(self) -> dict:
         return self.record
 
 
-def _label_chunk(rows: list[ReportRow], lang: str, stemmed: bool) -> list[tuple[ReportRow, _Labelled | None]]:
+def _label_chunk(rows: list[ReportRow], lang: str, stemmed: bool, jsonl: bool = False
+                 ) -> list[tuple[ReportRow, _Labelled | None]]:
+    import json
+
     import labeler
 
     lab = labeler.load(lang, stemmed=stemmed)  # cached per worker process
@@ -70,13 +74,15 @@ def _label_chunk(rows: list[ReportRow], lang: str, stemmed: bool) -> list[tuple[
             out.append((r, None))
             continue
         res = lab.label(r.text, r.report_id)
-        out.append((r, _Labelled(res.rejected, res.method, list(res.review_reasons),
-                                 None if res.rejected else res.to_dict())))
+        record = None if res.rejected else res.to_dict()
+        line = json.dumps(record, ensure_ascii=False) + "\n" if jsonl and record is not None else None
+        keep = record if (not jsonl or res.method == "unlabelled") else None  # the review queue needs the dict
+        out.append((r, _Labelled(res.rejected, res.method, list(res.review_reasons), keep, line)))
     return out
 
 
 def _label_row_group(path: str, group: int, first_row: int, ids: str | None, texts: str, lang: str,
-                     stemmed: bool) -> list[tuple[ReportRow, object]]:
+                     stemmed: bool, jsonl: bool) -> list[tuple[ReportRow, object]]:
     """Read one Parquet row group on the worker and label it (rows numbered as the single-machine reader does)."""
     import pyarrow.parquet as pq
 
@@ -87,10 +93,10 @@ def _label_row_group(path: str, group: int, first_row: int, ids: str | None, tex
     for k, (rid, text) in enumerate(zip(id_values, data[texts], strict=True)):
         row = first_row + k
         rows.append(ReportRow(row, str(rid) if rid is not None else (None if ids else f"row-{row}"), _nfc(text)))
-    return _label_chunk(rows, lang, stemmed)
+    return _label_chunk(rows, lang, stemmed, jsonl)
 
 
-def _parquet_tasks(client, path: Path, id_col, text_col, lang, stemmed) -> list:
+def _parquet_tasks(client, path: Path, id_col, text_col, lang, stemmed, jsonl) -> list:
     import pyarrow.parquet as pq
 
     try:
@@ -105,7 +111,7 @@ def _parquet_tasks(client, path: Path, id_col, text_col, lang, stemmed) -> list:
     futures, first = [], 1
     for g in range(pf.num_row_groups):
         futures.append(client.submit(_label_row_group, str(path.resolve()), g, first, ids, texts, lang, stemmed,
-                                     pure=False))
+                                     jsonl, pure=False))
         first += pf.metadata.row_group(g).num_rows
     return futures
 
@@ -153,10 +159,11 @@ def label_file_dask(input_path: str | Path, output_path: str | Path, lang: str =
                       outputs={"labels": str(output_path), "review": str(review_path), "rejected": str(rejects_path)})
     writer = None
     try:
+        jsonl = file_format(output_path) == "jsonl"
         if kind == "parquet":
-            futures = iter(_parquet_tasks(client, input_path, id_col, text_col, lang, stemmed))
+            futures = iter(_parquet_tasks(client, input_path, id_col, text_col, lang, stemmed, jsonl))
         else:
-            futures = (client.submit(_label_chunk, chunk, lang, stemmed, pure=False) for chunk in chunks)
+            futures = (client.submit(_label_chunk, chunk, lang, stemmed, jsonl, pure=False) for chunk in chunks)
         window = 4 * max(1, len(client.scheduler_info().get("workers", {})) or workers)
         writer = RecordWriter(output_path, labeler.finding_names)
         queue = _CsvOut(review_path, REVIEW_COLUMNS)
@@ -166,7 +173,7 @@ def label_file_dask(input_path: str | Path, output_path: str | Path, lang: str =
         try:
             # The routing below is labeler.batch.label_file's, unchanged: same order, same files.
             for labelled in _ordered(client, futures, window):
-                records = []
+                records, lines = [], []
                 for row, result in labelled:
                     summary.total += 1
                     reason = _reject_reason(row, result, seen)
@@ -177,7 +184,10 @@ def label_file_dask(input_path: str | Path, output_path: str | Path, lang: str =
                                        row.text if isinstance(row.text, str) else ""])
                         continue
                     record = result.to_dict()
-                    records.append(record)
+                    if result.line is not None:
+                        lines.append(result.line)
+                    else:
+                        records.append(record)
                     if result.method == "unlabelled":
                         summary.review += 1
                         summary.reasons.update(result.review_reasons)
@@ -186,7 +196,11 @@ def label_file_dask(input_path: str | Path, output_path: str | Path, lang: str =
                         summary.template += 1
                     else:
                         summary.rule += 1
-                writer.write(records)
+                if lines:  # JSONL: the lines json.dumps would write, already serialised on the workers
+                    writer._fh.writelines(lines)
+                    writer.count += len(lines)
+                else:
+                    writer.write(records)
                 bar.update(len(labelled))
             bar.close()
         except BaseException:

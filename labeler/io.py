@@ -229,10 +229,11 @@ class RecordWriter:
     def _columns(self) -> list[str]:
         return ["report_id", "method", "rules_version", *REGION_COLUMNS, *self.finding_names, "review_reasons", "evidence"]
 
-    def write(self, records: list[dict]) -> None:
+    def write(self, records: list[dict], lines: list[str] | None = None) -> None:
+        """Append records; ``lines`` are their JSON lines when already serialised (by worker processes)."""
         self.count += len(records)
         if self.kind == "jsonl":
-            self._fh.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+            self._fh.writelines(lines if lines is not None else (json.dumps(r, ensure_ascii=False) + "\n" for r in records))
         elif self.kind in ("csv", "tsv"):
             self._csv.writerows(flatten(r, self.finding_names) for r in records)
         else:
