@@ -13,7 +13,6 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from labeler.batch import Summary, _CsvOut, _reject_reason
@@ -46,43 +45,30 @@ def client_for(scheduler: str | None = None, workers: int = 2, processes: bool =
     return Client(cluster)
 
 
-@dataclass(slots=True)
-class _Labelled:
-    """What the client's routing needs of a LabelResult, with the record already built on the worker
-    (pickling plain dicts back is ten times cheaper than pickling LabelResult objects)."""
-
-    rejected: object
-    method: str
-    review_reasons: list
-    record: dict | None
-    line: str | None  # the record's JSONL line, serialised on the worker
-
-    def to_dict(self) -> dict:
-        return self.record
-
-
-def _label_chunk(rows: list[ReportRow], lang: str, stemmed: bool, jsonl: bool = False
-                 ) -> list[tuple[ReportRow, _Labelled | None]]:
+def _label_chunk(rows: list[ReportRow], lang: str, stemmed: bool) -> list[tuple]:
+    """(row, record, its JSON line, rejection) per row, as :func:`labeler.batch._label_rows` returns them:
+    the worker builds and serialises the records, so the client only routes and writes."""
     import json
 
     import labeler
 
     lab = labeler.load(lang, stemmed=stemmed)  # cached per worker process
     out = []
-    for r in rows:
-        if r.error:
-            out.append((r, None))
+    for row in rows:
+        if row.error:
+            out.append((row, None, None, row.error))
             continue
-        res = lab.label(r.text, r.report_id)
-        record = None if res.rejected else res.to_dict()
-        line = json.dumps(record, ensure_ascii=False) + "\n" if jsonl and record is not None else None
-        keep = record if (not jsonl or res.method == "unlabelled") else None  # the review queue needs the dict
-        out.append((r, _Labelled(res.rejected, res.method, list(res.review_reasons), keep, line)))
+        result = lab.label(row.text, row.report_id)
+        if result.rejected:
+            out.append((row, None, None, result.rejected))
+            continue
+        record = result.to_dict()
+        out.append((row, record, json.dumps(record, ensure_ascii=False) + "\n", None))
     return out
 
 
 def _label_row_group(path: str, group: int, first_row: int, ids: str | None, texts: str, lang: str,
-                     stemmed: bool, jsonl: bool) -> list[tuple[ReportRow, object]]:
+                     stemmed: bool) -> list[tuple]:
     """Read one Parquet row group on the worker and label it (rows numbered as the single-machine reader does)."""
     import pyarrow.parquet as pq
 
@@ -93,10 +79,10 @@ def _label_row_group(path: str, group: int, first_row: int, ids: str | None, tex
     for k, (rid, text) in enumerate(zip(id_values, data[texts], strict=True)):
         row = first_row + k
         rows.append(ReportRow(row, str(rid) if rid is not None else (None if ids else f"row-{row}"), _nfc(text)))
-    return _label_chunk(rows, lang, stemmed, jsonl)
+    return _label_chunk(rows, lang, stemmed)
 
 
-def _parquet_tasks(client, path: Path, id_col, text_col, lang, stemmed, jsonl) -> list:
+def _parquet_tasks(client, path: Path, id_col, text_col, lang, stemmed) -> list:
     import pyarrow.parquet as pq
 
     try:
@@ -111,7 +97,7 @@ def _parquet_tasks(client, path: Path, id_col, text_col, lang, stemmed, jsonl) -
     futures, first = [], 1
     for g in range(pf.num_row_groups):
         futures.append(client.submit(_label_row_group, str(path.resolve()), g, first, ids, texts, lang, stemmed,
-                                     jsonl, pure=False))
+                                     pure=False))
         first += pf.metadata.row_group(g).num_rows
     return futures
 
@@ -159,11 +145,10 @@ def label_file_dask(input_path: str | Path, output_path: str | Path, lang: str =
                       outputs={"labels": str(output_path), "review": str(review_path), "rejected": str(rejects_path)})
     writer = None
     try:
-        jsonl = file_format(output_path) == "jsonl"
         if kind == "parquet":
-            futures = iter(_parquet_tasks(client, input_path, id_col, text_col, lang, stemmed, jsonl))
+            futures = iter(_parquet_tasks(client, input_path, id_col, text_col, lang, stemmed))
         else:
-            futures = (client.submit(_label_chunk, chunk, lang, stemmed, jsonl, pure=False) for chunk in chunks)
+            futures = (client.submit(_label_chunk, chunk, lang, stemmed, pure=False) for chunk in chunks)
         window = 4 * max(1, len(client.scheduler_info().get("workers", {})) or workers)
         writer = RecordWriter(output_path, labeler.finding_names)
         queue = _CsvOut(review_path, REVIEW_COLUMNS)
@@ -174,33 +159,27 @@ def label_file_dask(input_path: str | Path, output_path: str | Path, lang: str =
             # The routing below is labeler.batch.label_file's, unchanged: same order, same files.
             for labelled in _ordered(client, futures, window):
                 records, lines = [], []
-                for row, result in labelled:
+                for row, record, line, rejection in labelled:
                     summary.total += 1
-                    reason = _reject_reason(row, result, seen)
+                    reason = rejection or _reject_reason(row, seen)
                     if reason:
                         summary.rejected += 1
                         summary.rejected_reasons[reason.split(":")[0]] += 1
                         rejects.write([row.row, row.report_id or "", reason,
                                        row.text if isinstance(row.text, str) else ""])
                         continue
-                    record = result.to_dict()
-                    if result.line is not None:
-                        lines.append(result.line)
-                    else:
-                        records.append(record)
-                    if result.method == "unlabelled":
+                    records.append(record)
+                    lines.append(line)
+                    method = record["method"]
+                    if method == "unlabelled":
                         summary.review += 1
-                        summary.reasons.update(result.review_reasons)
+                        summary.reasons.update(record["review_reasons"])
                         queue.write_dict(review_row(record, row.text))
-                    elif result.method == "template":
+                    elif method == "template":
                         summary.template += 1
                     else:
                         summary.rule += 1
-                if lines:  # JSONL: the lines json.dumps would write, already serialised on the workers
-                    writer._fh.writelines(lines)
-                    writer.count += len(lines)
-                else:
-                    writer.write(records)
+                writer.write(records, lines)
                 bar.update(len(labelled))
             bar.close()
         except BaseException:

@@ -330,9 +330,11 @@ def _apply_settings(data: dict, path: Path, pack: Pack, errors: list[str]) -> No
 
 
 def pack_version(folder: Path) -> str:
-    """sha256 over the pack's YAML files (names and bytes), first 12 hex digits."""
+    """sha256 over the pack's labelling YAML files (names and bytes), first 12 hex digits."""
     digest = hashlib.sha256()
     for path in sorted(folder.glob("*.y*ml")):
+        if path.name == "hierarchy.yaml":  # the index's term tree: it does not change any label
+            continue
         digest.update(path.name.encode())
         digest.update(b"\0")
         digest.update(path.read_bytes())

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 _LINE = re.compile(r"[^\n]+")
 _BULLET = re.compile(r"\s*(?:[-+•*>·–—]+|\d{1,2}\s*[.)]|[a-z]\))\s*")
-_HEADER = re.compile(r"\s*([^\W\d_][^\W\d_ ]*(?: [^\W\d_]+){0,7})\s*:\s*")
+_HEADER = re.compile(r"\s*([^\W\d_][^\W\d_ ]*(?: [^\W\d_]+){0,7}(?: ?\([^()\n]{0,40}\))?)\s*:\s*")
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _SENT_END = re.compile(r"[.!?]+(?=\s|$)")
 _LETTER = re.compile(r"[^\W\d_]")
 
@@ -46,8 +47,13 @@ def split_report(text: str, key: str, config: SplitterConfig) -> list[Sentence]:
     section: str | None = None
     skip = False
     bullet_no = 0
+    previous_end = 0
     for line in _LINE.finditer(key):
         start, end = line.span()
+        if skip and _BLANK_LINE.search(key, previous_end, start):
+            # Clinical history and technique are a paragraph: a blank line ends a skipped section.
+            section, skip = None, False
+        previous_end = end
         header = _HEADER.match(key, start, end)
         if header:
             name = header.group(1).strip()

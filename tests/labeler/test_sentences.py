@@ -29,3 +29,9 @@ def test_bullets_are_sections_of_their_own():
 
 def test_lines_without_letters_are_dropped():
     assert _split("1.\n\n---\n  \n") == []
+
+
+def test_blank_line_ends_a_skipped_section_and_headers_may_carry_parentheses():
+    parts = _split("DATOS CLÍNICOS: tos.\nfiebre.\n\nRX TÓRAX PA\n\nRx tórax (PA y lateral):\nDerrame.")
+    assert [(p[0], p[3]) for p in parts] == [("tos.", True), ("fiebre.", True), ("RX TÓRAX PA", False), ("Derrame.", False)]
+    assert parts[-1][1] == "rx torax (pa y lateral)"
