@@ -337,6 +337,7 @@ def save(records: Records, path: str | Path, *, info: dict[str, str] | None = No
     rows = _posting_rows(index)
     fp = fingerprint(records.images, rows)
     partial = path.with_name(path.name + ".partial")
+    path.parent.mkdir(parents=True, exist_ok=True)
     if partial.exists():
         partial.unlink()
     old_damage = _read_damage(path) if path.exists() else pd.DataFrame(columns=["key", "reason", "checked_at"])

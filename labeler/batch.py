@@ -61,7 +61,7 @@ def _init_worker(lang: str, stemmed: bool) -> None:
     _WORKER = load(lang, stemmed=stemmed)
 
 
-def _label_rows(rows: list[ReportRow]) -> list[tuple[ReportRow, dict | None, str | None, str | None]]:
+def label_rows(rows: list[ReportRow]) -> list[tuple[ReportRow, dict | None, str | None, str | None]]:
     """(row, record, its JSON line, rejection) per row: workers serialise, so the parent only writes."""
     assert _WORKER is not None
     out = []
@@ -78,6 +78,65 @@ def _label_rows(rows: list[ReportRow]) -> list[tuple[ReportRow, dict | None, str
     return out
 
 
+class Router:
+    """Routes labelled rows to the labels file, the review queue or the rejects, and counts them.
+
+    Shared by the single-machine and the Dask paths so both write the same files in the same order.
+    """
+
+    def __init__(self, output_path: str | Path, finding_names: list[str], rules_version: str,
+                 review_out: str | Path | None = None, rejects_out: str | Path | None = None):
+        output_path = Path(output_path)
+        stem = output_path.with_suffix("")
+        review_path = Path(review_out) if review_out else stem.with_name(stem.name + ".review.csv")
+        rejects_path = Path(rejects_out) if rejects_out else stem.with_name(stem.name + ".rejected.csv")
+        self.summary = Summary(rules_version=rules_version, outputs={
+            "labels": str(output_path), "review": str(review_path), "rejected": str(rejects_path)})
+        self.writer = RecordWriter(output_path, finding_names)
+        self.queue = _CsvOut(review_path, REVIEW_COLUMNS)
+        self.rejects = _CsvOut(rejects_path, ["row", "report_id", "reason", "text"])
+        self.seen: dict[str, int] = {}
+
+    def route(self, labelled: list[tuple[ReportRow, dict | None, str | None, str | None]]) -> None:
+        """Route one chunk of :func:`label_rows` output."""
+        summary = self.summary
+        records, lines = [], []
+        for row, record, line, rejection in labelled:
+            summary.total += 1
+            reason = rejection or _reject_reason(row, self.seen)
+            if reason:
+                summary.rejected += 1
+                summary.rejected_reasons[reason.split(":")[0]] += 1
+                self.rejects.write([row.row, row.report_id or "", reason, row.text if isinstance(row.text, str) else ""])
+                continue
+            records.append(record)
+            lines.append(line)
+            method = record["method"]
+            if method == "unlabelled":
+                summary.review += 1
+                summary.reasons.update(record["review_reasons"])
+                self.queue.write_dict(review_row(record, row.text))
+            elif method == "template":
+                summary.template += 1
+            else:
+                summary.rule += 1
+        self.writer.write(records, lines)
+
+    def close(self, started: float) -> Summary:
+        """Move the files into place; return the checked summary."""
+        self.writer.close()
+        self.queue.close()
+        self.rejects.close()
+        self.summary.seconds = time.perf_counter() - started
+        self.summary.check()
+        return self.summary
+
+    def abort(self) -> None:
+        self.writer.abort()
+        self.queue.abort()
+        self.rejects.abort()
+
+
 def label_file(input_path: str | Path, output_path: str | Path, lang: str = "es", *, stemmed: bool = False,
                id_col: str | None = None, text_col: str | None = None, encoding: str = "utf-8", jobs: int = 1,
                review_out: str | Path | None = None, rejects_out: str | Path | None = None,
@@ -90,65 +149,29 @@ def label_file(input_path: str | Path, output_path: str | Path, lang: str = "es"
     first = next(chunks, [])  # input errors (missing file, encoding, columns) before any output exists
     chunks = itertools.chain([first], chunks)
     labeler = load(lang, stemmed=stemmed)
-    output_path = Path(output_path)
-    stem = output_path.with_suffix("")
-    review_path = Path(review_out) if review_out else stem.with_name(stem.name + ".review.csv")
-    rejects_path = Path(rejects_out) if rejects_out else stem.with_name(stem.name + ".rejected.csv")
-    summary = Summary(rules_version=labeler.version,
-                      outputs={"labels": str(output_path), "review": str(review_path), "rejected": str(rejects_path)})
-    writer = RecordWriter(output_path, labeler.finding_names)
-    queue = _CsvOut(review_path, REVIEW_COLUMNS)
-    rejects = _CsvOut(rejects_path, ["row", "report_id", "reason", "text"])
-    seen: dict[str, int] = {}
+    router = Router(output_path, labeler.finding_names, labeler.version, review_out, rejects_out)
     pool = None
     try:
         if jobs > 1:
             pool = mp.get_context("spawn" if os.name == "nt" else "fork").Pool(
                 jobs, initializer=_init_worker, initargs=(lang, stemmed))
-            results = pool.imap(_label_rows, chunks, chunksize=1)
+            results = pool.imap(label_rows, chunks, chunksize=1)
         else:
             global _WORKER
             _WORKER = labeler
-            results = (_label_rows(chunk) for chunk in chunks)
+            results = (label_rows(chunk) for chunk in chunks)
         bar = tqdm(unit=" reports", disable=not progress, mininterval=0.5)
         for labelled in results:
-            records, lines = [], []
-            for row, record, line, rejection in labelled:
-                summary.total += 1
-                reason = rejection or _reject_reason(row, seen)
-                if reason:
-                    summary.rejected += 1
-                    summary.rejected_reasons[reason.split(":")[0]] += 1
-                    rejects.write([row.row, row.report_id or "", reason, row.text if isinstance(row.text, str) else ""])
-                    continue
-                records.append(record)
-                lines.append(line)
-                method = record["method"]
-                if method == "unlabelled":
-                    summary.review += 1
-                    summary.reasons.update(record["review_reasons"])
-                    queue.write_dict(review_row(record, row.text))
-                elif method == "template":
-                    summary.template += 1
-                else:
-                    summary.rule += 1
-            writer.write(records, lines)
+            router.route(labelled)
             bar.update(len(labelled))
         bar.close()
     except BaseException:
-        writer.abort()
-        queue.abort()
-        rejects.abort()
+        router.abort()
         raise
     finally:
         if pool is not None:
             pool.terminate()
-    writer.close()
-    queue.close()
-    rejects.close()
-    summary.seconds = time.perf_counter() - started
-    summary.check()
-    return summary
+    return router.close(started)
 
 
 def _reject_reason(row: ReportRow, seen: dict[str, int]) -> str | None:

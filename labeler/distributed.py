@@ -4,8 +4,8 @@ Labelling (the costly part) runs on the workers, one task per partition: a Parqu
 row group and each worker reads its own row groups from shared storage; other formats are read by the
 client in chunks that are shipped to the workers. The routing that needs the whole file (duplicate
 ids, the review queue, the rejects, the summary) is sequential and cheap: the client does it in input
-order, with the same code as :func:`labeler.batch.label_file`, so the files written are byte for byte
-those of a single-process run. Needs ``pip install 'rxlabel[dask]'``.
+order, with the routing of :func:`labeler.batch.label_file` (mirrored here; tests/pipeline/test_dask.py
+compares the files byte for byte), so the files written are those of a single-process run. Needs ``pip install 'rxlabel[dask]'``.
 """
 
 from __future__ import annotations
@@ -15,19 +15,17 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from labeler.batch import Summary, _CsvOut, _reject_reason
+from labeler.batch import Router, Summary
 from labeler.io import (
     ID_CANDIDATES,
     TEXT_CANDIDATES,
     InputError,
-    RecordWriter,
     ReportRow,
     _nfc,
     _pick,
     file_format,
 )
 from labeler.io import read_reports as _read_reports
-from labeler.review import REVIEW_COLUMNS, review_row
 
 
 def client_for(scheduler: str | None = None, workers: int = 2, processes: bool = True, threads_per_worker: int = 1):
@@ -45,9 +43,13 @@ def client_for(scheduler: str | None = None, workers: int = 2, processes: bool =
     return Client(cluster)
 
 
-def _label_chunk(rows: list[ReportRow], lang: str, stemmed: bool) -> list[tuple]:
-    """(row, record, its JSON line, rejection) per row, as :func:`labeler.batch._label_rows` returns them:
-    the worker builds and serialises the records, so the client only routes and writes."""
+def _label_chunk(rows: list[ReportRow], lang: str, stemmed: bool, full: bool = True) -> list[tuple]:
+    """(row, record, its JSON line, rejection) per row, as :func:`labeler.batch.label_rows` returns them:
+    the worker builds and serialises the records, so the client only routes and writes.
+
+    With ``full=False`` (JSONL output) the record travels back as its line and a stub (method, review
+    reasons), whole only when the report goes to review: results are most of the traffic.
+    """
     import json
 
     import labeler
@@ -63,12 +65,15 @@ def _label_chunk(rows: list[ReportRow], lang: str, stemmed: bool) -> list[tuple]
             out.append((row, None, None, result.rejected))
             continue
         record = result.to_dict()
-        out.append((row, record, json.dumps(record, ensure_ascii=False) + "\n", None))
+        line = json.dumps(record, ensure_ascii=False) + "\n"
+        if not full and record["method"] != "unlabelled":
+            record = {"method": record["method"], "review_reasons": record["review_reasons"]}
+        out.append((row, record, line, None))
     return out
 
 
 def _label_row_group(path: str, group: int, first_row: int, ids: str | None, texts: str, lang: str,
-                     stemmed: bool) -> list[tuple]:
+                     stemmed: bool, full: bool = True) -> list[tuple]:
     """Read one Parquet row group on the worker and label it (rows numbered as the single-machine reader does)."""
     import pyarrow.parquet as pq
 
@@ -79,10 +84,10 @@ def _label_row_group(path: str, group: int, first_row: int, ids: str | None, tex
     for k, (rid, text) in enumerate(zip(id_values, data[texts], strict=True)):
         row = first_row + k
         rows.append(ReportRow(row, str(rid) if rid is not None else (None if ids else f"row-{row}"), _nfc(text)))
-    return _label_chunk(rows, lang, stemmed)
+    return _label_chunk(rows, lang, stemmed, full)
 
 
-def _parquet_tasks(client, path: Path, id_col, text_col, lang, stemmed) -> list:
+def _parquet_tasks(client, path: Path, id_col, text_col, lang, stemmed, full) -> list:
     import pyarrow.parquet as pq
 
     try:
@@ -97,7 +102,7 @@ def _parquet_tasks(client, path: Path, id_col, text_col, lang, stemmed) -> list:
     futures, first = [], 1
     for g in range(pf.num_row_groups):
         futures.append(client.submit(_label_row_group, str(path.resolve()), g, first, ids, texts, lang, stemmed,
-                                     pure=False))
+                                     full, pure=False))
         first += pf.metadata.row_group(g).num_rows
     return futures
 
@@ -137,65 +142,30 @@ def label_file_dask(input_path: str | Path, output_path: str | Path, lang: str =
         raise InputError(f"{input_path}: the file is empty (0 bytes); nothing to label")
     if own_client:
         client = client_for(scheduler, workers)
-    output_path = Path(output_path)
-    stem = output_path.with_suffix("")
-    review_path = Path(review_out) if review_out else stem.with_name(stem.name + ".review.csv")
-    rejects_path = Path(rejects_out) if rejects_out else stem.with_name(stem.name + ".rejected.csv")
-    summary = Summary(rules_version=labeler.version,
-                      outputs={"labels": str(output_path), "review": str(review_path), "rejected": str(rejects_path)})
-    writer = None
     try:
         if kind == "parquet":
-            futures = iter(_parquet_tasks(client, input_path, id_col, text_col, lang, stemmed))
+            futures = iter(_parquet_tasks(client, input_path, id_col, text_col, lang, stemmed,
+                                          file_format(output_path) != "jsonl"))
         else:
-            futures = (client.submit(_label_chunk, chunk, lang, stemmed, pure=False) for chunk in chunks)
+            full = file_format(output_path) != "jsonl"
+            futures = (client.submit(_label_chunk, chunk, lang, stemmed, full, pure=False) for chunk in chunks)
         window = 4 * max(1, len(client.scheduler_info().get("workers", {})) or workers)
-        writer = RecordWriter(output_path, labeler.finding_names)
-        queue = _CsvOut(review_path, REVIEW_COLUMNS)
-        rejects = _CsvOut(rejects_path, ["row", "report_id", "reason", "text"])
-        seen: dict[str, int] = {}
+        # The same router as labeler.batch.label_file: same order, same files.
+        router = Router(output_path, labeler.finding_names, labeler.version, review_out, rejects_out)
         bar = tqdm(unit=" reports", disable=not progress, mininterval=0.5)
         try:
-            # The routing below is labeler.batch.label_file's, unchanged: same order, same files.
             for labelled in _ordered(client, futures, window):
-                records, lines = [], []
-                for row, record, line, rejection in labelled:
-                    summary.total += 1
-                    reason = rejection or _reject_reason(row, seen)
-                    if reason:
-                        summary.rejected += 1
-                        summary.rejected_reasons[reason.split(":")[0]] += 1
-                        rejects.write([row.row, row.report_id or "", reason,
-                                       row.text if isinstance(row.text, str) else ""])
-                        continue
-                    records.append(record)
-                    lines.append(line)
-                    method = record["method"]
-                    if method == "unlabelled":
-                        summary.review += 1
-                        summary.reasons.update(record["review_reasons"])
-                        queue.write_dict(review_row(record, row.text))
-                    elif method == "template":
-                        summary.template += 1
-                    else:
-                        summary.rule += 1
-                writer.write(records, lines)
+                router.route(labelled)
                 bar.update(len(labelled))
             bar.close()
         except BaseException:
-            writer.abort()
-            queue.abort()
-            rejects.abort()
+            router.abort()
             raise
-        writer.close()
-        queue.close()
-        rejects.close()
+        summary = router.close(started)
     finally:
         if own_client:
             cluster = getattr(client, "cluster", None)
             client.close()
             if cluster is not None:
                 cluster.close()
-    summary.seconds = time.perf_counter() - started
-    summary.check()
     return summary

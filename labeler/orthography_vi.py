@@ -187,6 +187,23 @@ def to_vni(text: str) -> str:
     return "".join(out)
 
 
+def to_cp1258_bytes(text: str) -> bytes:
+    """Windows-1258 as Vietnamese Windows writes it: base letters with vowel marks, tones combining."""
+    tones = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
+    out = []
+    for ch in unicodedata.normalize("NFC", text):
+        try:
+            out.append(ch.encode("cp1258"))
+            continue
+        except UnicodeEncodeError:
+            pass
+        nfd = unicodedata.normalize("NFD", ch)
+        base = unicodedata.normalize("NFC", "".join(c for c in nfd if c not in tones))
+        marks = "".join(c for c in nfd if c in tones)
+        out.append((base + marks).encode("cp1258"))
+    return b"".join(out)
+
+
 def to_tcvn3_bytes(text: str) -> bytes:
     """``text`` encoded as TCVN3 (ABC) bytes; ASCII passes through, upper-case toned letters use
     the lower-case codes as the TCVN3 "H" fonts do."""

@@ -30,8 +30,11 @@ import click
 @click.option("--cache", type=click.Path(), help="Scan cache (JSONL); default: OUTPUT.scan-cache.jsonl.")
 @click.option("--pacs-dir", type=click.Path(), help="Where instances retrieved from the PACS are stored.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="dask: read headers on a Dask cluster (--scheduler, else a local one of --jobs workers); same outputs.")
+@click.option("--scheduler", default=None, help="Dask scheduler address (tcp://host:8786) for --engine dask.")
 def match(dicom, pacs, his, output, window_h, before_h, session_slack, his_tz, services, his_mapping,
-          view_classifier, jobs, cache, pacs_dir, quiet):
+          view_classifier, jobs, cache, pacs_dir, quiet, engine, scheduler):
     """Pair DICOM chest radiographs with HIS reports by study UID, accession + patient, or patient + time."""
     from matcher.chest import load_view_classifier
     from matcher.his import read_his
@@ -60,6 +63,17 @@ def match(dicom, pacs, his, output, window_h, before_h, session_slack, his_tz, s
         dicom = dest
     svc = None if services == "none" else services
     cache = cache or str(paths["pairs"]) + ".scan-cache.jsonl"
+    if engine == "dask":
+        from matcher.distributed import client_for, close, scan_dask
+
+        try:
+            client = client_for(scheduler, jobs)
+        except (ImportError, OSError) as exc:
+            raise click.ClickException(str(exc)) from exc
+        try:
+            dicom = scan_dask(dicom, client, cache=cache)
+        finally:
+            close(client)
     try:
         res, batch = run(dicom, batch, cfg, services=svc, jobs=jobs, cache=cache, quiet=quiet,
                          view_classifier=classifier)

@@ -190,12 +190,18 @@ def match_tables(images: pd.DataFrame, reports: pd.DataFrame, cfg: MatchConfig |
     reports = reports.reset_index(drop=True).copy()
     images["img"] = np.arange(len(images))
     reports["rep"] = np.arange(len(reports))
+    for frame in (images, reports):
+        # Keys are text; an empty table (every HIS file unreadable) would otherwise carry float columns.
+        for col in ("patient_id", "accession", "study_uid"):
+            if col in frame:
+                frame[col] = frame[col].fillna("").astype(str)
 
     c1, uid_conflict = _by_uid(images, reports)
     c2, acc_reused = _by_accession(images, reports)
     tw = _by_time(images, reports, cfg)
     c3 = tw.loc[tw["in_session"], ["rep", "img"]]
     cand = pd.concat([c1.assign(rank=0), c2.assign(rank=1), c3.assign(rank=2)], ignore_index=True)
+    cand = cand.astype({"rep": np.int64, "img": np.int64})  # empty inputs would leave float index columns
     cand = cand.sort_values(["rep", "img", "rank"]).drop_duplicates(["rep", "img"], keep="first")
     # A report bound to a study by a key is not offered to other images by time, and an image bound by
     # a key takes no report by time: strongest rule per report first, then per image.

@@ -102,3 +102,16 @@ def test_rebuild_after_the_index_changed(tmp_path: Path, table_csv: Path, table:
     out = _last_json(_run("dataset", "rebuild", "n", "--store", str(store), "--out", str(tmp_path / "n"),
                           "--from-store").output)
     assert out["identical"] and (tmp_path / "n" / "manifest.csv").read_bytes() == before
+
+
+def test_build_creates_the_output_folder(tmp_path):
+    from click.testing import CliRunner
+
+    from rxlabel.cli import main
+
+    src = tmp_path / "padchest.csv"
+    src.write_text("ImageID,PatientID,Labels,Localizations\nA.png,p1,\"['nodule']\",[]\n", encoding="utf-8")
+    out = tmp_path / "new" / "folder" / "index.sqlite"
+    res = CliRunner().invoke(main, ["index", "build", str(out), "--padchest", str(src)])
+    assert res.exit_code == 0, res.output
+    assert out.exists()

@@ -3,13 +3,13 @@
 import csv
 import json
 import sys
-import unicodedata
 
 import pandas as pd
 import pytest
 
 from labeler.batch import label_file
 from labeler.io import InputError, read_records
+from labeler.orthography_vi import to_cp1258_bytes
 from tests.labeler.conftest import MINI
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
@@ -97,21 +97,10 @@ def test_non_utf8_input_names_the_line_and_the_fix(tmp_path):
     assert s.rule == 2
 
 
-def to_cp1258(text: str) -> bytes:
-    """Windows-1258 keeps base letters precomposed (â, ơ, ư) and tone marks as combining characters."""
-    tones = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
-    out = []
-    for ch in text:
-        parts = unicodedata.normalize("NFD", ch)
-        base = unicodedata.normalize("NFC", "".join(c for c in parts if c not in tones))
-        out.append(base + "".join(c for c in parts if c in tones))
-    return "".join(out).encode("cp1258")
-
-
 def test_vietnamese_windows_1258_is_read_with_encoding(tmp_path):
     text = "Tràn dịch màng phổi phải."
     path = tmp_path / "vi.csv"
-    path.write_bytes(b"report_id,text\nv1," + to_cp1258(text) + b"\n")
+    path.write_bytes(b"report_id,text\nv1," + to_cp1258_bytes(text) + b"\n")
     from labeler.io import read_reports
 
     rows = [r for chunk in read_reports(path, encoding="cp1258") for r in chunk]

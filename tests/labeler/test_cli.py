@@ -53,6 +53,6 @@ def test_all_rows_rejected_is_an_error(tmp_path):
 
 def test_rules_list_and_demo(tmp_path):
     assert "en:" in run("rules", "list").output
-    res = run("demo", "--workdir", tmp_path)
+    res = run("demo", "--workdir", tmp_path, "--only", "samples")
     assert res.exit_code == 0, res.output
     assert (tmp_path / "labels_en.jsonl").exists()

@@ -820,23 +820,6 @@ def tricky() -> list[dict]:
 
 
 # ----------------------------------------------------------------------------- encodings
-def to_cp1258_bytes(text: str) -> bytes:
-    """Windows-1258 as Vietnamese Windows writes it: base letters with vowel marks, tones combining."""
-    tones = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
-    out = []
-    for ch in unicodedata.normalize("NFC", text):
-        try:
-            out.append(ch.encode("cp1258"))
-            continue
-        except UnicodeEncodeError:
-            pass
-        nfd = unicodedata.normalize("NFD", ch)
-        base = unicodedata.normalize("NFC", "".join(c for c in nfd if c not in tones))
-        marks = "".join(c for c in nfd if c in tones)
-        out.append((base + marks).encode("cp1258"))
-    return b"".join(out)
-
-
 def write_csv(path: Path, rows: list[tuple[str, str]], encoder) -> None:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -848,7 +831,7 @@ def write_csv(path: Path, rows: list[tuple[str, str]], encoder) -> None:
 
 def main() -> int:
     sys.path.insert(0, str(HERE.parents[3]))
-    from labeler.orthography_vi import to_tcvn3_bytes  # the fixture converter lives with the detector
+    from labeler.orthography_vi import to_cp1258_bytes, to_tcvn3_bytes  # converters live with the detector
 
     rng = random.Random(SEED)
     rows = generated(rng) + tricky()
