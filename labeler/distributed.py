@@ -16,15 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from labeler.batch import Router, Summary
-from labeler.io import (
-    ID_CANDIDATES,
-    TEXT_CANDIDATES,
-    InputError,
-    ReportRow,
-    _nfc,
-    _pick,
-    file_format,
-)
+from labeler.io import InputError, ReportRow, file_format, open_parquet, parquet_rows
 from labeler.io import read_reports as _read_reports
 
 
@@ -78,27 +70,12 @@ def _label_row_group(path: str, group: int, first_row: int, ids: str | None, tex
     import pyarrow.parquet as pq
 
     data = pq.ParquetFile(path).read_row_group(group, columns=[c for c in (ids, texts) if c]).to_pydict()
-    n = len(data[texts])
-    id_values = data[ids] if ids else [None] * n
-    rows = []
-    for k, (rid, text) in enumerate(zip(id_values, data[texts], strict=True)):
-        row = first_row + k
-        rows.append(ReportRow(row, str(rid) if rid is not None else (None if ids else f"row-{row}"), _nfc(text)))
+    rows = parquet_rows(data, ids, texts, first_row)
     return _label_chunk(rows, lang, stemmed, full)
 
 
 def _parquet_tasks(client, path: Path, id_col, text_col, lang, stemmed, full) -> list:
-    import pyarrow.parquet as pq
-
-    try:
-        pf = pq.ParquetFile(path)
-    except Exception as exc:  # pyarrow raises several types for a damaged file
-        raise InputError(f"{path}: not a readable Parquet file ({exc})") from None
-    columns = pf.schema_arrow.names
-    ids = _pick(columns, id_col, ID_CANDIDATES, "report id", path, "--id-col")
-    texts = _pick(columns, text_col, TEXT_CANDIDATES, "report text", path, "--text-col")
-    if texts is None:
-        raise InputError(f"{path}: no report text column; the file has: {', '.join(columns)}. Pass --text-col.")
+    pf, ids, texts = open_parquet(path, id_col, text_col)
     futures, first = [], 1
     for g in range(pf.num_row_groups):
         futures.append(client.submit(_label_row_group, str(path.resolve()), g, first, ids, texts, lang, stemmed,

@@ -168,7 +168,8 @@ def _read_jsonl(path, id_col, text_col, encoding, chunk_size) -> Iterator[list[R
         yield out
 
 
-def _read_parquet(path, id_col, text_col, chunk_size) -> Iterator[list[ReportRow]]:
+def open_parquet(path: Path, id_col: str | None, text_col: str | None):
+    """(ParquetFile, id column or None, text column) of a report table; InputError if unusable."""
     import pyarrow.parquet as pq
 
     try:
@@ -180,15 +181,26 @@ def _read_parquet(path, id_col, text_col, chunk_size) -> Iterator[list[ReportRow
     texts = _pick(columns, text_col, TEXT_CANDIDATES, "report text", path, "--text-col")
     if texts is None:
         raise InputError(f"{path}: no report text column; the file has: {', '.join(columns)}. Pass --text-col.")
-    row = 0
+    return pf, ids, texts
+
+
+def parquet_rows(data: dict, ids: str | None, texts: str, first_row: int) -> list[ReportRow]:
+    """Rows of one Parquet batch (``to_pydict()``), numbered from ``first_row`` (1-based)."""
+    id_values = data[ids] if ids else [None] * len(data[texts])
+    out = []
+    for k, (rid, text) in enumerate(zip(id_values, data[texts], strict=True)):
+        row = first_row + k
+        out.append(ReportRow(row, str(rid) if rid is not None else (None if ids else f"row-{row}"), _nfc(text)))
+    return out
+
+
+def _read_parquet(path, id_col, text_col, chunk_size) -> Iterator[list[ReportRow]]:
+    pf, ids, texts = open_parquet(path, id_col, text_col)
+    row = 1
     for batch in pf.iter_batches(batch_size=chunk_size, columns=[c for c in (ids, texts) if c]):
-        data = batch.to_pydict()
-        id_values = data[ids] if ids else [None] * batch.num_rows
-        out = []
-        for rid, text in zip(id_values, data[texts], strict=True):
-            row += 1
-            out.append(ReportRow(row, str(rid) if rid is not None else (None if ids else f"row-{row}"), _nfc(text)))
-        yield out
+        rows = parquet_rows(batch.to_pydict(), ids, texts, row)
+        row += len(rows)
+        yield rows
 
 
 # -- writers ----------------------------------------------------------------------------------------
