@@ -5,6 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# No per-example deadline: CI machines are shared and the first example pays for imports and caches.
+settings.register_profile("rxlabel", deadline=None)
+settings.load_profile("rxlabel")
 
 ROOT = Path(__file__).resolve().parents[1]
 TEST_DATA = ROOT / "tests" / "data"
