@@ -20,6 +20,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from labeler.engine import Labeler
+from labeler.idset import SeenIds
 from labeler.io import RecordWriter, ReportRow, read_reports
 from labeler.review import REVIEW_COLUMNS, review_row
 
@@ -95,15 +96,18 @@ class Router:
         self.writer = RecordWriter(output_path, finding_names)
         self.queue = _CsvOut(review_path, REVIEW_COLUMNS)
         self.rejects = _CsvOut(rejects_path, ["row", "report_id", "reason", "text"])
-        self.seen: dict[str, int] = {}
+        self.seen = SeenIds()
 
     def route(self, labelled: list[tuple[ReportRow, dict | None, str | None, str | None]]) -> None:
         """Route one chunk of :func:`label_rows` output."""
         summary = self.summary
         records, lines = [], []
-        for row, record, line, rejection in labelled:
+        checked = [i for i, (row, _, _, rejection) in enumerate(labelled) if not rejection and row.report_id is not None]
+        earlier = dict(zip(checked, self.seen.first_rows([labelled[i][0].report_id for i in checked],
+                                                         [labelled[i][0].row for i in checked]), strict=True))
+        for i, (row, record, line, rejection) in enumerate(labelled):
             summary.total += 1
-            reason = rejection or _reject_reason(row, self.seen)
+            reason = rejection or _reject_reason(row, earlier.get(i))
             if reason:
                 summary.rejected += 1
                 summary.rejected_reasons[reason.split(":")[0]] += 1
@@ -174,13 +178,11 @@ def label_file(input_path: str | Path, output_path: str | Path, lang: str = "es"
     return router.close(started)
 
 
-def _reject_reason(row: ReportRow, seen: dict[str, int]) -> str | None:
+def _reject_reason(row: ReportRow, first_row: int | None) -> str | None:
     if row.report_id is None:
         return "missing_id: the id column is blank on this row"
-    first = seen.get(row.report_id)
-    if first is not None:
-        return f"duplicate_id: same id as row {first}"
-    seen[row.report_id] = row.row
+    if first_row is not None:
+        return f"duplicate_id: same id as row {first_row}"
     return None
 
 
