@@ -14,6 +14,7 @@ import multiprocessing as mp
 import os
 import time
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -126,6 +127,20 @@ class Router:
                 summary.rule += 1
         self.writer.write(records, lines)
 
+    def drain(self, results: Iterable[list], started: float, progress: bool = False) -> Summary:
+        """Route every chunk of ``results``, then close; on any error the partial files are removed."""
+        bar = tqdm(unit=" reports", disable=not progress, mininterval=0.5)
+        try:
+            for labelled in results:
+                self.route(labelled)
+                bar.update(len(labelled))
+        except BaseException:
+            self.abort()
+            raise
+        finally:
+            bar.close()
+        return self.close(started)
+
     def close(self, started: float) -> Summary:
         """Move the files into place; return the checked summary."""
         self.writer.close()
@@ -164,18 +179,13 @@ def label_file(input_path: str | Path, output_path: str | Path, lang: str = "es"
             global _WORKER
             _WORKER = labeler
             results = (label_rows(chunk) for chunk in chunks)
-        bar = tqdm(unit=" reports", disable=not progress, mininterval=0.5)
-        for labelled in results:
-            router.route(labelled)
-            bar.update(len(labelled))
-        bar.close()
+        return router.drain(results, started, progress)
     except BaseException:
-        router.abort()
+        router.abort()  # a worker pool that fails to start leaves no partial files either
         raise
     finally:
         if pool is not None:
             pool.terminate()
-    return router.close(started)
 
 
 def _reject_reason(row: ReportRow, first_row: int | None) -> str | None:

@@ -101,8 +101,6 @@ def label_file_dask(input_path: str | Path, output_path: str | Path, lang: str =
                     chunk_size: int = 2000, client=None, scheduler: str | None = None, workers: int = 2,
                     progress: bool = False) -> Summary:
     """:func:`labeler.batch.label_file` on a Dask cluster (``client``, or ``scheduler``, or a local one)."""
-    from tqdm import tqdm
-
     from labeler import load
 
     started = time.perf_counter()
@@ -129,16 +127,7 @@ def label_file_dask(input_path: str | Path, output_path: str | Path, lang: str =
         window = 4 * max(1, len(client.scheduler_info().get("workers", {})) or workers)
         # The same router as labeler.batch.label_file: same order, same files.
         router = Router(output_path, labeler.finding_names, labeler.version, review_out, rejects_out)
-        bar = tqdm(unit=" reports", disable=not progress, mininterval=0.5)
-        try:
-            for labelled in _ordered(client, futures, window):
-                router.route(labelled)
-                bar.update(len(labelled))
-            bar.close()
-        except BaseException:
-            router.abort()
-            raise
-        summary = router.close(started)
+        summary = router.drain(_ordered(client, futures, window), started, progress)
     finally:
         if own_client:
             cluster = getattr(client, "cluster", None)

@@ -280,6 +280,7 @@ class RecordWriter:
             self._fh.close()
         if self._parquet is not None:
             self._parquet.close()
+            self._parquet = None
         if self.partial.exists():
             self.partial.unlink()
 

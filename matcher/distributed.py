@@ -11,10 +11,9 @@ finish. Needs ``pip install 'rxlabel[dask]'``.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from matcher.scan import CACHE_VERSION, _fresh, _load_cache, _read_many, walk
+from matcher.scan import _read_many, scan
 
 
 def client_for(scheduler: str | None = None, workers: int = 2, processes: bool = True):
@@ -41,28 +40,11 @@ def close(client) -> None:
 
 def scan_dask(root: str | Path, client, cache: str | Path | None = None, partition: int = 512) -> list[dict]:
     """:func:`matcher.scan.scan` with the header reads done by the Dask ``client``'s workers."""
-    cache_path = Path(cache) if cache else None
-    w = walk(root, skip=[str(cache_path)] if cache_path else [])
-    cached = _load_cache(cache_path)
-    todo = [p for p in w.files if not _fresh(cached.get(p), p)]
-    todo_set = set(todo)
-    results: dict[str, dict] = {p: cached[p] for p in w.files if p not in todo_set}
-    parts = [todo[i : i + partition] for i in range(0, len(todo), partition)]
-    futures = client.map(_read_many, parts, pure=False)
-    if cache_path:
-        cache_path.parent.mkdir(parents=True, exist_ok=True)
-    sink = open(cache_path, "a", encoding="utf-8") if cache_path else None  # noqa: SIM115
-    try:
+
+    def read_parts(parts: list[list[str]]):
         from distributed import as_completed
 
-        for fut in as_completed(futures):
-            batch = fut.result()
-            for rec in batch:
-                results[rec["path"]] = rec
-            if sink:
-                sink.write("".join(json.dumps({**r, "_v": CACHE_VERSION}, ensure_ascii=False) + "\n" for r in batch))
-                sink.flush()
-    finally:
-        if sink:
-            sink.close()
-    return [results[p] for p in w.files] + w.problems
+        for fut in as_completed(client.map(_read_many, parts, pure=False)):
+            yield fut.result()
+
+    return scan(root, cache=cache, quiet=True, chunk=partition, read_parts=read_parts)

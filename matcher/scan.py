@@ -261,11 +261,14 @@ def scan(
     quiet: bool = False,
     chunk: int = 256,
     on_record: Callable[[dict], None] | None = None,
+    read_parts: Callable[[list[list[str]]], Iterable[list[dict]]] | None = None,
 ) -> list[dict]:
     """Header records of every file under ``root`` (one per file, plus walk problems).
 
     ``cache`` (a JSONL file) makes the scan resumable: files whose path, size and mtime are
-    unchanged are not opened again, and results are appended as they arrive.
+    unchanged are not opened again, and results are appended as they arrive. ``read_parts`` maps
+    partitions of paths to batches of records in any order (a Dask cluster, see
+    :mod:`matcher.distributed`); by default this process, or ``jobs`` processes, read them.
     """
     cache_path = Path(cache) if cache else None
     w = walk(root, skip=[str(cache_path)] if cache_path else [])
@@ -279,7 +282,10 @@ def scan(
     bar = tqdm(total=len(w.files), initial=len(w.files) - len(todo), unit="file", desc="scan DICOM headers",
                disable=quiet or not sys.stderr.isatty())
     try:
-        if jobs > 1 and len(todo) > chunk:
+        if read_parts is not None:
+            for batch in read_parts(list(_chunks(todo, chunk))):
+                _collect(batch, results, sink, bar, on_record)
+        elif jobs > 1 and len(todo) > chunk:
             with ProcessPoolExecutor(max_workers=jobs) as ex:
                 for batch in ex.map(_read_many, _chunks(todo, chunk)):
                     _collect(batch, results, sink, bar, on_record)
