@@ -28,11 +28,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import torch  # noqa: E402
 from torch.utils.data import DataLoader  # noqa: E402
 
-from classifier.data import Augment, RadiographDataset, prescan  # noqa: E402
-from classifier.losses import AsymmetricLoss  # noqa: E402
-from classifier.manifest import read_manifest  # noqa: E402
-from classifier.models import create_model  # noqa: E402
-from classifier.synthetic import write_synthetic_dataset  # noqa: E402
+from rxlabel.classifier.data import Augment, RadiographDataset, prescan  # noqa: E402
+from rxlabel.classifier.losses import AsymmetricLoss  # noqa: E402
+from rxlabel.classifier.manifest import read_manifest  # noqa: E402
+from rxlabel.classifier.models import create_model  # noqa: E402
+from rxlabel.classifier.synthetic import write_synthetic_dataset  # noqa: E402
 
 
 def _loader(ds, batch, workers, device):
@@ -126,8 +126,8 @@ def _device_name(device: torch.device) -> str:
 
 
 def synthetic_auc(args) -> dict:
-    from classifier.evaluate import evaluate_runs
-    from classifier.train import TrainConfig, train
+    from rxlabel.classifier.evaluate import evaluate_runs
+    from rxlabel.classifier.train import TrainConfig, train
 
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()

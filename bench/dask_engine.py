@@ -32,7 +32,7 @@ def _reports(target: Path, n: int) -> tuple[str, str]:
         rng = random.Random(0)  # whole reports rarely repeat in an archive, their sentences often do
         texts = [" ".join(rng.sample(sentences, rng.randint(2, 6))) for _ in range(n)]
     else:
-        from pipeline.archive import compose_report
+        from rxlabel.pipeline.archive import compose_report
 
         rng = random.Random(0)
         lang, source = "vi", "generated Vietnamese reports"
@@ -53,11 +53,11 @@ def main() -> None:
 
     from distributed import Client, LocalCluster
 
-    from labeler.batch import label_file
-    from labeler.distributed import label_file_dask
-    from matcher import synth
-    from matcher.distributed import scan_dask
-    from matcher.scan import scan
+    from rxlabel.labeler.batch import label_file
+    from rxlabel.labeler.distributed import label_file_dask
+    from rxlabel.matcher import synth
+    from rxlabel.matcher.distributed import scan_dask
+    from rxlabel.matcher.scan import scan
 
     tmp = Path(tempfile.mkdtemp(prefix="rxlabel-dask-bench-"))
     src = tmp / "reports.jsonl"
@@ -66,8 +66,7 @@ def main() -> None:
     synth.write_archive_dicom(a, tmp / "dicom")
     n_files = len(a.images)
 
-    import labeler
-
+    from rxlabel import labeler
     labeler.load(lang)  # pack compiled once, outside the timings
     t0 = time.perf_counter()
     label_file(src, tmp / "one.jsonl", lang, progress=False)

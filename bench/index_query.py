@@ -48,7 +48,7 @@ PURE = "cardiomegaly AND pure"
 
 def padchest_frequencies() -> dict[str, float]:
     """174 labels: the 173 most frequent PadChest-160K findings/diagnoses plus normal (shares of images)."""
-    from index.hierarchy import load_hierarchy
+    from rxlabel.index.hierarchy import load_hierarchy
 
     terms = [t for t in load_hierarchy("es").trees["finding"].terms.values() if t.count]
     terms.sort(key=lambda t: (-t.count, t.name))
@@ -109,7 +109,7 @@ def median_s(func, repeat: int) -> float:
 
 def child_build(csv_path: str, index_path: str) -> dict:
     """Build in a fresh interpreter so the peak memory is the build's alone."""
-    from index.build import build_index
+    from rxlabel.index.build import build_index
 
     base = rss_mb()
     start = time.perf_counter()
@@ -119,9 +119,9 @@ def child_build(csv_path: str, index_path: str) -> dict:
 
 def child_query(csv_path: str, index_path: str, repeat: int) -> dict:
     """Load the index and query it beside a pandas scan of the same table, in a fresh interpreter."""
-    from index.hierarchy import load_hierarchy
-    from index.query import Searcher
-    from index.store import load
+    from rxlabel.index.hierarchy import load_hierarchy
+    from rxlabel.index.query import Searcher
+    from rxlabel.index.store import load
 
     hierarchy = load_hierarchy("es")
     before_load = rss_mb()

@@ -35,13 +35,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import labeler  # noqa: E402
-from labeler import Labeler, RulePackError  # noqa: E402
-from labeler.compiled import expand_phrase  # noqa: E402
-from labeler.normalize import strip_diacritics  # noqa: E402
+from rxlabel import labeler  # noqa: E402
+from rxlabel.labeler import Labeler, RulePackError  # noqa: E402
+from rxlabel.labeler.compiled import expand_phrase  # noqa: E402
+from rxlabel.labeler.normalize import strip_diacritics  # noqa: E402
 
 SYNTHETIC_ES = ROOT / "tests" / "data" / "labeler" / "peers" / "synthetic-bench" / "synthetic_es.tsv"
-SAMPLE_ES = ROOT / "pipeline" / "data" / "sample_reports_es.csv"
+SAMPLE_ES = ROOT / "src" / "rxlabel" / "pipeline" / "data" / "sample_reports_es.csv"
 MINI_ES = ROOT / "tests" / "data" / "labeler" / "mini_es"
 RESULTS = ROOT / "bench" / "results" / "labeler_throughput.jsonl"
 TARGET_RPS, TARGET_RATIO = 5000, 5.0
@@ -108,7 +108,7 @@ def best_rate(run, n: int, repeat: int) -> tuple[float, list[float], float]:
 
 def time_label_file(pack: str, texts: list[str], jobs: int, folder: Path) -> tuple[float, float]:
     """Wall reports/s and reports per CPU-second of this process (the parent only, with --jobs > 1)."""
-    from labeler.batch import label_file
+    from rxlabel.labeler.batch import label_file
 
     source = folder / "reports.csv"
     if not source.exists():
@@ -232,7 +232,7 @@ def status_counts_negspacy(nlp, texts: list[str]) -> dict[str, int]:
 
 def memory_child(pack: str, n: int, seed: int) -> dict:
     """Generate ``n`` short reports to a temp CSV (streaming), label them with label_file, peak RSS."""
-    from labeler.batch import label_file
+    from rxlabel.labeler.batch import label_file
 
     sentences = spanish_sentences()
     rng = random.Random(seed)

@@ -19,10 +19,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from matcher import synth  # noqa: E402
-from matcher.match import MatchConfig  # noqa: E402
-from matcher.pipeline import match_records  # noqa: E402
-from matcher.scan import scan  # noqa: E402
+from rxlabel.matcher import synth  # noqa: E402
+from rxlabel.matcher.match import MatchConfig  # noqa: E402
+from rxlabel.matcher.pipeline import match_records  # noqa: E402
+from rxlabel.matcher.scan import scan  # noqa: E402
 
 
 def rss_mb() -> float:
@@ -31,7 +31,7 @@ def rss_mb() -> float:
 
 def naive(images: list[dict], reports, window_h: float = 24, before_h: float = 1) -> int:
     """The obvious double loop over every image and report (time rule only): the baseline."""
-    from matcher.times import image_stamp
+    from rxlabel.matcher.times import image_stamp
 
     stamps = [(r.get("patient_id", "").upper(), image_stamp(r)[0]) for r in images]
     n = 0

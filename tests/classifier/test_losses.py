@@ -10,7 +10,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from classifier.losses import (  # noqa: E402
+from rxlabel.classifier.losses import (  # noqa: E402
     AsymmetricLoss,
     DistributionBalancedLoss,
     asymmetric_loss,

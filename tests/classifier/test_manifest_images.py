@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from classifier.images import (
+from rxlabel.classifier.images import (
     ImageReadError,
     crop_to_mask,
     list_images,
@@ -16,7 +16,13 @@ from classifier.images import (
     read_image,
     rle_to_mask,
 )
-from classifier.manifest import ManifestError, check_trainable, read_manifest, select_labels, to_coarse
+from rxlabel.classifier.manifest import (
+    ManifestError,
+    check_trainable,
+    read_manifest,
+    select_labels,
+    to_coarse,
+)
 
 DATA = Path(__file__).parents[1] / "data" / "classifier"
 
@@ -101,7 +107,7 @@ def test_png_and_16bit_png(tmp_path):
 
 
 def test_dicom_monochrome1_is_inverted(tmp_path):
-    pydicom = pytest.importorskip("pydicom")
+    import pydicom
     mono1 = read_image(DATA / "Fake_MONOHR1.dcm")
     ds = pydicom.dcmread(DATA / "Fake_MONOHR1.dcm")
     ds.PhotometricInterpretation = "MONOCHROME2"
@@ -112,7 +118,7 @@ def test_dicom_monochrome1_is_inverted(tmp_path):
 
 
 def test_dicom_16bit_with_window(tmp_path):
-    pydicom = pytest.importorskip("pydicom")
+    import pydicom
     from pydicom.dataset import FileMetaDataset
     from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 

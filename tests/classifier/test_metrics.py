@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from sklearn.metrics import f1_score, roc_auc_score
 
-from classifier.ensemble import combine, votes
-from classifier.labels import COARSE_CLASSES, chexpert_labels_to_coarse, fine_to_coarse
-from classifier.metrics import bootstrap_ci, classification_metrics, format_table, tune_thresholds
+from rxlabel.classifier.ensemble import combine, votes
+from rxlabel.classifier.labels import COARSE_CLASSES, chexpert_labels_to_coarse, fine_to_coarse
+from rxlabel.classifier.metrics import bootstrap_ci, classification_metrics, format_table, tune_thresholds
 
 
 def _data(n=200, c=3, seed=0):

@@ -15,10 +15,10 @@ pytest.importorskip("timm")
 
 from click.testing import CliRunner  # noqa: E402
 
-from classifier.cli import train as train_cmd  # noqa: E402
-from classifier.models import CheckpointError, create_model, load_pretrained  # noqa: E402
-from classifier.run import load_run  # noqa: E402
-from classifier.synthetic import write_synthetic_dataset  # noqa: E402
+from rxlabel.classifier.cli import train as train_cmd  # noqa: E402
+from rxlabel.classifier.models import CheckpointError, create_model, load_pretrained  # noqa: E402
+from rxlabel.classifier.run import load_run  # noqa: E402
+from rxlabel.classifier.synthetic import write_synthetic_dataset  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -90,7 +90,7 @@ def test_ddp_two_cpu_processes_gloo(tmp_path):
     out = tmp_path / "ddp"
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-           "-m", "classifier.cli", "train", "--manifest", str(manifest), "--out", str(out),
+           "-m", "rxlabel.classifier.cli", "train", "--manifest", str(manifest), "--out", str(out),
            "--backbone", "test_resnet", "--image-size", "32", "--epochs", "2", "--batch-size", "8",
            "--workers", "0", "--quiet", "--device", "cpu"]
     proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
@@ -107,8 +107,8 @@ def test_ddp_two_cpu_processes_gloo(tmp_path):
 def test_fine_chexpert_run_scored_on_coarse_regions(tmp_path):
     import pandas as pd
 
-    from classifier.evaluate import evaluate_runs
-    from classifier.train import TrainConfig, train
+    from rxlabel.classifier.evaluate import evaluate_runs
+    from rxlabel.classifier.train import TrainConfig, train
 
     manifest = write_synthetic_dataset(tmp_path / "d", n_images=60, size=32, seed=5)
     frame = pd.read_csv(manifest).rename(columns={

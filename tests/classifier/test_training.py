@@ -15,10 +15,10 @@ pytest.importorskip("timm")
 from click.testing import CliRunner  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from classifier.cli import ensemble, evaluate_model, heatmap, predict  # noqa: E402
-from classifier.evaluate import evaluate_runs  # noqa: E402
-from classifier.synthetic import write_synthetic_dataset  # noqa: E402
-from classifier.train import TrainConfig, TrainError, train  # noqa: E402
+from rxlabel.classifier.cli import ensemble, evaluate_model, heatmap, predict  # noqa: E402
+from rxlabel.classifier.evaluate import evaluate_runs  # noqa: E402
+from rxlabel.classifier.synthetic import write_synthetic_dataset  # noqa: E402
+from rxlabel.classifier.train import TrainConfig, TrainError, train  # noqa: E402
 
 DATA = Path(__file__).parents[1] / "data" / "classifier"
 SHARED_CXR = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "cxr"
@@ -122,7 +122,7 @@ def test_heatmaps_on_real_radiographs_single_and_ensemble(trained, tmp_path):
     two = CliRunner().invoke(heatmap, ["--run", run, "--run", run, str(DATA / "00000001_000.png"),
                                        "--out", str(tmp_path / "e"), "--threshold", "0.0"])
     assert two.exit_code == 0, two.output
-    from classifier.gradcam import heatmap as draw
+    from rxlabel.classifier.gradcam import heatmap as draw
 
     found = draw([trained["run"], trained["run"]], DATA / "00000001_000.png", tmp_path / "x.png", threshold=0.0)
     assert len(found) == 5 and all(f.agree == 2 and f.models == 2 for f in found)

@@ -10,9 +10,9 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("timm")
 
-from classifier.data import Augment, ClassAwareSampler, RadiographDataset, augment  # noqa: E402
-from classifier.synthetic import write_synthetic_dataset  # noqa: E402
-from classifier.train import TrainConfig, train, warmup_cosine  # noqa: E402
+from rxlabel.classifier.data import Augment, ClassAwareSampler, RadiographDataset, augment  # noqa: E402
+from rxlabel.classifier.synthetic import write_synthetic_dataset  # noqa: E402
+from rxlabel.classifier.train import TrainConfig, train, warmup_cosine  # noqa: E402
 
 
 def test_class_aware_sampler_balances_rare_classes():
@@ -68,7 +68,7 @@ def test_lung_mask_rle_column_crops_before_resize(tmp_path):
     import pandas as pd
     from PIL import Image
 
-    from classifier.data import mask_specs
+    from rxlabel.classifier.data import mask_specs
 
     img = np.zeros((40, 40), np.uint8)
     img[10:20, 20:30] = 255  # the only bright block lies inside the "lungs"

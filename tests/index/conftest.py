@@ -87,15 +87,15 @@ def table_csv(tmp_path: Path, table: pd.DataFrame) -> Path:
 
 @pytest.fixture()
 def built(tmp_path: Path, table_csv: Path):
-    from index.build import build_index
+    from rxlabel.index.build import build_index
 
     return build_index(tmp_path / "index.sqlite", padchest=[table_csv])
 
 
 @pytest.fixture()
 def searcher(built):
-    from index.hierarchy import load_hierarchy
-    from index.query import Searcher
-    from index.store import load
+    from rxlabel.index.hierarchy import load_hierarchy
+    from rxlabel.index.query import Searcher
+    from rxlabel.index.store import load
 
     return Searcher(load(built.path), load_hierarchy("es"))

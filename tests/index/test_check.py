@@ -7,11 +7,11 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from index.build import build_index
-from index.check import check_image, check_index
-from index.dataset import DatasetSpec, create
-from index.experiments import open_searcher
-from index.store import load
+from rxlabel.index.build import build_index
+from rxlabel.index.check import check_image, check_index
+from rxlabel.index.dataset import DatasetSpec, create
+from rxlabel.index.experiments import open_searcher
+from rxlabel.index.store import load
 
 
 def _dicom(path: Path) -> Path:

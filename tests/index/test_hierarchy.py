@@ -6,14 +6,15 @@ import pandas as pd
 import pytest
 import yaml
 
-from index.hierarchy import HierarchyError, UnknownTermError, load_hierarchy, resolve_path
+from rxlabel.index.hierarchy import HierarchyError, UnknownTermError, load_hierarchy, resolve_path
+from rxlabel.labeler.pack import RULES_DIR
 
-from .conftest import DATA, PADCHEST_GR, PADCHEST_ROWS, REPO, TAXONOMY, shared
+from .conftest import DATA, PADCHEST_GR, PADCHEST_ROWS, TAXONOMY, shared
 
 
 def test_language_code_and_path_give_the_same_tree():
     by_lang = load_hierarchy("es")
-    by_path = load_hierarchy(REPO / "rules" / "es" / "hierarchy.yaml")
+    by_path = load_hierarchy(RULES_DIR / "es" / "hierarchy.yaml")
     assert by_lang.terms() == by_path.terms()
     assert resolve_path("es").name == "hierarchy.yaml"
 
@@ -88,7 +89,7 @@ def test_every_label_in_the_shared_padchest_rows_is_known():
     tree = load_hierarchy("es")
     gr = pd.read_csv(shared(PADCHEST_GR))
     rows = pd.read_csv(shared(PADCHEST_ROWS))
-    from index.readers import parse_list
+    from rxlabel.index.readers import parse_list
 
     names = {str(x).strip().lower() for x in gr["label"].dropna()}
     names |= {x.strip().lower() for cell in rows["Labels"] for x in parse_list(cell) or [] if not x.strip().startswith("loc")}
@@ -99,8 +100,8 @@ def test_every_label_in_the_shared_padchest_rows_is_known():
 
 
 def test_generator_reproduces_the_committed_file():
-    from index.padchest_taxonomy import build
+    from rxlabel.index.padchest_taxonomy import build
 
     document = build(shared(TAXONOMY))
-    committed = yaml.safe_load((REPO / "rules" / "es" / "hierarchy.yaml").read_text(encoding="utf-8"))
+    committed = yaml.safe_load((RULES_DIR / "es" / "hierarchy.yaml").read_text(encoding="utf-8"))
     assert document == committed

@@ -6,10 +6,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from index.build import build_index
-from index.hierarchy import UnknownTermError, load_hierarchy
-from index.query import QueryError, Searcher, parse
-from index.store import IndexFileError, load
+from rxlabel.index.build import build_index
+from rxlabel.index.hierarchy import UnknownTermError, load_hierarchy
+from rxlabel.index.query import QueryError, Searcher, parse
+from rxlabel.index.store import IndexFileError, load
 
 from .conftest import DATA, make_table
 
@@ -135,6 +135,6 @@ def test_a_language_without_hierarchy_uses_padchest_names(tmp_path: Path):
     labels.write_text((DATA / "labels.jsonl").read_text().replace('"es-0123456789ab"', '"zz-0123456789ab"'))
     built = build_index(tmp_path / "i.sqlite", labels=[labels], pairs=[DATA / "pairs.csv"])
     assert built.index.info["hierarchy"] == "es"
-    from index import open_index
+    from rxlabel.index import open_index
 
     assert _keys(open_index(built.path), open_index(built.path).search("nodular").ids) == {"b/1.png"}

@@ -5,8 +5,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from index.build import build_index
-from index.readers import (
+from rxlabel.index.build import build_index
+from rxlabel.index.readers import (
     InputError,
     PairColumns,
     explode_lists,

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from index.build import build_index
-from index.query import Searcher
-from index.store import load
+from rxlabel.index.build import build_index
+from rxlabel.index.query import Searcher
+from rxlabel.index.store import load
 
 REPORTS = {
     "r1": "Nódulo pulmonar en lóbulo superior derecho. Marcapasos bicameral.",
@@ -22,7 +22,6 @@ REPORTS = {
 
 
 def test_labeller_output_builds_the_same_index_from_jsonl_and_csv(tmp_path: Path):
-    pytest.importorskip("labeler.cli")
     from rxlabel.cli import main
 
     reports = tmp_path / "reports.csv"

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from labeler import Labeler
+from rxlabel.labeler import Labeler
 from tests.conftest import TEST_DATA
 
 MINI = TEST_DATA / "labeler" / "mini_es"

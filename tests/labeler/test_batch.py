@@ -7,9 +7,9 @@ import sys
 import pandas as pd
 import pytest
 
-from labeler.batch import label_file
-from labeler.io import InputError, read_records
-from labeler.orthography_vi import to_cp1258_bytes
+from rxlabel.labeler.batch import label_file
+from rxlabel.labeler.io import InputError, read_records
+from rxlabel.labeler.orthography_vi import to_cp1258_bytes
 from tests.labeler.conftest import MINI
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
@@ -101,7 +101,7 @@ def test_vietnamese_windows_1258_is_read_with_encoding(tmp_path):
     text = "Tràn dịch màng phổi phải."
     path = tmp_path / "vi.csv"
     path.write_bytes(b"report_id,text\nv1," + to_cp1258_bytes(text) + b"\n")
-    from labeler.io import read_reports
+    from rxlabel.labeler.io import read_reports
 
     rows = [r for chunk in read_reports(path, encoding="cp1258") for r in chunk]
     assert rows[0].text == text  # cp1258's combining tones recomposed to NFC

@@ -123,7 +123,7 @@ def test_very_long_report_is_labelled_and_flagged(mini):
 def test_template_sentences_keep_the_negatives_they_state(tmp_path):
     import shutil
 
-    from labeler import Labeler
+    from rxlabel.labeler import Labeler
     from tests.labeler.conftest import MINI
 
     folder = tmp_path / "pack"
@@ -139,7 +139,7 @@ def test_template_sentences_keep_the_negatives_they_state(tmp_path):
 def test_a_longer_corrected_reading_goes_to_review(tmp_path):
     import shutil
 
-    from labeler import Labeler
+    from rxlabel.labeler import Labeler
     from tests.labeler.conftest import MINI
 
     folder = tmp_path / "pack"

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import cohen_kappa_score, f1_score, precision_score, recall_score
 
-from labeler.evaluate import cohen_kappa_tables, evaluate, format_table, load_label_table
+from rxlabel.labeler.evaluate import cohen_kappa_tables, evaluate, format_table, load_label_table
 
 
 def _tables(seed=0, n=300):

@@ -1,4 +1,4 @@
-from labeler.idset import SeenIds
+from rxlabel.labeler.idset import SeenIds
 
 
 def test_duplicates_are_found_within_a_chunk_across_chunks_and_across_merged_runs():

@@ -1,7 +1,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from labeler.normalize import fold, make_key, strip_diacritics, to_nfc
+from rxlabel.labeler.normalize import fold, make_key, strip_diacritics, to_nfc
 
 
 def test_keys_keep_length_and_offsets():
@@ -39,6 +39,6 @@ def test_deidentification_placeholders_are_blanked():
     text = "Paciente [NOMBRE] XXXX, *** <PATIENT_ID>: derrame."
     key = make_key(text, "es", True)
     assert len(key) == len(text)
-    from labeler.phrases import tokenize
+    from rxlabel.labeler.phrases import tokenize
 
     assert [w for w, _, _ in tokenize(key)] == ["paciente", "derrame"]

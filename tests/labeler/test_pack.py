@@ -2,8 +2,8 @@ import shutil
 
 import pytest
 
-from labeler import Labeler, RulePackError, load_pack
-from labeler.pack import available_packs
+from rxlabel.labeler import Labeler, RulePackError, load_pack
+from rxlabel.labeler.pack import available_packs
 from tests.labeler.conftest import MINI
 
 
@@ -79,7 +79,7 @@ def test_unknown_language_lists_installed_packs():
 
 
 def test_compact_variant_syntax_expands(tmp_path):
-    from labeler.compiled import expand_phrase
+    from rxlabel.labeler.compiled import expand_phrase
 
     assert expand_phrase("derrame(s|) pleural(es|)") == ["derrames pleurales", "derrames pleural", "derrame pleurales",
                                                          "derrame pleural"]

@@ -23,11 +23,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from labeler import Labeler
+from rxlabel.labeler import Labeler
+from rxlabel.labeler.pack import RULES_DIR
 from tests.conftest import ROOT, SHARED, TEST_DATA
 
 PEERS = TEST_DATA / "labeler" / "peers"
-RULES = ROOT / "rules"
+RULES = RULES_DIR
 STATUS = {"positive": 1, "negative": 0, "uncertain": -1}
 
 # medspaCy ConText categories / directions -> rxlabel cue categories / directions (docs/rules.md).

@@ -4,9 +4,9 @@ import csv
 
 import pytest
 
-from labeler.batch import label_file
-from labeler.io import InputError, read_records
-from labeler.review import apply_decisions, export_queue, parse_labels, sample_for_qc
+from rxlabel.labeler.batch import label_file
+from rxlabel.labeler.io import InputError, read_records
+from rxlabel.labeler.review import apply_decisions, export_queue, parse_labels, sample_for_qc
 from tests.labeler.conftest import MINI
 from tests.labeler.test_batch import ROWS, _write_csv
 

@@ -1,5 +1,5 @@
-from labeler.normalize import make_key
-from labeler.sentences import SplitterConfig, split_report
+from rxlabel.labeler.normalize import make_key
+from rxlabel.labeler.sentences import SplitterConfig, split_report
 
 CONFIG = SplitterConfig(headers=frozenset({"hallazgos", "mo ta hinh anh"}), skip=frozenset({"datos clinicos"}))
 

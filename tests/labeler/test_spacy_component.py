@@ -1,6 +1,6 @@
 import spacy
 
-import labeler.spacy_component  # noqa: F401  (registers the factory also without the entry point)
+import rxlabel.labeler.spacy_component  # noqa: F401  (registers the factory also without the entry point)
 
 
 def test_component_sets_doc_extensions_and_spans():

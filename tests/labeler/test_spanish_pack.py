@@ -14,12 +14,12 @@ import pandas as pd
 import pytest
 import yaml
 
-import labeler
-from labeler.evaluate import evaluate
-from labeler.pack import load_pack
-from tests.conftest import ROOT, SHARED, TEST_DATA
+from rxlabel import labeler
+from rxlabel.labeler.evaluate import evaluate
+from rxlabel.labeler.pack import RULES_DIR, load_pack
+from tests.conftest import SHARED, TEST_DATA
 
-PACK = ROOT / "rules" / "es"
+PACK = RULES_DIR / "es"
 CASES = TEST_DATA / "labeler" / "es" / "cases.yaml"
 KNOWN_MISSES = TEST_DATA / "labeler" / "es" / "padchest_stemmed_known_misses.yaml"
 GR = SHARED / "es" / "padchest_gr" / "padchest_gr_master_table.csv"

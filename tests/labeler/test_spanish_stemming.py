@@ -7,7 +7,7 @@ import re
 import pandas as pd
 import pytest
 
-from labeler.stemming import is_stop_word, padchest_report, padchest_stems, stem_words
+from rxlabel.labeler.stemming import is_stop_word, padchest_report, padchest_stems, stem_words
 from tests.conftest import SHARED
 
 GR = SHARED / "es" / "padchest_gr" / "padchest_gr_master_table.csv"

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from labeler.normalize import make_key
-from labeler.orthography_vi import detect_legacy_encoding, normalize_vi, to_tcvn3_bytes, to_vni
+from rxlabel.labeler.normalize import make_key
+from rxlabel.labeler.orthography_vi import detect_legacy_encoding, normalize_vi, to_tcvn3_bytes, to_vni
 
 CASES = Path(__file__).resolve().parents[1] / "data" / "labeler" / "vi" / "cases.jsonl"
 VI_CHARS = "aăâbcdđeêghiklmnoôơpqrstuưvxyàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ _.,-"

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-import labeler
-from labeler.batch import label_file
-from labeler.io import InputError
-from labeler.pack import load_pack
+from rxlabel import labeler
+from rxlabel.labeler.batch import label_file
+from rxlabel.labeler.io import InputError
+from rxlabel.labeler.pack import load_pack
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "labeler" / "vi"
 REGION_KEYS = ("chest_wall", "pleura", "parenchyma", "cardio", "abnormal")
@@ -155,7 +155,7 @@ def test_tcvn3_text_is_rejected_row_by_row_never_labelled(tmp_path, name, encodi
 
 
 def test_vni_text_is_rejected_not_labelled(vi):
-    from labeler.orthography_vi import to_vni
+    from rxlabel.labeler.orthography_vi import to_vni
 
     text = next(c["text"] for c in CASES if c["kind"] == "single_region")
     result = vi(to_vni(text))

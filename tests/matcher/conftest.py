@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from matcher import synth
+from rxlabel.matcher import synth
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 

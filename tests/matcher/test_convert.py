@@ -3,9 +3,9 @@ import pandas as pd
 from click.testing import CliRunner
 from PIL import Image
 
-from matcher import synth
-from matcher.convert import out_name
 from rxlabel.cli import main
+from rxlabel.matcher import synth
+from rxlabel.matcher.convert import out_name
 
 
 def test_real_files_convert_j2k_monochrome1_acr_nema(shared_data, tmp_path):

@@ -2,8 +2,8 @@ import unicodedata
 
 import pytest
 
-from matcher.his import is_placeholder_accession, load_mapping, load_services, read_his
-from matcher.xmlsafe import XmlInputError, parse_bytes
+from rxlabel.matcher.his import is_placeholder_accession, load_mapping, load_services, read_his
+from rxlabel.matcher.xmlsafe import XmlInputError, parse_bytes
 
 SESSION = """<?xml version="1.0" encoding="{enc}"?>
 <SESSION><SESSION_ID>S1</SESSION_ID><PATIENT_ID>{pid}</PATIENT_ID>

@@ -4,12 +4,12 @@ from datetime import datetime, timedelta
 import pandas as pd
 from click.testing import CliRunner
 
-from matcher import synth
-from matcher.his import Report
-from matcher.match import MatchConfig
-from matcher.pipeline import match_records
-from matcher.times import Stamp
 from rxlabel.cli import main
+from rxlabel.matcher import synth
+from rxlabel.matcher.his import Report
+from rxlabel.matcher.match import MatchConfig
+from rxlabel.matcher.pipeline import match_records
+from rxlabel.matcher.times import Stamp
 
 
 def test_generated_archive_end_to_end_through_the_cli(archive, tmp_path):
@@ -139,7 +139,7 @@ def test_join_equals_a_pairwise_loop():
     res = match_records(a.images, a.reports(), MatchConfig(), services=frozenset({synth.CHEST}))
     naive = {}
     reps = [r for r in a.reports() if r.service_id == synth.CHEST and r.patient_id]
-    from matcher.tables import image_table
+    from rxlabel.matcher.tables import image_table
     imgs, _ = image_table(a.images)
     for im in imgs.itertuples():
         if not im.patient_id or pd.isna(im.t_local):

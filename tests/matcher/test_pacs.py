@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from matcher import synth
 from rxlabel.cli import main
+from rxlabel.matcher import synth
 
 
 def _free_port() -> int:

@@ -1,9 +1,9 @@
 import json
 import os
 
-from matcher import synth
-from matcher.chest import classify
-from matcher.scan import read_header, scan
+from rxlabel.matcher import synth
+from rxlabel.matcher.chest import classify
+from rxlabel.matcher.scan import read_header, scan
 
 
 def test_real_chest_files_and_their_defects(shared_data):

@@ -3,7 +3,7 @@ from datetime import datetime
 from hypothesis import given
 from hypothesis import strategies as st
 
-from matcher.times import combine, image_stamp, parse_dt, parse_his_time, parse_offset
+from rxlabel.matcher.times import combine, image_stamp, parse_dt, parse_his_time, parse_offset
 
 
 def test_dicom_and_acr_nema_dates():

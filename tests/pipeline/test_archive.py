@@ -10,7 +10,7 @@ import random
 import pandas as pd
 import pytest
 
-from pipeline.archive import REGIONS, compose_report, generate
+from rxlabel.pipeline.archive import REGIONS, compose_report, generate
 
 
 def _digest(root) -> str:
@@ -37,8 +37,8 @@ def test_same_seed_same_bytes_other_seed_other_archive(tmp_path):
 @pytest.mark.parametrize("lang", ["es", "vi"])
 def test_rule_packs_read_every_composed_report_as_composed(lang):
     """The demo trains on labels, not on the truth: the packs must read each composed report exactly."""
-    import labeler
-    from labeler.pack import RulePackError
+    from rxlabel import labeler
+    from rxlabel.labeler.pack import RulePackError
 
     try:
         lab = labeler.load(lang)
@@ -57,7 +57,7 @@ def test_rule_packs_read_every_composed_report_as_composed(lang):
 
 
 def test_matcher_recovers_the_known_pairs(tmp_path):
-    from pipeline import steps
+    from rxlabel.pipeline import steps
 
     arch = generate(tmp_path / "a", n_patients=25, seed=1, size=48)
     for lang, site in arch.sites.items():

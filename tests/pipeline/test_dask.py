@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pipeline.archive import compose_report
 from rxlabel.cli import main
+from rxlabel.pipeline.archive import compose_report
 
 distributed = pytest.importorskip("distributed", reason="Dask is not installed (pip install 'rxlabel[dask]')")
 BIMCV = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "es" / "bimcv_covid19" / \
@@ -32,8 +32,8 @@ def _outputs(folder: Path) -> dict[str, bytes]:
 
 
 def _both(src, tmp_path, lang, client, **kw):
-    from labeler.batch import label_file
-    from labeler.distributed import label_file_dask
+    from rxlabel.labeler.batch import label_file
+    from rxlabel.labeler.distributed import label_file_dask
 
     (tmp_path / "local").mkdir()
     (tmp_path / "dask").mkdir()
@@ -87,9 +87,9 @@ def test_label_cli_engine_dask(tmp_path):
 
 
 def test_match_engine_dask_same_tables(tmp_path, client):
-    from matcher import synth
-    from matcher.distributed import scan_dask
-    from matcher.pipeline import run, write_result
+    from rxlabel.matcher import synth
+    from rxlabel.matcher.distributed import scan_dask
+    from rxlabel.matcher.pipeline import run, write_result
 
     a = synth.generate(n_patients=40, seed=3)
     synth.write_archive_dicom(a, tmp_path / "dicom")

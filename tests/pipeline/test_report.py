@@ -11,9 +11,9 @@ from html import unescape
 import pytest
 from click.testing import CliRunner
 
-from pipeline import charts
-from pipeline.report import funnel_counts, render
 from rxlabel.cli import main
+from rxlabel.pipeline import charts
+from rxlabel.pipeline.report import funnel_counts, render
 
 
 def _chromium() -> str:

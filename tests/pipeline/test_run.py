@@ -9,8 +9,8 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from pipeline.archive import generate
 from rxlabel.cli import main
+from rxlabel.pipeline.archive import generate
 
 HAS_TORCH = importlib.util.find_spec("torch") is not None and importlib.util.find_spec("timm") is not None
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.archive import compose_report
+from rxlabel.pipeline.archive import compose_report
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -84,7 +84,7 @@ def test_label_killed_half_way_then_rerun_gives_the_uninterrupted_output(tmp_pat
 
 
 def test_match_killed_half_way_then_rerun_gives_the_uninterrupted_output(tmp_path):
-    from matcher import synth
+    from rxlabel.matcher import synth
 
     a = synth.generate(n_patients=500, seed=11)
     synth.write_archive_dicom(a, tmp_path / "dicom")

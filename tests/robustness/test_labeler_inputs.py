@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from labeler.orthography_vi import to_cp1258_bytes
+from rxlabel.labeler.orthography_vi import to_cp1258_bytes
 from tests.robustness.conftest import read_csv, read_jsonl
 
 VI_NORMAL = ("- Không thấy bất thường xương lồng ngực.\n- Không thấy hình tràn dịch, tràn khí màng phổi.\n"

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from matcher import synth
+from rxlabel.matcher import synth
 from tests.robustness.conftest import read_csv
 
 BOMB = b"""<?xml version="1.0"?>

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from labeler.normalize import fold, make_key, strip_diacritics, to_nfc
+from rxlabel.labeler.normalize import fold, make_key, strip_diacritics, to_nfc
 
 TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=200)
 REPORTISH = st.text(alphabet=st.sampled_from(list("aáàảãạăắâấđeéêếiíoóôốơớuúưứyýñ ÑÁĐ.,;:-•\n\t“”–[]XxNOMBRE*<>0123")),
@@ -40,7 +40,7 @@ def test_diacritic_insensitive_key_is_ascii_for_latin_text(text):
 
 @given(st.integers(-14 * 60, 14 * 60))
 def test_offsets_round_trip(minutes):
-    from matcher.times import parse_offset
+    from rxlabel.matcher.times import parse_offset
 
     sign = "+" if minutes >= 0 else "-"
     text = f"{sign}{abs(minutes) // 60:02d}{abs(minutes) % 60:02d}"
@@ -50,9 +50,9 @@ def test_offsets_round_trip(minutes):
 
 def _one_pair(delta_min: float, shift_h: int = 0, img_tz: str = "", rep_offset: int | None = None):
     """Match one image and one report ``delta_min`` after it; both may be shifted / carry offsets."""
-    from matcher import synth
-    from matcher.match import MatchConfig
-    from matcher.pipeline import match_records
+    from rxlabel.matcher import synth
+    from rxlabel.matcher.match import MatchConfig
+    from rxlabel.matcher.pipeline import match_records
 
     t = datetime(2021, 5, 3, 10, 0) + timedelta(hours=shift_h)
     rec = synth._image(random.Random(0), {"patient_id": "P1", "study_uid": "2.25.5", "accession": "", "modality": "CR"},
@@ -93,8 +93,9 @@ PATIENTS = st.lists(st.tuples(st.integers(0, 40), st.sampled_from(["a", "b", "c"
 @given(PATIENTS, st.sampled_from([[0.7, 0.2, 0.1], [0.5, 0.5], [0.6, 0.2, 0.2], [0.34, 0.33, 0.33]]),
        st.integers(0, 2**31))
 def test_splits_never_share_a_patient_and_are_seed_stable(rows, fractions, seed):
-    index_dataset = pytest.importorskip("index.dataset", reason="the index package is not installed")
     import pandas as pd
+
+    from rxlabel.index import dataset as index_dataset
 
     patients = pd.Series([f"P{p}" for p, _ in rows])
     classes = pd.Series([c for _, c in rows])
@@ -113,8 +114,9 @@ def test_splits_never_share_a_patient_and_are_seed_stable(rows, fractions, seed)
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.integers(0, 30), min_size=60, max_size=300), st.integers(0, 1000))
 def test_split_shares_follow_the_fractions_when_patients_are_many(patient_ids, seed):
-    index_dataset = pytest.importorskip("index.dataset", reason="the index package is not installed")
     import pandas as pd
+
+    from rxlabel.index import dataset as index_dataset
 
     patients = pd.Series([f"P{i}" for i in range(len(patient_ids))])  # one image per patient
     classes = pd.Series(["x"] * len(patient_ids))

@@ -831,7 +831,10 @@ def write_csv(path: Path, rows: list[tuple[str, str]], encoder) -> None:
 
 def main() -> int:
     sys.path.insert(0, str(HERE.parents[3]))
-    from labeler.orthography_vi import to_cp1258_bytes, to_tcvn3_bytes  # converters live with the detector
+    from rxlabel.labeler.orthography_vi import (  # converters live with the detector
+        to_cp1258_bytes,
+        to_tcvn3_bytes,
+    )
 
     rng = random.Random(SEED)
     rows = generated(rng) + tricky()

@@ -148,8 +148,7 @@ def typo_outcomes(labeller) -> dict[str, int]:
 
 def main(argv: list[str]) -> int:
     sys.path.insert(0, str(HERE.parents[3]))
-    import labeler
-
+    from rxlabel import labeler
     vi = labeler.load("vi")
     cases = load_cases()
     report = score(vi, cases)

@@ -1,0 +1,15 @@
+"""The one error base class of rxlabel.
+
+Every user-facing error derives from :class:`RxlabelError`; the ``rxlabel`` command turns it into a
+one-line message (no traceback) once, in :mod:`rxlabel.cli`. Errors that are also a kind of
+``ValueError`` (bad input) or ``RuntimeError`` keep those bases so callers may catch either.
+"""
+
+from __future__ import annotations
+
+
+class RxlabelError(Exception):
+    """Base of every error rxlabel reports to a user: the message says what, where and what to do."""
+
+
+__all__ = ["RxlabelError"]

@@ -1,0 +1,226 @@
+"""Labelling a whole file: stream, label (optionally in worker processes), route, count.
+
+Every input row ends in exactly one place: the labels file (method template / rule, or
+``unlabelled`` with the review queue), or the rejects file with a reason. The summary's counts add
+up to the number of input rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import json
+import multiprocessing as mp
+import os
+import time
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tqdm import tqdm
+
+from rxlabel.labeler.engine import Labeler
+from rxlabel.labeler.idset import SeenIds
+from rxlabel.labeler.io import RecordWriter, ReportRow, read_reports
+from rxlabel.labeler.review import REVIEW_COLUMNS, review_row
+
+_WORKER: Labeler | None = None
+
+
+@dataclass
+class Summary:
+    """Where the input rows went."""
+
+    total: int = 0
+    template: int = 0
+    rule: int = 0
+    review: int = 0
+    rejected: int = 0
+    reasons: Counter = field(default_factory=Counter)
+    rejected_reasons: Counter = field(default_factory=Counter)
+    seconds: float = 0.0
+    rules_version: str = ""
+    outputs: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return {"total": self.total, "template": self.template, "rule": self.rule, "review": self.review,
+                "rejected": self.rejected, "review_reasons": dict(self.reasons),
+                "rejected_reasons": dict(self.rejected_reasons), "seconds": round(self.seconds, 3),
+                "reports_per_second": round(self.total / self.seconds, 1) if self.seconds else None,
+                "rules_version": self.rules_version, "outputs": self.outputs}
+
+    def check(self) -> None:
+        accounted = self.template + self.rule + self.review + self.rejected
+        if accounted != self.total:
+            raise RuntimeError(f"internal accounting error: {accounted} routed of {self.total} rows")
+
+
+def _init_worker(lang: str, stemmed: bool) -> None:
+    global _WORKER
+    from rxlabel.labeler import load
+
+    _WORKER = load(lang, stemmed=stemmed)
+
+
+def label_rows(rows: list[ReportRow]) -> list[tuple[ReportRow, dict | None, str | None, str | None]]:
+    """(row, record, its JSON line, rejection) per row: workers serialise, so the parent only writes."""
+    assert _WORKER is not None
+    out = []
+    for row in rows:
+        if row.error:
+            out.append((row, None, None, row.error))
+            continue
+        result = _WORKER.label(row.text, row.report_id)
+        if result.rejected:
+            out.append((row, None, None, result.rejected))
+            continue
+        record = result.to_dict()
+        out.append((row, record, json.dumps(record, ensure_ascii=False) + "\n", None))
+    return out
+
+
+class Router:
+    """Routes labelled rows to the labels file, the review queue or the rejects, and counts them.
+
+    Shared by the single-machine and the Dask paths so both write the same files in the same order.
+    """
+
+    def __init__(self, output_path: str | Path, finding_names: list[str], rules_version: str,
+                 review_out: str | Path | None = None, rejects_out: str | Path | None = None):
+        output_path = Path(output_path)
+        stem = output_path.with_suffix("")
+        review_path = Path(review_out) if review_out else stem.with_name(stem.name + ".review.csv")
+        rejects_path = Path(rejects_out) if rejects_out else stem.with_name(stem.name + ".rejected.csv")
+        self.summary = Summary(rules_version=rules_version, outputs={
+            "labels": str(output_path), "review": str(review_path), "rejected": str(rejects_path)})
+        self.writer = RecordWriter(output_path, finding_names)
+        self.queue = _CsvOut(review_path, REVIEW_COLUMNS)
+        self.rejects = _CsvOut(rejects_path, ["row", "report_id", "reason", "text"])
+        self.seen = SeenIds()
+
+    def route(self, labelled: list[tuple[ReportRow, dict | None, str | None, str | None]]) -> None:
+        """Route one chunk of :func:`label_rows` output."""
+        summary = self.summary
+        records, lines = [], []
+        checked = [i for i, (row, _, _, rejection) in enumerate(labelled) if not rejection and row.report_id is not None]
+        earlier = dict(zip(checked, self.seen.first_rows([labelled[i][0].report_id for i in checked],
+                                                         [labelled[i][0].row for i in checked]), strict=True))
+        for i, (row, record, line, rejection) in enumerate(labelled):
+            summary.total += 1
+            reason = rejection or _reject_reason(row, earlier.get(i))
+            if reason:
+                summary.rejected += 1
+                summary.rejected_reasons[reason.split(":")[0]] += 1
+                self.rejects.write([row.row, row.report_id or "", reason, row.text if isinstance(row.text, str) else ""])
+                continue
+            records.append(record)
+            lines.append(line)
+            method = record["method"]
+            if method == "unlabelled":
+                summary.review += 1
+                summary.reasons.update(record["review_reasons"])
+                self.queue.write_dict(review_row(record, row.text))
+            elif method == "template":
+                summary.template += 1
+            else:
+                summary.rule += 1
+        self.writer.write(records, lines)
+
+    def drain(self, results: Iterable[list], started: float, progress: bool = False) -> Summary:
+        """Route every chunk of ``results``, then close; on any error the partial files are removed."""
+        bar = tqdm(unit=" reports", disable=not progress, mininterval=0.5)
+        try:
+            for labelled in results:
+                self.route(labelled)
+                bar.update(len(labelled))
+        except BaseException:
+            self.abort()
+            raise
+        finally:
+            bar.close()
+        return self.close(started)
+
+    def close(self, started: float) -> Summary:
+        """Move the files into place; return the checked summary."""
+        self.writer.close()
+        self.queue.close()
+        self.rejects.close()
+        self.summary.seconds = time.perf_counter() - started
+        self.summary.check()
+        return self.summary
+
+    def abort(self) -> None:
+        self.writer.abort()
+        self.queue.abort()
+        self.rejects.abort()
+
+
+def label_file(input_path: str | Path, output_path: str | Path, lang: str = "es", *, stemmed: bool = False,
+               id_col: str | None = None, text_col: str | None = None, encoding: str = "utf-8", jobs: int = 1,
+               review_out: str | Path | None = None, rejects_out: str | Path | None = None,
+               chunk_size: int = 2000, progress: bool = True) -> Summary:
+    """Label every report of ``input_path`` into ``output_path``; see :class:`Summary`."""
+    from rxlabel.labeler import load
+
+    started = time.perf_counter()
+    chunks = read_reports(input_path, id_col=id_col, text_col=text_col, encoding=encoding, chunk_size=chunk_size)
+    first = next(chunks, [])  # input errors (missing file, encoding, columns) before any output exists
+    chunks = itertools.chain([first], chunks)
+    labeler = load(lang, stemmed=stemmed)
+    router = Router(output_path, labeler.finding_names, labeler.version, review_out, rejects_out)
+    pool = None
+    try:
+        if jobs > 1:
+            pool = mp.get_context("spawn" if os.name == "nt" else "fork").Pool(
+                jobs, initializer=_init_worker, initargs=(lang, stemmed))
+            results = pool.imap(label_rows, chunks, chunksize=1)
+        else:
+            global _WORKER
+            _WORKER = labeler
+            results = (label_rows(chunk) for chunk in chunks)
+        return router.drain(results, started, progress)
+    except BaseException:
+        router.abort()  # a worker pool that fails to start leaves no partial files either
+        raise
+    finally:
+        if pool is not None:
+            pool.terminate()
+
+
+def _reject_reason(row: ReportRow, first_row: int | None) -> str | None:
+    if row.report_id is None:
+        return "missing_id: the id column is blank on this row"
+    if first_row is not None:
+        return f"duplicate_id: same id as row {first_row}"
+    return None
+
+
+class _CsvOut:
+    """A CSV written to ``.partial`` and moved into place on close."""
+
+    def __init__(self, path: Path, columns: list[str]):
+        self.path = path
+        self.partial = path.with_name(path.name + ".partial")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._fh = open(self.partial, "w", encoding="utf-8", newline="")
+        self._csv = csv.writer(self._fh)
+        self._csv.writerow(columns)
+        self.columns = columns
+        self.count = 0
+
+    def write(self, values: list) -> None:
+        self._csv.writerow(values)
+        self.count += 1
+
+    def write_dict(self, row: dict) -> None:
+        self.write([row.get(c, "") for c in self.columns])
+
+    def close(self) -> None:
+        self._fh.close()
+        os.replace(self.partial, self.path)
+
+    def abort(self) -> None:
+        self._fh.close()
+        if self.partial.exists():
+            self.partial.unlink()

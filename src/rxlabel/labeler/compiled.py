@@ -1,0 +1,210 @@
+"""A rule pack compiled for matching: tries, template sets, vocabularies.
+
+Compilation normalises every phrase exactly as report text is normalised (fold, language
+orthography, diacritics, optional stemming), so a phrase written with accents matches text typed
+without them in an accent-insensitive pack, and the Spanish pack serves PadChest's stemmed text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from rxlabel.labeler.normalize import make_key, strip_diacritics
+from rxlabel.labeler.pack import Pack, RulePackError, Template
+from rxlabel.labeler.phrases import CUE, EXCLUDE, FINDING, LOC, REGION_WORD, PhraseTrie, tokenize
+from rxlabel.labeler.sentences import SplitterConfig
+
+WILDCARD = "{*}"
+MAX_EXPANSIONS = 512
+_GROUP = re.compile(r"\(([^()]*)\)")
+
+
+def expand_phrase(text: str) -> list[str]:
+    """Expand ``(a|b)`` alternatives; an empty alternative makes the group optional.
+
+    ``"(radiografía|rx|placa) (rotada|subóptima)"`` is six phrases and ``"derrame(s|) pleural(es|)"``
+    four, so a pack lists variants compactly. Raise ValueError beyond MAX_EXPANSIONS.
+    """
+    match = _GROUP.search(text)
+    if match is None:
+        return [" ".join(text.split())]
+    out: list[str] = []
+    for option in match.group(1).split("|"):
+        out += expand_phrase(text[:match.start()] + option + text[match.end():])
+        if len(out) > MAX_EXPANSIONS:
+            raise ValueError(f"'{text}' expands to more than {MAX_EXPANSIONS} phrases; split it")
+    return out
+
+
+@dataclass
+class TemplateSet:
+    """Exact template/ignore sentences by joined words, and wildcard patterns indexed by first word.
+
+    A sentence is tried only against the patterns that start with its first word (plus the few that
+    start with a wildcard), so hundreds of templates cost one or two regex calls a sentence.
+    """
+
+    exact: dict[str, Template | str] = field(default_factory=dict)
+    by_first: dict[str, list[tuple[re.Pattern, Template | str]]] = field(default_factory=dict)
+    leading: list[tuple[re.Pattern, Template | str]] = field(default_factory=list)
+    _combined: dict = field(default_factory=dict, repr=False)
+
+    def lookup(self, joined: str) -> Template | str | None:
+        hit = self.exact.get(joined)
+        if hit is not None:
+            return hit
+        first = joined.split(" ", 1)[0]
+        for entry in (self._combined.get(first), self._combined.get(None)):
+            if entry is not None:
+                m = entry[0].fullmatch(joined)
+                if m is not None:
+                    return entry[1][m.lastindex - 1]
+        return None
+
+    def finalize(self) -> None:
+        """Fold the patterns of each first word into one alternation (one regex call a sentence)."""
+        groups = {**self.by_first, None: self.leading}
+        self._combined = {
+            key: (re.compile("|".join(f"({p.pattern})" for p, _ in items)), [v for _, v in items])
+            for key, items in groups.items() if items
+        }
+
+    def add_pattern(self, first_word: str | None, pattern: re.Pattern, value: Template | str) -> None:
+        if first_word:
+            self.by_first.setdefault(first_word, []).append((pattern, value))
+        else:
+            self.leading.append((pattern, value))
+
+
+@dataclass
+class CompiledPack:
+    pack: Pack
+    words: Callable[[str], list[str]]
+    trie: PhraseTrie
+    stripped_trie: PhraseTrie
+    templates: TemplateSet
+    stripped_templates: TemplateSet
+    vocab: frozenset[str]
+    stripped_vocab: list[str]
+    splitter: SplitterConfig
+    stemmer: Callable[[list[str]], list[str | None]] | None
+    normal_finding: str | None
+
+
+def _stemmer(lang: str) -> Callable[[list[str]], list[str | None]]:
+    from rxlabel.labeler.stemming import stem_words
+
+    return lambda words: stem_words(words, lang)
+
+
+def compile_pack(pack: Pack, stemmed: bool = False) -> CompiledPack:
+    """Compile ``pack``; with ``stemmed`` every word is Snowball-stemmed (PadChest's ``Report`` text)."""
+    stemmer = _stemmer(pack.lang) if stemmed else None
+    insensitive = pack.diacritics_insensitive or stemmed
+
+    def words_of(text: str, strip: bool = False) -> list[str]:
+        key = make_key(text, pack.lang, insensitive)
+        if strip:
+            key = strip_diacritics(key)
+        words = [w for w, _, _ in tokenize(key)]
+        if stemmer is not None:
+            words = [w for w in stemmer(words) if w]
+        return words
+
+    errors: list[str] = []
+    trie, stripped = PhraseTrie(), PhraseTrie()
+    vocab: set[str] = set()
+    stripped_vocab: set[str] = set()
+
+    def add(text: str, group: str, payload: object, where: str, check: bool = True) -> None:
+        if "(" in text:
+            try:
+                variants = expand_phrase(text)
+            except ValueError as exc:
+                errors.append(f"{where}: {exc}")
+                return
+            for variant in variants:
+                add_one(variant, group, payload, where, check)
+        else:
+            add_one(text, group, payload, where, check)
+
+    def add_one(text: str, group: str, payload: object, where: str, check: bool) -> None:
+        words = words_of(text)
+        if not words:
+            errors.append(f"{where}: phrase '{text}' has no words after normalisation")
+            return
+        stripped_words = words_of(text, strip=True)
+        if group == FINDING:
+            items = trie.add_shared(words, group, payload)
+            contrary = [p for p in items if p[1] == payload[1] and p[0] != payload[0]]
+            if check and contrary:
+                errors.append(f"{where}: phrase '{text}' states finding '{payload[1]}' both present and absent; "
+                              f"keep it in one of phrases / negative_phrases")
+            stripped.add_shared(stripped_words, group, payload)
+        else:
+            trie.add(words, group, payload)
+            stripped.add(stripped_words, group, payload)
+        vocab.update(words)
+        stripped_vocab.update(stripped_words)
+
+    for finding in pack.findings.values():
+        where = str(finding.source)
+        for phrase in finding.phrases:
+            add(phrase, FINDING, ("pos", finding.name, phrase), where)
+        for phrase in finding.negative_phrases:
+            add(phrase, FINDING, ("neg", finding.name, phrase), where)
+        for phrase in finding.exclude:
+            add(phrase, EXCLUDE, finding.name, where, check=False)
+    for cue in pack.cues:
+        add(cue.text, CUE, cue, str(cue.source), check=False)
+    for loc in pack.localizations.values():
+        for phrase in loc.phrases:
+            add(phrase, LOC, loc.name, str(loc.source), check=False)
+    for region, region_words in pack.region_words.items():
+        for word in region_words:
+            add(word, REGION_WORD, region, f"{pack.path}/pack.yaml", check=False)
+
+    templates, stripped_templates = TemplateSet(), TemplateSet()
+    for value in [*pack.templates, *pack.ignore]:
+        text = value.text if isinstance(value, Template) else value
+        for target, strip in ((templates, False), (stripped_templates, True)):
+            _add_template(target, text, value, lambda t, s=strip: words_of(t, strip=s))
+        vocab.update(w for w in words_of(text.replace(WILDCARD, " ")))
+        stripped_vocab.update(words_of(text.replace(WILDCARD, " "), strip=True))
+    if errors:
+        raise RulePackError(errors)
+    templates.finalize()
+    stripped_templates.finalize()
+
+    def header_key(h: str) -> str:
+        return " ".join(w for w, _, _ in tokenize(make_key(h, pack.lang, pack.diacritics_insensitive)))
+
+    splitter = SplitterConfig(
+        headers=frozenset(header_key(h) for h in pack.section_headers),
+        skip=frozenset(header_key(h) for h in pack.skip_sections),
+        bullets=tuple(pack.bullets),
+    )
+    normal = "normal" if "normal" in pack.findings else ("no finding" if "no finding" in pack.findings else None)
+    return CompiledPack(pack, words_of, trie, stripped, templates, stripped_templates, frozenset(vocab),
+                        sorted(stripped_vocab), splitter, stemmer, normal)
+
+
+def _add_template(target: TemplateSet, text: str, value: Template | str, words_of: Callable[[str], list[str]]) -> None:
+    if WILDCARD not in text:
+        joined = " ".join(words_of(text))
+        if joined:
+            target.exact.setdefault(joined, value)
+        return
+    parts = [" ".join(words_of(part)) for part in text.split(WILDCARD)]
+    pieces = [re.escape(part) for part in parts]
+    regex = pieces[0]
+    for piece in pieces[1:]:
+        if regex and piece:
+            regex += r"(?: \S+){0,4} " + piece
+        elif regex:
+            regex += r"(?: \S+){0,4}"
+        else:
+            regex = r"(?:\S+ ){0,4}" + piece
+    target.add_pattern(parts[0].split(" ", 1)[0] if parts[0] else None, re.compile(regex), value)

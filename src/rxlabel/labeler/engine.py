@@ -1,0 +1,349 @@
+"""The labeller: normalise -> split -> template filter -> phrases -> context -> fuzzy -> aggregate.
+
+``Labeler(pack)(text)`` returns a :class:`LabelResult`. The stages are pure functions of the text
+and the compiled pack, so a labeller can be pickled to worker processes and gives the same
+output everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import NamedTuple
+
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
+
+from rxlabel.labeler.aggregate import Mention, aggregate_findings, find_conflicts, roll_up_regions
+from rxlabel.labeler.compiled import CompiledPack, compile_pack
+from rxlabel.labeler.context import CueSpan, clause_ids, resolve
+from rxlabel.labeler.normalize import lang_normalizer, make_key, strip_diacritics, to_nfc
+from rxlabel.labeler.pack import Pack, Template, load_pack
+from rxlabel.labeler.phrases import CUE, EXCLUDE, FINDING, LOC, REGION_WORD, Match, tokenize
+from rxlabel.labeler.sentences import Sentence, split_report
+
+METHODS = ("template", "rule", "review", "unlabelled")
+REASONS = ("empty", "no_match", "fuzzy_only", "conflict", "unmatched_sentence", "too_long")
+
+
+@dataclass
+class LabelResult:
+    """One report's labels, evidence and decision trail (the JSONL output object)."""
+
+    report_id: str | None
+    method: str
+    findings: dict[str, int]
+    regions: dict[str, int]
+    evidence: list[dict]
+    review_reasons: list[str]
+    rules_version: str
+    suggestions: dict[str, int] = field(default_factory=dict)
+    rejected: str | None = None
+
+    def to_dict(self) -> dict:
+        """The JSONL object, with exactly the documented keys."""
+        return {
+            "report_id": self.report_id,
+            "method": self.method,
+            "findings": self.findings,
+            "regions": self.regions,
+            "evidence": self.evidence,
+            "review_reasons": self.review_reasons,
+            "rules_version": self.rules_version,
+        }
+
+
+class _Analysis(NamedTuple):
+    """What the rules say about one sentence; offsets are relative to the sentence start.
+
+    It depends only on the sentence's matching key, so it is cached: radiology reports repeat
+    their sentences, and a repeat costs a dictionary look-up. Entries are tuples of atoms so the
+    cyclic garbage collector stops tracking them (a growing cache of tracked objects made every
+    collection slower).
+    """
+
+    n_words: int
+    template: Template | str | None
+    region_counts: tuple[tuple[str, int], ...]
+    exact: tuple[tuple, ...]   # (finding, status, region, abnormal, start, end, cue span | None, rule, locs, w0, w1)
+    fuzzy: tuple[tuple, ...]
+
+
+_CACHE_LIMIT = 100_000
+
+
+class Labeler:
+    """A callable report labeller for one rule pack (see docs/rules.md)."""
+
+    def __init__(self, pack: Pack | str | Path, stemmed: bool = False):
+        self.pack = pack if isinstance(pack, Pack) else load_pack(pack)
+        self.stemmed = stemmed
+        self.compiled: CompiledPack = compile_pack(self.pack, stemmed=stemmed)
+        self.version = self.pack.version + ("+stemmed" if stemmed else "")
+        self._region_order = self.pack.regions
+        self._correct = lru_cache(maxsize=200_000)(self._correct_word)
+        self._stripped_vocab = frozenset(self.compiled.stripped_vocab)
+        self._vocab_by_initial: dict[str, list[str]] = {}
+        for word in self.compiled.stripped_vocab:
+            self._vocab_by_initial.setdefault(word[0], []).append(word)
+        self._cache: dict[str, _Analysis] = {}
+
+    def __reduce__(self):
+        return (Labeler, (self.pack, self.stemmed))
+
+    @property
+    def finding_names(self) -> list[str]:
+        return sorted(self.pack.findings)
+
+    def __call__(self, text: object, report_id: str | None = None) -> LabelResult:
+        return self.label(text, report_id)
+
+    # -- stages -------------------------------------------------------------------------------------
+
+    def label(self, text: object, report_id: str | None = None) -> LabelResult:
+        """Label one report. Non-string or blank text goes to review as ``empty``."""
+        if not isinstance(text, str) or not text.strip():
+            return self._result(report_id, "unlabelled", [], ["empty"])
+        text = to_nfc(text)
+        legacy = self._legacy_encoding(text)
+        if legacy:
+            result = self._result(report_id, "unlabelled", [], [])
+            result.rejected = f"legacy_encoding:{legacy}"
+            return result
+        reasons: list[str] = []
+        if len(text) > self.pack.max_chars:
+            reasons.append("too_long")
+        key = make_key(text, self.pack.lang, self.pack.diacritics_insensitive or self.stemmed)
+        sentences = [s for s in split_report(text, key, self.compiled.splitter) if not s.skip]
+        analysed = [(s, self._analysis(key[s.start:s.end])) for s in sentences]
+        analysed = [(s, a) for s, a in analysed if a.n_words]
+        if not analysed:
+            return self._result(report_id, "unlabelled", [], ["empty", *reasons])
+        if self._is_template_report([a for _, a in analysed]):
+            return self._template_result(report_id, text, analysed, reasons)
+        bullet_regions = self._bullet_regions(analysed) if self.pack.region_sections else {}
+        mentions: list[Mention] = []
+        fuzzy: list[Mention] = []
+        unmatched = 0
+        for sentence, analysis in analysed:
+            if analysis.template is not None:
+                mentions += self._build(text, sentence, analysis.exact, bullet_regions, "template")
+                continue
+            if not analysis.exact:
+                unmatched += 1
+            mentions += self._build(text, sentence, analysis.exact, bullet_regions, "exact")
+            fuzzy += self._build(text, sentence, analysis.fuzzy, bullet_regions, "fuzzy")
+        if fuzzy:
+            reasons.append("fuzzy_only")
+        if not any(m.kind == "exact" for m in mentions):
+            if not fuzzy:
+                reasons.append("no_match")
+        elif unmatched and self.pack.unmatched_sentence == "review":
+            reasons.append("unmatched_sentence")
+        if mentions and (find_conflicts(mentions) or self._template_conflict(analysed, mentions)):
+            reasons.append("conflict")
+        method = "rule" if not reasons else "unlabelled"
+        result = self._result(report_id, method, mentions, reasons)
+        result.evidence += [m.evidence() for m in fuzzy]
+        result.suggestions = aggregate_findings(fuzzy)
+        normal = self.compiled.normal_finding
+        if normal and any(m.status != 0 and m.abnormal for m in fuzzy):
+            result.findings.pop(normal, None)  # a suggested finding may make the report abnormal
+        return result
+
+    def _legacy_encoding(self, text: str) -> str | None:
+        if self.pack.lang != "vi":
+            return None
+        from rxlabel.labeler.orthography_vi import detect_legacy_encoding
+
+        return detect_legacy_encoding(text)
+
+    def _analysis(self, skey: str) -> _Analysis:
+        cached = self._cache.get(skey)
+        if cached is None:
+            if len(self._cache) >= _CACHE_LIMIT:
+                self._cache.clear()
+            cached = self._cache[skey] = self._analyse(skey)
+        return cached
+
+    def _words(self, skey: str) -> tuple[list[str], list[tuple[int, int]]]:
+        tokens = tokenize(skey)
+        words = [w for w, _, _ in tokens]
+        spans = [(s, e) for _, s, e in tokens]
+        stemmer = self.compiled.stemmer
+        if stemmer is not None and words:
+            kept = [(st, sp) for st, sp in zip(stemmer(words), spans, strict=True) if st]
+            words, spans = [w for w, _ in kept], [sp for _, sp in kept]
+        return words, spans
+
+    def _analyse(self, skey: str) -> _Analysis:
+        """Template, exact mentions, fuzzy suggestions and region words of one sentence key."""
+        words, spans = self._words(skey)
+        if not words:
+            return _Analysis(0, None, (), (), ())
+        template = self.compiled.templates.lookup(" ".join(words))
+        matches = self.compiled.trie.scan(words)
+        if template is not None:
+            # A normal statement still names what it rules out ("no pleural effusion"): keep those negatives.
+            negatives = tuple(m for m in self._mentions(matches, spans, self._clauses(skey, spans)) if m[1] == 0)
+            return _Analysis(len(words), template, (), negatives, ())
+        counts: dict[str, int] = {}
+        for match in matches.get(REGION_WORD, ()):
+            counts[match.payload] = counts.get(match.payload, 0) + 1
+        clauses = self._clauses(skey, spans)
+        exact = self._mentions(matches, spans, clauses)
+        fuzzy = self._fuzzy(words, spans, clauses, exact) if self.pack.fuzzy_enabled else ()
+        return _Analysis(len(words), None, tuple(counts.items()), tuple(exact), tuple(fuzzy))
+
+    def _is_template_report(self, analyses: list[_Analysis]) -> bool:
+        covered: set[str] = set()
+        for analysis in analyses:
+            if analysis.template is None:
+                return False
+            if isinstance(analysis.template, Template):
+                covered.update(analysis.template.regions)
+        return "all" in covered or (bool(covered) and covered >= set(self._region_order))
+
+    def _template_result(self, report_id, text, analysed, reasons) -> LabelResult:
+        normal = self.compiled.normal_finding
+        evidence = [
+            {"finding": normal, "status": 1, "sentence": text[s.start:s.end], "start": s.start, "end": s.end,
+             "cue": None, "rule": f"template:{a.template.text}", "match": "template"}
+            for s, a in analysed if isinstance(a.template, Template)
+        ]
+        negatives = [m for s, a in analysed for m in self._build(text, s, a.exact, {}, "template")]
+        result = self._result(report_id, "template" if not reasons else "unlabelled", negatives, reasons)
+        if normal:
+            result.findings[normal] = 1
+        result.evidence = evidence + result.evidence
+        return result
+
+    def _bullet_regions(self, analysed: list[tuple[Sentence, _Analysis]]) -> dict[int, str]:
+        """Region of each bullet from its content words (most hits; ties go to the pack's order)."""
+        counts: dict[int, dict[str, int]] = {}
+        for sentence, analysis in analysed:
+            if sentence.bullet is None:
+                continue
+            tally = counts.setdefault(sentence.bullet, {})
+            for region, n in analysis.region_counts:
+                tally[region] = tally.get(region, 0) + n
+        order = {r: i for i, r in enumerate(self.pack.region_words)}
+        return {b: min(t, key=lambda r: (-t[r], order.get(r, 99))) for b, t in counts.items() if t}
+
+    def _mentions(self, matches: dict[str, list[Match]], spans: list[tuple[int, int]], clauses: list[int]) -> list[tuple]:
+        findings = matches.get(FINDING)
+        if not findings:
+            return []
+        excluded = matches.get(EXCLUDE, [])
+        cues = [CueSpan(m.start, m.end, m.payload) for m in matches.get(CUE, ())
+                if not any(f.start <= m.start and m.end <= f.end for f in findings)]
+        locs = tuple(sorted({m.payload for m in matches.get(LOC, ())}))
+        out = []
+        for match in findings:
+            context = None
+            for polarity, name, phrase in match.payload:
+                if any(x.payload == name and x.start < match.end and match.start < x.end for x in excluded):
+                    continue
+                finding = self.pack.findings[name]
+                if polarity == "neg":
+                    status, cue = 0, None
+                else:
+                    if context is None:
+                        context = resolve(match.start, match.end, cues, clauses)
+                    status, cue = context
+                cue_span = (spans[cue.start][0], spans[cue.end - 1][1]) if cue else None
+                rule = f"{'phrase' if polarity == 'pos' else 'negative_phrase'}:{phrase}"
+                out.append((name, status, finding.region, finding.abnormal, spans[match.start][0],
+                            spans[match.end - 1][1], cue_span, rule, locs, match.start, match.end))
+        return out
+
+    def _clauses(self, skey: str, spans: list[tuple[int, int]]) -> list[int]:
+        breaks = self.pack.clause_breaks
+        if not breaks or not any(b in skey for b in breaks):
+            return [0] * len(spans)
+        positions = [i for i, c in enumerate(skey) if c in breaks]
+        return clause_ids([sp[0] for sp in spans], positions)
+
+    def _build(self, text: str, sentence: Sentence, items: list[tuple], bullet_regions: dict[int, str],
+               kind: str) -> list[Mention]:
+        out = []
+        base = sentence.start
+        sentence_text = None
+        for name, status, region, abnormal, start, end, cue_span, rule, locs, *_ in items:
+            if sentence_text is None:
+                sentence_text = text[base:sentence.end]
+            if region == "section":
+                region = bullet_regions.get(sentence.bullet, "none")
+            cue = text[base + cue_span[0]:base + cue_span[1]] if cue_span else None
+            out.append(Mention(name, status, region, abnormal, base + start, base + end, sentence_text, base, cue,
+                               rule, list(locs), kind))
+        return out
+
+    # -- fuzzy --------------------------------------------------------------------------------------
+
+    def _correct_word(self, word: str) -> str | None:
+        if len(word) < self.pack.fuzzy_min_length:
+            return None
+        # Misspellings keep the first letter and differ by an edit or two; requiring both keeps real words
+        # the pack does not know ("distribución") from being read as ones it does ("redistribución").
+        # Transpositions ("dihc") count as one edit (optimal string alignment); the nearest candidate wins.
+        limit = max(1, len(word) // 5)
+        choices = self._vocab_by_initial.get(word[0], ())
+        best = None
+        for candidate, score, _ in process.extract(word, choices, scorer=fuzz.ratio, limit=8,
+                                                   score_cutoff=self.pack.fuzzy_min_score):
+            distance = OSA.distance(word, candidate)
+            if candidate != word and distance <= limit and (best is None or (distance, -score) < best[:2]):
+                best = (distance, -score, candidate)
+        return best[2] if best else None
+
+    def _fuzzy(self, words: list[str], spans: list[tuple[int, int]], clauses: list[int], exact: list[tuple]) -> list[tuple]:
+        """Mentions found only after restoring diacritics or correcting a misspelling."""
+        vocab = self.compiled.vocab
+        if all(w in vocab for w in words):
+            return []
+        stripped_vocab = self._stripped_vocab
+        if not self.pack.diacritics_insensitive:
+            words = [strip_diacritics(w) for w in words]
+        corrected = [w if w in stripped_vocab else (self._correct(w) or w) for w in words]
+        if not exact:
+            template = self.compiled.stripped_templates.lookup(" ".join(corrected))
+            if isinstance(template, Template):
+                name = self.compiled.normal_finding or "normal"
+                return [(name, 1, "none", False, spans[0][0], spans[-1][1], None, f"fuzzy_template:{template.text}",
+                         [], 0, len(words))]
+        if corrected == words and self.pack.diacritics_insensitive:
+            return []
+        found = self._mentions(self.compiled.stripped_trie.scan(corrected), spans, clauses)
+        taken = {m[7].split(":", 1)[1] for m in exact}
+        kept = []
+        for m in found:
+            overlapping = [e for e in exact if e[9] < m[10] and m[9] < e[10]]
+            if overlapping:
+                # The corrected text reads an exact mention differently (a misspelled cue), or reads a longer
+                # phrase around it ("tràn dịch mang ngoài tim"): a person decides.
+                if any(e[0] == m[0] and e[1] != m[1] for e in overlapping) or all(
+                        m[9] <= e[9] and e[10] <= m[10] and m[10] - m[9] > e[10] - e[9] for e in overlapping):
+                    kept.append(m)
+            elif m[7].split(":", 1)[1] not in taken:
+                kept.append(m)
+        return kept
+
+    # -- output -------------------------------------------------------------------------------------
+
+    def _template_conflict(self, analysed: list[tuple[Sentence, _Analysis]], mentions: list[Mention]) -> bool:
+        says_all_normal = any(isinstance(a.template, Template) and "all" in a.template.regions for _, a in analysed)
+        return says_all_normal and any(m.status == 1 and m.abnormal for m in mentions)
+
+    def _result(self, report_id, method, mentions, reasons) -> LabelResult:
+        findings = aggregate_findings(mentions)
+        regions = roll_up_regions(mentions, self._region_order)
+        normal = self.compiled.normal_finding
+        if normal and mentions and regions["abnormal"] == 0 and normal not in findings:
+            findings[normal] = 1
+        evidence = [m.evidence() for m in mentions]
+        return LabelResult(report_id, method, findings, regions, evidence, reasons, self.version)
+
+
+__all__ = ["Labeler", "LabelResult", "METHODS", "REASONS", "lang_normalizer"]

@@ -1,0 +1,390 @@
+"""Loading and validating rule packs (``rules/<lang>/*.yaml``); see docs/rules.md.
+
+Every validation error names the file and line and says what to change; all errors of a pack are
+reported together so a hospital fixes its edit in one pass.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from rxlabel.errors import RxlabelError
+
+REGIONS = ("chest_wall", "pleura", "parenchyma", "cardio")
+FINDING_REGIONS = (*REGIONS, "none", "section")
+CATEGORIES = ("negated", "uncertain", "pseudo", "terminate")
+DIRECTIONS = {"before": "before", "forward": "before", "after": "after", "backward": "after",
+              "both": "both", "bidirectional": "both"}
+PACK_KEYS = {"lang", "name", "description", "diacritics", "fuzzy", "regions", "section_headers",
+             "skip_sections", "bullets", "region_sections", "region_words", "unmatched_sentence",
+             "clause_breaks", "stemmed", "max_chars", "version_note"}
+FINDING_KEYS = {"name", "region", "phrases", "negative_phrases", "exclude", "abnormal", "description",
+                "cui", "localizations"}
+CUE_KEYS = {"cue", "category", "direction", "max_scope", "note"}
+TEMPLATE_KEYS = {"text", "regions", "note"}
+LOC_KEYS = {"name", "phrases", "cui"}
+
+
+class RulePackError(RxlabelError, ValueError):
+    """A rule pack failed validation; ``errors`` holds one ``file:line: reason`` per problem."""
+
+    def __init__(self, errors: list[str]):
+        self.errors = errors
+        super().__init__("invalid rule pack:\n  " + "\n  ".join(errors))
+
+
+@dataclass(frozen=True)
+class Source:
+    file: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass
+class Finding:
+    name: str
+    region: str
+    phrases: list[str]
+    negative_phrases: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+    abnormal: bool = True
+    source: Source | None = None
+
+
+@dataclass
+class Cue:
+    text: str
+    category: str
+    direction: str = "before"
+    max_scope: int | None = None
+    source: Source | None = None
+
+
+@dataclass
+class Template:
+    text: str
+    regions: tuple[str, ...]
+    source: Source | None = None
+
+
+@dataclass
+class Localization:
+    name: str
+    phrases: list[str]
+    source: Source | None = None
+
+
+@dataclass
+class Pack:
+    """A validated rule pack. ``version`` is ``<lang>-<sha256[:12]>`` of the pack's files."""
+
+    lang: str
+    name: str
+    path: Path
+    version: str
+    diacritics_insensitive: bool = True
+    fuzzy_enabled: bool = True
+    fuzzy_min_score: float = 90.0
+    fuzzy_min_length: int = 6
+    regions: tuple[str, ...] = REGIONS
+    section_headers: list[str] = field(default_factory=list)
+    skip_sections: list[str] = field(default_factory=list)
+    bullets: list[str] = field(default_factory=lambda: ["-", "+", "•", "*"])
+    region_sections: bool = False
+    region_words: dict[str, list[str]] = field(default_factory=dict)
+    unmatched_sentence: str = "ignore"
+    clause_breaks: str = ";:"
+    max_chars: int = 100_000
+    findings: dict[str, Finding] = field(default_factory=dict)
+    cues: list[Cue] = field(default_factory=list)
+    templates: list[Template] = field(default_factory=list)
+    ignore: list[str] = field(default_factory=list)
+    localizations: dict[str, Localization] = field(default_factory=dict)
+
+
+class LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when present: 10x faster
+    """Safe YAML loader that records each mapping's 1-based line under the key ``__line__``.
+
+    Used wherever rules are read, so every validation error can say file:line.
+    """
+
+
+def _construct_mapping(loader: LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
+    mapping = loader.construct_mapping(node, deep=True)
+    mapping["__line__"] = node.start_mark.line + 1
+    return mapping
+
+
+LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+RULES_DIR = Path(str(resources.files("rxlabel.rules")))
+"""The folder of the installed rule packs (package data inside ``rxlabel``)."""
+
+
+def pack_dir(lang_or_path: str | Path) -> Path:
+    """Resolve a language code (``es``) to the installed pack folder, or return a folder path."""
+    candidate = Path(lang_or_path)
+    looks_like_path = isinstance(lang_or_path, Path) or "/" in str(lang_or_path) or "\\" in str(lang_or_path)
+    if candidate.is_dir() and (looks_like_path or (candidate / "pack.yaml").exists()):
+        return candidate
+    root = RULES_DIR
+    folder = root / str(lang_or_path)
+    if not folder.is_dir():
+        known = sorted(p.name for p in root.iterdir() if p.is_dir() and (p / "pack.yaml").exists())
+        raise RulePackError([f"{lang_or_path}: no such rule pack; installed packs: {', '.join(known)}"])
+    return folder
+
+
+def available_packs() -> list[str]:
+    """Language codes of the installed rule packs."""
+    root = RULES_DIR
+    return sorted(p.name for p in root.iterdir() if p.is_dir() and (p / "pack.yaml").exists())
+
+
+def _read_yaml(path: Path, errors: list[str]) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        errors.append(f"{path}:1: not UTF-8 ({exc.reason} at byte {exc.start}); save the file as UTF-8")
+        return None
+    try:
+        return yaml.load(text, Loader=LineLoader)  # noqa: S506 - SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        errors.append(f"{path}:{line}: YAML syntax error: {exc.problem or exc}")
+        return None
+
+
+def _strings(value: Any, where: str, what: str, errors: list[str]) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str | int | float) for v in value):
+        errors.append(f"{where}: '{what}' must be a list of strings")
+        return []
+    out = [str(v).strip() for v in value]
+    if any(not v for v in out):
+        errors.append(f"{where}: '{what}' has an empty string; remove it")
+    return [v for v in out if v]
+
+
+def _unknown_keys(item: dict, allowed: set[str], where: str, errors: list[str]) -> None:
+    extra = sorted(k for k in item if k != "__line__" and k not in allowed)
+    if extra:
+        errors.append(f"{where}: unknown key(s) {', '.join(extra)}; allowed: {', '.join(sorted(allowed))}")
+
+
+def _parse_findings(items: Any, path: Path, pack: Pack, errors: list[str]) -> None:
+    if not isinstance(items, list):
+        errors.append(f"{path}:1: 'findings' must be a list of mappings")
+        return
+    for item in items:
+        if not isinstance(item, dict):
+            errors.append(f"{path}:1: each finding must be a mapping with name/region/phrases, got {item!r}")
+            continue
+        where = f"{path}:{item.get('__line__', 1)}"
+        _unknown_keys(item, FINDING_KEYS, where, errors)
+        name = str(item.get("name", "")).strip().lower()
+        if not name:
+            errors.append(f"{where}: finding without a 'name'")
+            continue
+        region = str(item.get("region", "none")).strip()
+        if region not in FINDING_REGIONS:
+            errors.append(f"{where}: finding '{name}' has region '{region}'; use one of {', '.join(FINDING_REGIONS)}")
+            continue
+        phrases = _strings(item.get("phrases"), where, "phrases", errors)
+        negatives = _strings(item.get("negative_phrases"), where, "negative_phrases", errors)
+        exclude = _strings(item.get("exclude"), where, "exclude", errors)
+        abnormal = item.get("abnormal", name not in {"normal", "exclude", "suboptimal study"})
+        if not isinstance(abnormal, bool):
+            errors.append(f"{where}: 'abnormal' must be true or false")
+            abnormal = True
+        existing = pack.findings.get(name)
+        if existing is None:
+            pack.findings[name] = Finding(name, region, phrases, negatives, exclude, abnormal, Source(str(path), item.get("__line__", 1)))
+        else:
+            if existing.region != region:
+                errors.append(f"{where}: finding '{name}' has region '{region}' here but '{existing.region}' at {existing.source}")
+            existing.phrases += phrases
+            existing.negative_phrases += negatives
+            existing.exclude += exclude
+
+
+def _parse_cues(items: Any, path: Path, pack: Pack, errors: list[str]) -> None:
+    if not isinstance(items, list):
+        errors.append(f"{path}:1: 'cues' must be a list of mappings")
+        return
+    for item in items:
+        if not isinstance(item, dict):
+            errors.append(f"{path}:1: each cue must be a mapping with cue/category/direction, got {item!r}")
+            continue
+        where = f"{path}:{item.get('__line__', 1)}"
+        _unknown_keys(item, CUE_KEYS, where, errors)
+        text = str(item.get("cue", "")).strip()
+        category = str(item.get("category", "")).strip().lower()
+        direction = DIRECTIONS.get(str(item.get("direction", "before")).strip().lower())
+        scope = item.get("max_scope")
+        if not text:
+            errors.append(f"{where}: cue without text ('cue: ...')")
+        if category not in CATEGORIES:
+            errors.append(f"{where}: cue '{text}' has category '{category}'; use one of {', '.join(CATEGORIES)}")
+        if direction is None:
+            errors.append(f"{where}: cue '{text}' has direction '{item.get('direction')}'; use before, after or both")
+        if scope is not None and (not isinstance(scope, int) or isinstance(scope, bool) or scope < 1):
+            errors.append(f"{where}: cue '{text}' max_scope must be a positive whole number of tokens")
+            scope = None
+        if text and category in CATEGORIES and direction:
+            pack.cues.append(Cue(text, category, direction, scope, Source(str(path), item.get("__line__", 1))))
+
+
+def _parse_templates(data: dict, path: Path, pack: Pack, errors: list[str]) -> None:
+    items = data.get("templates") or []
+    if not isinstance(items, list):
+        errors.append(f"{path}:1: 'templates' must be a list")
+        items = []
+    for item in items:
+        if isinstance(item, str):
+            item = {"text": item, "regions": "all"}
+        if not isinstance(item, dict):
+            errors.append(f"{path}:1: each template must be a string or a mapping with text/regions")
+            continue
+        where = f"{path}:{item.get('__line__', 1)}"
+        _unknown_keys(item, TEMPLATE_KEYS, where, errors)
+        text = str(item.get("text", "")).strip()
+        if not text:
+            errors.append(f"{where}: template without 'text'")
+            continue
+        regions = item.get("regions", "all")
+        if regions == "all":
+            regions = ("all",)
+        elif isinstance(regions, list) and all(r in pack.regions for r in regions):
+            regions = tuple(regions)
+        else:
+            errors.append(f"{where}: template '{text}' regions must be 'all' or a list of {', '.join(pack.regions)}")
+            continue
+        pack.templates.append(Template(text, regions, Source(str(path), item.get("__line__", 1))))
+    pack.ignore += _strings(data.get("ignore"), f"{path}:1", "ignore", errors)
+
+
+def _parse_localizations(items: Any, path: Path, pack: Pack, errors: list[str]) -> None:
+    if not isinstance(items, list):
+        errors.append(f"{path}:1: 'localizations' must be a list of mappings")
+        return
+    for item in items:
+        if not isinstance(item, dict):
+            errors.append(f"{path}:1: each localization must be a mapping with name/phrases")
+            continue
+        where = f"{path}:{item.get('__line__', 1)}"
+        _unknown_keys(item, LOC_KEYS, where, errors)
+        name = str(item.get("name", "")).strip().lower()
+        if not name:
+            errors.append(f"{where}: localization without a 'name'")
+            continue
+        phrases = _strings(item.get("phrases"), where, "phrases", errors)
+        loc = pack.localizations.setdefault(name, Localization(name, [], Source(str(path), item.get("__line__", 1))))
+        loc.phrases += phrases
+
+
+def _apply_settings(data: dict, path: Path, pack: Pack, errors: list[str]) -> None:
+    where = f"{path}:{data.get('__line__', 1)}"
+    _unknown_keys(data, PACK_KEYS, where, errors)
+    pack.name = str(data.get("name", pack.lang))
+    diacritics = data.get("diacritics", "insensitive")
+    if diacritics not in ("insensitive", "strict"):
+        errors.append(f"{where}: diacritics must be 'insensitive' or 'strict', got {diacritics!r}")
+    pack.diacritics_insensitive = diacritics != "strict"
+    fuzzy = data.get("fuzzy") or {}
+    if not isinstance(fuzzy, dict):
+        errors.append(f"{where}: 'fuzzy' must be a mapping (enabled, min_score, min_length)")
+        fuzzy = {}
+    pack.fuzzy_enabled = bool(fuzzy.get("enabled", True))
+    pack.fuzzy_min_score = float(fuzzy.get("min_score", 90))
+    pack.fuzzy_min_length = int(fuzzy.get("min_length", 6))
+    regions = data.get("regions", list(REGIONS))
+    if not isinstance(regions, list) or any(r not in REGIONS for r in regions):
+        errors.append(f"{where}: regions must be a list drawn from {', '.join(REGIONS)}")
+    else:
+        pack.regions = tuple(regions)
+    pack.section_headers = _strings(data.get("section_headers"), where, "section_headers", errors)
+    pack.skip_sections = _strings(data.get("skip_sections"), where, "skip_sections", errors)
+    if "bullets" in data:
+        pack.bullets = _strings(data.get("bullets"), where, "bullets", errors)
+    pack.region_sections = bool(data.get("region_sections", False))
+    words = data.get("region_words") or {}
+    if not isinstance(words, dict) or any(k not in REGIONS for k in words if k != "__line__"):
+        errors.append(f"{where}: region_words must map region names ({', '.join(REGIONS)}) to word lists")
+    else:
+        pack.region_words = {k: _strings(v, where, f"region_words.{k}", errors) for k, v in words.items() if k != "__line__"}
+    unmatched = data.get("unmatched_sentence", "ignore")
+    if unmatched not in ("ignore", "review"):
+        errors.append(f"{where}: unmatched_sentence must be 'ignore' or 'review', got {unmatched!r}")
+    pack.unmatched_sentence = unmatched
+    breaks = data.get("clause_breaks", [";", ":"])
+    pack.clause_breaks = "".join(_strings(breaks, where, "clause_breaks", errors))
+    pack.max_chars = int(data.get("max_chars", 100_000))
+
+
+def pack_version(folder: Path) -> str:
+    """sha256 over the pack's labelling YAML files (names and bytes), first 12 hex digits."""
+    digest = hashlib.sha256()
+    for path in sorted(folder.glob("*.y*ml")):
+        if path.name == "hierarchy.yaml":  # the index's term tree: it does not change any label
+            continue
+        digest.update(path.name.encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def load_pack(lang_or_path: str | Path) -> Pack:
+    """Load and validate a rule pack by language code or folder; raise RulePackError on problems."""
+    folder = pack_dir(lang_or_path)
+    errors: list[str] = []
+    settings_path = folder / "pack.yaml"
+    if not settings_path.exists():
+        raise RulePackError([f"{settings_path}:1: missing pack.yaml (it names the language and options)"])
+    settings = _read_yaml(settings_path, errors)
+    if settings is not None and not isinstance(settings, dict):
+        errors.append(f"{settings_path}:1: pack.yaml must be a mapping of settings")
+        settings = None
+    lang = str((settings or {}).get("lang", folder.name))
+    pack = Pack(lang=lang, name=lang, path=folder, version=f"{lang}-{pack_version(folder)}")
+    if settings:
+        _apply_settings(settings, settings_path, pack, errors)
+    for path in sorted(folder.glob("*.y*ml")):
+        if path.name in ("pack.yaml", "hierarchy.yaml"):
+            continue
+        data = _read_yaml(path, errors)
+        if data is None:
+            continue
+        if not isinstance(data, dict):
+            errors.append(f"{path}:1: expected a mapping with a top-level key (findings, cues, templates, ...)")
+            continue
+        known = {"findings", "cues", "templates", "ignore", "localizations", "__line__"}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            errors.append(f"{path}:1: unknown top-level key(s) {', '.join(unknown)}; expected {', '.join(sorted(known - {'__line__'}))}")
+        if "findings" in data:
+            _parse_findings(data["findings"], path, pack, errors)
+        if "cues" in data:
+            _parse_cues(data["cues"], path, pack, errors)
+        if "templates" in data or "ignore" in data:
+            _parse_templates(data, path, pack, errors)
+        if "localizations" in data:
+            _parse_localizations(data["localizations"], path, pack, errors)
+    if not pack.findings and not errors:
+        errors.append(f"{folder}: the pack defines no findings (add findings.yaml)")
+    if errors:
+        raise RulePackError(errors)
+    return pack

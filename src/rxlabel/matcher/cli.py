@@ -1,0 +1,135 @@
+"""``rxlabel match`` and ``rxlabel convert``."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+
+@click.command("match")
+@click.option("--dicom", "dicom", type=click.Path(exists=True, file_okay=True), help="Folder (or file) of DICOM images.")
+@click.option("--pacs", help="Query a PACS instead: dicom://AET@HOST:PORT (C-FIND + C-GET) or http://HOST:PORT (Orthanc REST).")
+@click.option("--his", "his", multiple=True, required=True, type=click.Path(exists=True),
+              help="HIS export: a file or folder of session XML, CDA or HL7 v2 files (repeatable).")
+@click.option("-o", "--output", "output", required=True, type=click.Path(),
+              help="pairs.csv or pairs.parquet; the other tables are written beside it.")
+@click.option("--window", "window_h", default=24.0, show_default=True, help="Hours a report may follow its study.")
+@click.option("--before", "before_h", default=1.0, show_default=True,
+              help="Hours a report may precede its study (clock skew).")
+@click.option("--session-slack", default=15.0, show_default=True, help="Minutes of tolerance on check-in/out.")
+@click.option("--his-tz", default=None, help="UTC offset of HIS times that state none, e.g. +0700.")
+@click.option("--services", default="default", show_default=True,
+              help="Chest-radiography service-id allow-list file, 'default' (bundled) or 'none' (no filter).")
+@click.option("--his-mapping", type=click.Path(exists=True), help="YAML XPath mapping for another HIS schema.")
+@click.option("--view-classifier", help="module:function deciding PA/AP/LAT where the tags cannot.")
+@click.option("--jobs", default=1, show_default=True, help="Processes for the header scan.")
+@click.option("--cache", type=click.Path(), help="Scan cache (JSONL); default: OUTPUT.scan-cache.jsonl.")
+@click.option("--pacs-dir", type=click.Path(), help="Where instances retrieved from the PACS are stored.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="dask: read headers on a Dask cluster (--scheduler, else a local one of --jobs workers); same outputs.")
+@click.option("--scheduler", default=None, help="Dask scheduler address (tcp://host:8786) for --engine dask.")
+def match(dicom, pacs, his, output, window_h, before_h, session_slack, his_tz, services, his_mapping,
+          view_classifier, jobs, cache, pacs_dir, quiet, engine, scheduler):
+    """Pair DICOM chest radiographs with HIS reports by study UID, accession + patient, or patient + time."""
+    from rxlabel.matcher.chest import load_view_classifier
+    from rxlabel.matcher.his import read_his
+    from rxlabel.matcher.match import MatchConfig
+    from rxlabel.matcher.pipeline import output_paths, run, write_result, write_table
+    from rxlabel.matcher.xmlsafe import XmlInputError
+
+    if bool(dicom) == bool(pacs):
+        raise click.UsageError("give exactly one of --dicom DIR or --pacs URL")
+    try:
+        cfg = MatchConfig(window_h=window_h, before_h=before_h, session_slack_min=session_slack, his_tz=his_tz)
+        classifier = load_view_classifier(view_classifier)
+        batch = read_his(list(his), his_mapping)
+    except (ValueError, XmlInputError, ImportError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    paths = output_paths(output)
+    if pacs:
+        from rxlabel.matcher.pacs import fetch_for_reports
+
+        dest = Path(pacs_dir or paths["pairs"].with_name(paths["pairs"].stem + ".pacs"))
+        try:
+            got = fetch_for_reports(pacs, batch.reports, dest, window_h=window_h, quiet=quiet)
+        except (ConnectionError, OSError, RuntimeError, ValueError) as exc:
+            raise click.ClickException(f"PACS {pacs}: {exc}") from exc
+        click.echo(f"PACS: {got['studies']} studies found, {got['instances']} instances retrieved into {dest}", err=True)
+        dicom = dest
+    svc = None if services == "none" else services
+    cache = cache or str(paths["pairs"]) + ".scan-cache.jsonl"
+    if engine == "dask":
+        from rxlabel.matcher.distributed import client_for, close, scan_dask
+
+        try:
+            client = client_for(scheduler, jobs)
+        except (ImportError, OSError) as exc:
+            raise click.ClickException(str(exc)) from exc
+        try:
+            dicom = scan_dask(dicom, client, cache=cache)
+        finally:
+            close(client)
+    try:
+        res, batch = run(dicom, batch, cfg, services=svc, jobs=jobs, cache=cache, quiet=quiet,
+                         view_classifier=classifier)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    problems_path = paths["pairs"].with_name(paths["pairs"].stem + ".problems.csv")
+    write_table(res.warnings, problems_path)
+    written = write_result(res, output)
+    for p in batch.problems:
+        if p.level == "error":
+            click.echo(str(p), err=True)
+    n_warn = res.summary["warnings"]
+    s = res.summary
+    click.echo(
+        f"images: {s['files_scanned']} files, {s['chest_pa_images']} chest PA -> {s['paired_images']} paired, "
+        f"{s['ambiguous_images']} to review, {s['unmatched_images']} unmatched\n"
+        f"reports: {s['reports_read']} read (+{s['his_file_errors']} unreadable files) -> {s['paired_reports']} paired, "
+        f"{s['ambiguous_reports']} to review, {s['unmatched_reports']} unmatched\n"
+        f"rules: {json.dumps(s['by_rule'])}  time basis: {json.dumps(s['time_basis'])}  warnings: {n_warn}\n"
+        f"wrote {written['pairs']} (+ ambiguous, unmatched_images, unmatched_reports, summary, problems)"
+    )
+
+
+@click.command("convert")
+@click.argument("pairs", type=click.Path(exists=True, dir_okay=False))
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Output folder for PNGs.")
+@click.option("--size", default=1024, show_default=True, help="Square output size (aspect kept, padded); 0 = original.")
+@click.option("--bits", type=click.Choice(["8", "16"]), default="8", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["png", "jpg"]), default="png", show_default=True,
+              help="PNG (8 or 16-bit) or JPEG (8-bit).")
+@click.option("--window", nargs=2, type=float, help="Window CENTER WIDTH instead of the file's VOI LUT / window.")
+@click.option("--deidentify", is_flag=True, help="Name files by a salted hash of the SOP UID; drop patient ids.")
+@click.option("--salt", envvar="RXLABEL_SALT", help="Salt for --deidentify (or env RXLABEL_SALT); keep it secret.")
+@click.option("--jobs", default=1, show_default=True)
+@click.option("--quiet", is_flag=True)
+def convert(pairs, out_dir, size, bits, fmt, window, deidentify, salt, jobs, quiet):
+    """Convert the images of a pairs table to PNG or JPEG and write manifest.csv beside them."""
+    from rxlabel.matcher.convert import ConvertOptions, convert_pairs
+    from rxlabel.matcher.pipeline import read_pairs
+
+    if deidentify and not salt:
+        salt = os.urandom(16).hex()
+        click.echo("no --salt given: a random salt was used; names cannot be linked to UIDs, even by you.", err=True)
+    table = read_pairs(pairs)
+    if "image_path" not in table:
+        raise click.ClickException(f"{pairs}: no 'image_path' column; is this a pairs table from 'rxlabel match'?")
+    if fmt == "jpg" and bits == "16":
+        raise click.ClickException("JPEG is 8-bit only: use --bits 8 with --format jpg, or --format png for 16-bit")
+    opts = ConvertOptions(size=size, bits=int(bits), window=tuple(window) if window else None,
+                          salt=salt if deidentify else None, fmt=fmt)
+    manifest = convert_pairs(table, out_dir, opts, jobs=jobs, quiet=quiet)
+    ok = manifest.drop_duplicates("png")["status"].eq("ok").sum()
+    failed = manifest.drop_duplicates("png")
+    failed = failed[failed["status"] != "ok"]
+    for row in failed.itertuples():
+        click.echo(f"failed: {getattr(row, 'image_path', row.png)}: {row.reason}", err=True)
+    click.echo(f"converted {ok} images, {len(failed)} failed; manifest: {Path(out_dir) / 'manifest.csv'}")
+    if ok == 0 and len(failed):
+        sys.exit(1)

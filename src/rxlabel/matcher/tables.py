@@ -1,0 +1,166 @@
+"""Columnar tables of images and reports, ready for the matcher's joins."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+import regex
+
+from rxlabel.matcher.chest import ViewClassifier, classify
+from rxlabel.matcher.his import Report, is_placeholder_accession
+from rxlabel.matcher.times import Stamp, image_stamp, parse_offset
+
+IMAGE_COLUMNS = ["path", "sop_uid", "study_uid", "series_uid", "patient_id", "accession", "t_local", "t_off",
+                 "date_only", "time_source", "view", "chest_note", "transfer_syntax", "photometric"]
+REPORT_COLUMNS = ["report_id", "source", "source_format", "patient_id", "session_id", "service_id", "r_local",
+                  "r_off", "in_local", "in_off", "out_local", "out_off", "accession", "study_uids", "text",
+                  "conclusion", "norm_text", "notes"]
+
+_NON_WORD = regex.compile(r"[\W_]+", regex.V1)
+
+
+def norm_patient(pid: str | None) -> str:
+    """Patient ids compare after trimming and case folding (HIS and PACS disagree on both)."""
+    return " ".join((pid or "").split()).upper()
+
+
+def norm_text(text: str) -> str:
+    """Report text for 'same description' tests: NFC, case-folded, punctuation and spacing ignored."""
+    return _NON_WORD.sub(" ", unicodedata.normalize("NFC", text or "").casefold()).strip()
+
+
+def _with_offset(s: Stamp | None, site: int | None) -> Stamp | None:
+    if s is None or site is None or s.offset_min is not None:
+        return s
+    return Stamp(s.local, site, s.date_only)
+
+
+def _own(r: Report, site: int | None) -> int | None:
+    return r.report_time.offset_min if r.report_time and r.report_time.offset_min is not None else site
+
+
+def _np_time(stamps: list[Stamp | None]) -> tuple[np.ndarray, np.ndarray]:
+    local = np.array([s.local if s else np.datetime64("NaT") for s in stamps], dtype="datetime64[us]")
+    off = np.array([s.offset_min if (s and s.offset_min is not None) else np.nan for s in stamps], dtype=float)
+    return local, off
+
+
+def image_table(records: Iterable[dict], view_classifier: ViewClassifier | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split scan records into usable chest PA images and rejected files (each with a reason)."""
+    keep, rejected = [], []
+    seen_sop: dict[str, str] = {}
+    for rec in records:
+        path = rec.get("path", "")
+        if rec.get("status") != "ok":
+            rejected.append({"path": path, "sop_uid": rec.get("sop_uid", ""), "patient_id": rec.get("patient_id", ""),
+                             "reason": f"{rec.get('status')}: {rec.get('reason')}"})
+            continue
+        dec = classify(rec, view_classifier)
+        if not dec.keep:
+            rejected.append({"path": path, "sop_uid": rec.get("sop_uid", ""), "patient_id": rec.get("patient_id", ""),
+                             "reason": f"not_chest_pa: {dec.reason}"})
+            continue
+        sop = rec.get("sop_uid", "")
+        if sop and sop in seen_sop:
+            rejected.append({"path": path, "sop_uid": sop, "patient_id": rec.get("patient_id", ""),
+                             "reason": f"duplicate_sop_uid: same instance as {seen_sop[sop]}"})
+            continue
+        if sop:
+            seen_sop[sop] = path
+        stamp, source = image_stamp(rec)
+        note = dec.reason
+        if rec.get("reason"):
+            note = f"{note}; {rec['reason']}"
+        keep.append((rec, stamp, source, dec, note))
+    local, off = _np_time([k[1] for k in keep])
+    images = pd.DataFrame({
+        "path": [k[0]["path"] for k in keep],
+        "sop_uid": [k[0].get("sop_uid", "") for k in keep],
+        "study_uid": [k[0].get("study_uid", "") for k in keep],
+        "series_uid": [k[0].get("series_uid", "") for k in keep],
+        "patient_id": [norm_patient(k[0].get("patient_id")) for k in keep],
+        "accession": [(k[0].get("accession") or "").strip() for k in keep],
+        "t_local": local,
+        "t_off": off,
+        "date_only": np.array([bool(k[1] and k[1].date_only) for k in keep], dtype=bool),
+        "time_source": [k[2] for k in keep],
+        "view": [k[3].view for k in keep],
+        "chest_note": [k[4] for k in keep],
+        "transfer_syntax": [k[0].get("transfer_syntax", "") for k in keep],
+        "photometric": [k[0].get("photometric", "") for k in keep],
+    }, columns=IMAGE_COLUMNS)
+    images.loc[images["accession"].map(is_placeholder_accession), "accession"] = ""
+    return images, pd.DataFrame(rejected, columns=["path", "sop_uid", "patient_id", "reason"])
+
+
+def report_table(
+    reports: Iterable[Report], services: frozenset[str] | None = None, his_tz: str | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Reports as columns, and those set aside before matching (duplicate id, not chest radiography).
+
+    ``his_tz`` is the offset given to HIS times that state none.
+    """
+    site = parse_offset(his_tz) if his_tz else None
+    if his_tz and site is None:
+        raise ValueError(f"HIS time zone {his_tz!r} is not an offset such as +0700 or -04:00")
+    keep: list[Report] = []
+    rejected = []
+    seen: set[str] = set()
+    for r in reports:
+        if r.report_id in seen:
+            rejected.append({"report_id": r.report_id, "source": r.source, "patient_id": r.patient_id,
+                             "reason": "duplicate_report_id: the first report with this id is used"})
+            continue
+        seen.add(r.report_id)
+        if services is not None and r.service_id and r.service_id not in services:
+            rejected.append({"report_id": r.report_id, "source": r.source, "patient_id": r.patient_id,
+                             "reason": f"service_not_chest: SERVICE_ID {r.service_id} ({r.service_name}) not in the allow-list"})
+            continue
+        keep.append(r)
+    r_local, r_off = _np_time([_with_offset(r.report_time, site) for r in keep])
+    # Session times come from the same HIS clock as the report: without an offset of their own they take the report's.
+    in_local, in_off = _np_time([_with_offset(r.check_in, _own(r, site)) for r in keep])
+    out_local, out_off = _np_time([_with_offset(r.check_out, _own(r, site)) for r in keep])
+    table = pd.DataFrame({
+        "report_id": [r.report_id for r in keep],
+        "source": [r.source for r in keep],
+        "source_format": [r.source_format for r in keep],
+        "patient_id": [norm_patient(r.patient_id) for r in keep],
+        "session_id": [r.session_id for r in keep],
+        "service_id": [r.service_id for r in keep],
+        "r_local": r_local, "r_off": r_off,
+        "in_local": in_local, "in_off": in_off,
+        "out_local": out_local, "out_off": out_off,
+        "accession": ["" if is_placeholder_accession(r.accession) else r.accession.strip() for r in keep],
+        "study_uids": [tuple(r.study_uids) for r in keep],
+        "text": [r.text for r in keep],
+        "conclusion": [r.conclusion for r in keep],
+        "norm_text": [norm_text(f"{r.text}\n{r.conclusion}") for r in keep],
+        "notes": ["; ".join(r.notes) for r in keep],
+    }, columns=REPORT_COLUMNS)
+    return table, pd.DataFrame(rejected, columns=["report_id", "source", "patient_id", "reason"])
+
+
+def header_defects(rec: dict) -> list[str]:
+    """Real-world defects of one scanned header, reported as warnings (none stops the run)."""
+    if rec.get("status") != "ok":
+        return []
+    out = []
+    if rec.get("reason"):
+        out.append(rec["reason"])
+    acc = rec.get("accession") or ""
+    if acc and is_placeholder_accession(acc):
+        out.append(f"placeholder AccessionNumber {acc!r} ignored")
+    for col, tag in (("study_date", "StudyDate"), ("acq_date", "AcquisitionDate"), ("content_date", "ContentDate")):
+        v = rec.get(col) or ""
+        if v and not (len(v) == 8 and v.isdigit()):
+            out.append(f"{tag} {v!r} is not DICOM DA (read as ACR-NEMA/other format)")
+    if not rec.get("study_date"):
+        stamp, source = image_stamp(rec)
+        out.append(f"no StudyDate; study time taken from {source}" if stamp else "no usable date or time at all")
+    if not rec.get("patient_id"):
+        out.append("no PatientID")
+    return out

@@ -1,0 +1,297 @@
+"""``rxlabel demo``: the whole pipeline on a generated two-hospital archive, ending with a report.
+
+archive (DICOM + HIS XML, Spanish and Vietnamese) -> match -> convert -> label -> review export ->
+index -> dataset -> a short CPU training run -> evaluation -> heatmaps -> ``report.html``. A step
+whose package or dependency is missing (the core install has no torch) is skipped with the reason;
+the steps after it that need its output are skipped too. Same seed, same numbers.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from importlib import resources
+from pathlib import Path
+
+import click
+
+from rxlabel.pipeline import steps
+
+SAMPLES = {"es": "sample_reports_es.csv", "vi": "sample_reports_vi.csv", "en": "sample_reports_en.csv"}
+STEPS = ("samples", "archive", "match", "convert", "label", "review", "index", "dataset", "train", "evaluate",
+         "heatmap", "report")
+
+
+@dataclass(frozen=True)
+class DemoConfig:
+    """Sizes of a demo run; ``quick`` is under 2 minutes on 2 cores, the full run under 10."""
+
+    seed: int = 0
+    patients_per_site: int = 150
+    archive_size: int = 192  # pixels of the generated DICOM images
+    png_size: int = 128
+    train_size: int = 96
+    epochs: int = 15
+    batch_size: int = 16
+    backbone: str = "resnet10t"
+    n_boot: int = 1000
+    split: tuple[float, float, float] = (0.6, 0.2, 0.2)
+
+    @classmethod
+    def quick(cls, seed: int = 0) -> DemoConfig:
+        return cls(seed=seed, patients_per_site=60, archive_size=128, png_size=96, train_size=64, epochs=8,
+                   n_boot=200)
+
+
+def sample_path(lang: str) -> Path:
+    """The bundled sample reports of a language."""
+    return Path(str(resources.files("rxlabel.pipeline") / "data" / SAMPLES[lang]))
+
+
+def label_samples(workdir: Path, echo=click.echo) -> dict:
+    """Label each bundled sample file with its language's pack (the first minute of a new user)."""
+    from rxlabel.labeler.batch import label_file
+    from rxlabel.labeler.pack import RulePackError, available_packs
+
+    packs = set(available_packs())
+    out = {}
+    for lang in SAMPLES:
+        if lang not in packs:
+            echo(f"  [{lang}] no rule pack installed; skipped")
+            continue
+        try:
+            summary = label_file(sample_path(lang), workdir / f"labels_{lang}.jsonl", lang, progress=False)
+        except RulePackError as exc:
+            echo(f"  [{lang}] rule pack does not load: {str(exc).splitlines()[1:2]}; skipped")
+            continue
+        d = summary.as_dict()
+        out[lang] = d
+        echo(f"  [{lang}] {d['total']} sample reports: {d['template']} template, {d['rule']} rule, "
+             f"{d['review']} review, {d['rejected']} rejected")
+    return out
+
+
+class Runner:
+    """Runs named steps in order, recording each one's outcome (ok / skipped / failed) and time."""
+
+    def __init__(self, workdir: Path, echo: Callable[[str], None]):
+        self.workdir = workdir
+        self.echo = echo
+        self.record: dict = {"steps": {}, "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+
+    def step(self, name: str, func: Callable[[], dict], needs: tuple[str, ...] = ()) -> dict | None:
+        blocked = [n for n in needs if self.record["steps"].get(n, {}).get("status") != "ok"]
+        if blocked:
+            why = f"needs the output of {', '.join(blocked)}"
+            self.record["steps"][name] = {"status": "skipped", "reason": why}
+            self.echo(f"[{name}] skipped: {why}")
+            return None
+        self.echo(f"[{name}] ...")
+        t0 = time.perf_counter()
+        try:
+            result = func()
+        except steps.StepSkipped as exc:
+            self.record["steps"][name] = {"status": "skipped", "reason": str(exc)}
+            self.echo(f"[{name}] skipped: {exc}")
+            return None
+        except Exception as exc:  # a failing step is reported and the run goes on with what does not need it
+            self.record["steps"][name] = {"status": "failed", "reason": f"{type(exc).__name__}: {exc}",
+                                          "traceback": traceback.format_exc(limit=6)}
+            self.echo(f"[{name}] FAILED: {type(exc).__name__}: {exc}")
+            return None
+        seconds = round(time.perf_counter() - t0, 2)
+        self.record["steps"][name] = {"status": "ok", "seconds": seconds, "result": result}
+        return result
+
+    def save(self) -> Path:
+        path = self.workdir / "summary.json"
+        tmp = path.with_name(".summary.json.partial")
+        tmp.write_text(json.dumps(self.record, indent=1, ensure_ascii=False, default=str), "utf-8")
+        tmp.replace(path)
+        return path
+
+
+def run_demo(workdir: Path, cfg: DemoConfig, echo=click.echo, only: tuple[str, ...] = ()) -> dict:
+    """Run the demo pipeline in ``workdir``; returns the record also written to ``workdir/summary.json``."""
+    w = Path(workdir)
+    w.mkdir(parents=True, exist_ok=True)
+    r = Runner(w, echo)
+    r.record["config"] = asdict(cfg)
+    r.record["kind"] = "demo"
+    wanted = set(only or STEPS)
+
+    def want(name: str) -> bool:
+        return name in wanted
+
+    if want("samples"):
+        r.step("samples", lambda: label_samples(w, lambda m: echo(m)))
+    if want("archive"):
+        from rxlabel.pipeline.archive import generate
+
+        arch = r.step("archive", lambda: generate(w / "archive", cfg.patients_per_site, cfg.seed,
+                                                  cfg.archive_size).to_json())
+        if arch:
+            for lang, s in arch["sites"].items():
+                echo(f"  [{lang}] {s['dicom_files']} DICOM files, {s['reports']} reports in {s['his_files']} HIS "
+                     f"files ({s['sessions']} visits); traps: {sum(s['traps'].values())}")
+    sites = (r.record["steps"].get("archive", {}).get("result") or {}).get("sites", {})
+    if want("match"):
+        def do_match() -> dict:
+            out = {}
+            for lang, s in sites.items():
+                out[lang] = steps.match(s["dicom"], s["his"], w / "match" / lang, truth=s["truth"])
+                m, sc = out[lang]["summary"], out[lang]["score"]
+                echo(f"  [{lang}] {m['files_scanned']} files, {m['chest_pa_images']} chest PA -> {m['paired_images']} "
+                     f"paired, {m['ambiguous_images']} to review; precision {sc['precision']:.3f} "
+                     f"recall {sc['recall']:.3f} against the known truth")
+            return out
+
+        r.step("match", do_match, needs=("archive",))
+    matched = r.record["steps"].get("match", {}).get("result") or {}
+    if want("convert"):
+        def do_convert() -> dict:
+            out = {}
+            for lang, m in matched.items():
+                out[lang] = steps.convert(m["pairs"], w / "images" / lang, size=cfg.png_size)
+                echo(f"  [{lang}] {out[lang]['converted']} PNG ({cfg.png_size} px), {out[lang]['failed']} failed")
+            return out
+
+        r.step("convert", do_convert, needs=("match",))
+    if want("label"):
+        def do_label() -> dict:
+            out, skipped = {}, []
+            for lang, m in matched.items():
+                reports = w / "labels" / lang / "reports.csv"
+                steps.reports_from_pairs(m["pairs"], reports)
+                try:
+                    out[lang] = steps.label(reports, lang, w / "labels" / lang)
+                except steps.StepSkipped as exc:
+                    skipped.append(f"{lang}: {exc}")
+                    echo(f"  [{lang}] skipped: {exc}")
+                    continue
+                d = out[lang]
+                out[lang]["reports"] = str(reports)
+                echo(f"  [{lang}] {d['total']} reports: {d['template']} template, {d['rule']} rule, {d['review']} "
+                     f"review, {d['rejected']} rejected ({d['rules_version']})")
+            if not out:
+                raise steps.StepSkipped("; ".join(skipped) or "no site was labelled")
+            return out
+
+        r.step("label", do_label, needs=("match",))
+    labelled = r.record["steps"].get("label", {}).get("result") or {}
+    if want("review"):
+        def do_review() -> dict:
+            out = {}
+            for lang, d in labelled.items():
+                out[lang] = steps.review_export(d["outputs"]["labels"], d["reports"], w / "review" / f"queue_{lang}.csv")
+                echo(f"  [{lang}] {out[lang]['to_review']} reports to review -> {out[lang]['queue']}")
+            return out
+
+        r.step("review", do_review, needs=("label",))
+    converted = r.record["steps"].get("convert", {}).get("result") or {}
+    langs = [lang for lang in labelled if lang in converted]
+    labels = [labelled[lang]["outputs"]["labels"] for lang in langs]
+    pairs_png = [converted[lang]["pairs_png"] for lang in langs]
+    if want("index"):
+        def do_index() -> dict:
+            out = steps.build_index(labels, pairs_png, w / "index" / "index.sqlite")
+            echo(f"  {out['images']} images, {out['findings']} findings indexed ({out['rejected']} rows set aside)")
+            return out
+
+        r.step("index", do_index, needs=("label", "convert"))
+    if want("dataset"):
+        def do_dataset() -> dict:
+            d = steps.create_dataset(w / "index" / "index.sqlite", w / "dataset", name="demo",
+                                     terms=["region:abnormal", "NOT region:abnormal AND NOT method:unlabelled"],
+                                     seed=cfg.seed, split=list(cfg.split), balance=False)
+            t = steps.training_manifest(d["manifest"], pairs_png, labels, w / "dataset" / "train_manifest.csv")
+            d["training"] = t
+            echo(f"  {t['images']} images of {t['patients']} patients: " +
+                 ", ".join(f"{k} {v}" for k, v in t["per_split"].items()) + " (disjoint by patient)")
+            return d
+
+        r.step("dataset", do_dataset, needs=("index",))
+    run_dir = w / "run"
+    if want("train"):
+        def do_train() -> dict:
+            manifest = r.record["steps"]["dataset"]["result"]["training"]["manifest"]
+            s = steps.train(manifest, run_dir, backbone=cfg.backbone, image_size=cfg.train_size, epochs=cfg.epochs,
+                            batch_size=cfg.batch_size, seed=cfg.seed)
+            echo(f"  {cfg.backbone} {cfg.train_size} px, {s['epochs_done']} epochs, {s['steps']} steps: best valid "
+                 f"macro F1 {s['best_macro_f1']:.3f}, AUC {s['best_macro_auc']:.3f}")
+            return s
+
+        r.step("train", do_train, needs=("dataset",))
+    if want("evaluate"):
+        def do_evaluate() -> dict:
+            e = steps.evaluate(run_dir, n_boot=cfg.n_boot, seed=cfg.seed)
+            ci = (e.get("ci") or {}).get("macro", {}).get("auc")
+            echo(f"  test split ({e['n_images']} images): macro AUC {e['macro']['auc']:.3f}"
+                 + (f" (95% CI {ci[0]:.3f}-{ci[1]:.3f})" if isinstance(ci, (list, tuple)) else "")
+                 + f", macro F1 {e['macro']['f1']:.3f}")
+            return e
+
+        r.step("evaluate", do_evaluate, needs=("train",))
+    if want("heatmap"):
+        def do_heatmap() -> dict:
+            import pandas as pd
+
+            m = pd.read_csv(r.record["steps"]["dataset"]["result"]["training"]["manifest"])
+            test = m[m["split"] == "test"]
+            picks = [test[test[c] == 1]["image_path"].iloc[0] for c in ("cardio", "pleura", "chest_wall")
+                     if (test[c] == 1).any()][:3] or test["image_path"].head(2).tolist()
+            h = steps.heatmaps(run_dir, picks, w / "heatmaps")
+            echo(f"  {len(h['heatmaps'])} heatmaps -> {w / 'heatmaps'}")
+            return h
+
+        r.step("heatmap", do_heatmap, needs=("evaluate",))
+    r.record["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    r.save()
+    if want("report"):
+        def do_report() -> dict:
+            from rxlabel.pipeline.report import write_report
+
+            path = write_report(w, w / "report.html")
+            return {"report": str(path)}
+
+        r.step("report", do_report)
+        r.save()
+    return r.record
+
+
+@click.command()
+@click.option("--workdir", type=click.Path(file_okay=False), default=None,
+              help="Where outputs go (default: a new temporary folder).")
+@click.option("--quick", is_flag=True, help="A smaller archive and a shorter training run (under 2 minutes).")
+@click.option("--seed", default=0, show_default=True, type=int, help="Same seed, same numbers.")
+@click.option("--only", default=None, help=f"Comma-separated steps to run: {','.join(STEPS)}.")
+def demo(workdir, quick, seed, only):
+    """Generate a two-hospital archive and run the whole pipeline on it, ending with report.html."""
+    workdir = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="rxlabel-demo-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    only_steps = tuple(s.strip() for s in only.split(",")) if only else ()
+    unknown = [s for s in only_steps if s not in STEPS]
+    if unknown:
+        raise click.UsageError(f"unknown step(s) {', '.join(unknown)}; choose from {', '.join(STEPS)}")
+    cfg = DemoConfig.quick(seed) if quick else DemoConfig(seed=seed)
+    click.echo(f"rxlabel demo{' --quick' if quick else ''} (seed {seed}) -> {workdir}")
+    t0 = time.perf_counter()
+    record = run_demo(workdir, cfg, only=only_steps)
+    click.echo("")
+    from rxlabel.pipeline.report import funnel_counts
+
+    f = funnel_counts(record)
+    if f:
+        click.echo("funnel: " + " -> ".join(f"{k} {v}" for k, v in f))
+    states = {k: v["status"] for k, v in record["steps"].items()}
+    click.echo("steps: " + ", ".join(f"{k} {v}" for k, v in states.items()))
+    click.echo(f"done in {time.perf_counter() - t0:.0f} s; summary: {workdir / 'summary.json'}")
+    report = (record["steps"].get("report", {}).get("result") or {}).get("report")
+    if report:
+        click.echo(f"report: {report}")
+    if any(v == "failed" for v in states.values()):
+        raise SystemExit(1)

@@ -1,0 +1,370 @@
+"""``rxlabel run config.yaml``: a whole run from one configuration file, with unchanged steps skipped.
+
+Every step writes a record ``WORKDIR/steps/<step>.json``: its inputs (files hashed, folders
+fingerprinted by path, size and modification time), its parameters, the versions that decide its
+output (rxlabel, the rule pack, the seed), its outputs with their hashes and its result. A rerun
+computes the same key for each step and skips the step when the key is unchanged and its outputs
+are still there, unmodified; a step that runs again changes its outputs' hashes, so the steps after
+it run again too. ``--force`` reruns everything. The run's summary goes to ``WORKDIR/summary.json``
+(the format ``rxlabel report`` reads).
+
+Example configuration (paths relative to the configuration file)::
+
+    workdir: runs/2024-06
+    seed: 0
+    sites:
+      - {name: phutho, lang: vi, dicom: pacs/phutho, his: [his/phutho], his_tz: "+0700"}
+    match: {window_h: 24, jobs: 2}
+    convert: {size: 512}
+    label: {jobs: 2}
+    dataset: {name: abnormal-vs-normal, terms: ["region:abnormal", "NOT region:abnormal"], split: [70, 20, 10]}
+    train: {backbone: efficientnet_b2, image_size: 768, epochs: 30, batch_size: 16, loss: asl}
+    evaluate: {n_boot: 3000}
+    heatmap: {images: 4}
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+import yaml
+
+from rxlabel.errors import RxlabelError
+from rxlabel.pipeline import steps
+from rxlabel.pipeline.demo import Runner
+
+SECTIONS = {
+    "workdir": None, "seed": None, "sites": None,
+    "match": {"window_h", "before_h", "his_tz", "jobs"},
+    "convert": {"size", "jobs"},
+    "label": {"jobs"},
+    "review": set(),
+    "index": set(),
+    "dataset": {"name", "terms", "exclude", "split", "balance", "views"},
+    "train": {"backbone", "image_size", "epochs", "batch_size", "loss", "lr", "max_steps"},
+    "evaluate": {"n_boot", "split"},
+    "heatmap": {"images"},
+    "steps": None,
+}
+SITE_KEYS = {"name", "lang", "dicom", "his", "his_tz"}
+ALL_STEPS = ("match", "convert", "label", "review", "index", "dataset", "train", "evaluate", "heatmap", "report")
+
+
+class ConfigError(RxlabelError, ValueError):
+    """A configuration that cannot be run; the message names the file and the key."""
+
+
+def load_config(path: str | Path) -> dict:
+    """Read and check a run configuration; relative paths are resolved against the file's folder."""
+    path = Path(path)
+    try:
+        cfg = yaml.safe_load(path.read_text("utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: cannot read the configuration: {exc}") from None
+    if not isinstance(cfg, dict):
+        raise ConfigError(f"{path}: the configuration must be a mapping of sections")
+    for key in cfg:
+        if key not in SECTIONS:
+            raise ConfigError(f"{path}: unknown section '{key}'; known: {', '.join(SECTIONS)}")
+        allowed = SECTIONS[key]
+        if allowed is not None and cfg[key] is not None:
+            if not isinstance(cfg[key], dict):
+                raise ConfigError(f"{path}: '{key}' must be a mapping")
+            extra = set(cfg[key]) - allowed
+            if extra:
+                raise ConfigError(f"{path}: unknown option(s) {', '.join(sorted(extra))} in '{key}'; "
+                                  f"known: {', '.join(sorted(allowed)) or 'none'}")
+    base = path.resolve().parent
+    sites = cfg.get("sites") or []
+    if not sites:
+        raise ConfigError(f"{path}: 'sites' must list at least one site with name, lang, dicom and his")
+    names = set()
+    for i, site in enumerate(sites):
+        missing = {"name", "lang", "dicom", "his"} - set(site or {})
+        if missing:
+            raise ConfigError(f"{path}: sites[{i}] lacks {', '.join(sorted(missing))}")
+        extra = set(site) - SITE_KEYS
+        if extra:
+            raise ConfigError(f"{path}: sites[{i}] has unknown key(s) {', '.join(sorted(extra))}")
+        if site["name"] in names:
+            raise ConfigError(f"{path}: two sites are named '{site['name']}'")
+        names.add(site["name"])
+        site["dicom"] = str((base / site["dicom"]).resolve())
+        his = site["his"] if isinstance(site["his"], list) else [site["his"]]
+        site["his"] = [str((base / h).resolve()) for h in his]
+        for p in [site["dicom"], *site["his"]]:
+            if not Path(p).exists():
+                raise ConfigError(f"{path}: sites[{i}] ({site['name']}): {p} does not exist")
+    cfg["workdir"] = str((base / cfg.get("workdir", "rxlabel-run")).resolve())
+    cfg.setdefault("seed", 0)
+    cfg["steps"] = list(cfg.get("steps") or ALL_STEPS)
+    unknown = [s for s in cfg["steps"] if s not in ALL_STEPS]
+    if unknown:
+        raise ConfigError(f"{path}: unknown step(s) {', '.join(unknown)}; known: {', '.join(ALL_STEPS)}")
+    for section in ("match", "convert", "label", "review", "index", "dataset", "train", "evaluate", "heatmap"):
+        cfg[section] = cfg.get(section) or {}
+    return cfg
+
+
+# ---------------------------------------------------------------- fingerprints and records
+
+
+def fingerprint(path: str | Path) -> str:
+    """A file's sha256; a folder's hash of every file's relative path, size and modification time."""
+    p = Path(path)
+    h = hashlib.sha256()
+    if p.is_dir():
+        for root, dirs, files in os.walk(p):
+            dirs.sort()
+            for name in sorted(files):
+                f = Path(root) / name
+                st = f.stat()
+                h.update(f"{f.relative_to(p)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+        return "dir:" + h.hexdigest()
+    if not p.exists():
+        return "missing"
+    with open(p, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def versions(lang: str | None = None) -> dict:
+    """Versions that decide a step's output: rxlabel, and the rule pack for the label step."""
+    from rxlabel import __version__
+
+    out = {"rxlabel": __version__}
+    if lang:
+        from rxlabel import labeler
+        out["rules"] = labeler.load(lang).version
+    return out
+
+
+def step_key(inputs: dict[str, str], params: dict, vers: dict) -> str:
+    blob = json.dumps({"inputs": inputs, "params": params, "versions": vers}, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+class StepStore:
+    """Step records in ``WORKDIR/steps``: run a step, or skip it when nothing it depends on changed."""
+
+    def __init__(self, workdir: Path, force: bool = False):
+        self.dir = workdir / "steps"
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.force = force
+        self.ran: list[str] = []
+        self.skipped: list[str] = []
+
+    def _path(self, name: str) -> Path:
+        return self.dir / (name.replace(":", "__") + ".json")
+
+    def run(self, name: str, inputs: list[str | Path], params: dict, vers: dict,
+            func: Callable[[], dict], outputs: Callable[[dict], list[str]]) -> dict:
+        """Run ``func`` unless the recorded key matches and the recorded outputs are unchanged."""
+        fp = {str(p): fingerprint(p) for p in inputs}
+        key = step_key(fp, params, vers)
+        path = self._path(name)
+        if not self.force and path.is_file():
+            old = json.loads(path.read_text("utf-8"))
+            if old.get("key") == key and all(fingerprint(p) == h for p, h in old.get("outputs", {}).items()):
+                self.skipped.append(name)
+                return {**old["result"], "_skipped": True}
+        t0 = time.perf_counter()
+        result = func()
+        outs = {str(p): fingerprint(p) for p in outputs(result)}
+        record = {"step": name, "key": key, "inputs": fp, "params": params, "versions": vers, "outputs": outs,
+                  "result": result, "seconds": round(time.perf_counter() - t0, 2),
+                  "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        tmp = path.with_name(path.name + ".partial")
+        tmp.write_text(json.dumps(record, indent=1, ensure_ascii=False, default=str), "utf-8")
+        tmp.replace(path)  # the record appears only once the step's outputs are complete
+        self.ran.append(name)
+        return result
+
+
+# ---------------------------------------------------------------- the run
+
+
+def run_pipeline(cfg: dict, force: bool = False, echo: Callable[[str], None] = click.echo) -> dict:
+    """Run every configured step in ``cfg['workdir']``; returns the run record (also ``summary.json``)."""
+    w = Path(cfg["workdir"])
+    w.mkdir(parents=True, exist_ok=True)
+    store = StepStore(w, force)
+    r = Runner(w, echo)
+    r.record.update({"kind": "run", "config": cfg})
+    want = set(cfg["steps"])
+    seed = int(cfg["seed"])
+    sites = {s["name"]: s for s in cfg["sites"]}
+
+    def per_site(step: str, func: Callable[[str, dict], dict], needs: tuple[str, ...] = ()) -> None:
+        def body() -> dict:
+            out = {}
+            for name, site in sites.items():
+                out[name] = func(name, site)
+            return out
+
+        if step in want:
+            r.step(step, body, needs=needs)
+
+    def do_match(name, site):
+        opts = cfg["match"]
+        params = {"window_h": float(opts.get("window_h", 24.0)), "before_h": float(opts.get("before_h", 1.0)),
+                  "his_tz": site.get("his_tz") or opts.get("his_tz")}
+        res = store.run(f"match:{name}", [site["dicom"], *site["his"]], params, versions(),
+                        lambda: steps.match(site["dicom"], site["his"], w / "match" / name,
+                                            jobs=int(opts.get("jobs", 1)), **params),
+                        lambda res: [res["pairs"], res["ambiguous"], res["unmatched_images"], res["unmatched_reports"]])
+        _say(echo, name, res, f"{res['summary']['paired_images']} images paired")
+        return res
+
+    per_site("match", do_match)
+    matched = _ok(r, "match")
+
+    def do_convert(name, site):
+        size = int(cfg["convert"].get("size", 512))
+        res = store.run(f"convert:{name}", [matched[name]["pairs"]], {"size": size}, versions(),
+                        lambda: steps.convert(matched[name]["pairs"], w / "images" / name, size=size,
+                                              jobs=int(cfg["convert"].get("jobs", 1))),
+                        lambda res: [res["pairs_png"]])
+        _say(echo, name, res, f"{res['converted']} PNG, {res['failed']} failed")
+        return res
+
+    per_site("convert", do_convert, needs=("match",))
+
+    def do_label(name, site):
+        reports = w / "labels" / name / "reports.csv"
+        vers = versions(site["lang"])
+
+        def body():
+            steps.reports_from_pairs(matched[name]["pairs"], reports)
+            out = steps.label(reports, site["lang"], w / "labels" / name, jobs=int(cfg["label"].get("jobs", 1)))
+            return {**out, "reports": str(reports)}
+
+        res = store.run(f"label:{name}", [matched[name]["pairs"]], {"lang": site["lang"]}, vers, body,
+                        lambda res: list(res["outputs"].values()))
+        _say(echo, name, res, f"{res['total']} reports: {res['template']} template, {res['rule']} rule, "
+                              f"{res['review']} review, {res['rejected']} rejected")
+        return res
+
+    per_site("label", do_label, needs=("match",))
+    labelled = _ok(r, "label")
+
+    def do_review(name, site):
+        lab = labelled[name]
+        target = w / "review" / f"queue_{name}.csv"
+        return store.run(f"review:{name}", [lab["outputs"]["labels"], lab["reports"]], {}, versions(),
+                         lambda: steps.review_export(lab["outputs"]["labels"], lab["reports"], target),
+                         lambda res: [res["queue"]])
+
+    per_site("review", do_review, needs=("label",))
+    converted = _ok(r, "convert")
+    labels = [labelled[n]["outputs"]["labels"] for n in sites if n in labelled and n in converted]
+    pairs_png = [converted[n]["pairs_png"] for n in sites if n in labelled and n in converted]
+    index_path = w / "index" / "index.sqlite"
+    if "index" in want:
+        r.step("index", lambda: store.run("index", labels + pairs_png, {}, versions(),
+                                          lambda: steps.build_index(labels, pairs_png, index_path),
+                                          lambda res: [res["index"]]), needs=("label", "convert"))
+    ds = cfg["dataset"]
+    if "dataset" in want:
+        def do_dataset():
+            split = [float(x) for x in ds.get("split", [70, 20, 10])]
+            split = [x / sum(split) for x in split]
+            params = {"name": ds.get("name", "dataset"), "terms": list(ds.get("terms") or
+                      ["region:abnormal", "NOT region:abnormal AND NOT method:unlabelled"]),
+                      "exclude": list(ds.get("exclude") or []), "split": split,
+                      "balance": bool(ds.get("balance", False)), "views": list(ds.get("views") or []), "seed": seed}
+
+            def body():
+                made = steps.create_dataset(index_path, w / "dataset", **params)
+                made["training"] = steps.training_manifest(made["manifest"], pairs_png, labels,
+                                                           w / "dataset" / "train_manifest.csv")
+                return made
+
+            return store.run("dataset", [index_path, *pairs_png, *labels], params, versions(), body,
+                             lambda res: [res["manifest"], res["training"]["manifest"]])
+
+        r.step("dataset", do_dataset, needs=("index",))
+    run_dir = w / "run"
+    if "train" in want:
+        def do_train():
+            steps.require("torch", "timm", "rxlabel.classifier.train")
+            manifest = _ok(r, "dataset")["training"]["manifest"]
+            t = cfg["train"]
+            params = {"backbone": t.get("backbone", "resnet10t"), "image_size": int(t.get("image_size", 224)),
+                      "epochs": int(t.get("epochs", 10)), "batch_size": int(t.get("batch_size", 16)),
+                      "loss": t.get("loss", "asl"), "lr": float(t.get("lr", 1e-3)),
+                      "max_steps": int(t.get("max_steps", 0)), "seed": seed}
+            res = store.run("train", [manifest, w / "images"], params, versions(),
+                            lambda: steps.train(manifest, run_dir, **params),
+                            lambda res: [str(run_dir / "best.pt"), str(run_dir / "metrics.csv")])
+            echo(f"  best valid macro AUC {res['best_macro_auc']:.3f}, F1 {res['best_macro_f1']:.3f}"
+                 + (" (unchanged, not retrained)" if res.get("_skipped") else ""))
+            return res
+
+        r.step("train", do_train, needs=("dataset",))
+    if "evaluate" in want:
+        def do_evaluate():
+            params = {"n_boot": int(cfg["evaluate"].get("n_boot", 1000)), "split": cfg["evaluate"].get("split", "test"),
+                      "seed": seed}
+            res = store.run("evaluate", [str(run_dir / "best.pt")], params, versions(),
+                            lambda: steps.evaluate(run_dir, **params), lambda res: list(res["outputs"].values()))
+            echo(f"  {res['split']} macro AUC {res['macro']['auc']:.3f}, macro F1 {res['macro']['f1']:.3f}")
+            return res
+
+        r.step("evaluate", do_evaluate, needs=("train",))
+    if "heatmap" in want:
+        def do_heatmap():
+            import pandas as pd
+
+            m = pd.read_csv(_ok(r, "dataset")["training"]["manifest"])
+            picks = m[m["split"] == "test"]["image_path"].head(int(cfg["heatmap"].get("images", 3))).tolist()
+            return store.run("heatmap", [str(run_dir / "best.pt"), *picks], {}, versions(),
+                             lambda: steps.heatmaps(run_dir, picks, w / "heatmaps"),
+                             lambda res: [h["heatmap"] for h in res["heatmaps"]])
+
+        r.step("heatmap", do_heatmap, needs=("evaluate",))
+    r.record["ran"], r.record["unchanged"] = store.ran, store.skipped
+    r.record["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    r.save()
+    if "report" in want:
+        from rxlabel.pipeline.report import write_report
+
+        r.step("report", lambda: {"report": str(write_report(w, w / "report.html"))})
+        r.save()
+    return r.record
+
+
+def _ok(r: Runner, step: str) -> dict:
+    return (r.record["steps"].get(step) or {}).get("result") or {}
+
+
+def _say(echo, site: str, res: dict, text: str) -> None:
+    echo(f"  [{site}] {text}" + (" (unchanged, skipped)" if res.get("_skipped") else ""))
+
+
+@click.command("run")
+@click.argument("config", type=click.Path(exists=True, dir_okay=False))
+@click.option("--force", is_flag=True, help="Run every step even if its inputs did not change.")
+def run(config, force):
+    """Run the pipeline described by CONFIG (YAML); steps whose inputs, options and versions did not change are skipped."""
+    try:
+        cfg = load_config(config)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"rxlabel run {config} -> {cfg['workdir']}")
+    record = run_pipeline(cfg, force=force)
+    states = {k: v["status"] for k, v in record["steps"].items()}
+    click.echo(f"ran: {', '.join(record['ran']) or 'nothing'}; unchanged: {', '.join(record['unchanged']) or 'nothing'}")
+    click.echo("steps: " + ", ".join(f"{k} {v}" for k, v in states.items()))
+    report = (record["steps"].get("report", {}).get("result") or {}).get("report")
+    if report:
+        click.echo(f"report: {report}")
+    if any(v == "failed" for v in states.values()):
+        raise SystemExit(1)
