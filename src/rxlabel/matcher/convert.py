@@ -19,6 +19,8 @@ from PIL import Image
 from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
 from tqdm import tqdm
 
+from rxlabel.errors import OptionError
+
 
 @dataclass(frozen=True)
 class ConvertOptions:
@@ -105,7 +107,7 @@ def convert_one(path: str, dest: str, opts: ConvertOptions) -> dict:
         tmp = dest + ".partial." + opts.fmt
         if opts.fmt == "jpg":
             if opts.bits != 8:
-                raise ValueError("JPEG output is 8-bit only; use --bits 8 or --format png")
+                raise OptionError("JPEG output is 8-bit only; use --bits 8 or --format png")
             Image.fromarray(np.round(img * 255).astype(np.uint8), mode="L").save(tmp, quality=95)
         elif opts.bits == 16:
             Image.fromarray(np.round(img * 65535).astype(np.uint16)).save(tmp)

@@ -13,8 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from rxlabel.errors import RxlabelError
-
-REGIONS = ("chest_wall", "pleura", "parenchyma", "cardio", "abnormal")
+from rxlabel.schema import REGION_COLUMNS as REGIONS  # the five label columns of a report
 
 
 class StepSkipped(RxlabelError):
