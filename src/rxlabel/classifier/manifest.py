@@ -22,8 +22,9 @@ import pandas as pd
 
 from rxlabel.classifier.labels import CHEXPERT_14, COARSE_CLASSES, chexpert_labels_to_coarse
 from rxlabel.errors import OptionError, RxlabelError
+from rxlabel.schema import TRAINING_MANIFEST_COLUMNS
 
-REQUIRED = ("image_path", "patient_id", "split")
+REQUIRED = TRAINING_MANIFEST_COLUMNS
 META_COLUMNS = {
     "image_path", "patient_id", "split", "class", "findings", "labels", "uncertain", "mask_path",
     "mask_rle", "mask_height", "mask_width", "image_id", "study_id", "report_id", "view", "source",

@@ -1,4 +1,4 @@
-"""``rxlabel index`` (build, query, check, info, terms) and ``rxlabel dataset`` (create, rebuild, list, show)."""
+"""``rxlabel index`` (build, query, check, info, terms) and ``rxlabel dataset`` (create, manifest, rebuild, list, show)."""
 
 from __future__ import annotations
 
@@ -250,6 +250,26 @@ def rebuild_cmd(name, index_path, out_dir, from_store, mode, store) -> None:
     manifest_path, sha, placed = _write(manifest, out_dir, mode)
     _echo_json({"name": name, "manifest": str(manifest_path), "sha256": sha, "identical": sha == exp.row["manifest_sha256"],
                 "images": len(manifest), "placed": placed})
+
+
+@dataset.command("manifest")
+@click.argument("dataset_manifest", metavar="MANIFEST", type=click.Path(exists=True, dir_okay=False))
+@click.option("--labels", "labels", multiple=True, required=True, type=click.Path(exists=True, dir_okay=False),
+              help="Labeller output (JSONL/CSV/Parquet) of the dataset's reports (repeatable).")
+@click.option("--pairs", "pairs", multiple=True, required=True, type=click.Path(exists=True, dir_okay=False),
+              help="Pairs table(s) from 'rxlabel match' linking each image to its report (repeatable).")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Training manifest CSV to write.")
+@click.option("--columns", type=click.Choice(["regions", "findings"]), default="regions", show_default=True,
+              help="regions: the five region columns (train --task coarse); findings: one per finding (--task fine).")
+def manifest_cmd(dataset_manifest, labels, pairs, output, columns) -> None:
+    """Training manifest of a dataset: its images with their reports' region (or finding) labels."""
+    from rxlabel.index.training import training_manifest
+
+    result = training_manifest(dataset_manifest, list(labels), list(pairs), output, columns=columns)
+    left = ", ".join(f"{n} {reason}" for reason, n in result["left_out"].items()) or "none"
+    click.echo(f"{result['images']} images, {result['patients']} patients, {len(result['classes'])} label columns "
+               f"-> {result['manifest']}; left out: {left}", err=True)
+    _echo_json(result)
 
 
 @dataset.command("list")

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from rxlabel.errors import RxlabelError
-from rxlabel.schema import REGION_COLUMNS
+from rxlabel.schema import REGION_COLUMNS, label_columns
 
 FORMATS = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl",
            ".parquet": "parquet", ".pq": "parquet"}
@@ -244,7 +244,7 @@ class RecordWriter:
                 self._csv.writeheader()
 
     def _columns(self) -> list[str]:
-        return ["report_id", "method", "rules_version", *REGION_COLUMNS, *self.finding_names, "review_reasons", "evidence"]
+        return label_columns(self.finding_names)
 
     def write(self, records: list[dict], lines: list[str] | None = None) -> None:
         """Append records; ``lines`` are their JSON lines when already serialised (by worker processes)."""
