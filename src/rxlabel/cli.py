@@ -98,8 +98,13 @@ class LazyGroup(click.Group):
 @click.group(cls=LazyGroup, invoke_without_command=True,
              context_settings={"help_option_names": ["-h", "--help"], "auto_envvar_prefix": "RXLABEL"})
 @click.version_option(__version__, prog_name="rxlabel")
+@click.option("-v", "--verbose", count=True, help="More detail on stderr (debug messages).")
+@click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors on stderr; no progress bars.")
 @click.pass_context
-def main(ctx: click.Context) -> None:
+def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
     """rxlabel: from a chest X-ray archive (PACS + HIS) to labelled training sets and classifiers."""
+    from rxlabel import logs
+
+    logs.configure(verbose=verbose, quiet=quiet)
     if ctx.invoked_subcommand is None:
         click.echo(ctx.get_help())

@@ -70,7 +70,7 @@ def test_cli_train_errors_and_wrong_class_count(tmp_path):
             "--batch-size", "8", "--workers", "0", "--quiet"]
     ok = CliRunner().invoke(main, ["train", *args, "--out", str(tmp_path / "r")])
     assert ok.exit_code == 0, ok.output
-    assert json.loads(ok.output)["classes"][-1] == "abnormal"
+    assert json.loads(ok.stdout)["classes"][-1] == "abnormal"
     # fewer classes than the checkpoint: resuming must say so, not crash in load_state_dict
     fewer = CliRunner().invoke(main, ["train", *args, "--task", "fine", "--classes", "pleura,cardio",
                                            "--out", str(tmp_path / "r"), "--resume", "--epochs", "2"])

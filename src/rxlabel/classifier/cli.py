@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from rxlabel import logs
 from rxlabel.classifier.data import Augment
 from rxlabel.classifier.ensemble import METHODS
 from rxlabel.classifier.images import ImageReadError
@@ -71,7 +72,9 @@ def train(**kw) -> None:
         augment=asdict(aug),
         classes=[c.strip() for c in classes.split(",")] if classes else None,
     )
-    summary = run_train(cfg)
+    cfg.quiet = cfg.quiet or logs.is_quiet()
+    with logs.log_file(cfg.out), logs.Heartbeat(f"train {cfg.out}"):  # log file in the run folder
+        summary = run_train(cfg)
     if summary.get("world_size", 1) == 1 or _rank() == 0:
         click.echo(json.dumps(summary, indent=2))
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from rxlabel import logs
 from rxlabel.config import defaults
 from rxlabel.matcher.convert import ConvertOptions
 from rxlabel.matcher.match import MatchConfig
@@ -49,6 +50,7 @@ def match(dicom, pacs, his, output, window_h, before_h, session_slack, his_tz, s
     from rxlabel.matcher.match import MatchConfig
     from rxlabel.matcher.pipeline import output_paths, run, write_result, write_table
 
+    quiet = quiet or logs.is_quiet()
     if bool(dicom) == bool(pacs):
         raise click.UsageError("give exactly one of --dicom DIR or --pacs URL")
     cfg = MatchConfig(window_h=window_h, before_h=before_h, session_slack_min=session_slack, his_tz=his_tz)
@@ -78,8 +80,9 @@ def match(dicom, pacs, his, output, window_h, before_h, session_slack, his_tz, s
             dicom = scan_dask(dicom, client, cache=cache)
         finally:
             close(client)
-    res, batch = run(dicom, batch, cfg, services=svc, jobs=jobs, cache=cache, quiet=quiet,
-                     view_classifier=classifier)
+    with logs.Heartbeat("match"):
+        res, batch = run(dicom, batch, cfg, services=svc, jobs=jobs, cache=cache, quiet=quiet,
+                         view_classifier=classifier)
     problems_path = paths["pairs"].with_name(paths["pairs"].stem + ".problems.csv")
     write_table(res.warnings, problems_path)
     written = write_result(res, output)
@@ -125,7 +128,8 @@ def convert(pairs, out_dir, size, bits, fmt, window, deidentify, salt, jobs, qui
         raise click.ClickException("JPEG is 8-bit only: use --bits 8 with --format jpg, or --format png for 16-bit")
     opts = ConvertOptions(size=size, bits=int(bits), window=tuple(window) if window else None,
                           salt=salt if deidentify else None, fmt=fmt)
-    manifest = convert_pairs(table, out_dir, opts, jobs=jobs, quiet=quiet)
+    with logs.Heartbeat("convert"):
+        manifest = convert_pairs(table, out_dir, opts, jobs=jobs, quiet=quiet or logs.is_quiet())
     ok = manifest.drop_duplicates("png")["status"].eq("ok").sum()
     failed = manifest.drop_duplicates("png")
     failed = failed[failed["status"] != "ok"]

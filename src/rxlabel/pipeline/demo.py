@@ -9,6 +9,7 @@ the steps after it that need its output are skipped too. Same seed, same numbers
 from __future__ import annotations
 
 import json
+import sys
 import tempfile
 import time
 import traceback
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import click
 
+from rxlabel import logs
 from rxlabel.pipeline import steps
 
 SAMPLES = {"es": "sample_reports_es.csv", "vi": "sample_reports_vi.csv", "en": "sample_reports_en.csv"}
@@ -78,10 +80,26 @@ def label_samples(workdir: Path, echo=click.echo) -> dict:
 class Runner:
     """Runs named steps in order, recording each one's outcome (ok / skipped / failed) and time."""
 
-    def __init__(self, workdir: Path, echo: Callable[[str], None]):
+    def __init__(self, workdir: Path, echo: Callable[[str], None], total: int = 0):
+        from tqdm import tqdm
+
         self.workdir = workdir
-        self.echo = echo
         self.record: dict = {"steps": {}, "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        # A bar over the steps (stderr, terminals only); each step also logs a heartbeat every few seconds.
+        self.bar = tqdm(total=total, unit="step", desc="steps", leave=False,
+                        disable=not total or logs.is_quiet() or not sys.stderr.isatty())
+        self._echo = echo
+
+    def echo(self, message: str) -> None:
+        from tqdm import tqdm
+
+        with tqdm.external_write_mode(file=sys.stderr):
+            self._echo(message)
+        if self._echo is not logs.echo:
+            logs.ECHO.info(message)
+
+    def close(self) -> None:
+        self.bar.close()
 
     def step(self, name: str, func: Callable[[], dict], needs: tuple[str, ...] = ()) -> dict | None:
         blocked = [n for n in needs if self.record["steps"].get(n, {}).get("status") != "ok"]
@@ -89,20 +107,27 @@ class Runner:
             why = f"needs the output of {', '.join(blocked)}"
             self.record["steps"][name] = {"status": "skipped", "reason": why}
             self.echo(f"[{name}] skipped: {why}")
+            self.bar.update()
             return None
         self.echo(f"[{name}] ...")
+        self.bar.set_description(name)
         t0 = time.perf_counter()
         try:
-            result = func()
+            with logs.Heartbeat(name):
+                result = func()
         except steps.StepSkipped as exc:
             self.record["steps"][name] = {"status": "skipped", "reason": str(exc)}
             self.echo(f"[{name}] skipped: {exc}")
+            self.bar.update()
             return None
         except Exception as exc:  # a failing step is reported and the run goes on with what does not need it
             self.record["steps"][name] = {"status": "failed", "reason": f"{type(exc).__name__}: {exc}",
                                           "traceback": traceback.format_exc(limit=6)}
             self.echo(f"[{name}] FAILED: {type(exc).__name__}: {exc}")
+            logs.LOGGER.debug("step %s failed", name, exc_info=True)  # the full traceback, in the log file
+            self.bar.update()
             return None
+        self.bar.update()
         seconds = round(time.perf_counter() - t0, 2)
         self.record["steps"][name] = {"status": "ok", "seconds": seconds, "result": result}
         return result
@@ -115,11 +140,22 @@ class Runner:
         return path
 
 
-def run_demo(workdir: Path, cfg: DemoConfig, echo=click.echo, only: tuple[str, ...] = ()) -> dict:
-    """Run the demo pipeline in ``workdir``; returns the record also written to ``workdir/summary.json``."""
+def run_demo(workdir: Path, cfg: DemoConfig, echo=logs.echo, only: tuple[str, ...] = ()) -> dict:
+    """Run the demo pipeline in ``workdir``; returns the record also written to ``workdir/summary.json``.
+
+    Everything it says, with timestamps and any failing step's traceback, also goes to ``workdir/rxlabel.log``.
+    """
     w = Path(workdir)
     w.mkdir(parents=True, exist_ok=True)
-    r = Runner(w, echo)
+    with logs.log_file(w):
+        r = Runner(w, echo, total=len(set(only or STEPS)))
+        try:
+            return _run_demo(w, cfg, r, echo, only)
+        finally:
+            r.close()
+
+
+def _run_demo(w: Path, cfg: DemoConfig, r: Runner, echo, only: tuple[str, ...]) -> dict:
     r.record["config"] = asdict(cfg)
     r.record["kind"] = "demo"
     wanted = set(only or STEPS)

@@ -36,6 +36,7 @@ from pathlib import Path
 import click
 import yaml
 
+from rxlabel import logs
 from rxlabel.config import SettingError, check_section, defaults
 from rxlabel.matcher.match import MatchConfig
 from rxlabel.pipeline import steps
@@ -294,12 +295,23 @@ class StepStore:
 # ---------------------------------------------------------------- the run
 
 
-def run_pipeline(cfg: dict, force: bool = False, echo: Callable[[str], None] = click.echo) -> dict:
-    """Run every configured step in ``cfg['workdir']``; returns the run record (also ``summary.json``)."""
+def run_pipeline(cfg: dict, force: bool = False, echo: Callable[[str], None] = logs.echo) -> dict:
+    """Run every configured step in ``cfg['workdir']``; returns the run record (also ``summary.json``).
+
+    What it says, with timestamps and any failing step's traceback, also goes to ``WORKDIR/rxlabel.log``.
+    """
     w = Path(cfg["workdir"])
     w.mkdir(parents=True, exist_ok=True)
+    with logs.log_file(w):
+        r = Runner(w, echo, total=len(cfg["steps"]))
+        try:
+            return _run_pipeline(cfg, force, echo, w, r)
+        finally:
+            r.close()
+
+
+def _run_pipeline(cfg: dict, force: bool, echo: Callable[[str], None], w: Path, r: Runner) -> dict:
     store = StepStore(w, force)
-    r = Runner(w, echo)
     r.record.update({"kind": "run", "config": cfg})
     want = set(cfg["steps"])
     seed = int(cfg["seed"])
