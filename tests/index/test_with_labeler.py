@@ -41,8 +41,8 @@ def test_labeller_output_builds_the_same_index_from_jsonl_and_csv(tmp_path: Path
     from_jsonl, from_csv = indexes
     for table in ("positive", "uncertain", "negated", "meta"):
         assert getattr(from_jsonl, table) == getattr(from_csv, table), table
-    # Localizations travel in the JSONL evidence only; the CSV flattening has no column for them.
-    assert not from_csv.localized
+    # Localizations travel in the evidence, which the CSV keeps as a JSON column: both give the same index.
+    assert from_csv.localized and from_csv.localized == from_jsonl.localized
 
     labels = [json.loads(line) for line in (tmp_path / "labels.jsonl").read_text().splitlines()]
     searcher = Searcher(load(tmp_path / "jsonl.sqlite"))

@@ -28,13 +28,11 @@ import pandas as pd
 
 from rxlabel.errors import RxlabelError
 from rxlabel.index.hierarchy import normalise
+from rxlabel.labeler.io import label_table_columns, parse_label_line, unflatten
 from rxlabel.schema import NEGATED as NEGATIVE
 from rxlabel.schema import PRESENT as POSITIVE
-from rxlabel.schema import REGION_COLUMNS as REGIONS
 from rxlabel.schema import UNCERTAIN
 
-LABEL_META_COLUMNS = {"report_id", "method", "review_reasons", "rules_version", "text", "evidence", "findings",
-                      "regions", "error", "reason", "row"}
 VIEW_COLUMNS = ("view", "view_position", "ViewPosition", "Projection", "ViewPosition_DICOM")
 _QUOTED = re.compile(r"'((?:[^'\\]|\\.)*)'|\"((?:[^\"\\]|\\.)*)\"")
 _SENTENCE = re.compile(r"\[([^\[\]]*)\]")
@@ -454,7 +452,7 @@ def read_labels(path: str | Path) -> _Labels:
                     continue
                 out.rows += 1
                 try:
-                    obj = json.loads(line)
+                    obj = parse_label_line(line)
                 except json.JSONDecodeError as exc:
                     out.rejected.append({"source": source, "row": line_no, "key": "", "reason": f"invalid JSON: {exc.msg}"})
                     continue
@@ -462,18 +460,16 @@ def read_labels(path: str | Path) -> _Labels:
         return out
     df = _read_table(path, "labels file")
     _require(df, ["report_id"], path, "Labeller output needs a report_id column (rxlabel label -o OUT.csv writes one).")
-    region_cols = {c: c.removeprefix("region_") for c in df.columns if c.removeprefix("region_") in REGIONS}
-    finding_cols = [c for c in df.columns if c not in LABEL_META_COLUMNS and c not in region_cols]
+    region_cols, finding_cols = label_table_columns(list(df.columns))
     records = df.to_dict("records")
     for row_no, rec in enumerate(records, 2):
         out.rows += 1
-        obj = {
-            "report_id": rec.get("report_id"),
-            "method": rec.get("method"),
-            "rules_version": rec.get("rules_version"),
-            "findings": {c: rec[c] for c in finding_cols if _status(rec[c]) is not None},
-            "regions": {r: rec[c] for c, r in region_cols.items() if _status(rec[c]) is not None},
-        }
+        try:
+            obj = unflatten(rec, region_cols, finding_cols)  # the labeller's own reading of a flattened row
+        except ValueError as exc:
+            out.rejected.append({"source": source, "row": row_no, "key": str(rec.get("report_id") or ""),
+                                 "reason": f"evidence is not JSON: {exc}"})
+            continue
         _add_label_object(obj, row_no, source, out)
     return out
 

@@ -290,8 +290,51 @@ class RecordWriter:
             self.partial.unlink()
 
 
+# -- the label record's one reader -----------------------------------------------------------------
+# Flattened columns that are neither a region nor a finding: the record's own, and ones other tools add.
+LABEL_META_COLUMNS = frozenset({"report_id", "method", "rules_version", "review_reasons", "evidence",
+                                "text", "findings", "regions", "error", "reason", "row"})
+
+
+def parse_label_line(line: str) -> dict:
+    """One JSONL line of labels as the record dict; ValueError (with the JSON message) when it is not JSON."""
+    return json.loads(line)
+
+
+def label_table_columns(columns) -> tuple[dict[str, str], list[str]]:
+    """``(region column -> region, finding columns)`` of a flattened label table (``region_`` prefix accepted)."""
+    regions = {c: str(c).removeprefix("region_") for c in columns if str(c).removeprefix("region_") in REGION_COLUMNS}
+    findings = [c for c in columns if c not in LABEL_META_COLUMNS and c not in regions]
+    return regions, findings
+
+
+def unflatten(row: dict, regions: dict[str, str], findings: list[str]) -> dict:
+    """A flattened (CSV/TSV/Parquet) row back to the record's shape; statuses as read, blank cells dropped.
+
+    ValueError when the ``evidence`` cell is not JSON.
+
+    >>> unflatten({"report_id": "r1", "method": "rule", "pleura": "1", "effusion": "", "evidence": ""},
+    ...           {"pleura": "pleura"}, ["effusion"])["regions"]
+    {'pleura': '1'}
+    """
+    evidence = row.get("evidence")
+    return {
+        "report_id": row.get("report_id"),
+        "method": row.get("method") or "",
+        "findings": {c: row[c] for c in findings if _present(row[c])},
+        "regions": {r: row[c] for c, r in regions.items() if _present(row[c])},
+        "evidence": json.loads(evidence) if _present(evidence) else [],
+        "review_reasons": [x for x in str(row.get("review_reasons") or "").split(";") if x and x != "nan"],
+        "rules_version": row.get("rules_version") or "",
+    }
+
+
 def read_records(path: str | Path) -> Iterator[dict]:
-    """Read labelled records back (JSONL or the flattened CSV/TSV/Parquet) as JSONL-shaped dicts."""
+    """Read labelled records back (JSONL or the flattened CSV/TSV/Parquet) as JSONL-shaped dicts.
+
+    The strict reader: a malformed line or cell stops with the file and row. The index reads labels
+    through the same :func:`parse_label_line` / :func:`unflatten`, setting bad rows aside instead.
+    """
     path = Path(path)
     kind = file_format(path)
     if kind == "jsonl":
@@ -299,7 +342,7 @@ def read_records(path: str | Path) -> Iterator[dict]:
             for line_no, line in enumerate(fh, 1):
                 if line.strip():
                     try:
-                        yield json.loads(line)
+                        yield parse_label_line(line)
                     except ValueError as exc:
                         raise ReportInputError(f"{path}:{line_no}: invalid JSON ({exc})") from None
         return
@@ -307,18 +350,16 @@ def read_records(path: str | Path) -> Iterator[dict]:
         frame = pd.read_parquet(path)
     else:
         frame = pd.read_csv(path, sep="," if kind == "csv" else "\t", dtype=str, keep_default_na=False)
-    fixed = {"report_id", "method", "rules_version", "review_reasons", "evidence", *REGION_COLUMNS}
-    finding_cols = [c for c in frame.columns if c not in fixed]
-    for rec in frame.to_dict("records"):
-        yield {
-            "report_id": str(rec["report_id"]),
-            "method": rec.get("method", ""),
-            "findings": {c: int(float(rec[c])) for c in finding_cols if _present(rec[c])},
-            "regions": {r: int(float(rec[r])) for r in REGION_COLUMNS if r in rec and _present(rec[r])},
-            "evidence": json.loads(rec["evidence"]) if _present(rec.get("evidence")) else [],
-            "review_reasons": [x for x in str(rec.get("review_reasons") or "").split(";") if x],
-            "rules_version": rec.get("rules_version", ""),
-        }
+    regions, findings = label_table_columns(list(frame.columns))
+    for row_no, rec in enumerate(frame.to_dict("records"), 2):
+        try:
+            obj = unflatten(rec, regions, findings)
+            obj["findings"] = {k: int(float(v)) for k, v in obj["findings"].items()}
+            obj["regions"] = {k: int(float(v)) for k, v in obj["regions"].items()}
+        except ValueError as exc:
+            raise ReportInputError(f"{path}: row {row_no}: {exc}; statuses are 1, 0, -1 or blank") from None
+        obj["report_id"] = str(obj["report_id"])
+        yield obj
 
 
 def _present(value: object) -> bool:

@@ -128,22 +128,22 @@ def section_funnel(record: dict) -> str:
 
 
 def read_label_counts(paths: list[str]) -> tuple[Counter, Counter, Counter]:
-    """Positive / uncertain finding counts and positive region counts over labeller JSONL files."""
+    """Positive / uncertain finding counts and positive region counts over labeller outputs (any format)."""
+    from rxlabel.labeler.io import read_records
+
     pos, unc, regions = Counter(), Counter(), Counter()
     for p in paths:
         if not Path(p).is_file():
             continue
-        with open(p, encoding="utf-8") as fh:
-            for line in fh:
-                rec = json.loads(line)
-                for k, v in rec.get("findings", {}).items():
-                    if v == 1:
-                        pos[k] += 1
-                    elif v == -1:
-                        unc[k] += 1
-                for k, v in rec.get("regions", {}).items():
-                    if v == 1 and rec.get("method") != "unlabelled":
-                        regions[k] += 1
+        for rec in read_records(p):
+            for k, v in rec.get("findings", {}).items():
+                if v == 1:
+                    pos[k] += 1
+                elif v == -1:
+                    unc[k] += 1
+            for k, v in rec.get("regions", {}).items():
+                if v == 1 and rec.get("method") != "unlabelled":
+                    regions[k] += 1
     return pos, unc, regions
 
 
