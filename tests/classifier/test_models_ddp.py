@@ -85,6 +85,7 @@ def test_cli_train_errors_and_wrong_class_count(tmp_path):
         load_run(tmp_path / "r")
 
 
+@pytest.mark.slow
 def test_ddp_two_cpu_processes_gloo(tmp_path):
     manifest = write_synthetic_dataset(tmp_path / "d", n_images=48, size=32, seed=4)
     out = tmp_path / "ddp"

@@ -45,6 +45,7 @@ def trained(tmp_path_factory):
     return {"manifest": manifest, "run": run, "first": first, "second": second, "root": root}
 
 
+@pytest.mark.slow
 def test_reaches_macro_auc_on_held_out_images(trained):
     assert trained["second"]["epochs_done"] == EPOCHS and trained["second"]["steps"] > trained["first"]["steps"]
     report = evaluate_runs([trained["run"]], split="test", n_boot=300, seed=0)
@@ -59,6 +60,7 @@ def test_reaches_macro_auc_on_held_out_images(trained):
     assert best["valid_macro_f1"] == pytest.approx(max(r["valid_macro_f1"] for r in rows))
 
 
+@pytest.mark.slow
 def test_resume_gives_the_same_weights_as_an_uninterrupted_run(tmp_path):
     torch.set_num_threads(2)
     manifest = write_synthetic_dataset(tmp_path / "d", n_images=60, size=32, seed=1)
@@ -88,6 +90,7 @@ def _real_images(tmp_path) -> list[Path]:
     return [folder]
 
 
+@pytest.mark.slow
 def test_predict_on_real_radiographs_skips_unreadable(trained, tmp_path):
     inputs = _real_images(tmp_path)
     out = tmp_path / "preds.csv"
@@ -105,6 +108,7 @@ def test_predict_on_real_radiographs_skips_unreadable(trained, tmp_path):
     assert "1 unreadable" in res.output
 
 
+@pytest.mark.slow
 def test_heatmaps_on_real_radiographs_single_and_ensemble(trained, tmp_path):
     inputs = _real_images(tmp_path)
     run = str(trained["run"])
@@ -129,6 +133,7 @@ def test_heatmaps_on_real_radiographs_single_and_ensemble(trained, tmp_path):
     assert [f.probability for f in found] == sorted((f.probability for f in found), reverse=True)
 
 
+@pytest.mark.slow
 def test_evaluate_and_ensemble_cli(trained, tmp_path):
     run = str(trained["run"])
     res = CliRunner().invoke(main, ["evaluate-model", run, "--split", "test", "--n-boot", "200", "--out", str(tmp_path)])

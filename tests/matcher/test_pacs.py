@@ -14,6 +14,8 @@ from click.testing import CliRunner
 from rxlabel.cli import main
 from rxlabel.matcher import synth
 
+pytestmark = pytest.mark.slow  # a real cluster / subprocesses / an Orthanc server: the full lane only
+
 
 def _free_port() -> int:
     with socket.socket() as s:

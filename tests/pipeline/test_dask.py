@@ -13,6 +13,8 @@ from click.testing import CliRunner
 from rxlabel.cli import main
 from rxlabel.pipeline.archive import compose_report
 
+pytestmark = pytest.mark.slow  # a real cluster / subprocesses / an Orthanc server: the full lane only
+
 distributed = pytest.importorskip("distributed", reason="Dask is not installed (pip install 'rxlabel[dask]')")
 BIMCV = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "es" / "bimcv_covid19" / \
     "bimcv_covid19_reports_raw.jsonl"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from rxlabel.cli import main
@@ -12,6 +13,7 @@ from rxlabel.cli import main
 TRAIN_STEPS = ("train", "evaluate", "heatmap")
 
 
+@pytest.mark.slow
 def test_quick_demo_runs_every_step_and_accounts_for_every_input(quick_demo):
     workdir, output = quick_demo
     record = json.loads((workdir / "summary.json").read_text())
@@ -47,6 +49,7 @@ def test_quick_demo_runs_every_step_and_accounts_for_every_input(quick_demo):
         assert (workdir / "report.html").stat().st_size > 10_000
 
 
+@pytest.mark.slow
 def test_same_seed_same_numbers(quick_demo, tmp_path):
     """The data steps again in a new folder: the same counts, labels and dataset, byte for byte."""
     workdir, _ = quick_demo

@@ -28,6 +28,7 @@ def _text(html: str) -> str:
     return unescape(re.sub(r"<[^>]+>", " ", html))
 
 
+@pytest.mark.slow
 def test_report_renders_in_chromium_with_the_numbers_the_demo_printed(quick_demo, tmp_path):
     workdir, output = quick_demo
     out = tmp_path / "report.html"
@@ -63,6 +64,7 @@ def test_report_renders_in_chromium_with_the_numbers_the_demo_printed(quick_demo
     assert len(img.histogram()) and sum(1 for n in img.histogram() if n) > 20  # drawn, not a blank page
 
 
+@pytest.mark.slow
 def test_report_of_a_training_run_folder_alone(quick_demo, tmp_path):
     workdir, _ = quick_demo
     if not (workdir / "run" / "config.json").is_file():

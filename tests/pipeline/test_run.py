@@ -42,6 +42,7 @@ def _invoke(*args):
     return res.output
 
 
+@pytest.mark.slow
 def test_run_then_rerun_skips_everything_unchanged(config, tmp_path):
     if HAS_TORCH:  # the whole run, a tiny training included, once
         cfg = yaml.safe_load(config.read_text())
@@ -65,6 +66,7 @@ def test_run_then_rerun_skips_everything_unchanged(config, tmp_path):
     assert (work / "labels" / "hvi" / "labels.jsonl").read_bytes() == labels_before
 
 
+@pytest.mark.slow
 def test_a_changed_input_reruns_its_steps_and_what_depends_on_them(config, tmp_path):
     _invoke(config)
     his = sorted((tmp_path / "archive" / "vi" / "his").glob("his_*.xml"))[0]
@@ -77,6 +79,7 @@ def test_a_changed_input_reruns_its_steps_and_what_depends_on_them(config, tmp_p
     assert "index" in rec["ran"] and "dataset" in rec["ran"]
 
 
+@pytest.mark.slow
 def test_force_reruns_everything(config, tmp_path):
     _invoke(config)
     _invoke(config, "--force")

@@ -17,6 +17,8 @@ import pytest
 
 from rxlabel.pipeline.archive import compose_report
 
+pytestmark = pytest.mark.slow  # a real cluster / subprocesses / an Orthanc server: the full lane only
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
