@@ -184,6 +184,7 @@ class Store:
     def set_order(self, name: str, mode: str) -> None:
         if mode not in ORDERS:
             raise WorkbenchError(f"queue order must be one of {', '.join(ORDERS)}, got '{mode}'")
+        name = self.annotator(name)["name"]
         self._write("UPDATE annotators SET order_mode = ? WHERE name = ?", (mode, name))
 
     def base_order(self, name: str) -> list[str]:
