@@ -45,8 +45,8 @@ def _free_port() -> int:
 class Server:
     """``rxlabel review serve`` in a child process, as a user starts it."""
 
-    def __init__(self, labels: Path, db: Path, log: Path):
-        self.labels, self.db, self.log = labels, db, log
+    def __init__(self, labels: Path, db: Path, log: Path, reports: Path = VI_DEV):
+        self.labels, self.db, self.log, self.reports = labels, db, log, reports
         self.port = _free_port()
         self.proc: subprocess.Popen | None = None
 
@@ -58,7 +58,7 @@ class Server:
         import httpx
 
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "rxlabel", "review", "serve", str(self.labels), "--reports", str(VI_DEV),
+            [sys.executable, "-m", "rxlabel", "review", "serve", str(self.labels), "--reports", str(self.reports),
              "--db", str(self.db), "--port", str(self.port)],
             stdout=open(self.log, "a"), stderr=subprocess.STDOUT, env=dict(os.environ))
         deadline = time.time() + 90
@@ -325,3 +325,37 @@ def _burst(server: Server, rid: str) -> None:
     for t in threads:
         t.join()
     assert not errors
+
+
+def test_a_queue_clears_with_the_keyboard_alone(tmp_path):
+    """The bundled Spanish sample reports (the demo's first step): name, Enter, then one key a report."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian chromium is not installed (/usr/bin/chromium); apt-get install chromium")
+    pytest.importorskip("playwright.sync_api", reason="pip install playwright (the system Chromium is used)")
+    from playwright.sync_api import sync_playwright
+
+    from rxlabel.pipeline.demo import sample_path
+
+    labels = tmp_path / "labels.jsonl"
+    label_file(sample_path("es"), labels, "es", progress=False)
+    server = Server(labels, tmp_path / "review.sqlite", tmp_path / "server.log", sample_path("es")).start()
+    try:
+        queue = Store(server.db).ids()
+        assert queue
+        with sync_playwright() as pw:
+            ctx, page = _reader(pw, tmp_path, "kb")
+            page.goto(server.url + "/login")
+            page.keyboard.type("keyboard reader")
+            with page.expect_navigation():
+                page.keyboard.press("Enter")
+            with page.expect_navigation():
+                page.keyboard.press("Enter")
+            keys = iter(["a", "n", "x"] * len(queue))
+            while "/report/" in page.url:
+                _press(page, next(keys))
+            assert page.url.endswith("/queue")
+            ctx.close()
+        latest = Store(server.db).latest()
+        assert set(latest) == set(queue) and all("keyboard reader" in v for v in latest.values())
+    finally:
+        server.kill()
