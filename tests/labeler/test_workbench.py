@@ -290,3 +290,6 @@ def test_report_page_is_blind_and_highlights_evidence(store):
     bo.post("/api/decision", json={"report_id": rid, "action": "set", "findings": {"nodule": 1}})
     assert "hidden until you decide" not in bo.get("/agreement").text
     assert bo.post("/api/decision", json={"report_id": rid, "action": "set", "findings": {"x": 1}}).status_code == 400
+    auto = store.ids(queued=False)[0]
+    r = bo.post("/api/decision", json={"report_id": auto, "action": "accept"})
+    assert r.status_code == 400 and "QC page" in r.json()["error"]

@@ -229,8 +229,11 @@ def create_app(store: Store, token: str | None = None, assistant: bool = True, b
         me = who(request)
         if not me:
             return JSONResponse({"error": "log in with your name first"}, status_code=401)
-        if body.source == "qc" and store.report(body.report_id)["queued"]:
+        queued = store.report(body.report_id)["queued"]
+        if body.source == "qc" and queued:
             raise WorkbenchError(f"report {body.report_id} is in the review queue, not a QC sample")
+        if body.source == "queue" and not queued:
+            raise WorkbenchError(f"report {body.report_id} was labelled automatically; check it from the QC page")
         d = store.decide(body.report_id, me, body.action, body.findings, body.certainty, body.comment, body.source)
         wb.after_decision()
         return {"id": d["id"], "saved": d["created"], "findings": d["findings"], "action": d["action"]}
