@@ -129,6 +129,20 @@ def review_export(labels: str | Path, reports: str | Path, target: str | Path) -
     return {"queue": str(target), "to_review": n}
 
 
+def review_workbench(labels: str | Path, reports: str | Path, db: str | Path, port: int = 8765) -> dict:
+    """Load the queue into a workbench database and rank it once; returns the command that serves it.
+
+    Starts no server (the demo never waits on one): the person runs the printed command to open the page.
+    """
+    try:
+        from rxlabel.labeler.workbench.app import prepare
+    except ImportError as exc:  # a trimmed install without the web stack still runs the rest of the demo
+        raise StepSkipped(f"the review workbench needs fastapi, uvicorn and jinja2 ({exc})") from None
+    counts = prepare(db, labels, reports)
+    command = f"rxlabel review serve {labels} --reports {reports} --db {db} --port {port}"
+    return {"db": str(db), "command": command, "address": f"http://127.0.0.1:{port}/", **counts}
+
+
 # ---------------------------------------------------------------- index and dataset
 
 
