@@ -143,10 +143,7 @@ def review_serve(labels, db, host, port, token, no_assistant, reports, id_col, t
     from rxlabel.labeler.workbench.store import Store
 
     db = db or str(Path(labels).with_suffix("")) + ".review.sqlite"
-    try:
-        c = Store(db).load(labels, reports, id_col=id_col, text_col=text_col, encoding=encoding)
-    except InputError as exc:
-        _fail(exc)
+    c = Store(db).load(labels, reports, id_col=id_col, text_col=text_col, encoding=encoding)
     if c["new"]:
         click.echo(f"{c['new']} reports loaded into {db}")
     serve(db, host, port, token, assistant=not no_assistant, echo=click.echo)
