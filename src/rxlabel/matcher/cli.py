@@ -39,8 +39,9 @@ def match(dicom, pacs, his, output, window_h, before_h, session_slack, his_tz, s
     from rxlabel.matcher.chest import load_view_classifier
     from rxlabel.matcher.his import read_his
     from rxlabel.matcher.match import MatchConfig
-    from rxlabel.matcher.pipeline import output_paths, run, write_result, write_table
+    from rxlabel.matcher.pipeline import output_paths, run, write_result
     from rxlabel.matcher.xmlsafe import XmlInputError
+    from rxlabel.outputs import refuse_overwrite
 
     if bool(dicom) == bool(pacs):
         raise click.UsageError("give exactly one of --dicom DIR or --pacs URL")
@@ -51,6 +52,8 @@ def match(dicom, pacs, his, output, window_h, before_h, session_slack, his_tz, s
     except (ValueError, XmlInputError, ImportError) as exc:
         raise click.ClickException(str(exc)) from exc
     paths = output_paths(output)
+    inputs = [p for p in (dicom, *his, his_mapping, services if services not in ("default", "none") else None) if p]
+    refuse_overwrite("match", inputs, paths)  # before the (long) scan: never replace an input or another run's files
     if pacs:
         from rxlabel.matcher.pacs import fetch_for_reports
 
@@ -79,9 +82,7 @@ def match(dicom, pacs, his, output, window_h, before_h, session_slack, his_tz, s
                          view_classifier=classifier)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
-    problems_path = paths["pairs"].with_name(paths["pairs"].stem + ".problems.csv")
-    write_table(res.warnings, problems_path)
-    written = write_result(res, output)
+    written = write_result(res, output, inputs)
     for p in batch.problems:
         if p.level == "error":
             click.echo(str(p), err=True)
