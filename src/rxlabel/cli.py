@@ -6,6 +6,7 @@ command that does not train or predict.
 
 from __future__ import annotations
 
+import errno
 import importlib
 
 import click
@@ -53,6 +54,10 @@ _HELP = {
 }
 
 
+# Storage faults (disk full, quota, read-only, permission, I/O) are the user's to fix: a message, not a traceback.
+_STORAGE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EFBIG, errno.EIO}
+
+
 class LazyGroup(click.Group):
     """A click group whose subcommands are imported only when invoked."""
 
@@ -86,6 +91,13 @@ class LazyGroup(click.Group):
             return super().invoke(ctx)
         except RxlabelError as exc:
             raise click.ClickException(str(exc)) from exc
+        except OSError as exc:
+            if exc.errno not in _STORAGE_ERRNOS:
+                raise
+            where = f" {exc.filename}" if exc.filename else ""
+            raise click.ClickException(
+                f"cannot write{where}: {exc.strerror or exc}. The outputs being written were not put in place and "
+                f"earlier outputs are unchanged; free disk space (or fix permissions) and re-run.") from exc
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, _HELP.get(name, "")) for name in self.list_commands(ctx)]

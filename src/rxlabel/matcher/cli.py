@@ -47,7 +47,8 @@ def match(dicom, pacs, his, output, window_h, before_h, session_slack, his_tz, s
     from rxlabel.matcher.chest import load_view_classifier
     from rxlabel.matcher.his import read_his
     from rxlabel.matcher.match import MatchConfig
-    from rxlabel.matcher.pipeline import output_paths, run, write_result, write_table
+    from rxlabel.matcher.pipeline import output_paths, run, write_result
+    from rxlabel.outputs import refuse_overwrite
 
     if bool(dicom) == bool(pacs):
         raise click.UsageError("give exactly one of --dicom DIR or --pacs URL")
@@ -55,6 +56,8 @@ def match(dicom, pacs, his, output, window_h, before_h, session_slack, his_tz, s
     classifier = load_view_classifier(view_classifier)
     batch = read_his(list(his), his_mapping)
     paths = output_paths(output)
+    inputs = [p for p in (dicom, *his, his_mapping, services if services not in ("default", "none") else None) if p]
+    refuse_overwrite("match", inputs, paths)  # before the (long) scan: never replace an input or another run's files
     if pacs:
         from rxlabel.matcher.pacs import fetch_for_reports
 
@@ -80,9 +83,7 @@ def match(dicom, pacs, his, output, window_h, before_h, session_slack, his_tz, s
             close(client)
     res, batch = run(dicom, batch, cfg, services=svc, jobs=jobs, cache=cache, quiet=quiet,
                      view_classifier=classifier)
-    problems_path = paths["pairs"].with_name(paths["pairs"].stem + ".problems.csv")
-    write_table(res.warnings, problems_path)
-    written = write_result(res, output)
+    written = write_result(res, output, inputs)
     for p in batch.problems:
         if p.level == "error":
             click.echo(str(p), err=True)

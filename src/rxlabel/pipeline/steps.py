@@ -38,13 +38,12 @@ def match(dicom: str | Path, his: str | Path | list, out_dir: str | Path, *, win
           before_h: float = 1.0, his_tz: str | None = None, jobs: int = 1, truth: str | Path | None = None) -> dict:
     """Pair images with reports; with ``truth`` (a generated archive) also score precision and recall."""
     from rxlabel.matcher.match import MatchConfig
-    from rxlabel.matcher.pipeline import run, write_result, write_table
+    from rxlabel.matcher.pipeline import run, write_result
 
     out_dir = Path(out_dir)
     res, _ = run(dicom, his if isinstance(his, list) else [his], MatchConfig(window_h=window_h, before_h=before_h, his_tz=his_tz),
                  jobs=jobs, cache=out_dir / "scan-cache.jsonl", quiet=True)
     paths = write_result(res, out_dir / "pairs.csv")
-    write_table(res.warnings, out_dir / "pairs.problems.csv")
     out = {"summary": res.summary, "pairs": str(paths["pairs"]), "ambiguous": str(paths["ambiguous"]),
            "unmatched_images": str(paths["unmatched_images"]), "unmatched_reports": str(paths["unmatched_reports"]),
            "unmatched_image_reasons": _reasons(res.unmatched_images),
