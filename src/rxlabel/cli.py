@@ -72,6 +72,8 @@ class LazyGroup(click.Group):
             missing = (exc.name or "a dependency").split(".")[0]
             if missing in {"torch", "torchvision", "timm"}:
                 hint = "install the training extra: pip install 'rxlabel[train]' (see README)"
+            elif missing == "spacy":
+                hint = "install the spaCy extra: pip install 'rxlabel[spacy]'"
             else:
                 hint = "reinstall rxlabel (pip install .) so all its dependencies are present"
             raise click.ClickException(
