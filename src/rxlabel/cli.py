@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "run": "rxlabel.pipeline.run:run",
     "match": "rxlabel.matcher.cli:match",
     "convert": "rxlabel.matcher.cli:convert",
+    "fetch": "rxlabel.matcher.cli:fetch",
     "index": "rxlabel.index.cli:index",
     "dataset": "rxlabel.index.cli:dataset",
     "train": "rxlabel.classifier.cli:train",
@@ -44,6 +45,7 @@ _HELP = {
     "run": "Run the pipeline from one YAML configuration (unchanged steps skipped).",
     "match": "Pair DICOM images with HIS reports.",
     "convert": "Convert matched DICOM files to PNG/JPG.",
+    "fetch": "Retrieve chest radiographs from a PACS (DIMSE, Orthanc REST, DICOMweb); incremental.",
     "index": "Build and query the inverted index of images by finding.",
     "dataset": "Create, list and rebuild datasets.",
     "train": "Train a region/finding classifier (needs rxlabel[train]).",
@@ -75,6 +77,8 @@ class LazyGroup(click.Group):
             missing = (exc.name or "a dependency").split(".")[0]
             if missing in {"torch", "torchvision", "timm"}:
                 hint = "install the training extra: pip install 'rxlabel[train]' (see README)"
+            elif missing == "spacy":
+                hint = "install the spaCy extra: pip install 'rxlabel[spacy]'"
             else:
                 hint = "reinstall rxlabel (pip install .) so all its dependencies are present"
             raise click.ClickException(
