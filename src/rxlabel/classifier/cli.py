@@ -14,13 +14,13 @@ from pathlib import Path
 
 import click
 
-from rxlabel.classifier.data import Augment
+from rxlabel.classifier.data import AUGMENT_PRESETS, Augment
 from rxlabel.classifier.ensemble import METHODS
 from rxlabel.classifier.images import ImageReadError
 from rxlabel.classifier.losses import LOSSES
 from rxlabel.classifier.manifest import UNCERTAIN_POLICIES, ManifestError
-from rxlabel.classifier.models import DEFAULT_BACKBONE, CheckpointError
-from rxlabel.classifier.train import TASKS, TrainConfig, TrainError
+from rxlabel.classifier.models import DEFAULT_BACKBONE, HEADS, CheckpointError
+from rxlabel.classifier.train import MONITORS, TASKS, TrainConfig, TrainError
 
 USER_ERRORS = (ManifestError, TrainError, CheckpointError, ImageReadError, ValueError, FileNotFoundError)
 
@@ -36,7 +36,22 @@ def _fail(exc: Exception) -> click.ClickException:
 @click.option("--backbone", default=DEFAULT_BACKBONE, show_default=True, help="Any timm model name.")
 @click.option("--loss", type=click.Choice(LOSSES), default="asl", show_default=True)
 @click.option("--image-size", type=int, default=768, show_default=True)
-@click.option("--in-chans", type=click.Choice(["1", "3"]), default="1", show_default=True)
+@click.option("--in-chans", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Input channels of the timm stem (the grey film is repeated).")
+@click.option("--head", type=click.Choice(HEADS), default="linear", show_default=True,
+              help="Classifier head; mlp512 = dense 512, ReLU, dropout 0.2 (PadChest study).")
+@click.option("--freeze", type=click.FloatRange(0, 1, max_open=True), default=0.0, show_default=True,
+              help="Freeze this share of the body's parameter tensors, stem first.")
+@click.option("--monitor", type=click.Choice(MONITORS), default="macro_f1", show_default=True,
+              help="What picks best.pt and drives --patience.")
+@click.option("--min-delta", type=float, default=0.0, show_default=True, help="Smallest change that counts as better.")
+@click.option("--augment", "augment_preset", type=click.Choice(sorted(AUGMENT_PRESETS)), default="default",
+              show_default=True, help="Augmentation ranges: rxlabel's default or the PadChest study's.")
+@click.option("--seeds", default=None, help="Comma-separated seeds: one run each under OUT/seed_N, "
+              "then per-class mean +- sd over the runs (OUT/seeds.csv).")
+@click.option("--crop-margin", type=float, default=0.05, show_default=True, help="Lung crop margin (share of the side).")
+@click.option("--crop-below", type=float, default=1.0, show_default=True,
+              help="Lung crop: share of the film below the lungs kept (1: to the bottom edge).")
 @click.option("--epochs", type=int, default=30, show_default=True)
 @click.option("--batch-size", type=int, default=16, show_default=True, help="Global batch (split over DDP ranks).")
 @click.option("--lr", type=float, default=1e-3, show_default=True)
@@ -65,18 +80,24 @@ def train(**kw) -> None:
     """Train a region (coarse) or finding (fine) classifier from a manifest."""
     from rxlabel.classifier.train import train as run_train
 
-    aug = Augment.none() if kw.pop("no_augment") else Augment(flip=not kw.pop("no_flip", False))
-    kw.pop("no_flip", None)
-    classes = kw.pop("classes")
+    preset = "none" if kw.pop("no_augment") else kw.pop("augment_preset")
+    kw.pop("augment_preset", None)
+    aug = Augment.preset(preset, flip=not kw.pop("no_flip", False))
+    classes, seeds = kw.pop("classes"), kw.pop("seeds")
     cfg = TrainConfig(
-        **{k: v for k, v in kw.items() if k not in ("no_amp", "in_chans")},
-        in_chans=int(kw["in_chans"]),
+        **{k: v for k, v in kw.items() if k != "no_amp"},
         amp=not kw["no_amp"],
         augment=asdict(aug),
         classes=[c.strip() for c in classes.split(",")] if classes else None,
     )
     try:
-        summary = run_train(cfg)
+        if seeds:
+            from rxlabel.classifier.seeds import train_seeds
+
+            summary = train_seeds(cfg, [int(x) for x in seeds.split(",") if x.strip()])
+            click.echo(summary.pop("table"))
+        else:
+            summary = run_train(cfg)
     except USER_ERRORS as exc:
         raise _fail(exc) from exc
     if summary.get("world_size", 1) == 1 or _rank() == 0:
@@ -191,8 +212,10 @@ def ensemble(runs, method, split, manifest, n_boot, seed, out, device, as_coarse
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="Folder for the PNGs.")
 @click.option("--threshold", type=float, default=None, help="Override the runs' tuned thresholds.")
+@click.option("--cam-layer", default=None,
+              help="Module name to take Grad-CAM at (e.g. layer3, blocks.4); default: the last feature map.")
 @click.option("--device", default=None)
-def heatmap(runs, inputs, out, threshold, device) -> None:
+def heatmap(runs, inputs, out, threshold, cam_layer, device) -> None:
     """Multi-label Grad-CAM heatmaps: one colour per finding above threshold, legend with probabilities."""
     from rxlabel.classifier.gradcam import heatmap as draw
     from rxlabel.classifier.predict import expand_inputs
@@ -207,7 +230,7 @@ def heatmap(runs, inputs, out, threshold, device) -> None:
     for path in expand_inputs(inputs):
         target = out_dir / f"{path.stem}_heatmap.png"
         try:
-            found = draw(loaded, path, target, threshold, device)
+            found = draw(loaded, path, target, threshold, device, cam_layer=cam_layer)
         except ImageReadError as exc:
             skipped.append({"image_path": str(path), "reason": str(exc)})
             click.echo(f"skipped: {exc}", err=True)
