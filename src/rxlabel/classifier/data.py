@@ -267,3 +267,51 @@ class ClassAwareSampler(Sampler[int]):
         for c in classes:
             pool = self.pools[c]
             yield int(pool[rng.integers(pool.size)])
+
+
+class RxDataset(Dataset):
+    """A manifest as a torchxrayvision-style dataset: drop-in for xrv / MONAI / plain torch loops.
+
+    Attributes follow torchxrayvision: ``pathologies`` (class names), ``labels`` (n x C float32,
+    1 / 0 and NaN for unknown; uncertain -1 becomes NaN unless ``uncertain`` says ``one``, ``zero``
+    or ``keep``), ``csv`` (the manifest rows). Items are dicts ``{"idx", "lab", "img"}`` with
+    ``img`` a (1, size, size) float32 array, scaled to [-1024, 1024] as xrv's models expect
+    (``normalize="xrv"``) or left in [0, 1] (``"unit"``); ``transform`` is applied to ``img``.
+    Images are read once and cached like training images (``cache_dir``), lung crops included.
+    """
+
+    def __init__(self, manifest: str | Path, split: str | None = None, image_size: int = 224,
+                 classes: Sequence[str] | None = None, uncertain: str = "nan", normalize: str = "xrv",
+                 transform=None, cache_dir: str | Path | None = None) -> None:
+        from rxlabel.classifier.manifest import read_manifest
+
+        if uncertain not in ("nan", "one", "zero", "keep"):
+            raise ValueError(f"uncertain must be nan, one, zero or keep, got {uncertain!r}")
+        if normalize not in ("xrv", "unit"):
+            raise ValueError(f"normalize must be xrv or unit, got {normalize!r}")
+        m = read_manifest(manifest, list(classes) if classes else None)
+        if split is not None:
+            m = m.split(split)
+        labels = m.labels.astype(np.float32)
+        if uncertain != "keep":
+            labels[labels == -1] = {"nan": np.nan, "one": 1.0, "zero": 0.0}[uncertain]
+        self.pathologies = list(m.classes)
+        self.labels = labels
+        self.csv = m.frame
+        self.transform, self.normalize = transform, normalize
+        self._images = RadiographDataset(m.frame["image_path"].tolist(), image_size=image_size,
+                                         cache_dir=cache_dir, masks=mask_specs(m.frame))
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def __repr__(self) -> str:
+        return f"RxDataset(num_samples={len(self)}, pathologies={self.pathologies})"
+
+    def __getitem__(self, idx: int) -> dict:
+        img = self._images.load(idx)[None].astype(np.float32)
+        if self.normalize == "xrv":
+            img = (2.0 * img - 1.0) * 1024.0
+        if self.transform is not None:
+            img = self.transform(img)
+        return {"idx": idx, "lab": self.labels[idx], "img": img}

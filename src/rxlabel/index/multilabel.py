@@ -198,7 +198,7 @@ def create_multilabel(searcher: Searcher, spec: DatasetSpec):
         "image_id": rows["key"], "patient_id": rows["patient"],
         "split": iterative_split(rows["patient"], matrix, spec.split, spec.seed),
         "labels": [";".join(p) for p in positive], "uncertain": [";".join(u) for u in uncertain],
-        "findings": findings, "view": rows["view"], "source": rows["source"]})
+        "findings": findings, "uncertain_findings": unc_findings, "view": rows["view"], "source": rows["source"]})
     order = {name: k for k, name in enumerate(SPLITS)}
     manifest = (manifest.assign(_s=manifest["split"].map(order)).sort_values(["_s", "image_id"])
                 .drop(columns="_s").reset_index(drop=True))
