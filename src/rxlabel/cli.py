@@ -33,6 +33,7 @@ COMMANDS: dict[str, str] = {
     "evaluate-model": "rxlabel.classifier.cli:evaluate_model",
     "ensemble": "rxlabel.classifier.cli:ensemble",
     "heatmap": "rxlabel.classifier.cli:heatmap",
+    "cache": "rxlabel.classifier.cli:cache",
 }
 
 _HELP = {
@@ -47,6 +48,7 @@ _HELP = {
     "convert": "Convert matched DICOM files to PNG/JPG.",
     "index": "Build and query the inverted index of images by finding.",
     "dataset": "Create, list and rebuild datasets.",
+    "cache": "Dataset cache step: images decoded and resized once into a uint8 memmap for training.",
     "masks": "Import CheXmask lung and heart masks with their quality.",
     "export": "Write a dataset as CheXpert / PadChest CSV, imagefolder metadata.csv or a Parquet table.",
     "train": "Train a region/finding classifier (needs rxlabel[train]).",

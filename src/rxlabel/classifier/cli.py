@@ -75,6 +75,10 @@ def _fail(exc: Exception) -> click.ClickException:
 @click.option("--max-steps", type=int, default=0, help="Stop after this many optimizer steps (0: no limit).")
 @click.option("--device", default=None, help="cpu, cuda, cuda:1 ... (default: CUDA when available).")
 @click.option("--cache-dir", default=None, type=click.Path(file_okay=False), help="Resized-image cache (default RUN/cache).")
+@click.option("--image-cache", default=None, type=click.Path(exists=True, file_okay=False),
+              help="uint8 cache from 'rxlabel cache' (same manifest and --image-size): no decoding per epoch, "
+                   "GPU augmentation on CUDA.")
+@click.option("--cpu-augment", is_flag=True, help="With --image-cache on CUDA: augment in the loader workers instead.")
 @click.option("--quiet", is_flag=True, help="No progress bar or per-evaluation lines.")
 def train(**kw) -> None:
     """Train a region (coarse) or finding (fine) classifier from a manifest."""
@@ -84,6 +88,7 @@ def train(**kw) -> None:
     kw.pop("augment_preset", None)
     aug = Augment.preset(preset, flip=not kw.pop("no_flip", False))
     classes, seeds = kw.pop("classes"), kw.pop("seeds")
+    kw["gpu_augment"] = not kw.pop("cpu_augment")
     cfg = TrainConfig(
         **{k: v for k, v in kw.items() if k != "no_amp"},
         amp=not kw["no_amp"],
@@ -244,12 +249,34 @@ def heatmap(runs, inputs, out, threshold, cam_layer, device) -> None:
     click.echo(f"{done} heatmap(s) written to {out_dir}; {len(skipped)} unreadable image(s) skipped")
 
 
+@click.command("cache")
+@click.argument("manifest", type=click.Path(exists=True, dir_okay=False))
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Cache folder to write.")
+@click.option("--size", type=int, default=512, show_default=True, help="Side of the cached square images.")
+@click.option("--jobs", type=int, default=2, show_default=True, help="Decoding threads.")
+@click.option("--crop-margin", type=float, default=0.05, show_default=True)
+@click.option("--crop-below", type=float, default=1.0, show_default=True)
+@click.option("--quiet", is_flag=True)
+def cache(manifest, out, size, jobs, crop_margin, crop_below, quiet) -> None:
+    """Dataset cache step: decode, crop and resize every image once into a memory-mapped uint8 array."""
+    from rxlabel.classifier.cache import build_cache
+
+    try:
+        result = build_cache(manifest, out, size, jobs, crop_margin, crop_below,
+                             progress=not quiet and sys.stderr.isatty())
+    except USER_ERRORS as exc:
+        raise _fail(exc) from exc
+    if result["unreadable"]:
+        click.echo(f"{result['unreadable']} unreadable image(s) left out; reasons in {Path(out) / 'index.csv'}", err=True)
+    click.echo(json.dumps(result, indent=2))
+
+
 @click.group()
 def cli() -> None:
     """Classifier commands (the same as under ``rxlabel``)."""
 
 
-for _cmd in (train, predict, evaluate_model, ensemble, heatmap):
+for _cmd in (train, predict, evaluate_model, ensemble, heatmap, cache):
     cli.add_command(_cmd)
 
 if __name__ == "__main__":

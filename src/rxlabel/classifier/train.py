@@ -74,7 +74,8 @@ class TrainConfig:
     min_delta: float = 0.0  # an evaluation improves only by more than this
     crop_margin: float = 0.05  # lung crop (manifest lung_box): margin as a share of the film's side
     crop_below: float = 1.0  # lung crop: share of the film under the lungs that is kept
-    gpu_augment: bool = True  # on CUDA, augment batches on the GPU (same parameters as on CPU)
+    gpu_augment: bool = True  # with a cache on CUDA, augment batches on the GPU (same parameters as on CPU)
+    image_cache: str | None = None  # folder written by 'rxlabel cache' (uint8 memmap): no decoding per epoch
 
 
 class TrainError(RxlabelError, RuntimeError):
@@ -121,6 +122,23 @@ def prepare_manifest(cfg: TrainConfig) -> Manifest:
         m = select_labels(m, cfg.min_positives)
     check_trainable(m)
     return m
+
+
+def cached_datasets(m: Manifest, cfg: TrainConfig, raw_train: bool = False):
+    """Train and valid datasets served from ``cfg.image_cache``; unreadable images listed as skipped."""
+    from rxlabel.classifier.cache import CachedDataset, open_cache, rows_for
+
+    _, index, _ = open_cache(cfg.image_cache, cfg.manifest, cfg.image_size)
+    out, skipped = [], []
+    for split, augment in (("train", True), ("valid", False)):
+        part = m.split(split)
+        y, mask = part.targets(cfg.uncertain)
+        rows, kept, bad = rows_for(index, part.frame["image_path"].tolist())
+        skipped += [{**b, "split": split} for b in bad]
+        aug = Augment(**cfg.augment) if augment else Augment.none()
+        out.append(CachedDataset(cfg.image_cache, rows, y[kept], mask[kept], cfg.in_chans, aug, cfg.seed,
+                                 raw=raw_train and augment))
+    return out[0], out[1], skipped
 
 
 def make_dataset(m: Manifest, cfg: TrainConfig, split: str, augment: bool, cache_dir: str | None) -> RadiographDataset:
@@ -203,16 +221,20 @@ def _train(cfg: TrainConfig, rank: int, world: int, device: torch.device) -> dic
     m = prepare_manifest(cfg)
     classes = m.classes
     cache_dir = cfg.cache_dir or str(out / "cache")
-    train_ds = make_dataset(m, cfg, "train", True, cache_dir)
-    valid_ds = make_dataset(m, cfg, "valid", False, cache_dir)
-    skipped = []
-    for name, ds in (("train", train_ds), ("valid", valid_ds)):
-        kept, bad = prescan(ds, workers=max(cfg.workers, 1), progress=show)
-        skipped += [{**b, "split": name} for b in bad]
-        if name == "train":
-            train_ds = ds.subset(kept)
-        else:
-            valid_ds = ds.subset(kept)
+    gpu_aug = bool(cfg.image_cache) and cfg.gpu_augment and device.type == "cuda"
+    if cfg.image_cache:
+        train_ds, valid_ds, skipped = cached_datasets(m, cfg, raw_train=gpu_aug)
+    else:
+        train_ds = make_dataset(m, cfg, "train", True, cache_dir)
+        valid_ds = make_dataset(m, cfg, "valid", False, cache_dir)
+        skipped = []
+        for name, ds in (("train", train_ds), ("valid", valid_ds)):
+            kept, bad = prescan(ds, workers=max(cfg.workers, 1), progress=show)
+            skipped += [{**b, "split": name} for b in bad]
+            if name == "train":
+                train_ds = ds.subset(kept)
+            else:
+                valid_ds = ds.subset(kept)
     if main:
         _write_skipped(out / "skipped.csv", skipped)
         if skipped:
@@ -254,10 +276,19 @@ def _train(cfg: TrainConfig, rank: int, world: int, device: torch.device) -> dic
         sampler = None
     per_rank_batch = max(1, cfg.batch_size // world)
     loader_gen = torch.Generator().manual_seed(cfg.seed)
-    loader = DataLoader(train_ds, batch_size=per_rank_batch, sampler=sampler, shuffle=sampler is None,
-                        generator=loader_gen if sampler is None else None, num_workers=cfg.workers,
-                        pin_memory=device.type == "cuda", drop_last=len(train_ds) > per_rank_batch * world,
-                        persistent_workers=False)
+    if cfg.image_cache:
+        from rxlabel.classifier.cache import EpochTagged
+
+        # the epoch travels with each index, so workers can stay alive across epochs
+        base = sampler if sampler is not None else torch.utils.data.RandomSampler(train_ds, generator=loader_gen)
+        loader = DataLoader(train_ds, batch_size=per_rank_batch, sampler=EpochTagged(base, train_ds),
+                            num_workers=cfg.workers, pin_memory=device.type == "cuda",
+                            drop_last=len(train_ds) > per_rank_batch * world, persistent_workers=cfg.workers > 0)
+    else:
+        loader = DataLoader(train_ds, batch_size=per_rank_batch, sampler=sampler, shuffle=sampler is None,
+                            generator=loader_gen if sampler is None else None, num_workers=cfg.workers,
+                            pin_memory=device.type == "cuda", drop_last=len(train_ds) > per_rank_batch * world,
+                            persistent_workers=False)
     steps_per_epoch = max(1, math.ceil(len(loader) / cfg.accumulate))
     # the schedule spans the configured epochs; --max-steps only stops early, so a run cut short by it
     # and resumed follows the same learning-rate curve as one that was never stopped
@@ -312,8 +343,13 @@ def _train(cfg: TrainConfig, rank: int, world: int, device: torch.device) -> dic
         t0 = time.perf_counter()
         bar = tqdm(total=len(loader), desc=f"epoch {epoch + 1}/{cfg.epochs}", disable=not show, leave=False)
         optimizer.zero_grad(set_to_none=True)
-        for i, (x, y, mk, _) in enumerate(loader):
+        for i, (x, y, mk, idx) in enumerate(loader):
             x, y, mk = (t.to(device, non_blocking=True) for t in (x, y, mk))
+            if x.dtype == torch.uint8:  # cached tiles: augment the batch on the GPU with the same draws as on CPU
+                from rxlabel.classifier.cache import gpu_augment
+
+                params = [train_ds.params(int(k), *x.shape[-2:]) for k in idx] if train_ds.aug.active else []
+                x = gpu_augment(x, params, cfg.in_chans)
             final_micro = (i + 1) % cfg.accumulate == 0 or i + 1 == len(loader)
             sync = world == 1 or final_micro
             ctx = model.no_sync() if (world > 1 and not sync) else _null()
