@@ -12,8 +12,8 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("timm")
 
 from rxlabel.classifier.cache import (  # noqa: E402
-    CacheError,
     CachedDataset,
+    CacheError,
     EpochTagged,
     build_cache,
     gpu_augment,

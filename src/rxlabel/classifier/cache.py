@@ -65,7 +65,7 @@ def build_cache(manifest: str | Path, out: str | Path, size: int = 512, jobs: in
     arr = np.memmap(partial, dtype=np.uint8, mode="w+", shape=(max(len(paths), 1), size, size))
     reasons: list[str] = [""] * len(paths)
 
-    def one(i: int) -> None:
+    def one(i: int, arr: np.ndarray = arr) -> None:
         try:
             arr[i] = np.round(np.clip(reader.load(i), 0, 1) * 255).astype(np.uint8)
         except (ImageReadError, ValueError, OSError) as exc:
