@@ -93,8 +93,26 @@ def test_cached_items_match_the_decoding_dataset_and_the_gpu_path(tmp_path, synt
         x_cpu, x_raw, x_ref = cpu[i][0], raw[i][0], ref[i][0]
         assert x_raw.dtype == torch.uint8 and x_cpu.dtype == torch.float32
         x_gpu = gpu_augment(x_raw[None], [raw.params(i, 32, 32)])[0]
-        assert torch.allclose(x_gpu, x_cpu, atol=2e-3)
-        assert (x_cpu - x_ref).abs().max() < 0.05  # uint8 vs 16-bit source, same geometry
+        # CPU workers use PIL on uint8, the GPU grid_sample on floats: same parameters, same geometry;
+        # they differ by uint8 rounding and at the borders (PIL's bilinear edge rule)
+        diff = (x_gpu - x_cpu).abs() * 0.25  # back to [0, 1] units
+        assert diff.mean() < 0.01 and diff[0, 4:-4, 4:-4].max() < 0.03, (diff.mean(), diff.max())
+        assert ((x_cpu - x_ref).abs() * 0.25)[0, 4:-4, 4:-4].mean() < 0.01  # vs decoding every epoch
+
+
+@pytest.mark.parametrize("flip", [False, True])
+def test_cpu_tile_augmentation_has_the_float_paths_geometry(flip):
+    from dataclasses import replace
+
+    from rxlabel.classifier.cache import augment_tile
+
+    yy, xx = np.mgrid[:96, :128]
+    tile = (127 + 120 * np.sin(xx / 9.0) * np.cos(yy / 7.0)).astype(np.uint8)  # smooth: edges do not dominate
+    p = replace(draw_params(Augment.preset("padchest"), np.random.default_rng(5), 96, 128), flip=flip)
+    fast = augment_tile(tile, p).numpy() * 0.25 + 0.5
+    ref = apply_params(torch.from_numpy(tile)[None].float() / 255.0, p)[0].numpy()
+    inner = np.abs(fast - ref)[8:-8, 8:-8]
+    assert np.median(inner) < 0.004 and np.quantile(inner, 0.95) < 0.02
 
 
 def test_persistent_workers_still_draw_new_augmentation_each_epoch(tmp_path, synthetic):
