@@ -151,14 +151,14 @@ class CachedDataset(Dataset):
 
 
 def augment_tile(tile: np.ndarray, p: AugmentDraw) -> torch.Tensor:
-    """CPU augmentation of one uint8 tile, returned normalised: about 2 ms at 512 px on one core.
+    """CPU augmentation of one uint8 tile, returned normalised (the cached loader's worker path).
 
-    The affine runs in PIL on uint8 through torchvision's own PIL path (the same inverse matrix
-    ``TF.affine`` builds for a PIL image), with the flip folded into that matrix; brightness, channel
-    shift and clamp are one uint8 lookup table (``Image.point``), then one fused normalisation. The
-    result equals the float path (:func:`apply_params`) up to uint8 rounding and PIL's bilinear edge rule.
+    The geometry is torchvision's: the inverse matrix ``TF.affine`` builds for a PIL image, with the
+    flip folded into it. It is applied on uint8 by OpenCV's ``warpAffine`` when installed (fixed-point
+    SIMD: about 0.5 ms at 512 px on one core, 4x PIL) or by PIL's ``Image.transform``; brightness,
+    channel shift and clamp are one uint8 lookup table, then one fused normalisation. The result
+    equals the float path (:func:`apply_params`) up to uint8 rounding and the bilinear edge rule.
     """
-    from PIL import Image
     from torchvision.transforms.v2.functional._geometry import _get_inverse_affine_matrix
 
     h, w = tile.shape
@@ -166,12 +166,27 @@ def augment_tile(tile: np.ndarray, p: AugmentDraw) -> torch.Tensor:
                                    [p.shear, 0.0])
     if p.flip:  # output x -> w - x before the affine: M . [[-1, 0, w], [0, 1, 0], [0, 0, 1]]
         m = [-m[0], m[1], m[0] * w + m[2], -m[3], m[4], m[3] * w + m[5]]
-    moved = Image.fromarray(tile).transform((w, h), Image.AFFINE, m, Image.BILINEAR, fillcolor=0)
+    lut = None
     if p.factor != 1.0 or p.offset:
         lut = np.clip(np.round(np.arange(256) * p.factor + p.offset * 255.0), 0, 255).astype(np.uint8)
-        moved = moved.point(lut.tolist())
-    x = torch.from_numpy(np.array(moved))
-    return x.float().mul_(1.0 / (255.0 * STD)).sub_(MEAN / STD)
+    try:
+        import cv2
+    except ImportError:
+        cv2 = None
+    if cv2 is not None:
+        # PIL puts pixel centres at i + 0.5, OpenCV at i: shift the translation accordingly
+        a = np.array([[m[0], m[1], m[2]], [m[3], m[4], m[5]]], dtype=np.float64)
+        a[:, 2] += a[:, :2].sum(axis=1) * 0.5 - 0.5
+        moved = cv2.warpAffine(np.ascontiguousarray(tile), a, (w, h), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                               borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+        if lut is not None:
+            moved = cv2.LUT(moved, lut)
+    else:
+        from PIL import Image
+
+        img = Image.fromarray(tile).transform((w, h), Image.AFFINE, m, Image.BILINEAR, fillcolor=0)
+        moved = np.array(img.point(lut.tolist()) if lut is not None else img)
+    return torch.from_numpy(moved).float().mul_(1.0 / (255.0 * STD)).sub_(MEAN / STD)
 
 
 def _inverse_matrix(p: AugmentDraw, h: int, w: int) -> list[float]:
