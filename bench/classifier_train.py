@@ -201,6 +201,10 @@ def loader_bench(args) -> dict:
         ms["memmap_no_aug"] = per_image_cpu_ms(CachedDataset(Path(tmp) / "mm", rows, y, mask, 1, Augment.none()), n)
         raw = CachedDataset(Path(tmp) / "mm", rows, y, mask, 1, aug, raw=True)
         ms["memmap_raw"] = per_image_cpu_ms(raw, n)
+        c0 = time.process_time()
+        for i in range(n * 10):
+            raw.params(i % n, size, size)
+        ms["gpu_path_param_draw"] = 1000.0 * (time.process_time() - c0) / (n * 10)  # main-process share per image
         gpu_ms = None
         if torch.cuda.is_available():
             dev = torch.device("cuda")
