@@ -69,7 +69,7 @@ def label(input_path, output, lang, stemmed, id_col, text_col, encoding, jobs, r
 
 @click.group()
 def review():
-    """Export the manual-review queue, apply a person's decisions, sample for QC."""
+    """Export the manual-review queue, apply a person's decisions, sample for QC, serve the workbench."""
 
 
 _read_opts = [
@@ -126,6 +126,41 @@ def review_sample(labels, output, fraction, seed, reports, id_col, text_col, enc
 
     n = sample_for_qc(labels, output, fraction, seed, reports, id_col=id_col, text_col=text_col, encoding=encoding)
     click.echo(f"{n} reports sampled for QC -> {output}")
+
+
+@review.command("serve")
+@click.argument("labels", type=click.Path(exists=True, dir_okay=False))
+@click.option("--db", default=None, type=click.Path(dir_okay=False),
+              help="Workbench database (default: LABELS stem + .review.sqlite); reopened as it is if it exists.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface; any other than loopback needs a token.")
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--token", default=None, help="Access token (default: a random one when --host is not loopback).")
+@click.option("--no-assistant", is_flag=True, help="No learned ranking and proposals.")
+@_with_read_opts
+def review_serve(labels, db, host, port, token, no_assistant, reports, id_col, text_col, encoding):
+    """Serve the review workbench on LABELS: readers clear the queue in a web page (Ctrl-C stops)."""
+    from rxlabel.labeler.workbench.app import serve
+    from rxlabel.labeler.workbench.store import Store
+
+    db = db or str(Path(labels).with_suffix("")) + ".review.sqlite"
+    c = Store(db).load(labels, reports, id_col=id_col, text_col=text_col, encoding=encoding)
+    if c["new"]:
+        click.echo(f"{c['new']} reports loaded into {db}")
+    serve(db, host, port, token, assistant=not no_assistant, echo=click.echo)
+
+
+@review.command("export-decisions")
+@click.argument("db", type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Decisions CSV for 'review apply'.")
+def review_export_decisions(db, output):
+    """Write the workbench's consensus decisions as the CSV 'rxlabel review apply' reads."""
+    from rxlabel.labeler.workbench.agreement import export_decisions
+    from rxlabel.labeler.workbench.store import Store
+
+    c = export_decisions(Store(db), output)
+    click.echo(f"{c['rows']} decisions (consensus {c['rule']}: {c.get('agreed', 0)} agreed, {c.get('invalid', 0)} "
+               f"all INVALID -> reject, {c.get('unresolved', 0)} unresolved left out; {c.get('qc_correct', 0)} QC "
+               f"checks found the labels right) -> {output}")
 
 
 @click.command()

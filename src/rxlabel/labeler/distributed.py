@@ -125,7 +125,7 @@ def label_file_dask(input_path: str | Path, output_path: str | Path, lang: str =
             futures = (client.submit(_label_chunk, chunk, lang, stemmed, full, pure=False) for chunk in chunks)
         window = 4 * max(1, len(client.scheduler_info().get("workers", {})) or workers)
         # The same router as labeler.batch.label_file: same order, same files.
-        router = Router(output_path, labeler.finding_names, labeler.version, review_out, rejects_out)
+        router = Router(output_path, labeler.finding_names, labeler.version, review_out, rejects_out, [input_path])
         summary = router.drain(_ordered(client, futures, window), started, progress)
     finally:
         if own_client:

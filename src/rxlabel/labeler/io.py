@@ -269,15 +269,16 @@ class RecordWriter:
         table = pa.Table.from_pylist(rows, schema=schema) if rows else schema.empty_table()
         self._parquet.write_table(table)
 
-    def close(self) -> None:
-        """Finish the file and move it into place."""
+    def close(self, move: bool = True) -> None:
+        """Finish the file and move it into place (``move=False``: leave it at :attr:`partial` for a run commit)."""
         if self._fh is not None:
             self._fh.close()
         if self.kind == "parquet":
             if self._parquet is None:
                 self._write_parquet([])
             self._parquet.close()
-        os.replace(self.partial, self.path)
+        if move:
+            os.replace(self.partial, self.path)
 
     def abort(self) -> None:
         """Drop the partial file (on error)."""

@@ -38,13 +38,12 @@ def match(dicom: str | Path, his: str | Path | list, out_dir: str | Path, *, win
           before_h: float = 1.0, his_tz: str | None = None, jobs: int = 1, truth: str | Path | None = None) -> dict:
     """Pair images with reports; with ``truth`` (a generated archive) also score precision and recall."""
     from rxlabel.matcher.match import MatchConfig
-    from rxlabel.matcher.pipeline import run, write_result, write_table
+    from rxlabel.matcher.pipeline import run, write_result
 
     out_dir = Path(out_dir)
     res, _ = run(dicom, his if isinstance(his, list) else [his], MatchConfig(window_h=window_h, before_h=before_h, his_tz=his_tz),
                  jobs=jobs, cache=out_dir / "scan-cache.jsonl", quiet=True)
     paths = write_result(res, out_dir / "pairs.csv")
-    write_table(res.warnings, out_dir / "pairs.problems.csv")
     out = {"summary": res.summary, "pairs": str(paths["pairs"]), "ambiguous": str(paths["ambiguous"]),
            "unmatched_images": str(paths["unmatched_images"]), "unmatched_reports": str(paths["unmatched_reports"]),
            "unmatched_image_reasons": _reasons(res.unmatched_images),
@@ -127,6 +126,20 @@ def review_export(labels: str | Path, reports: str | Path, target: str | Path) -
 
     n = export_queue(labels, target, reports)
     return {"queue": str(target), "to_review": n}
+
+
+def review_workbench(labels: str | Path, reports: str | Path, db: str | Path, port: int = 8765) -> dict:
+    """Load the queue into a workbench database and rank it once; returns the command that serves it.
+
+    Starts no server (the demo never waits on one): the person runs the printed command to open the page.
+    """
+    try:
+        from rxlabel.labeler.workbench.app import prepare
+    except ImportError as exc:  # a trimmed install without the web stack still runs the rest of the demo
+        raise StepSkipped(f"the review workbench needs fastapi, uvicorn and jinja2 ({exc})") from None
+    counts = prepare(db, labels, reports)
+    command = f"rxlabel review serve {labels} --reports {reports} --db {db} --port {port}"
+    return {"db": str(db), "command": command, "address": f"http://127.0.0.1:{port}/", **counts}
 
 
 # ---------------------------------------------------------------- index and dataset
