@@ -12,6 +12,9 @@ from pathlib import Path
 import pandas as pd
 
 from rxlabel.errors import RxlabelError
+from rxlabel.matcher.match import MatchConfig
+
+_MATCH = MatchConfig()  # the matcher's time rules are the defaults here too
 
 
 class StepSkipped(RxlabelError):
@@ -34,8 +37,8 @@ def require(*modules: str, hint: str = "") -> None:
 # ---------------------------------------------------------------- matcher
 
 
-def match(dicom: str | Path, his: str | Path | list, out_dir: str | Path, *, window_h: float = 24.0,
-          before_h: float = 1.0, his_tz: str | None = None, jobs: int = 1, truth: str | Path | None = None) -> dict:
+def match(dicom: str | Path, his: str | Path | list, out_dir: str | Path, *, window_h: float = _MATCH.window_h,
+          before_h: float = _MATCH.before_h, his_tz: str | None = None, jobs: int = 1, truth: str | Path | None = None) -> dict:
     """Pair images with reports; with ``truth`` (a generated archive) also score precision and recall."""
     from rxlabel.matcher.match import MatchConfig
     from rxlabel.matcher.pipeline import run, write_result
@@ -61,7 +64,7 @@ def _reasons(frame: pd.DataFrame) -> dict[str, int]:
     return frame["reason"].astype(str).str.split(":").str[0].value_counts().sort_index().to_dict()
 
 
-def convert(pairs: str | Path, out_dir: str | Path, *, size: int = 256, jobs: int = 1) -> dict:
+def convert(pairs: str | Path, out_dir: str | Path, *, size: int, jobs: int = 1) -> dict:
     """DICOM -> PNG for every paired image; writes ``pairs_png.csv``: the pairs with ``image_path`` on the PNG."""
     from rxlabel.matcher.convert import ConvertOptions, convert_pairs
     from rxlabel.matcher.pipeline import read_pairs
@@ -194,10 +197,9 @@ def training_manifest(dataset_manifest: str | Path, pairs_png: list[str | Path],
 # ---------------------------------------------------------------- classifier
 
 
-def train(manifest: str | Path, run_dir: str | Path, *, backbone: str = "resnet10t", image_size: int = 96,
-          epochs: int = 6, batch_size: int = 16, loss: str = "asl", seed: int = 0, lr: float = 1e-3,
-          max_steps: int = 0) -> dict:
-    """A short CPU training run of the coarse (region) classifier."""
+def train(manifest: str | Path, run_dir: str | Path, *, backbone: str, image_size: int, epochs: int, batch_size: int,
+          seed: int, loss: str = "asl", lr: float = 1e-3, max_steps: int = 0) -> dict:
+    """A short CPU training run of the coarse (region) classifier (sizes come from the demo's or run's config)."""
     require("torch", "timm", "rxlabel.classifier.train")
     import torch
 
@@ -215,7 +217,7 @@ def train(manifest: str | Path, run_dir: str | Path, *, backbone: str = "resnet1
     return run_train(cfg)
 
 
-def evaluate(run_dir: str | Path, *, split: str = "test", n_boot: int = 500, seed: int = 0) -> dict:
+def evaluate(run_dir: str | Path, *, n_boot: int, seed: int, split: str = "test") -> dict:
     """Metrics with bootstrap 95% CIs on a split, predictions and the ROC plot (in the run folder)."""
     require("torch", "rxlabel.classifier.evaluate")
     from rxlabel.classifier.evaluate import evaluate_runs
