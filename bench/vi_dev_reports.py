@@ -1,0 +1,103 @@
+"""Score the Vietnamese pack on ``shared/data/vi/dev_reports`` per part of the fixed dev split.
+
+The development reports are split by ``rxlabel.labeler.devsplit.dev_part`` (a hash of the report
+id) into a part read to write rules (70%) and a part only scored (30%). For each part this prints
+the share auto-labelled (method ``template`` or ``rule``), the share auto-labelled *and* right in
+all five regions (a hedged region, -1, counts as 1, as in the gold), the share sent to review, and
+per-region precision / recall / F1 over the auto-labelled reports. One JSON line goes to stdout last.
+
+    PYTHONPATH=src python bench/vi_dev_reports.py [--data PATH] [--failures read] [--part read]
+
+``--failures`` lists wrong or queued reports of the *read* part only: the scored part is never shown.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from rxlabel import labeler
+from rxlabel.labeler.devsplit import READ, SCORED, dev_part
+from rxlabel.schema import REGION_COLUMNS
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DATA = ROOT.parent / "shared" / "data" / "vi" / "dev_reports" / "reports.jsonl"
+
+
+def load_reports(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def score(rows: list[dict], results: list) -> dict:
+    """Shares and per-region P/R/F1 for one part."""
+    n = len(rows)
+    auto = right = review = 0
+    counts = {r: [0, 0, 0] for r in REGION_COLUMNS}  # tp, fp, fn over auto-labelled reports
+    for row, res in zip(rows, results, strict=True):
+        is_auto = res.method in ("template", "rule") and not res.rejected
+        if not is_auto:
+            review += 1
+            continue
+        auto += 1
+        predicted = {r: int(res.regions.get(r, 0) != 0) for r in REGION_COLUMNS}
+        gold = {r: int(row["gold"][r]) for r in REGION_COLUMNS}
+        right += predicted == gold
+        for r in REGION_COLUMNS:
+            counts[r][0] += predicted[r] and gold[r]
+            counts[r][1] += predicted[r] and not gold[r]
+            counts[r][2] += gold[r] and not predicted[r]
+    per_region = {}
+    for r, (tp, fp, fn) in counts.items():
+        p = tp / (tp + fp) if tp + fp else 1.0
+        rc = tp / (tp + fn) if tp + fn else 1.0
+        per_region[r] = {"p": round(p, 4), "r": round(rc, 4), "f1": round(2 * p * rc / (p + rc) if p + rc else 0, 4),
+                         "support": tp + fn}
+    return {"n": n, "auto": round(auto / n, 4), "auto_and_right": round(right / n, 4),
+            "review": round(review / n, 4), "per_region": per_region}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    ap.add_argument("--failures", choices=[READ], help="list the read part's wrong or queued reports")
+    args = ap.parse_args(argv)
+    if not args.data.exists():
+        print(f"{args.data} not found (shared/data/vi/dev_reports)", file=sys.stderr)
+        return 2
+    rows = load_reports(args.data)
+    lab = labeler.load("vi")
+    t0 = time.perf_counter()
+    results = [lab(r["text"], r["id"]) for r in rows]
+    elapsed = time.perf_counter() - t0
+    out = {"rules_version": lab.version, "seconds": round(elapsed, 3)}
+    for part in (READ, SCORED):
+        idx = [i for i, r in enumerate(rows) if dev_part(r["id"]) == part]
+        s = score([rows[i] for i in idx], [results[i] for i in idx])
+        out[part] = s
+        print(f"{part:6} n={s['n']:3}  auto {s['auto']:.1%}  auto+right(5) {s['auto_and_right']:.1%}  "
+              f"review {s['review']:.1%}")
+        for r, m in s["per_region"].items():
+            print(f"        {r:11} P {m['p']:.3f} R {m['r']:.3f} F1 {m['f1']:.3f} (support {m['support']})")
+    if args.failures == READ:
+        for row, res in zip(rows, results, strict=True):
+            if dev_part(row["id"]) != READ:
+                continue
+            pred = {r: int(res.regions.get(r, 0) != 0) for r in REGION_COLUMNS}
+            auto = res.method in ("template", "rule")
+            if auto and pred == row["gold"]:
+                continue
+            print("=" * 80)
+            print(row["id"], res.method, res.review_reasons, "style", row.get("style"), "noise", row.get("noise"))
+            print("gold", row["gold"], "pred", pred)
+            print(row["text"])
+            print("findings", res.findings)
+    print(json.dumps(out, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
