@@ -1,6 +1,6 @@
 """Score the Vietnamese pack on ``shared/data/vi/dev_reports`` per part of the fixed dev split.
 
-The development reports are split by ``rxlabel.labeler.devsplit.dev_part`` (a hash of the report
+The development reports are split by ``rxlabel.labeler.devsplit.part_of`` (a hash of the report
 id) into a part read to write rules (70%) and a part only scored (30%). For each part this prints
 the share auto-labelled (method ``template`` or ``rule``), the share auto-labelled *and* right in
 all five regions (a hedged region, -1, counts as 1, as in the gold), the share sent to review, and
@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from rxlabel import labeler
-from rxlabel.labeler.devsplit import READ, SCORED, dev_part
+from rxlabel.labeler.devsplit import READ, SCORE, part_of
 from rxlabel.schema import REGION_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -74,8 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     results = [lab(r["text"], r["id"]) for r in rows]
     elapsed = time.perf_counter() - t0
     out = {"rules_version": lab.version, "seconds": round(elapsed, 3)}
-    for part in (READ, SCORED):
-        idx = [i for i, r in enumerate(rows) if dev_part(r["id"]) == part]
+    for part in (READ, SCORE):
+        idx = [i for i, r in enumerate(rows) if part_of(r["id"]) == part]
         s = score([rows[i] for i in idx], [results[i] for i in idx])
         out[part] = s
         print(f"{part:6} n={s['n']:3}  auto {s['auto']:.1%}  auto+right(5) {s['auto_and_right']:.1%}  "
@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"        {r:11} P {m['p']:.3f} R {m['r']:.3f} F1 {m['f1']:.3f} (support {m['support']})")
     if args.failures == READ:
         for row, res in zip(rows, results, strict=True):
-            if dev_part(row["id"]) != READ:
+            if part_of(row["id"]) != READ:
                 continue
             pred = {r: int(res.regions.get(r, 0) != 0) for r in REGION_COLUMNS}
             auto = res.method in ("template", "rule")

@@ -324,7 +324,7 @@ PHRASING = [
     (CW, "- Cột sống ngực vẹo sang trái.", (1,0,0,0,1)),
     (CW, "- Mật độ xương giảm.", (1,0,0,0,1)),
     (CW, "- Khí trong phần mềm thành ngực phải.", (1,0,0,0,1)),
-    (CW, "- Nẹp vít xương đòn phải.", (0,0,0,0,0)),
+    (CW, "- Nẹp vít xương đòn phải.", (0,0,0,0,1)),  # a device: abnormal, no region (devices_abnormal)
     (CW, "- Không phát hiện tổn thương xương.", (0,0,0,0,0)),
     (PL, "- Tràn dịch màng phổi trái lượng nhiều, đẩy lệch trung thất sang phải.", (0,1,0,1,1)),
     (PL, "- Góc sườn hoành phải tù nhẹ.", (0,1,0,0,1)),
@@ -359,7 +359,7 @@ PHRASING = [
     (CA, "- Bóng tim không to. Quai động mạch chủ vồng nhẹ.", (0,0,0,1,1)),
     (CA, "- Chỉ số tim ngực tăng.", (0,0,0,1,1)),
     (CA, "- Khí quản bị đẩy sang trái.", (0,0,0,1,1)),
-    (CA, "- Máy tạo nhịp tim vùng ngực trái.", (0,0,0,0,0)),
+    (CA, "- Máy tạo nhịp tim vùng ngực trái.", (0,0,0,0,1)),  # a device: abnormal, no region
     (CA, "- Bóng tim bình thường, không thấy tràn dịch màng ngoài tim.", (0,0,0,0,0)),
     (CA, "- Nghi ngờ giãn quai động mạch chủ.", (0,0,0,-1,-1)),
     (PL, "- Không thấy tràn dịch màng phổi. Vòm hoành trái nâng cao.", (0,0,0,0,1)),
@@ -769,7 +769,8 @@ def tricky() -> list[dict]:
                  "- Hai phế trường sáng đều.\n- Bóng tim không to.", (0, 1, 0, 0, 1), method="rule",
           findings={"pleural effusion": 0, "pleural thickening": 1}),
         H("039", "Mô tả hình ảnh:\n- Xương lồng ngực bình thường.\n- Ko thấy tràn dịch màng phổi.\n- Hai phế trường sáng đều.\n"
-                 "- Bóng tim không to.", (0, 0, 0, 0, 0), method="rule", note="typed 'ko' for không",
+                 "- Bóng tim không to.", (0, 0, 0, 0, 0), method="template",
+          note="typed 'ko' for không (an abbreviation: the sentence is then a normal template)",
           findings={"pleural effusion": 0}),
         H("040", "Mô tả hình ảnh:\n- Xương lồng ngực bình thường.\n- Góc sườn hoành hai bên nhọn.\n- Hai phế trường sáng đều.\n"
                  "- Tim to, phổi ứ huyết.", (0, 0, 1, 1, 1), method="rule",
@@ -789,8 +790,9 @@ def tricky() -> list[dict]:
                  "- Bóng tim to toàn bộ.", (1, 1, 1, 1, 1), method="rule",
           findings={"osteoporosis": 1, "pleural effusion": 1, "infiltrates": 1, "cardiomegaly": 1}),
         H("046", "Mô tả hình ảnh:\n- Xương lồng ngực bình thường.\n- Góc sườn hoành hai bên nhọn.\n- Hai phế trường sáng đều.\n"
-                 "- Bóng tim không to.\n- Ống nội khí quản đúng vị trí.", (0, 0, 0, 0, 0), method="rule",
-          note="a support device is not an abnormality", findings={"endotracheal tube": 1}),
+                 "- Bóng tim không to.\n- Ống nội khí quản đúng vị trí.", (0, 0, 0, 0, 1), method="rule",
+          note="a support device makes abnormal 1 and no region (devices_abnormal: true, issue 12 class 11)",
+          findings={"endotracheal tube": 1}),
         H("047", "Mô tả hình ảnh:\n- Bất thường cung sau xương sườn 4 trái.\n- Góc sườn hoành hai bên nhọn.\n"
                  "- Hai phế trường sáng đều.\n- Bóng tim không to.", (1, 0, 0, 0, 1), method="rule",
           note="generic abnormality takes the region of its bullet", findings={"unspecified abnormality": 1}),

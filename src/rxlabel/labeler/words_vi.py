@@ -1,0 +1,226 @@
+"""Vietnamese word stage: from the tokens of a sentence key to the words the rules read.
+
+Runs after tokenising and before the pack's abbreviations are expanded; every output word keeps the
+span of the text it came from, so evidence offsets stay valid. It does five deterministic things:
+
+- **diacritic restoration** (a report typed without an input method): a word with no tone marks
+  that the pack does not know is replaced by the one pack word it could be ("tran dich" -> "tràn
+  dịch"); a sentence with no diacritic at all is restored word by word, known words included
+  ("khong thay" -> "không thấy"). Several readings ("mo": mô / mờ) are decided by the pack's own word
+  pairs ("nhu mô", "đám mờ"), else by a clear majority in the pack's text; anything still ambiguous is
+  left as typed, so the fuzzy stage sends it to review;
+- **glued words** ("khôngthấy", "chủkhông"): a word the pack does not know that is two pack words
+  is split in two;
+- **structured values**: ``(-)`` reads "âm tính" and ``(+)`` "dương tính"; a "Subject: không" line
+  (``không``, ``ko``, ``không có``, ``(-)``, ``âm tính``) reads "Subject âm tính", a post-negation;
+- **cardiothoracic ratio** ("CSTN < 0,5", "chỉ số tim-ngực = 0,43", "tỷ lệ tim/lồng ngực khoảng 0,58"):
+  below 0.5 reads "chỉ số tim ngực bình thường", 0.53 or more "chỉ số tim ngực tăng"; 0.50-0.52 is left
+  as written (borderline: a person decides);
+- **ordinals and Roman numerals** opening a sentence ("I.", "iii.", "3/", "2)") are list markers,
+  not words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+
+from rxlabel.labeler.compiled import expand_phrase
+from rxlabel.labeler.normalize import strip_diacritics
+
+Token = tuple[str, int, int]
+
+_ROMAN = frozenset("i ii iii iv v vi vii viii ix x".split())
+_ORDINAL_END = re.compile(r"\s*[.)/\-:–]")
+_SIGN = re.compile(r"\(\s*([-–+])\s*\)")
+_NEG_VALUES = frozenset({"không", "ko", "k", "không có", "âm tính", "không thấy", "chưa thấy", "âm", "neg"})
+# Read on the key without diacritics, so "chi so tim nguc duoi 0,5" is read like "chỉ số tim ngực dưới 0,5".
+_CTR = re.compile(
+    r"(?:chi so|ty le|ti le|cstn|ctr)\s*(?:tim|t)?[\s\-/]*(?:long\s*)?(?:nguc|n)?\s*(?:\(ctr\))?\s*"
+    r"[:=~\-]?\s*(khoang|xap xi|duoi|tren|nho hon|lon hon|<=|>=|<|>|≤|≥|=|~|≈)?\s*(\d+(?:[.,]\d+)?)")
+_BELOW = frozenset({"duoi", "<", "<=", "≤", "nho hon"})
+_ABOVE = frozenset({"tren", ">", ">=", "≥", "lon hon"})
+_CTR_NORMAL = ("chỉ", "số", "tim", "ngực", "bình", "thường")
+_CTR_HIGH = ("chỉ", "số", "tim", "ngực", "tăng")
+
+
+def _is_plain(word: str) -> bool:
+    return word.isascii()
+
+
+class ViWordStage:
+    """Callable ``(sentence_key, tokens) -> tokens`` built from a compiled pack's vocabulary."""
+
+    def __init__(self, vocab: Iterable[str], texts: Iterable[list[str]]):
+        self.vocab = frozenset(vocab)
+        self.readings: dict[str, set[str]] = {}
+        for word in self.vocab:
+            self.readings.setdefault(strip_diacritics(word), set()).add(word)
+        self.bigrams: set[tuple[str, str]] = set()
+        self.freq: Counter[str] = Counter()
+        for words in texts:
+            self.freq.update(words)
+            self.bigrams.update(zip(words, words[1:], strict=False))
+
+    def __call__(self, skey: str, tokens: list[Token]) -> list[Token]:
+        if not tokens:
+            return tokens
+        tokens = self._drop_ordinal(skey, tokens)
+        tokens = self._signs(skey, tokens)
+        tokens = self._split_glued(tokens)
+        tokens = self._restore(tokens)
+        tokens = self._structured_negative(skey, tokens)
+        return self._ratio(skey, tokens)
+
+    # -- markers and values -------------------------------------------------------------------------
+
+    @staticmethod
+    def _drop_ordinal(skey: str, tokens: list[Token]) -> list[Token]:
+        word, _, end = tokens[0]
+        if (word in _ROMAN or (word.isdigit() and len(word) <= 2)) and (
+                len(tokens) == 1 or _ORDINAL_END.match(skey, end)):
+            return tokens[1:]
+        return tokens
+
+    @staticmethod
+    def _signs(skey: str, tokens: list[Token]) -> list[Token]:
+        if "(" not in skey:
+            return tokens
+        extra = [(w, m.start(), m.end()) for m in _SIGN.finditer(skey)
+                 for w in (("âm", "tính") if m.group(1) != "+" else ("dương", "tính"))]
+        return sorted(tokens + extra, key=lambda t: t[1]) if extra else tokens
+
+    @staticmethod
+    def _structured_negative(skey: str, tokens: list[Token]) -> list[Token]:
+        colon = skey.rfind(":")
+        if colon < 0:
+            return tokens
+        after = [t for t in tokens if t[1] > colon]
+        before = [t for t in tokens if t[1] < colon]
+        if before and after and " ".join(w for w, _, _ in after) in _NEG_VALUES:
+            start, end = after[0][1], after[-1][2]
+            return before + [("âm", start, end), ("tính", start, end)]
+        return tokens
+
+    def _split_glued(self, tokens: list[Token]) -> list[Token]:
+        out: list[Token] = []
+        for word, start, end in tokens:
+            if len(word) >= 5 and word not in self.vocab and not word.isdigit():
+                for cut in range(len(word) - 2, 1, -1):
+                    left, right = word[:cut], word[cut:]
+                    if self._known(left, right) and self._known(right, left):
+                        out += [(left, start, start + cut), (right, start + cut, end)]
+                        break
+                else:
+                    out.append((word, start, end))
+            else:
+                out.append((word, start, end))
+        return out
+
+    def _known(self, word: str, other: str) -> bool:
+        # Without tone marks a short syllable reads as too many words ("khoong" is not "kho" + "ong"):
+        # an unaccented part must be 4 letters or more.
+        if word in self.vocab:
+            return True
+        return _is_plain(word) and len(word) >= 4 and len(other) >= 4 and word in self.readings
+
+    # -- diacritics ---------------------------------------------------------------------------------
+
+    def _restore(self, tokens: list[Token]) -> list[Token]:
+        words = [w for w, _, _ in tokens]
+        everything = all(_is_plain(w) for w in words) and any(w not in self.vocab for w in words)
+        options: list[set[str] | None] = []
+        changed = False
+        for w in words:
+            if w.isdigit() or not _is_plain(w) or (w in self.vocab and not everything):
+                options.append(None)
+                continue
+            readings = self.readings.get(w)
+            if not readings:
+                options.append(None)
+                continue
+            options.append(readings)
+            changed = True
+        if not changed:
+            return tokens
+        chosen = list(words)
+        for i, opts in enumerate(options):
+            if opts is None:
+                continue
+            if len(opts) == 1:
+                chosen[i] = next(iter(opts))
+                continue
+            prev = {chosen[i - 1]} | (options[i - 1] or set()) if i else set()
+            nxt = ({words[i + 1]} | (options[i + 1] or set())) if i + 1 < len(words) else set()
+            pick = self._decide(opts, prev, nxt, keep=w if (w := words[i]) in self.vocab else None)
+            if pick is not None:
+                chosen[i] = pick
+        return [(c, s, e) for c, (_, s, e) in zip(chosen, tokens, strict=True)]
+
+    def _decide(self, opts: set[str], prev: set[str], nxt: set[str], keep: str | None) -> str | None:
+        scores = {o: sum((p, o) in self.bigrams for p in prev) + sum((o, n) in self.bigrams for n in nxt)
+                  for o in opts}
+        best = max(scores.values())
+        top = [o for o, s in scores.items() if s == best]
+        if best and len(top) == 1:
+            return top[0]
+        ranked = sorted(top, key=lambda o: -self.freq[o])
+        if len(ranked) > 1 and self.freq[ranked[0]] >= 5 * max(1, self.freq[ranked[1]]):
+            return ranked[0]
+        return keep
+
+    # -- cardiothoracic ratio -----------------------------------------------------------------------
+
+    @staticmethod
+    def _ratio(skey: str, tokens: list[Token]) -> list[Token]:
+        if not any(ch.isdigit() for ch in skey):
+            return tokens
+        plain = strip_diacritics(skey)
+        if len(plain) != len(skey):
+            return tokens
+        for m in _CTR.finditer(plain):
+            value = float(m.group(2).replace(",", "."))
+            if value >= 10:
+                value /= 100  # "CSTN 45%"
+            comparator = m.group(1) or ""
+            if (comparator in _BELOW and value <= 0.5) or (comparator not in _ABOVE and value < 0.5):
+                words = _CTR_NORMAL
+            elif (comparator in _ABOVE and value >= 0.5) or (comparator not in _BELOW and value >= 0.53):
+                words = _CTR_HIGH
+            else:
+                continue
+            start, end = m.span()
+            inside = [t for t in tokens if start <= t[1] < end]
+            if not inside:
+                continue
+            s0, e0 = inside[0][1], inside[-1][2]
+            tokens = [t for t in tokens if t[1] < start] + [(w, s0, e0) for w in words] + [
+                t for t in tokens if t[1] >= end]
+        return tokens
+
+
+def pack_texts(pack, words_of) -> list[list[str]]:
+    """Word sequences of every phrase, cue, template and normal statement (for word pairs and counts)."""
+    texts: list[str] = []
+    for finding in pack.findings.values():
+        texts += finding.phrases + finding.negative_phrases
+    texts += [c.text for c in pack.cues]
+    texts += [t.text.replace("{*}", " ") for t in pack.templates] + [t.replace("{*}", " ") for t in pack.ignore]
+    texts += pack.section_headers + pack.skip_sections
+
+    def expanded(items: Iterable[str]) -> list[list[str]]:
+        return [words_of(v) for t in items for v in (expand_phrase(t) if "(" in t else [t])]
+
+    out = expanded(texts)
+    for group in pack.normal_statements:
+        subjects, predicates = expanded(group["subjects"]), expanded(group["predicates"])
+        modifiers = expanded(group["modifiers"])
+        out += subjects + predicates + modifiers
+        tails = {s[-1] for s in subjects + modifiers if s}
+        heads = {p[0] for p in predicates + modifiers if p}
+        out += [[t, h] for t in tails for h in heads]
+    return out
+
+
+__all__ = ["ViWordStage", "pack_texts"]
