@@ -26,6 +26,8 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
+from rapidfuzz.distance import OSA
+
 from rxlabel.labeler.compiled import expand_phrase
 from rxlabel.labeler.normalize import strip_diacritics
 
@@ -34,6 +36,7 @@ Token = tuple[str, int, int]
 _ROMAN = frozenset("i ii iii iv v vi vii viii ix x".split())
 _ORDINAL_END = re.compile(r"\s*[.)/\-:–]")
 _SIGN = re.compile(r"\(\s*([-–+])\s*\)")
+_SIDES = frozenset({"2", "hai", "bên", "p", "t", "phải", "trái", "cả"})
 _NEG_VALUES = frozenset({"không", "ko", "k", "không có", "âm tính", "không thấy", "chưa thấy", "âm", "neg"})
 # Read on the key without diacritics, so "chi so tim nguc duoi 0,5" is read like "chỉ số tim ngực dưới 0,5".
 _CTR = re.compile(
@@ -49,6 +52,43 @@ def _is_plain(word: str) -> bool:
     return word.isascii()
 
 
+# Everyday words whose unaccented form is a pack word: never "corrected" into it ("tìm" is not "tim").
+_REAL_WORDS = frozenset({"tìm", "tím", "tỉm", "cố", "cỡ", "có", "đó", "đỏ", "mổ", "mỡ", "mở", "tô", "tổ", "tờ", "bố", "bộ"})
+
+_TELEX_VOWELS = (("aa", "â"), ("aw", "ă"), ("ee", "ê"), ("oo", "ô"), ("ow", "ơ"), ("uw", "ư"), ("dd", "đ"))
+_TELEX_TONES = {"s": "\u0301", "f": "\u0300", "r": "\u0309", "x": "\u0303", "j": "\u0323"}
+_TONE_VOWEL = re.compile("[aăâeêioôơuưy]")
+
+
+def _telex(word: str) -> str | None:
+    """Decode a syllable typed in Telex with the input method off ("thaays" -> "thấy", "ddawcj" -> "đặc")."""
+    import unicodedata
+
+    out = word
+    for pair, letter in _TELEX_VOWELS:
+        out = out.replace(pair, letter)
+    tone = None
+    if len(out) > 2 and out[-1] in _TELEX_TONES:
+        tone, out = _TELEX_TONES[out[-1]], out[:-1]
+    if out == word:
+        return None
+    if tone:
+        vowels = [m.start() for m in _TONE_VOWEL.finditer(out)]
+        if not vowels:
+            return None
+        # The mark goes on the modified vowel if any, else on the second of two vowels before a final
+        # consonant, else on the first ("thấy", "hoàn", "của").
+        marked = [i for i in vowels if out[i] in "ăâêôơư"]
+        if marked:
+            pos = marked[-1]
+        elif len(vowels) >= 2 and (vowels[-1] < len(out) - 1 or out[vowels[0]:vowels[0] + 2] in ("oa", "oe", "uy")):
+            pos = vowels[-1]
+        else:
+            pos = vowels[0]
+        out = unicodedata.normalize("NFC", out[:pos + 1] + tone + out[pos + 1:])
+    return out
+
+
 class ViWordStage:
     """Callable ``(sentence_key, tokens) -> tokens`` built from a compiled pack's vocabulary."""
 
@@ -62,14 +102,22 @@ class ViWordStage:
         for words in texts:
             self.freq.update(words)
             self.bigrams.update(zip(words, words[1:], strict=False))
+        self._by_initial: dict[str, list[str]] = {}
+        for plain in self.readings:
+            if len(plain) >= 3:
+                self._by_initial.setdefault(plain[0], []).append(plain)
+        self._fixes: dict[str, str | frozenset[str] | None] = {}
 
     def __call__(self, skey: str, tokens: list[Token]) -> list[Token]:
         if not tokens:
             return tokens
+        if all(len(w) == 1 and w.isalpha() for w, _, _ in tokens):
+            return []  # initials ("N.V.A", "BS. T.H.") close a signature: no words to label
         tokens = self._drop_ordinal(skey, tokens)
         tokens = self._signs(skey, tokens)
         tokens = self._split_glued(tokens)
         tokens = self._restore(tokens)
+        tokens = self._correct(tokens)
         tokens = self._structured_negative(skey, tokens)
         return self._ratio(skey, tokens)
 
@@ -93,12 +141,22 @@ class ViWordStage:
 
     @staticmethod
     def _structured_negative(skey: str, tokens: list[Token]) -> list[Token]:
+        """"TDMP: không", "TKMP - không", "TDMP - (-) 2 bên": the value after the separator negates the key."""
         colon = skey.rfind(":")
         if colon < 0:
-            return tokens
+            colon = skey.rfind(" - ") + 1
+            if colon <= 0:
+                return tokens
         after = [t for t in tokens if t[1] > colon]
         before = [t for t in tokens if t[1] < colon]
-        if before and after and " ".join(w for w, _, _ in after) in _NEG_VALUES:
+        if not before or not after:
+            return tokens
+        value = [w for w, _, _ in after]
+        while value and value[-1] in _SIDES:
+            value.pop()
+        if len(value) > 1 and value[-2] in _SIDES:
+            value = value[:-2]
+        if " ".join(value) in _NEG_VALUES:
             start, end = after[0][1], after[-1][2]
             return before + [("âm", start, end), ("tính", start, end)]
         return tokens
@@ -126,6 +184,60 @@ class ViWordStage:
         return _is_plain(word) and len(word) >= 4 and len(other) >= 4 and word in self.readings
 
     # -- diacritics ---------------------------------------------------------------------------------
+
+    # -- misspellings --------------------------------------------------------------------------------
+
+    def _correct(self, tokens: list[Token]) -> list[Token]:
+        """A word the pack does not know, read as the one pack word it can be: typed with the input method
+        off ("thaays" -> "thấy"), a wrong tone mark ("nhỏn" -> "nhọn"), or one letter wrong, missing,
+        doubled or swapped ("khng" -> "không"). Only a unique reading is taken; otherwise the word is left
+        for the fuzzy stage (review)."""
+        out = tokens
+        for i, (word, start, end) in enumerate(tokens):
+            if word in self.vocab or len(word) < 3 or word.isdigit() or (_is_plain(word) and word in self.readings):
+                continue
+            fixed = self._fix(word)
+            if isinstance(fixed, frozenset):
+                prev = {out[i - 1][0]} if i else set()
+                nxt = {tokens[i + 1][0]} | (self.readings.get(tokens[i + 1][0], set()) if _is_plain(
+                    tokens[i + 1][0]) else set()) if i + 1 < len(tokens) else set()
+                fixed = self._decide(set(fixed), prev, nxt, keep=None, by_frequency=False)
+            if fixed is not None:
+                if out is tokens:
+                    out = list(tokens)
+                out[i] = (fixed, start, end)
+        return out
+
+    def _fix(self, word: str) -> str | frozenset[str] | None:
+        if word in self._fixes:
+            return self._fixes[word]
+        fixed = None
+        telex = _telex(word) if _is_plain(word) else None
+        if telex and telex in self.vocab:
+            fixed = telex
+        else:
+            plain = strip_diacritics(word)
+            readings = self.readings.get(plain, set()) if not _is_plain(word) else set()
+            if len(readings) == 1 and word not in _REAL_WORDS:
+                fixed = next(iter(readings))
+            elif not readings and len(word) >= 4:
+                near = {r for p in self._near(plain) for r in self.readings[p]}
+                if not _is_plain(word):
+                    near = {r for r in near if not _is_plain(r)} or near
+                if len(near) == 1:
+                    fixed = next(iter(near))
+                elif near:
+                    fixed = frozenset(near)  # decided by the neighbouring words (_correct)
+        self._fixes[word] = fixed
+        return fixed
+
+    def _near(self, plain: str) -> list[str]:
+        """Unaccented pack words one edit (substitution, insertion, deletion, swap) from ``plain``."""
+        out = []
+        for candidate in self._by_initial.get(plain[0], ()):
+            if abs(len(candidate) - len(plain)) <= 1 and candidate != plain and OSA.distance(plain, candidate) <= 1:
+                out.append(candidate)
+        return out
 
     def _restore(self, tokens: list[Token]) -> list[Token]:
         words = [w for w, _, _ in tokens]
@@ -158,13 +270,16 @@ class ViWordStage:
                 chosen[i] = pick
         return [(c, s, e) for c, (_, s, e) in zip(chosen, tokens, strict=True)]
 
-    def _decide(self, opts: set[str], prev: set[str], nxt: set[str], keep: str | None) -> str | None:
+    def _decide(self, opts: set[str], prev: set[str], nxt: set[str], keep: str | None,
+                by_frequency: bool = True) -> str | None:
         scores = {o: sum((p, o) in self.bigrams for p in prev) + sum((o, n) in self.bigrams for n in nxt)
                   for o in opts}
         best = max(scores.values())
         top = [o for o, s in scores.items() if s == best]
         if best and len(top) == 1:
             return top[0]
+        if not by_frequency:
+            return keep
         ranked = sorted(top, key=lambda o: -self.freq[o])
         if len(ranked) > 1 and self.freq[ranked[0]] >= 5 * max(1, self.freq[ranked[1]]):
             return ranked[0]
@@ -207,7 +322,7 @@ def pack_texts(pack, words_of) -> list[list[str]]:
         texts += finding.phrases + finding.negative_phrases
     texts += [c.text for c in pack.cues]
     texts += [t.text.replace("{*}", " ") for t in pack.templates] + [t.replace("{*}", " ") for t in pack.ignore]
-    texts += pack.section_headers + pack.skip_sections
+    texts += pack.section_headers + pack.skip_sections + list(getattr(pack, "admin_lines", []))
 
     def expanded(items: Iterable[str]) -> list[list[str]]:
         return [words_of(v) for t in items for v in (expand_phrase(t) if "(" in t else [t])]
