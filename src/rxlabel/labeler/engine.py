@@ -104,7 +104,7 @@ class Labeler:
 
             texts = pack_texts(self.pack, self.compiled.words)
             known = self.compiled.vocab | set(self.compiled.abbreviations) | {w for t in texts for w in t}
-            self._word_stage = ViWordStage(known, texts)
+            self._word_stage = ViWordStage(known, texts, self.compiled.abbreviations)
 
     def __reduce__(self):
         return (Labeler, (self.pack, self.stemmed))
@@ -265,6 +265,8 @@ class Labeler:
             hit = self.compiled.templates.lookup(" ".join(clause)) or normals.match(clause)
             if hit is None and context:
                 hit = normals.match(context + clause)
+            if hit is None and "và" in clause:
+                hit = self._joined_by_and(clause, context)
             if hit is None:
                 if normals.is_subjects(clause):
                     context, pending = (context if pending else []) + clause, True
@@ -277,6 +279,21 @@ class Labeler:
         if pending or not regions:
             return None if pending else "clauses"
         return Template(" ".join(words), ("all",) if "all" in regions else tuple(regions))
+
+    def _joined_by_and(self, clause: list[str], context: list[str]) -> Template | None:
+        """"hai trường phổi sáng và phế quản không dày thành": two normal statements joined by "và"."""
+        regions: list[str] = []
+        part: list[str] = []
+        for word in [*clause, "và"]:
+            if word != "và" or not part:
+                part.append(word)
+                continue
+            hit = self._normals.match(part) or (self._normals.match(context + part) if context else None)
+            if not isinstance(hit, Template):
+                return None
+            regions += [r for r in hit.regions if r not in regions]
+            part = []
+        return Template(" ".join(clause), tuple(regions)) if regions else None
 
     def _is_template_report(self, analyses: list[_Analysis]) -> bool:
         covered: set[str] = set()

@@ -67,7 +67,7 @@ class NormalStatements:
 
     def match(self, words: list[str]) -> Template | None:
         """A Template (regions of every subject named) when ``words`` state only normality, else None."""
-        if not self.subjects or not words or words[0] not in self._first_words:
+        if not self.subjects or not words:
             return None
         found = self._subjects_then_predicate(words) or self._predicate_then_subjects(words)
         if found is None:
@@ -134,6 +134,8 @@ class NormalStatements:
 
     def _subjects_then_predicate(self, words: list[str]) -> set[int] | None:
         pos, groups = self._subject_run(words, 0)
+        if not groups:  # leading modifiers ("hiện tại phổi sạch", "hai bên phổi sáng")
+            pos, groups = self._subject_run(words, self._skip_modifiers(words, 0))
         if not groups:
             return None
         end = len(words)

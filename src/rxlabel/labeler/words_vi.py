@@ -28,7 +28,7 @@ from collections.abc import Iterable
 
 from rapidfuzz.distance import OSA
 
-from rxlabel.labeler.compiled import expand_phrase
+from rxlabel.labeler.compiled import expand_abbreviations, expand_phrase
 from rxlabel.labeler.normalize import strip_diacritics
 
 Token = tuple[str, int, int]
@@ -40,7 +40,7 @@ _SIDES = frozenset({"2", "hai", "bên", "p", "t", "phải", "trái", "cả"})
 _NEG_VALUES = frozenset({"không", "ko", "k", "không có", "âm tính", "không thấy", "chưa thấy", "âm", "neg"})
 # Read on the key without diacritics, so "chi so tim nguc duoi 0,5" is read like "chỉ số tim ngực dưới 0,5".
 _CTR = re.compile(
-    r"(?:chi so|ty le|ti le|cstn|ctr)\s*(?:tim|t)?[\s\-/]*(?:long\s*)?(?:nguc|n)?\s*(?:\(ctr\))?\s*"
+    r"(?:chi\w? so|ty le|ti le|cstn|ctr)\s*(?:tim|t)?[\s\-/]*(?:long\s*)?(?:nguc|n)?\s*(?:\(ctr\))?\s*"
     r"[:=~\-]?\s*(khoang|xap xi|duoi|tren|nho hon|lon hon|<=|>=|<|>|≤|≥|=|~|≈)?\s*(\d+(?:[.,]\d+)?)")
 _BELOW = frozenset({"duoi", "<", "<=", "≤", "nho hon"})
 _ABOVE = frozenset({"tren", ">", ">=", "≥", "lon hon"})
@@ -92,12 +92,14 @@ def _telex(word: str) -> str | None:
 class ViWordStage:
     """Callable ``(sentence_key, tokens) -> tokens`` built from a compiled pack's vocabulary."""
 
-    def __init__(self, vocab: Iterable[str], texts: Iterable[list[str]]):
+    def __init__(self, vocab: Iterable[str], texts: Iterable[list[str]],
+                 abbreviations: dict[str, tuple[str, ...]] | None = None):
         self.vocab = frozenset(vocab)
+        self.abbreviations = abbreviations or {}
         self.readings: dict[str, set[str]] = {}
         for word in self.vocab:
             self.readings.setdefault(strip_diacritics(word), set()).add(word)
-        self.bigrams: set[tuple[str, str]] = set()
+        self.bigrams: Counter[tuple[str, str]] = Counter()
         self.freq: Counter[str] = Counter()
         for words in texts:
             self.freq.update(words)
@@ -116,6 +118,8 @@ class ViWordStage:
         tokens = self._drop_ordinal(skey, tokens)
         tokens = self._signs(skey, tokens)
         tokens = self._split_glued(tokens)
+        # Expanded before restoring too, so "gsh sang" is read beside "góc sườn hoành" ("sáng").
+        tokens = expand_abbreviations(tokens, self.abbreviations)
         tokens = self._restore(tokens)
         tokens = self._correct(tokens)
         tokens = self._structured_negative(skey, tokens)
@@ -126,6 +130,8 @@ class ViWordStage:
     @staticmethod
     def _drop_ordinal(skey: str, tokens: list[Token]) -> list[Token]:
         word, _, end = tokens[0]
+        if word == "x" and len(tokens) > 1 and tokens[1][0] == "quang":
+            return tokens  # "X-quang", not the Roman ten
         if (word in _ROMAN or (word.isdigit() and len(word) <= 2)) and (
                 len(tokens) == 1 or _ORDINAL_END.match(skey, end)):
             return tokens[1:]
@@ -181,7 +187,7 @@ class ViWordStage:
         # an unaccented part must be 4 letters or more.
         if word in self.vocab:
             return True
-        return _is_plain(word) and len(word) >= 4 and len(other) >= 4 and word in self.readings
+        return _is_plain(word) and len(word) >= 4 and word in self.readings
 
     # -- diacritics ---------------------------------------------------------------------------------
 
@@ -218,8 +224,12 @@ class ViWordStage:
         else:
             plain = strip_diacritics(word)
             readings = self.readings.get(plain, set()) if not _is_plain(word) else set()
-            if len(readings) == 1 and word not in _REAL_WORDS:
+            if word in _REAL_WORDS:
+                fixed = None
+            elif len(readings) == 1:
                 fixed = next(iter(readings))
+            elif readings:
+                fixed = frozenset(readings)  # a wrong tone with several readings: the neighbours decide
             elif not readings and len(word) >= 4:
                 near = {r for p in self._near(plain) for r in self.readings[p]}
                 if not _is_plain(word):
@@ -272,12 +282,15 @@ class ViWordStage:
 
     def _decide(self, opts: set[str], prev: set[str], nxt: set[str], keep: str | None,
                 by_frequency: bool = True) -> str | None:
-        scores = {o: sum((p, o) in self.bigrams for p in prev) + sum((o, n) in self.bigrams for n in nxt)
+        # Word pairs weighted by how often the pack writes them ("cơ hoành" far more than "phổi có").
+        scores = {o: sum(self.bigrams[(p, o)] for p in prev) + sum(self.bigrams[(o, n)] for n in nxt)
                   for o in opts}
         best = max(scores.values())
         top = [o for o, s in scores.items() if s == best]
         if best and len(top) == 1:
-            return top[0]
+            second = max([s for o, s in scores.items() if o != top[0]], default=0)
+            if best >= 2 * second or not by_frequency:
+                return top[0]
         if not by_frequency:
             return keep
         ranked = sorted(top, key=lambda o: -self.freq[o])
