@@ -144,8 +144,8 @@ HEADERS_SENSE_DEVICES = [
     ("Tiền sử: lao phổi cũ.\nMô tả: Phổi hai bên sáng. Tim không to.", NORMAL),
     ("Lâm sàng: ho, sốt, nghi viêm phổi.\n\nPhổi sáng. Tim không to.", NORMAL),
     ("Chẩn đoán: TD tràn dịch màng phổi\n- Phổi hai bên sáng.\n- Góc sườn hoành nhọn.", NORMAL),
-    ("Kỹ thuật: phim thẳng tư thế đứng.\nSo sánh: không có phim cũ.\nPhổi sáng.\nĐề nghị: kết hợp lâm sàng.\n"
-     "Bác sĩ đọc: BS. N.V.A", NORMAL),
+    ("Kỹ thuật: phim thẳng tư thế đứng.\nPhổi sáng. Tim không to.\nSo sánh: không có phim cũ.\n"
+     "Đề nghị: chụp CT để đánh giá gãy xương sườn.\nBác sĩ đọc: BS. N.V.A", NORMAL),
     ("Vòm hoành phải cao hơn trái. Góc sườn hoành nhọn. Phổi sáng.", NORMAL),
     ("Ống nội khí quản đúng vị trí. Phổi sáng. Tim không to.", (0, 0, 0, 0, 1)),
     ("Máy tạo nhịp vùng ngực trái. Phổi sáng. Tim không to.", (0, 0, 0, 0, 1)),

@@ -105,6 +105,7 @@ class Labeler:
             texts = pack_texts(self.pack, self.compiled.words)
             known = self.compiled.vocab | set(self.compiled.abbreviations) | {w for t in texts for w in t}
             self._word_stage = ViWordStage(known, texts, self.compiled.abbreviations)
+            self._word_stage.judge = self._is_normal_statement
 
     def __reduce__(self):
         return (Labeler, (self.pack, self.stemmed))
@@ -279,6 +280,17 @@ class Labeler:
         if pending or not regions:
             return None if pending else "clauses"
         return Template(" ".join(words), ("all",) if "all" in regions else tuple(regions))
+
+    def _is_normal_statement(self, skey: str, tokens: list[tuple[str, int, int]]) -> bool | frozenset:
+        """The Vietnamese word stage's tie-breaker between unaccented readings: True when the tokens of
+        ``skey`` are a template or normal statement (clause by clause included), else the findings and
+        statuses the rules read in them (an empty set when none)."""
+        tokens = expand_abbreviations(tokens, self.compiled.abbreviations)
+        words, spans = [w for w, _, _ in tokens], [(s, e) for _, s, e in tokens]
+        if self._template(skey, words, spans) is not None:
+            return True
+        mentions = self._mentions(self.compiled.trie.scan(words), spans, self._clauses(skey, spans))
+        return frozenset((m[0], m[1]) for m in mentions)
 
     def _joined_by_and(self, clause: list[str], context: list[str]) -> Template | None:
         """"hai trường phổi sáng và phế quản không dày thành": two normal statements joined by "và"."""

@@ -37,7 +37,8 @@ _ROMAN = frozenset("i ii iii iv v vi vii viii ix x".split())
 _ORDINAL_END = re.compile(r"\s*[.)/\-:–]")
 _SIGN = re.compile(r"\(\s*([-–+])\s*\)")
 _SIDES = frozenset({"2", "hai", "bên", "p", "t", "phải", "trái", "cả"})
-_NEG_VALUES = frozenset({"không", "ko", "k", "không có", "âm tính", "không thấy", "chưa thấy", "âm", "neg"})
+_NEG_VALUES = frozenset(strip_diacritics(v) for v in (
+    "không", "ko", "k", "không có", "âm tính", "không thấy", "chưa thấy", "chưa có", "âm", "neg", "negative", "không rõ"))
 # Read on the key without diacritics, so "chi so tim nguc duoi 0,5" is read like "chỉ số tim ngực dưới 0,5".
 _CTR = re.compile(
     r"(?:chi\w? so|ty le|ti le|cstn|ctr)\s*(?:tim|t)?[\s\-/]*(?:long\s*)?(?:nguc|n)?\s*(?:\(ctr\))?\s*"
@@ -96,6 +97,8 @@ class ViWordStage:
                  abbreviations: dict[str, tuple[str, ...]] | None = None):
         self.vocab = frozenset(vocab)
         self.abbreviations = abbreviations or {}
+        # words -> True when they are a normal statement of the pack (set by the labeller; see _by_statement)
+        self.judge = None
         self.readings: dict[str, set[str]] = {}
         for word in self.vocab:
             self.readings.setdefault(strip_diacritics(word), set()).add(word)
@@ -120,7 +123,7 @@ class ViWordStage:
         tokens = self._split_glued(tokens)
         # Expanded before restoring too, so "gsh sang" is read beside "góc sườn hoành" ("sáng").
         tokens = expand_abbreviations(tokens, self.abbreviations)
-        tokens = self._restore(tokens)
+        tokens = self._restore(skey, tokens, skey.isascii())
         tokens = self._correct(tokens)
         tokens = self._structured_negative(skey, tokens)
         return self._ratio(skey, tokens)
@@ -162,7 +165,7 @@ class ViWordStage:
             value.pop()
         if len(value) > 1 and value[-2] in _SIDES:
             value = value[:-2]
-        if " ".join(value) in _NEG_VALUES:
+        if strip_diacritics(" ".join(value)) in _NEG_VALUES:
             start, end = after[0][1], after[-1][2]
             return before + [("âm", start, end), ("tính", start, end)]
         return tokens
@@ -249,9 +252,11 @@ class ViWordStage:
                 out.append(candidate)
         return out
 
-    def _restore(self, tokens: list[Token]) -> list[Token]:
+    def _restore(self, skey: str, tokens: list[Token], typed_plain: bool) -> list[Token]:
         words = [w for w, _, _ in tokens]
-        everything = all(_is_plain(w) for w in words) and any(w not in self.vocab for w in words)
+        # A sentence typed without any diacritic: every word is read again, known words included
+        # ("khong thay" -> "không thấy", though "thay" is a word too).
+        everything = typed_plain and any(w not in self.vocab for w in words)
         options: list[set[str] | None] = []
         changed = False
         for w in words:
@@ -267,6 +272,7 @@ class ViWordStage:
         if not changed:
             return tokens
         chosen = list(words)
+        open_: list[int] = []
         for i, opts in enumerate(options):
             if opts is None:
                 continue
@@ -278,7 +284,36 @@ class ViWordStage:
             pick = self._decide(opts, prev, nxt, keep=w if (w := words[i]) in self.vocab else None)
             if pick is not None:
                 chosen[i] = pick
+            elif len(opts) > 1:
+                open_.append(i)
+        if open_ and self.judge is not None:
+            chosen = self._by_statement(skey, tokens, chosen, open_, options)
         return [(c, s, e) for c, (_, s, e) in zip(chosen, tokens, strict=True)]
+
+    def _by_statement(self, skey: str, tokens: list[Token], chosen: list[str], open_: list[int],
+                      options: list[set[str] | None]) -> list[str]:
+        """Readings still open ("mo kẽ bình thường": mô or mờ) are chosen so the sentence is a normal statement
+        of the pack, when exactly one choice makes it one, or when every choice reads the same findings
+        ("tổn thương mô kẽ" and "mờ kẽ" are both an interstitial pattern); else they stay as typed (review)."""
+        from itertools import product
+
+        if len(open_) > 3:
+            return chosen
+        normal, readings = [], {}
+        for combo in product(*(sorted(options[i]) for i in open_)):
+            trial = list(chosen)
+            for i, word in zip(open_, combo, strict=True):
+                trial[i] = word
+            verdict = self.judge(skey, [(w, s, e) for w, (_, s, e) in zip(trial, tokens, strict=True)])
+            if verdict is True:
+                normal.append(trial)
+            elif verdict:
+                readings.setdefault(verdict, trial)
+        if len(normal) == 1:
+            return normal[0]
+        if not normal and len(readings) == 1:
+            return next(iter(readings.values()))
+        return chosen
 
     def _decide(self, opts: set[str], prev: set[str], nxt: set[str], keep: str | None,
                 by_frequency: bool = True) -> str | None:
@@ -335,7 +370,10 @@ def pack_texts(pack, words_of) -> list[list[str]]:
         texts += finding.phrases + finding.negative_phrases
     texts += [c.text for c in pack.cues]
     texts += [t.text.replace("{*}", " ") for t in pack.templates] + [t.replace("{*}", " ") for t in pack.ignore]
-    texts += pack.section_headers + pack.skip_sections + list(getattr(pack, "admin_lines", []))
+    # Headers typed without diacritics ("ket luan") are there for the splitter only: as vocabulary they
+    # would make every unaccented word a reading of itself.
+    headers = pack.section_headers + pack.skip_sections + list(getattr(pack, "admin_lines", []))
+    texts += [h for h in headers if not h.isascii()]
 
     def expanded(items: Iterable[str]) -> list[list[str]]:
         return [words_of(v) for t in items for v in (expand_phrase(t) if "(" in t else [t])]
