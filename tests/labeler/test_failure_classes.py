@@ -242,3 +242,16 @@ def test_class12_end_to_end_a_misspelt_cue(tmp_path):
     row = review_row(r.to_dict(), "")
     assert row["suggested_findings"] == "effusion=0; tube=1"
     assert row["suggested_regions"] == "abnormal=1; cardio=0; chest_wall=0; parenchyma=0; pleura=0"
+
+
+# -- class 5 (engine part): a structured form's answer after its field -----------------------------------
+
+@pytest.mark.parametrize("text, finding, expected", [
+    ("Derrame pleural: negativo.", "pleural effusion", 0),
+    ("Neumotórax: no.", "pneumothorax", 0),
+    ("Neumotórax: ausente", "pneumothorax", 0),
+    ("Opacidades: sí", "increased density", 1),
+    ("Cardiomegalia: no se observa derrame pleural.", "cardiomegaly", 1),  # not an answer: the clause goes on
+])
+def test_class5_structured_answers(es, text, finding, expected):
+    assert es(text).findings.get(finding) == expected

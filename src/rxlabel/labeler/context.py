@@ -87,11 +87,21 @@ def _reach(span: CueSpan, target_start: int, target_end: int, clauses: list[int]
         if clauses[span.start] != clauses[target_start]:
             return None
         return target_start - span_end, span_end, target_start
+    if span_start >= target_end and span.end > target_end and _is_answer(span, target_end, clauses):
+        return 0, target_end, span_start
     if span_start >= target_end and span.end > target_end and direction in ("after", "both"):
         if clauses[span.start] != clauses[target_end - 1]:
             return None
         return span_start - target_end, target_end, span_start
     return None
+
+
+def _is_answer(span: CueSpan, target_end: int, clauses: list[int]) -> bool:
+    """A structured form's answer: the cue alone in the clause right after its field ("Derrame pleural: no",
+    "Neumotórax: negativo"), whatever the cue's direction."""
+    if span.start != target_end or clauses[span.start] != clauses[target_end - 1] + 1:
+        return False
+    return span.end == len(clauses) or clauses[span.end] != clauses[span.start]
 
 
 def _qualifies(negation: CueSpan, uncertainty: CueSpan) -> bool:

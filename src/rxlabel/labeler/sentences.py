@@ -11,7 +11,7 @@ about 40 microseconds a sentence.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 _LINE = re.compile(r"[^\n]+")
 _BULLET = re.compile(r"\s*(?:[-+•*>·–—]+|\d{1,2}\s*[.)]|[a-z]\))\s*")
@@ -19,6 +19,8 @@ _HEADER = re.compile(r"\s*([^\W\d_][^\W\d_ ]*(?: [^\W\d_]+){0,7}(?: ?\([^()\n]{0
 # Other header shapes, taken only for a header the pack knows: "Datos clínicos.", "JC.-", "MC -", or the
 # header alone on its line without a colon ("HALLAZGOS", "Rx tórax PA y lateral").
 _LOOSE_HEADER = re.compile(r"\s*([^\W\d_][^\W\d_ ]*(?: [^\W\d_]+){0,7})\s*(?:[.:]\s*-+|\.|-+|:|(?=\s*$))\s*")
+_FIRST_WORD = re.compile(r"\s*([^\W\d_]+)")
+_BULLET_CHARS = frozenset("-+•*>·–—")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _SENT_END = re.compile(r"[.!?]+(?=\s|$)")
 _LETTER = re.compile(r"[^\W\d_]")
@@ -45,6 +47,11 @@ class SplitterConfig:
     # Headers that open the findings: unheaded text before the first of them is the request or the
     # clinical history ("COVID19. Disnea y fiebre" before "HALLAZGOS") and is skipped.
     preamble: frozenset[str] = frozenset()
+    first_words: frozenset[str] = field(default=frozenset(), compare=False)
+
+    def __post_init__(self) -> None:
+        # First words of the known headers: a line that starts with none of them needs no loose-shape check.
+        object.__setattr__(self, "first_words", frozenset(h.split(" ", 1)[0] for h in self.headers | self.skip if h))
 
 
 def split_report(text: str, key: str, config: SplitterConfig) -> list[Sentence]:
@@ -62,8 +69,14 @@ def split_report(text: str, key: str, config: SplitterConfig) -> list[Sentence]:
             # Clinical history and technique are a paragraph: a blank line ends a skipped section.
             section, skip = None, False
         previous_end = end
-        name, header_end = _header(key, start, end, config)
-        if name is None:
+        header = _HEADER.match(key, start, end)
+        if header:
+            name, header_end = header.group(1).strip(), header.end()
+        elif config.first_words:
+            name, header_end = _loose_header(key, start, end, config)
+        else:
+            name, header_end = None, start
+        if name is None and key[start:start + 1] in _BULLET_CHARS:
             # "- Motivo de consulta: sospecha de covid": a known header behind a bullet marker.
             marker = _BULLET.match(key, start, end)
             if marker and marker.end() > start and _is_bullet(key[start:marker.end()], config):
@@ -114,6 +127,14 @@ def _header(key: str, start: int, end: int, config: SplitterConfig) -> tuple[str
     header = _HEADER.match(key, start, end)
     if header:
         return header.group(1).strip(), header.end()
+    return _loose_header(key, start, end, config)
+
+
+def _loose_header(key: str, start: int, end: int, config: SplitterConfig) -> tuple[str | None, int]:
+    """A known header of another shape ("Datos clínicos.", "JC.-", a bare "HALLAZGOS" line)."""
+    first = _FIRST_WORD.match(key, start, end)
+    if first is None or first.group(1) not in config.first_words:
+        return None, start
     loose = _LOOSE_HEADER.match(key, start, end)
     if loose:
         name = " ".join(loose.group(1).split())
