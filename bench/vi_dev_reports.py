@@ -64,6 +64,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--failures", choices=[READ], help="list the read part's wrong or queued reports")
+    ap.add_argument("--speed", type=int, default=0, metavar="N",
+                    help="also time N passes over the reports with a fresh labeller each (cold sentence cache)")
     args = ap.parse_args(argv)
     if not args.data.exists():
         print(f"{args.data} not found (shared/data/vi/dev_reports)", file=sys.stderr)
@@ -74,6 +76,16 @@ def main(argv: list[str] | None = None) -> int:
     results = [lab(r["text"], r["id"]) for r in rows]
     elapsed = time.perf_counter() - t0
     out = {"rules_version": lab.version, "seconds": round(elapsed, 3)}
+    if args.speed:
+        cold = []
+        for _ in range(args.speed):
+            fresh = labeler.Labeler("vi")
+            t0 = time.perf_counter()
+            for r in rows:
+                fresh(r["text"], r["id"])
+            cold.append(len(rows) / (time.perf_counter() - t0))
+        out["reports_per_s_cold"] = round(sorted(cold)[len(cold) // 2], 1)
+        print(f"throughput (fresh labeller, every sentence analysed once): {out['reports_per_s_cold']} reports/s")
     for part in (READ, SCORE):
         idx = [i for i, r in enumerate(rows) if part_of(r["id"]) == part]
         s = score([rows[i] for i in idx], [results[i] for i in idx])

@@ -40,11 +40,20 @@ class NormalStatements:
             self.predicates.append({tuple(words_of(v)) for t in group["predicates"] for v in expand_phrase(t)})
             self.modifiers.append({tuple(words_of(v)) for t in group["modifiers"] for v in expand_phrase(t)})
         self.subjects.pop((), None)
-        self._subject_lengths = sorted({len(s) for s in self.subjects}, reverse=True)
+        # lengths of the subjects / modifiers that start with a word, longest first: one dict look-up per position
+        self._subject_lengths: dict[str, list[int]] = {}
+        for subject in self.subjects:
+            self._subject_lengths.setdefault(subject[0], []).append(len(subject))
         self._all_modifiers = set().union(*self.modifiers) if self.modifiers else set()
         self._all_modifiers.discard(())
-        self._modifier_lengths = sorted({len(m) for m in self._all_modifiers}, reverse=True)
+        self._modifier_lengths: dict[str, list[int]] = {}
+        for modifier in self._all_modifiers:
+            self._modifier_lengths.setdefault(modifier[0], []).append(len(modifier))
+        for table in (self._subject_lengths, self._modifier_lengths):
+            for word, lengths in table.items():
+                table[word] = sorted(set(lengths), reverse=True)
         self._predicate_words = {w for preds in self.predicates for p in preds for w in p}
+        self._all_predicates = set().union(*self.predicates) if self.predicates else set()
         self._first_words = {s[0] for s in self.subjects} | {p[0] for preds in self.predicates for p in preds if p}
 
     def words(self) -> set[str]:
@@ -103,7 +112,9 @@ class NormalStatements:
         return pos, groups
 
     def _subject_at(self, words: list[str], pos: int) -> tuple[int, set[int]] | None:
-        for n in self._subject_lengths:
+        if pos >= len(words):
+            return None
+        for n in self._subject_lengths.get(words[pos], ()):
             if pos + n > len(words):
                 continue
             gids = self.subjects.get(tuple(words[pos:pos + n]))
@@ -115,7 +126,7 @@ class NormalStatements:
         moved = True
         while moved and pos < len(words):
             moved = False
-            for n in self._modifier_lengths:
+            for n in self._modifier_lengths.get(words[pos], ()):
                 if pos + n <= len(words) and tuple(words[pos:pos + n]) in self._all_modifiers:
                     pos += n
                     moved = True
@@ -154,7 +165,9 @@ class NormalStatements:
         return None
 
     def _skip_one_modifier(self, words: list[str], pos: int) -> int:
-        for n in self._modifier_lengths:
+        if pos >= len(words):
+            return pos
+        for n in self._modifier_lengths.get(words[pos], ()):
             if pos + n <= len(words) and tuple(words[pos:pos + n]) in self._all_modifiers:
                 return pos + n
         return pos
@@ -162,7 +175,7 @@ class NormalStatements:
     def _predicate_then_subjects(self, words: list[str]) -> set[int] | None:
         for cut in range(len(words) - 1, 0, -1):
             predicate = tuple(words[:cut])
-            if predicate[-1] not in self._predicate_words:
+            if predicate not in self._all_predicates:
                 continue
             pos, groups = self._subject_run(words, cut)
             if groups and pos == len(words):
