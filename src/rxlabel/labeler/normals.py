@@ -173,11 +173,13 @@ class NormalStatements:
         return pos
 
     def _predicate_then_subjects(self, words: list[str]) -> set[int] | None:
-        for cut in range(len(words) - 1, 0, -1):
-            predicate = tuple(words[:cut])
+        """"(Kết luận) không có dấu hiệu bệnh lý trên phim x quang ngực": modifiers may lead and follow."""
+        begin = self._skip_modifiers(words, 0)
+        for cut in range(len(words) - 1, begin, -1):
+            predicate = tuple(words[begin:cut])
             if predicate not in self._all_predicates:
                 continue
-            pos, groups = self._subject_run(words, cut)
+            pos, groups = self._subject_run(words, self._skip_modifiers(words, cut))
             if groups and pos == len(words):
                 chosen = self._groups_accepting(predicate, groups)
                 if chosen:

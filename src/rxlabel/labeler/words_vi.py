@@ -256,7 +256,7 @@ class ViWordStage:
         words = [w for w, _, _ in tokens]
         # A sentence typed without any diacritic: every word is read again, known words included
         # ("khong thay" -> "không thấy", though "thay" is a word too).
-        everything = typed_plain and any(w not in self.vocab for w in words)
+        everything = typed_plain
         options: list[set[str] | None] = []
         changed = False
         for w in words:
