@@ -150,6 +150,11 @@ HEADERS_SENSE_DEVICES = [
     ("Ống nội khí quản đúng vị trí. Phổi sáng. Tim không to.", (0, 0, 0, 0, 1)),
     ("Máy tạo nhịp vùng ngực trái. Phổi sáng. Tim không to.", (0, 0, 0, 0, 1)),
     ("XQ ngực sau rút dẫn lưu màng phổi: không còn thấy tràn khí màng phổi.", NORMAL),
+    # a generic "tổn thương" ruled out in one place and named in another is no contradiction (conflicts: false)
+    ("Kẽ phổi không thấy tổn thương. Nốt vôi hoá nhỏ đỉnh phổi phải (tổn thương cũ).", (0, 0, 1, 0, 1)),
+    # comparison and advice lines name findings that are not on this film
+    ("So sánh: phim cũ có viêm phổi thuỳ dưới phải.\nMô tả: Phổi hai bên sáng. Tim không to.\n"
+     "Đề nghị: tái khám khi có dấu hiệu bất thường.", NORMAL),
 ]
 
 

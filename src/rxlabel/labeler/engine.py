@@ -97,6 +97,8 @@ class Labeler:
         self._cache: dict[str, _Analysis] = {}
         self._admin = admin_prefixes(self.pack, self.compiled.words)
         self._admin_lengths = tuple(sorted({len(a) for a in self._admin}))
+        self._descriptors = frozenset(f.name for f in self.pack.findings.values() if f.descriptor)
+        self._attribution = tuple(f" {' '.join(w)} " for w in map(self.compiled.words, self.pack.attribution_cues) if w)
         self._normals = self.compiled.normals
         self._word_stage = None
         if self.pack.lang == "vi":
@@ -164,7 +166,8 @@ class Labeler:
                 reasons.append("no_match")
         elif unmatched and self.pack.unmatched_sentence == "review":
             reasons.append("unmatched_sentence")
-        if mentions and (find_conflicts(mentions) or self._template_conflict(analysed, mentions)):
+        checked = [m for m in mentions if self.pack.findings[m.finding].conflicts] if mentions else mentions
+        if mentions and (find_conflicts(checked) or self._template_conflict(analysed, mentions)):
             reasons.append("conflict")
         method = "rule" if not reasons else "unlabelled"
         result = self._result(report_id, method, mentions, reasons)
@@ -174,6 +177,21 @@ class Labeler:
         if normal and any(m.status != 0 and m.abnormal for m in fuzzy):
             result.findings.pop(normal, None)  # a suggested finding may make the report abnormal
         return result
+
+    def _attributed(self, exact: list[tuple], words: list[str]) -> list[tuple]:
+        """Drop a descriptor mention attributed to a later finding ("aumento de densidad en relación con
+        atelectasia", "nódulo sugestivo de mamila"): the finding it is attributed to is the label."""
+        drop = set()
+        for i, d in enumerate(exact):
+            if d[0] not in self._descriptors or d[1] == 0:
+                continue
+            for o in exact:
+                if o[9] >= d[10] and o[1] != 0 and o[0] not in self._descriptors:
+                    between = f" {' '.join(words[d[10]:o[9]])} "
+                    if any(cue in between for cue in self._attribution):
+                        drop.add(i)
+                        break
+        return [m for i, m in enumerate(exact) if i not in drop] if drop else exact
 
     def _is_admin(self, words: list[str]) -> bool:
         """Whether a sentence opens like an administrative one (pack.yaml ``admin_lines``)."""
@@ -223,6 +241,8 @@ class Labeler:
             counts[match.payload] = counts.get(match.payload, 0) + 1
         clauses = self._clauses(skey, spans)
         exact = self._mentions(matches, spans, clauses)
+        if self._descriptors and len(exact) > 1:
+            exact = self._attributed(exact, words)
         if not exact and self._is_admin(words):
             # Technique, comparison, advice, signature: skipped, never a reason to review.
             return _Analysis(len(words), ADMIN, (), (), ())

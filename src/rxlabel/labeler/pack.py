@@ -24,9 +24,9 @@ DIRECTIONS = {"before": "before", "forward": "before", "after": "after", "backwa
 PACK_KEYS = {"lang", "name", "description", "diacritics", "fuzzy", "regions", "section_headers",
              "skip_sections", "bullets", "region_sections", "region_words", "unmatched_sentence",
              "clause_breaks", "stemmed", "max_chars", "version_note", "devices_abnormal", "admin_lines",
-             "preamble_headers", "template_coverage", "normal_summary"}
+             "preamble_headers", "template_coverage", "normal_summary", "attribution_cues"}
 FINDING_KEYS = {"name", "region", "phrases", "negative_phrases", "exclude", "abnormal", "description",
-                "cui", "localizations", "device", "sites"}
+                "cui", "localizations", "device", "sites", "conflicts", "descriptor"}
 CUE_KEYS = {"cue", "category", "direction", "max_scope", "note"}
 TEMPLATE_KEYS = {"text", "regions", "note"}
 LOC_KEYS = {"name", "phrases", "cui"}
@@ -62,6 +62,12 @@ class Finding:
     # localization -> a more specific finding: PadChest labels a finding with a site by its child label
     # ("fractura" + "arcos costales" -> rib fracture). First match in the listed order wins.
     sites: dict[str, str] = field(default_factory=dict)
+    # False for generic findings ("tổn thương", "bất thường"): negated in one sentence and present in another
+    # they are two different things, not a contradiction for review.
+    conflicts: bool = True
+    # A descriptor ("aumento de densidad") attributed in its sentence to another finding ("... en relación
+    # con atelectasia") is not labelled: PadChest labels what the opacity is attributed to.
+    descriptor: bool = False
 
 
 @dataclass
@@ -114,6 +120,7 @@ class Pack:
     template_coverage: str = "all"
     devices_abnormal: bool = True
     admin_lines: list[str] = field(default_factory=list)
+    attribution_cues: list[str] = field(default_factory=list)
     normal_summary: str = "review"  # a whole-study normal template beside a positive finding: review | finding
     preamble_headers: list[str] = field(default_factory=list)
     findings: dict[str, Finding] = field(default_factory=dict)
@@ -244,7 +251,9 @@ def _parse_findings(items: Any, path: Path, pack: Pack, errors: list[str]) -> No
         existing = pack.findings.get(name)
         if existing is None:
             pack.findings[name] = Finding(name, region, phrases, negatives, exclude, abnormal,
-                                          Source(str(path), item.get("__line__", 1)), device, sites)
+                                          Source(str(path), item.get("__line__", 1)), device, sites,
+                                          bool(item.get("conflicts", True)),
+                                          descriptor=item.get("descriptor") is True)
         else:
             if existing.region != region:
                 errors.append(f"{where}: finding '{name}' has region '{region}' here but '{existing.region}' at {existing.source}")
@@ -419,6 +428,7 @@ def _apply_settings(data: dict, path: Path, pack: Pack, errors: list[str]) -> No
     pack.normal_summary = str(data.get("normal_summary", "review"))
     if pack.normal_summary not in ("review", "finding"):
         errors.append(f"{where}: normal_summary must be 'review' or 'finding', got {pack.normal_summary!r}")
+    pack.attribution_cues = _strings(data.get("attribution_cues"), where, "attribution_cues", errors)
     pack.admin_lines = _strings(data.get("admin_lines"), where, "admin_lines", errors)
     pack.preamble_headers = _strings(data.get("preamble_headers"), where, "preamble_headers", errors)
     stray = [h for h in pack.preamble_headers if h not in pack.section_headers]

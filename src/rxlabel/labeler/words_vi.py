@@ -233,7 +233,7 @@ class ViWordStage:
                 fixed = next(iter(readings))
             elif readings:
                 fixed = frozenset(readings)  # a wrong tone with several readings: the neighbours decide
-            elif not readings and len(word) >= 4:
+            elif not readings and (len(word) >= 4 or (len(word) == 3 and not _is_plain(word))):
                 near = {r for p in self._near(plain) for r in self.readings[p]}
                 if not _is_plain(word):
                     near = {r for r in near if not _is_plain(r)} or near
@@ -281,7 +281,8 @@ class ViWordStage:
                 continue
             prev = {chosen[i - 1]} | (options[i - 1] or set()) if i else set()
             nxt = ({words[i + 1]} | (options[i + 1] or set())) if i + 1 < len(words) else set()
-            pick = self._decide(opts, prev, nxt, keep=w if (w := words[i]) in self.vocab else None)
+            # Weak evidence leaves the word open for the sentence-level choice; still open, it stays as typed.
+            pick = self._decide(opts, prev, nxt, keep=None)
             if pick is not None:
                 chosen[i] = pick
             elif len(opts) > 1:
