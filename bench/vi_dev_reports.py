@@ -21,6 +21,7 @@ from pathlib import Path
 
 from rxlabel import labeler
 from rxlabel.labeler.devsplit import READ, SCORE, part_of
+from rxlabel.labeler.normalize import strip_diacritics
 from rxlabel.schema import REGION_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -60,10 +61,18 @@ def score(rows: list[dict], results: list) -> dict:
             "review": round(review / n, 4), "per_region": per_region}
 
 
+def _right(row: dict, res) -> bool:
+    return res.method in ("template", "rule") and all(
+        int(res.regions.get(r, 0) != 0) == int(row["gold"][r]) for r in REGION_COLUMNS)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--failures", choices=[READ], help="list the read part's wrong or queued reports")
+    ap.add_argument("--stripped", action="store_true",
+                    help="robustness: the read part's reports without noise, labelled again with every diacritic "
+                         "stripped (how many stay right)")
     ap.add_argument("--speed", type=int, default=0, metavar="N",
                     help="also time N passes over the reports with a fresh labeller each (cold sentence cache)")
     args = ap.parse_args(argv)
@@ -94,6 +103,12 @@ def main(argv: list[str] | None = None) -> int:
               f"review {s['review']:.1%}")
         for r, m in s["per_region"].items():
             print(f"        {r:11} P {m['p']:.3f} R {m['r']:.3f} F1 {m['f1']:.3f} (support {m['support']})")
+    if args.stripped:
+        clean = [(r, res) for r, res in zip(rows, results, strict=True) if part_of(r["id"]) == READ and not r["noise"]]
+        stripped = [lab(strip_diacritics(r["text"]).replace("đ", "d").replace("Đ", "D")) for r, _ in clean]
+        out["stripped"] = {"reports": len(clean), "right_as_typed": sum(_right(r, res) for r, res in clean),
+                           "right_stripped": sum(_right(r, res) for (r, _), res in zip(clean, stripped, strict=True))}
+        print(f"read part without noise, diacritics stripped: {out['stripped']}")
     if args.failures == READ:
         for row, res in zip(rows, results, strict=True):
             if part_of(row["id"]) != READ:
