@@ -255,3 +255,16 @@ def test_class12_end_to_end_a_misspelt_cue(tmp_path):
 ])
 def test_class5_structured_answers(es, text, finding, expected):
     assert es(text).findings.get(finding) == expected
+
+
+# -- attribution: a descriptor attributed to another finding is not labelled (PadChest's practice) --------
+
+@pytest.mark.parametrize("text, absent, present", [
+    ("Aumento de densidad basal derecho en relación con atelectasia.", "increased density", "atelectasis"),
+    ("Opacidad basal izquierda secundaria a derrame pleural.", "increased density", "pleural effusion"),
+    ("Nódulo en base derecha sugestivo de mamila.", "nodule", "nipple shadow"),
+    ("Aumento de densidad basal derecho y derrame pleural.", None, "increased density"),  # listed, not attributed
+])
+def test_descriptors_yield_to_what_they_are_attributed_to(es, text, absent, present):
+    found = {k for k, v in es(text).findings.items() if v}
+    assert present in found and (absent is None or absent not in found), found

@@ -152,6 +152,8 @@ HEADERS_SENSE_DEVICES = [
     ("XQ ngực sau rút dẫn lưu màng phổi: không còn thấy tràn khí màng phổi.", NORMAL),
     # a generic "tổn thương" ruled out in one place and named in another is no contradiction (conflicts: false)
     ("Kẽ phổi không thấy tổn thương. Nốt vôi hoá nhỏ đỉnh phổi phải (tổn thương cũ).", (0, 0, 1, 0, 1)),
+    # one finding at two sites, ruled out at one: present wins (on_conflict: positive), not a review
+    ("Không thấy dị vật trên đường đi thực quản. Dị vật kim loại trong dạ dày.", (0, 0, 0, 0, 1)),
     # comparison and advice lines name findings that are not on this film
     ("So sánh: phim cũ có viêm phổi thuỳ dưới phải.\nMô tả: Phổi hai bên sáng. Tim không to.\n"
      "Đề nghị: tái khám khi có dấu hiệu bất thường.", NORMAL),

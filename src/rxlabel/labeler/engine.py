@@ -16,7 +16,13 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from rxlabel.labeler.aggregate import Mention, aggregate_findings, find_conflicts, roll_up_regions
-from rxlabel.labeler.compiled import CompiledPack, admin_prefixes, compile_pack, expand_abbreviations
+from rxlabel.labeler.compiled import (
+    CompiledPack,
+    admin_prefixes,
+    compile_pack,
+    expand_abbreviations,
+    expand_phrase,
+)
 from rxlabel.labeler.context import CueSpan, clause_ids, resolve
 from rxlabel.labeler.normalize import lang_normalizer, make_key, strip_diacritics, to_nfc
 from rxlabel.labeler.pack import Pack, Template, load_pack
@@ -98,7 +104,8 @@ class Labeler:
         self._admin = admin_prefixes(self.pack, self.compiled.words)
         self._admin_lengths = tuple(sorted({len(a) for a in self._admin}))
         self._descriptors = frozenset(f.name for f in self.pack.findings.values() if f.descriptor)
-        self._attribution = tuple(f" {' '.join(w)} " for w in map(self.compiled.words, self.pack.attribution_cues) if w)
+        self._attribution = tuple(f" {' '.join(w)} " for c in self.pack.attribution_cues
+                                  for w in map(self.compiled.words, expand_phrase(c)) if w)
         self._normals = self.compiled.normals
         self._word_stage = None
         if self.pack.lang == "vi":
@@ -167,6 +174,8 @@ class Labeler:
         elif unmatched and self.pack.unmatched_sentence == "review":
             reasons.append("unmatched_sentence")
         checked = [m for m in mentions if self.pack.findings[m.finding].conflicts] if mentions else mentions
+        if self.pack.on_conflict == "positive":
+            checked = []  # present wins in aggregation (CheXpert's rule); not a reason for review
         if mentions and (find_conflicts(checked) or self._template_conflict(analysed, mentions)):
             reasons.append("conflict")
         method = "rule" if not reasons else "unlabelled"

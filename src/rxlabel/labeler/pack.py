@@ -24,7 +24,7 @@ DIRECTIONS = {"before": "before", "forward": "before", "after": "after", "backwa
 PACK_KEYS = {"lang", "name", "description", "diacritics", "fuzzy", "regions", "section_headers",
              "skip_sections", "bullets", "region_sections", "region_words", "unmatched_sentence",
              "clause_breaks", "stemmed", "max_chars", "version_note", "devices_abnormal", "admin_lines",
-             "preamble_headers", "template_coverage", "normal_summary", "attribution_cues"}
+             "preamble_headers", "template_coverage", "normal_summary", "attribution_cues", "on_conflict"}
 FINDING_KEYS = {"name", "region", "phrases", "negative_phrases", "exclude", "abnormal", "description",
                 "cui", "localizations", "device", "sites", "conflicts", "descriptor"}
 CUE_KEYS = {"cue", "category", "direction", "max_scope", "note"}
@@ -122,6 +122,9 @@ class Pack:
     admin_lines: list[str] = field(default_factory=list)
     attribution_cues: list[str] = field(default_factory=list)
     normal_summary: str = "review"  # a whole-study normal template beside a positive finding: review | finding
+    # a finding stated present and absent: "review" (a person decides) or "positive" (the CheXpert labeler's
+    # aggregation: present wins, no review)
+    on_conflict: str = "review"
     preamble_headers: list[str] = field(default_factory=list)
     findings: dict[str, Finding] = field(default_factory=dict)
     cues: list[Cue] = field(default_factory=list)
@@ -426,6 +429,9 @@ def _apply_settings(data: dict, path: Path, pack: Pack, errors: list[str]) -> No
         devices = True
     pack.devices_abnormal = devices
     pack.normal_summary = str(data.get("normal_summary", "review"))
+    pack.on_conflict = str(data.get("on_conflict", "review"))
+    if pack.on_conflict not in ("review", "positive"):
+        errors.append(f"{where}: on_conflict must be 'review' or 'positive', got {pack.on_conflict!r}")
     if pack.normal_summary not in ("review", "finding"):
         errors.append(f"{where}: normal_summary must be 'review' or 'finding', got {pack.normal_summary!r}")
     pack.attribution_cues = _strings(data.get("attribution_cues"), where, "attribution_cues", errors)
