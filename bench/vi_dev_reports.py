@@ -15,8 +15,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
+import re
 import sys
 import time
+import unicodedata
 from pathlib import Path
 
 from rxlabel import labeler
@@ -61,6 +64,50 @@ def score(rows: list[dict], results: list) -> dict:
             "review": round(review / n, 4), "per_region": per_region}
 
 
+_TONES = ("\u0301", "\u0300", "\u0309", "\u0303", "\u0323")
+TYPO_KINDS = ("drop_tone", "wrong_tone", "swap", "drop", "dup", "join")
+
+
+def _typo(word: str, kind: str, rng: random.Random) -> str:
+    if kind == "drop_tone":
+        return strip_diacritics(word)
+    if kind == "wrong_tone":
+        decomposed = unicodedata.normalize("NFD", word)
+        tones = [c for c in decomposed if c in _TONES]
+        if not tones:
+            return word
+        other = rng.choice([t for t in _TONES if t != tones[0]])
+        return unicodedata.normalize("NFC", decomposed.replace(tones[0], other))
+    i = rng.randrange(1, len(word) - 1)
+    if kind == "swap":
+        return word[:i] + word[i + 1] + word[i] + word[i + 2:]
+    if kind == "drop":
+        return word[:i] + word[i + 1:]
+    return word[:i] + word[i] + word[i:]  # dup
+
+
+def typo_outcomes(lab, rows: list[dict], seed: int = 7) -> dict[str, dict[str, int]]:
+    """right / review / wrong counts per typo kind, one typo on one random word (3+ letters) per report."""
+    rng = random.Random(seed)
+    out = {kind: {"right": 0, "review": 0, "wrong": 0} for kind in TYPO_KINDS}
+    for row in rows:
+        for kind in TYPO_KINDS:
+            words = list(re.finditer(r"\w{3,}", row["text"]))
+            if not words:
+                continue
+            m = rng.choice(words)
+            text = row["text"]
+            if kind == "join":
+                if text[m.end():m.end() + 1] == " ":
+                    text = text[:m.end()] + text[m.end() + 1:]
+            else:
+                text = text[:m.start()] + _typo(m.group(), kind, rng) + text[m.end():]
+            res = lab(text)
+            key = "right" if _right(row, res) else ("review" if res.method not in ("template", "rule") else "wrong")
+            out[kind][key] += 1
+    return out
+
+
 def _right(row: dict, res) -> bool:
     return res.method in ("template", "rule") and all(
         int(res.regions.get(r, 0) != 0) == int(row["gold"][r]) for r in REGION_COLUMNS)
@@ -73,6 +120,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--stripped", action="store_true",
                     help="robustness: the read part's reports without noise, labelled again with every diacritic "
                          "stripped (how many stay right)")
+    ap.add_argument("--typos", action="store_true",
+                    help="robustness: each read-part report without noise, once per typo kind of the dev set "
+                         "(drop / wrong tone, swapped, dropped or doubled letter, joined words) on one random word")
     ap.add_argument("--speed", type=int, default=0, metavar="N",
                     help="also time N passes over the reports with a fresh labeller each (cold sentence cache)")
     args = ap.parse_args(argv)
@@ -109,6 +159,11 @@ def main(argv: list[str] | None = None) -> int:
         out["stripped"] = {"reports": len(clean), "right_as_typed": sum(_right(r, res) for r, res in clean),
                            "right_stripped": sum(_right(r, res) for (r, _), res in zip(clean, stripped, strict=True))}
         print(f"read part without noise, diacritics stripped: {out['stripped']}")
+    if args.typos:
+        clean = [r for r in rows if part_of(r["id"]) == READ and not r["noise"]]
+        out["typos"] = typo_outcomes(lab, clean)
+        for kind, counts in out["typos"].items():
+            print(f"one typo ({kind:10}): {counts}")
     if args.failures == READ:
         for row, res in zip(rows, results, strict=True):
             if part_of(row["id"]) != READ:

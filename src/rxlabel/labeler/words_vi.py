@@ -233,14 +233,16 @@ class ViWordStage:
                 fixed = next(iter(readings))
             elif readings:
                 fixed = frozenset(readings)  # a wrong tone with several readings: the neighbours decide
-            elif not readings and (len(word) >= 4 or (len(word) == 3 and not _is_plain(word))):
+            elif not readings and len(word) >= 3:
                 near = {r for p in self._near(plain) for r in self.readings[p]}
                 if not _is_plain(word):
                     near = {r for r in near if not _is_plain(r)} or near
-                if len(near) == 1:
+                if len(near) == 1 and (len(word) >= 4 or not _is_plain(word)):
                     fixed = next(iter(near))
                 elif near:
-                    fixed = frozenset(near)  # decided by the neighbouring words (_correct)
+                    # decided by the neighbouring words (_correct); a 3-letter unaccented word ("cha" for
+                    # "chưa") is read only that way, never alone
+                    fixed = frozenset(near)
         self._fixes[word] = fixed
         return fixed
 
