@@ -239,15 +239,15 @@ def rules_coverage(corpus, lang, output, top, stemmed, reports, id_col, text_col
     from rxlabel.labeler import load
     from rxlabel.labeler.coverage import coverage, format_rows, write_rows
     from rxlabel.labeler.io import read_reports
+    from rxlabel.outputs import refuse_overwrite
 
     started = time.perf_counter()
-    try:
-        lab = load(lang, stemmed=stemmed)
-        texts = (row.text for chunk in read_reports(corpus, id_col=id_col, text_col=text_col, encoding=encoding)
-                 for row in chunk)
-        cov = coverage(texts, lab)
-    except (InputError, RulePackError) as exc:
-        _fail(exc)
+    if output:
+        refuse_overwrite("rules-coverage", [corpus], {"coverage": output})
+    lab = load(lang, stemmed=stemmed)  # RxlabelError (a bad pack, an unreadable corpus) is reported by the CLI group
+    texts = (row.text for chunk in read_reports(corpus, id_col=id_col, text_col=text_col, encoding=encoding)
+             for row in chunk)
+    cov = coverage(texts, lab)
     click.echo(format_rows(cov.rows(top)))
     click.echo(f"\n{cov.reports} reports, {cov.sentences} sentences, rules {lab.version}, "
                f"{time.perf_counter() - started:.1f} s")
@@ -262,12 +262,9 @@ def rules_coverage(corpus, lang, output, top, stemmed, reports, id_col, text_col
 def rules_test(cases, lang):
     """Run a hospital's gold CASES (YAML) against a pack: a pass/fail table; exit status 1 on any failure."""
     from rxlabel.labeler import load
-    from rxlabel.labeler.coverage import CasesError, format_cases, load_cases, run_cases
+    from rxlabel.labeler.coverage import format_cases, load_cases, run_cases
 
-    try:
-        results = run_cases(load_cases(cases), load(lang))
-    except (CasesError, RulePackError) as exc:
-        _fail(exc)
+    results = run_cases(load_cases(cases), load(lang))  # CasesError / RulePackError: reported by the CLI group
     click.echo(format_cases(results))
     if not all(r.passed for r in results):
         sys.exit(1)
