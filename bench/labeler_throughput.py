@@ -33,7 +33,10 @@ from collections import Counter, deque
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
+
+from _results import emit  # noqa: E402
 
 from rxlabel import labeler  # noqa: E402
 from rxlabel.labeler import Labeler, RulePackError  # noqa: E402
@@ -385,12 +388,7 @@ def main(argv: list[str] | None = None) -> dict:
         print(f"million: peak RSS {record['million']['peak_rss_mb']} MB, "
               f"{record['million']['reports_per_second']} reports/s")
 
-    line = json.dumps(record, ensure_ascii=False)
-    print(line)
-    if not args.no_append:
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        with RESULTS.open("a", encoding="utf-8") as fh:
-            fh.write(line + "\n")
+    emit(record, RESULTS, append=not args.no_append)
     return record
 
 

@@ -1,5 +1,11 @@
 """DICOM to PNG for training sets: VOI LUT or window, MONOCHROME1 inverted, compressed syntaxes decoded,
-aspect kept with padding, optional de-identified file names (salted hash of the SOP Instance UID)."""
+aspect kept with padding, optional de-identified file names (salted hash of the SOP Instance UID).
+
+Speed (issue 18.2): integer pixels go through one lookup table per image (modality LUT, VOI window and
+inversion evaluated once per stored value), images stay uint8 / uint16 through the resize, PNGs are
+written at zlib level 1 by default (``png_level``), and in one process a thread encodes image i while
+image i+1 is decoded. Output names are unique by construction (SOP UID, else a hash of the source path).
+"""
 
 from __future__ import annotations
 
@@ -19,6 +25,8 @@ from PIL import Image
 from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
 from tqdm import tqdm
 
+from rxlabel.errors import RxlabelError
+
 
 @dataclass(frozen=True)
 class ConvertOptions:
@@ -27,10 +35,15 @@ class ConvertOptions:
     window: tuple[float, float] | None = None  # (center, width) overrides the file's VOI
     salt: str | None = None  # set: file names are HMAC-SHA256(salt, SOP UID), no patient id in outputs
     fmt: str = "png"  # png (8/16-bit) or jpg (8-bit, quality 95)
+    png_level: int = 1  # zlib level: 1 is ~4x faster to write than Pillow's default 6 for ~17% more bytes
 
 
-def load_pixels(path: str | Path) -> tuple[np.ndarray, pydicom.Dataset]:
-    """Pixel array of the first frame as float, after the modality LUT, and the dataset."""
+class NameCollision(RxlabelError):
+    """Two source images would be written to one output file."""
+
+
+def read_dataset(path: str | Path) -> pydicom.Dataset:
+    """The dataset with its pixel data, ACR-NEMA files (no meta header) included."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ds = pydicom.dcmread(path, force=True)
@@ -38,87 +51,240 @@ def load_pixels(path: str | Path) -> tuple[np.ndarray, pydicom.Dataset]:
             # ACR-NEMA files have no meta header; their encoding is what the reader found.
             implicit, little = ds.original_encoding
             ds.file_meta.TransferSyntaxUID = ImplicitVRLittleEndian if implicit else ExplicitVRLittleEndian
+    return ds
+
+
+def stored_pixels(ds: pydicom.Dataset) -> np.ndarray:
+    """The first frame's stored values (integers for grey images, luminance float32 for colour)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
         arr = ds.pixel_array
     if arr.ndim == 3 and int(ds.get("SamplesPerPixel", 1)) == 1:
         arr = arr[0]
     if arr.ndim == 3:  # colour secondary captures: luminance
-        arr = arr[..., :3] @ np.array([0.299, 0.587, 0.114])
+        arr = arr[..., :3].astype(np.float32) @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+    return arr
+
+
+def load_pixels(path: str | Path) -> tuple[np.ndarray, pydicom.Dataset]:
+    """Pixel array of the first frame after the modality LUT (float32), and the dataset."""
     from pydicom.pixels import apply_modality_lut
 
-    arr = apply_modality_lut(arr, ds).astype(np.float64)
-    return arr, ds
+    ds = read_dataset(path)
+    return np.asarray(apply_modality_lut(stored_pixels(ds), ds), dtype=np.float32), ds
 
 
-def to_display(arr: np.ndarray, ds: pydicom.Dataset, window: tuple[float, float] | None = None) -> np.ndarray:
-    """Values in [0, 1], bright = dense, using the given window, else the file's VOI LUT or window, else min-max."""
+def _display_of(values: np.ndarray, ds: pydicom.Dataset, window: tuple[float, float] | None,
+                counts: np.ndarray | None = None) -> np.ndarray:
+    """Display values in [0, 1] (bright = dense) of modality-LUT ``values``; ``counts`` (how often each
+    value occurs, for a lookup table over a range of stored values) weights the percentiles and limits
+    the min-max to the values present."""
     from pydicom.pixels import apply_voi_lut
 
+    present = values if counts is None else values[counts > 0]
     if window is not None:
         c, w = window
         lo, hi = c - w / 2, c + w / 2
-        out = (arr - lo) / max(hi - lo, 1e-9)
+        out = (values - lo) / max(hi - lo, 1e-9)
     elif "VOILUTSequence" in ds or "WindowCenter" in ds:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            v = apply_voi_lut(arr, ds, index=0).astype(np.float64)
-        lo, hi = float(v.min()), float(v.max())
+            v = np.asarray(apply_voi_lut(values, ds, index=0), dtype=np.float64)
+        vp = v if counts is None else v[counts > 0]
+        lo, hi = float(vp.min()), float(vp.max())
         out = (v - lo) / (hi - lo) if hi > lo else np.zeros_like(v)
     else:
-        lo, hi = np.percentile(arr, [0.5, 99.5]) if arr.size > 1000 else (arr.min(), arr.max())
-        out = (arr - lo) / (hi - lo) if hi > lo else np.zeros_like(arr)
+        n = present.size if counts is None else int(counts.sum())
+        if n > 1000:
+            lo, hi = _percentiles(values, counts, (0.5, 99.5))
+        else:
+            lo, hi = present.min(), present.max()
+        out = (values - lo) / (hi - lo) if hi > lo else np.zeros_like(values, dtype=np.float64)
     out = np.clip(out, 0.0, 1.0)
     if str(ds.get("PhotometricInterpretation", "")).strip() == "MONOCHROME1":
         out = 1.0 - out
     return out
 
 
+def _percentiles(values: np.ndarray, counts: np.ndarray | None, qs: tuple[float, ...]) -> tuple[float, ...]:
+    """np.percentile (linear) of the pixels, from a histogram when ``counts`` is given (values sorted)."""
+    if counts is None:
+        return tuple(np.percentile(values, qs))
+    if np.any(np.diff(values) < 0):  # a decreasing modality LUT: sort the levels by value
+        order = np.argsort(values, kind="stable")
+        values, counts = values[order], counts[order]
+    cum = np.cumsum(counts)
+    n = int(cum[-1])
+    out = []
+    for q in qs:
+        pos = q / 100 * (n - 1)
+        k = int(np.floor(pos))
+        a = values[np.searchsorted(cum, k, "right")]
+        b = values[np.searchsorted(cum, min(k + 1, n - 1), "right")]
+        out.append(float(a + (b - a) * (pos - k)))
+    return tuple(out)
+
+
+def to_display(arr: np.ndarray, ds: pydicom.Dataset, window: tuple[float, float] | None = None) -> np.ndarray:
+    """Values in [0, 1] (float32), bright = dense, using the given window, else the file's VOI LUT or
+    window, else the 0.5-99.5 percentile range."""
+    return _display_of(np.asarray(arr, dtype=np.float64), ds, window).astype(np.float32)
+
+
+def display_lut(stored: np.ndarray, ds: pydicom.Dataset, window: tuple[float, float] | None, bits: int):
+    """(lookup table, index): ``lut[index]`` is the display image as uint8 / uint16 (index = stored - min).
+
+    For integer pixels the modality LUT, VOI window and inversion are computed once per stored value
+    (at most 65,536 entries, in float64) instead of once per pixel; None for float (colour) pixels."""
+    from pydicom.pixels import apply_modality_lut
+
+    if stored.dtype.kind not in "iu" or stored.size == 0:
+        return None
+    lo, hi = int(stored.min()), int(stored.max())
+    if hi - lo > 1 << 20:
+        return None
+    if lo == 0:
+        idx = stored
+    elif lo > 0:
+        idx = stored - stored.dtype.type(lo)
+    else:  # signed: the shifted range may not fit the stored type
+        idx = stored.astype(np.int32) - lo
+    counts = None
+    percentiles = window is None and "WindowCenter" not in ds and "VOILUTSequence" not in ds
+    if percentiles or "VOILUTSequence" in ds:  # the percentiles, or which LUT entries occur
+        counts = np.bincount(idx.ravel(), minlength=hi - lo + 1)
+    levels = np.arange(lo, hi + 1, dtype=np.int64 if lo < 0 else np.uint32)
+    values = np.asarray(apply_modality_lut(levels.astype(stored.dtype), ds), dtype=np.float64)
+    shown = _display_of(values, ds, window, counts)
+    scale, dtype = (255, np.uint8) if bits == 8 else (65535, np.uint16)
+    return np.round(shown * scale).astype(dtype), idx
+
+
+def render(path: str, opts: ConvertOptions) -> tuple[np.ndarray, dict]:
+    """The output image (uint8 or uint16, ``size`` x ``size``) of one DICOM file and its facts."""
+    ds = read_dataset(path)
+    stored = stored_pixels(ds)
+    bits = 8 if opts.fmt == "jpg" else opts.bits
+    table = display_lut(stored, ds, opts.window, bits)
+    if table is not None:
+        lut, idx = table
+        img = lut[idx]
+    else:
+        from pydicom.pixels import apply_modality_lut
+
+        shown = to_display(np.asarray(apply_modality_lut(stored, ds), dtype=np.float32), ds, opts.window)
+        scale, dtype = (255, np.uint8) if bits == 8 else (65535, np.uint16)
+        img = np.round(shown * scale).astype(dtype)
+    facts = {"rows": int(stored.shape[0]), "columns": int(stored.shape[1]),
+             "photometric": str(ds.get("PhotometricInterpretation", ""))}
+    return fit(img, opts.size), facts
+
+
 def fit(img: np.ndarray, size: int) -> np.ndarray:
-    """Resize the longer side to ``size`` keeping the aspect ratio, then pad to a square with black."""
+    """Resize the longer side to ``size`` keeping the aspect ratio, then pad to a square with black.
+
+    uint8 / uint16 images stay integer (Pillow's L / I;16 resampling); float images are taken as [0, 1]."""
     if size <= 0:
         return img
     h, w = img.shape
     scale = size / max(h, w)
     nh, nw = max(1, round(h * scale)), max(1, round(w * scale))
-    pil = Image.fromarray(img.astype(np.float32), mode="F").resize((nw, nh), Image.Resampling.LANCZOS if scale < 1
-                                                                   else Image.Resampling.BICUBIC)
-    small = np.clip(np.asarray(pil), 0.0, 1.0)
-    out = np.zeros((size, size), dtype=np.float32)
+    method = Image.Resampling.LANCZOS if scale < 1 else Image.Resampling.BICUBIC
+    if img.dtype == np.uint8:
+        small = np.asarray(Image.fromarray(img, mode="L").resize((nw, nh), method))
+    elif img.dtype == np.uint16:
+        small = np.asarray(Image.fromarray(img).resize((nw, nh), method)).astype(np.uint16)
+    else:
+        pil = Image.fromarray(img.astype(np.float32), mode="F").resize((nw, nh), method)
+        small = np.clip(np.asarray(pil), 0.0, 1.0)
+    out = np.zeros((size, size), dtype=small.dtype)
     top, left = (size - nh) // 2, (size - nw) // 2
     out[top : top + nh, left : left + nw] = small
     return out
 
 
 def out_name(sop_uid: str, path: str, salt: str | None) -> str:
-    """File stem: the SOP UID, or its salted hash when de-identifying (stable for one salt, unlinkable without it)."""
-    key = sop_uid or os.path.basename(path)
-    if salt is None:
-        return key.replace("/", "_")
-    return hmac.new(salt.encode("utf-8"), key.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+    """File stem, unique by construction: the SOP UID, else ``nosop-`` + a hash of the source path
+    (``d/x.dcm`` and ``d/sub/x.dcm`` differ); with a salt, HMAC-SHA256 of either (unlinkable without it)."""
+    if sop_uid:
+        key = sop_uid
+    else:
+        key = "path:" + os.path.normpath(str(path))
+    if salt is not None:
+        return hmac.new(salt.encode("utf-8"), key.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+    if sop_uid:
+        return sop_uid.replace("/", "_").replace(os.sep, "_")
+    return "nosop-" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
+
+
+def write_image(img: np.ndarray, dest: str, opts: ConvertOptions) -> None:
+    """Encode and move into place atomically; the same image and options give the same bytes."""
+    Path(dest).parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest + ".partial." + opts.fmt
+    if opts.fmt == "jpg":
+        Image.fromarray(img, mode="L").save(tmp, quality=95)
+    else:
+        pil = Image.fromarray(img, mode="L") if img.dtype == np.uint8 else Image.fromarray(img)
+        pil.save(tmp, compress_level=opts.png_level)
+    os.replace(tmp, dest)
+
+
+def _failure(exc: Exception) -> dict:
+    msg = f"{type(exc).__name__}: {exc}"
+    if "plugin" in msg.lower() or "decode" in msg.lower():
+        msg += " (install pylibjpeg and pylibjpeg-openjpeg for JPEG 2000 / JPEG-LS)"
+    return {"status": "failed", "reason": msg[:400], "rows": 0, "columns": 0, "photometric": ""}
+
+
+def _check(opts: ConvertOptions) -> None:
+    if opts.fmt == "jpg" and opts.bits != 8:
+        raise ValueError("JPEG output is 8-bit only; use --bits 8 or --format png")
 
 
 def convert_one(path: str, dest: str, opts: ConvertOptions) -> dict:
     """Convert one file; returns a record with ``status`` ``ok`` or ``failed`` and the reason. Never raises."""
     try:
-        arr, ds = load_pixels(path)
-        img = fit(to_display(arr, ds, opts.window), opts.size)
-        Path(dest).parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest + ".partial." + opts.fmt
-        if opts.fmt == "jpg":
-            if opts.bits != 8:
-                raise ValueError("JPEG output is 8-bit only; use --bits 8 or --format png")
-            Image.fromarray(np.round(img * 255).astype(np.uint8), mode="L").save(tmp, quality=95)
-        elif opts.bits == 16:
-            Image.fromarray(np.round(img * 65535).astype(np.uint16)).save(tmp)
-        else:
-            Image.fromarray(np.round(img * 255).astype(np.uint8), mode="L").save(tmp)
-        os.replace(tmp, dest)
-        return {"status": "ok", "reason": "", "rows": int(arr.shape[0]), "columns": int(arr.shape[1]),
-                "photometric": str(ds.get("PhotometricInterpretation", ""))}
+        _check(opts)
+        img, facts = render(path, opts)
+        write_image(img, dest, opts)
+        return {"status": "ok", "reason": "", **facts}
     except Exception as exc:  # each file's failure is recorded; the batch goes on
-        msg = f"{type(exc).__name__}: {exc}"
-        if "plugin" in msg.lower() or "decode" in msg.lower():
-            msg += " (install pylibjpeg and pylibjpeg-openjpeg for JPEG 2000 / JPEG-LS)"
-        return {"status": "failed", "reason": msg[:400], "rows": 0, "columns": 0, "photometric": ""}
+        return _failure(exc)
+
+
+def _convert_overlapped(tasks: list[tuple[str, str, ConvertOptions]], bar) -> list[dict]:
+    """One process: decode image i+1 while a thread encodes image i (zlib and Pillow release the GIL)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    results: list[dict] = []
+    with ThreadPoolExecutor(max_workers=1) as writer:
+        pending = None
+        for path, dest, opts in tasks:
+            try:
+                _check(opts)
+                img, facts = render(path, opts)
+                job = writer.submit(write_image, img, dest, opts)
+                record = {"status": "ok", "reason": "", **facts}
+            except Exception as exc:  # each file's failure is recorded; the batch goes on
+                job, record = None, _failure(exc)
+            if pending is not None:
+                results.append(_settle(*pending))
+                bar.update()
+            pending = (job, record)
+        if pending is not None:
+            results.append(_settle(*pending))
+            bar.update()
+    return results
+
+
+def _settle(job, record: dict) -> dict:
+    if job is None:
+        return record
+    try:
+        job.result()
+    except Exception as exc:  # a failed write (disk full) fails that image only
+        return _failure(exc)
+    return record
 
 
 def _job(args: tuple[str, str, ConvertOptions]) -> dict:
@@ -136,25 +302,35 @@ def convert_pairs(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     images = pairs.drop_duplicates("image_path")
-    tasks = []
-    for row in images.itertuples(index=False):
-        name = out_name(str(getattr(row, "sop_uid", "") or ""), row.image_path, opts.salt) + "." + opts.fmt
+    tasks, collided, owner = [], {}, {}
+    for n, row in enumerate(images.itertuples(index=False), start=1):
+        name = out_name(_text(getattr(row, "sop_uid", "")), row.image_path, opts.salt) + "." + opts.fmt
+        if name in owner:  # the same SOP Instance UID on two files: never let one overwrite the other
+            collided[row.image_path] = {
+                "status": "failed", "rows": 0, "columns": 0, "photometric": "",
+                "reason": f"name_collision: same SOP Instance UID as image {owner[name]} of the table; "
+                          f"only the first is converted (remove the duplicate or give it its own UID)"}
+            continue
+        owner[name] = n
         tasks.append((row.image_path, str(out_dir / name), opts))
     bar = tqdm(total=len(tasks), unit="img", desc="convert", disable=quiet or not sys.stderr.isatty())
-    results = []
     if jobs > 1 and len(tasks) > 8:
         with ProcessPoolExecutor(max_workers=jobs) as ex:
-            for r in ex.map(_job, tasks, chunksize=8):
+            results = []
+            for r in ex.map(_job, tasks, chunksize=4):
                 results.append(r)
                 bar.update()
     else:
-        for t in tasks:
-            results.append(_job(t))
-            bar.update()
+        results = _convert_overlapped(tasks, bar)
     bar.close()
-    conv = pd.DataFrame(results)
-    conv.insert(0, "image_path", [t[0] for t in tasks])
-    conv.insert(1, "png", [os.path.relpath(t[1], out_dir) for t in tasks])
+    conv = pd.DataFrame([*results, *collided.values()],
+                        columns=["status", "reason", "rows", "columns", "photometric"])
+    conv.insert(0, "image_path", [t[0] for t in tasks] + list(collided))
+    conv.insert(1, "png", [os.path.relpath(t[1], out_dir) for t in tasks] + [""] * len(collided))
+    counts = {"images": len(conv), "ok": int(conv["status"].eq("ok").sum()),
+              "failed": int(conv["status"].ne("ok").sum())}
+    if counts["ok"] + counts["failed"] != images["image_path"].nunique():
+        raise RuntimeError(f"internal accounting error: {counts} for {images['image_path'].nunique()} images")
     manifest = pairs.merge(conv, on="image_path", how="left")
     if opts.salt is not None:
         manifest["patient_key"] = [out_name(str(p), "", opts.salt) for p in manifest["patient_id"]]
@@ -165,4 +341,9 @@ def convert_pairs(
     tmp = out_dir / ".manifest.csv.partial"
     manifest.to_csv(tmp, index=False)
     os.replace(tmp, out_dir / "manifest.csv")
+    manifest.attrs["counts"] = counts  # distinct source images: ok + failed = images
     return manifest
+
+
+def _text(value: object) -> str:
+    return "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value).strip()
