@@ -9,7 +9,8 @@ from PIL import Image
 from pydicom.dataset import FileMetaDataset
 from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 
-from rxlabel.matcher.convert import ConvertOptions, convert_pairs, display_lut, load_pixels, to_display
+from rxlabel.imaging import display_lut
+from rxlabel.matcher.convert import ConvertOptions, convert_pairs, load_pixels, to_display
 
 
 def write(path, pixels, sop="", signed=False, **attrs):

@@ -1,8 +1,8 @@
 """DICOM to PNG for training sets: VOI LUT or window, MONOCHROME1 inverted, compressed syntaxes decoded,
 aspect kept with padding, optional de-identified file names (salted hash of the SOP Instance UID).
 
-Speed (issue 18.2): integer pixels go through one lookup table per image (modality LUT, VOI window and
-inversion evaluated once per stored value), images stay uint8 / uint16 through the resize, PNGs are
+Speed (issue 18.2): integer pixels go through one lookup table per image (``rxlabel.imaging.read_display``:
+modality LUT, VOI window and inversion evaluated once per stored value), images stay uint8 / uint16 through the resize, PNGs are
 written at zlib level 1 by default (``png_level``), and in one process a thread encodes image i while
 image i+1 is decoded. Output names are unique by construction (SOP UID, else a hash of the source path).
 """
@@ -13,19 +13,17 @@ import hashlib
 import hmac
 import os
 import sys
-import warnings
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pydicom
 from PIL import Image
-from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
 from tqdm import tqdm
 
-from rxlabel.errors import RxlabelError
+from rxlabel.errors import OptionError
+from rxlabel.imaging import load_dicom, read_display, to_display  # noqa: F401  (to_display: this module's API)
 
 
 @dataclass(frozen=True)
@@ -38,144 +36,14 @@ class ConvertOptions:
     png_level: int = 1  # zlib level: 1 is ~4x faster to write than Pillow's default 6 for ~17% more bytes
 
 
-class NameCollision(RxlabelError):
-    """Two source images would be written to one output file."""
-
-
-def read_dataset(path: str | Path) -> pydicom.Dataset:
-    """The dataset with its pixel data, ACR-NEMA files (no meta header) included."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        ds = pydicom.dcmread(path, force=True)
-        if "TransferSyntaxUID" not in ds.file_meta:
-            # ACR-NEMA files have no meta header; their encoding is what the reader found.
-            implicit, little = ds.original_encoding
-            ds.file_meta.TransferSyntaxUID = ImplicitVRLittleEndian if implicit else ExplicitVRLittleEndian
-    return ds
-
-
-def stored_pixels(ds: pydicom.Dataset) -> np.ndarray:
-    """The first frame's stored values (integers for grey images, luminance float32 for colour)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        arr = ds.pixel_array
-    if arr.ndim == 3 and int(ds.get("SamplesPerPixel", 1)) == 1:
-        arr = arr[0]
-    if arr.ndim == 3:  # colour secondary captures: luminance
-        arr = arr[..., :3].astype(np.float32) @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
-    return arr
-
-
-def load_pixels(path: str | Path) -> tuple[np.ndarray, pydicom.Dataset]:
-    """Pixel array of the first frame after the modality LUT (float32), and the dataset."""
-    from pydicom.pixels import apply_modality_lut
-
-    ds = read_dataset(path)
-    return np.asarray(apply_modality_lut(stored_pixels(ds), ds), dtype=np.float32), ds
-
-
-def _display_of(values: np.ndarray, ds: pydicom.Dataset, window: tuple[float, float] | None,
-                counts: np.ndarray | None = None) -> np.ndarray:
-    """Display values in [0, 1] (bright = dense) of modality-LUT ``values``; ``counts`` (how often each
-    value occurs, for a lookup table over a range of stored values) weights the percentiles and limits
-    the min-max to the values present."""
-    from pydicom.pixels import apply_voi_lut
-
-    present = values if counts is None else values[counts > 0]
-    if window is not None:
-        c, w = window
-        lo, hi = c - w / 2, c + w / 2
-        out = (values - lo) / max(hi - lo, 1e-9)
-    elif "VOILUTSequence" in ds or "WindowCenter" in ds:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            v = np.asarray(apply_voi_lut(values, ds, index=0), dtype=np.float64)
-        vp = v if counts is None else v[counts > 0]
-        lo, hi = float(vp.min()), float(vp.max())
-        out = (v - lo) / (hi - lo) if hi > lo else np.zeros_like(v)
-    else:
-        n = present.size if counts is None else int(counts.sum())
-        if n > 1000:
-            lo, hi = _percentiles(values, counts, (0.5, 99.5))
-        else:
-            lo, hi = present.min(), present.max()
-        out = (values - lo) / (hi - lo) if hi > lo else np.zeros_like(values, dtype=np.float64)
-    out = np.clip(out, 0.0, 1.0)
-    if str(ds.get("PhotometricInterpretation", "")).strip() == "MONOCHROME1":
-        out = 1.0 - out
-    return out
-
-
-def _percentiles(values: np.ndarray, counts: np.ndarray | None, qs: tuple[float, ...]) -> tuple[float, ...]:
-    """np.percentile (linear) of the pixels, from a histogram when ``counts`` is given (values sorted)."""
-    if counts is None:
-        return tuple(np.percentile(values, qs))
-    if np.any(np.diff(values) < 0):  # a decreasing modality LUT: sort the levels by value
-        order = np.argsort(values, kind="stable")
-        values, counts = values[order], counts[order]
-    cum = np.cumsum(counts)
-    n = int(cum[-1])
-    out = []
-    for q in qs:
-        pos = q / 100 * (n - 1)
-        k = int(np.floor(pos))
-        a = values[np.searchsorted(cum, k, "right")]
-        b = values[np.searchsorted(cum, min(k + 1, n - 1), "right")]
-        out.append(float(a + (b - a) * (pos - k)))
-    return tuple(out)
-
-
-def to_display(arr: np.ndarray, ds: pydicom.Dataset, window: tuple[float, float] | None = None) -> np.ndarray:
-    """Values in [0, 1] (float32), bright = dense, using the given window, else the file's VOI LUT or
-    window, else the 0.5-99.5 percentile range."""
-    return _display_of(np.asarray(arr, dtype=np.float64), ds, window).astype(np.float32)
-
-
-def display_lut(stored: np.ndarray, ds: pydicom.Dataset, window: tuple[float, float] | None, bits: int):
-    """(lookup table, index): ``lut[index]`` is the display image as uint8 / uint16 (index = stored - min).
-
-    For integer pixels the modality LUT, VOI window and inversion are computed once per stored value
-    (at most 65,536 entries, in float64) instead of once per pixel; None for float (colour) pixels."""
-    from pydicom.pixels import apply_modality_lut
-
-    if stored.dtype.kind not in "iu" or stored.size == 0:
-        return None
-    lo, hi = int(stored.min()), int(stored.max())
-    if hi - lo > 1 << 20:
-        return None
-    if lo == 0:
-        idx = stored
-    elif lo > 0:
-        idx = stored - stored.dtype.type(lo)
-    else:  # signed: the shifted range may not fit the stored type
-        idx = stored.astype(np.int32) - lo
-    counts = None
-    percentiles = window is None and "WindowCenter" not in ds and "VOILUTSequence" not in ds
-    if percentiles or "VOILUTSequence" in ds:  # the percentiles, or which LUT entries occur
-        counts = np.bincount(idx.ravel(), minlength=hi - lo + 1)
-    levels = np.arange(lo, hi + 1, dtype=np.int64 if lo < 0 else np.uint32)
-    values = np.asarray(apply_modality_lut(levels.astype(stored.dtype), ds), dtype=np.float64)
-    shown = _display_of(values, ds, window, counts)
-    scale, dtype = (255, np.uint8) if bits == 8 else (65535, np.uint16)
-    return np.round(shown * scale).astype(dtype), idx
+# The one DICOM-to-array path (rxlabel.imaging), under the names this module has always exported.
+load_pixels = load_dicom
 
 
 def render(path: str, opts: ConvertOptions) -> tuple[np.ndarray, dict]:
     """The output image (uint8 or uint16, ``size`` x ``size``) of one DICOM file and its facts."""
-    ds = read_dataset(path)
-    stored = stored_pixels(ds)
-    bits = 8 if opts.fmt == "jpg" else opts.bits
-    table = display_lut(stored, ds, opts.window, bits)
-    if table is not None:
-        lut, idx = table
-        img = lut[idx]
-    else:
-        from pydicom.pixels import apply_modality_lut
-
-        shown = to_display(np.asarray(apply_modality_lut(stored, ds), dtype=np.float32), ds, opts.window)
-        scale, dtype = (255, np.uint8) if bits == 8 else (65535, np.uint16)
-        img = np.round(shown * scale).astype(dtype)
-    facts = {"rows": int(stored.shape[0]), "columns": int(stored.shape[1]),
+    img, ds = read_display(path, opts.window, 8 if opts.fmt == "jpg" else opts.bits)
+    facts = {"rows": int(img.shape[0]), "columns": int(img.shape[1]),
              "photometric": str(ds.get("PhotometricInterpretation", ""))}
     return fit(img, opts.size), facts
 
@@ -230,15 +98,13 @@ def write_image(img: np.ndarray, dest: str, opts: ConvertOptions) -> None:
 
 
 def _failure(exc: Exception) -> dict:
-    msg = f"{type(exc).__name__}: {exc}"
-    if "plugin" in msg.lower() or "decode" in msg.lower():
-        msg += " (install pylibjpeg and pylibjpeg-openjpeg for JPEG 2000 / JPEG-LS)"
+    msg = f"{type(exc).__name__}: {exc}"  # rxlabel.imaging's messages already say what to install
     return {"status": "failed", "reason": msg[:400], "rows": 0, "columns": 0, "photometric": ""}
 
 
 def _check(opts: ConvertOptions) -> None:
     if opts.fmt == "jpg" and opts.bits != 8:
-        raise ValueError("JPEG output is 8-bit only; use --bits 8 or --format png")
+        raise OptionError("JPEG output is 8-bit only; use --bits 8 or --format png")
 
 
 def convert_one(path: str, dest: str, opts: ConvertOptions) -> dict:
