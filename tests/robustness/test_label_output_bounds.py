@@ -9,7 +9,7 @@ import time
 import pytest
 
 from rxlabel.labeler import Labeler
-from rxlabel.labeler.aggregate import WINDOW, clip_window, evidence_sentence, rule_id, rule_ids
+from rxlabel.labeler.aggregate import WINDOW, clip_window, evidence_sentence, pack_rule_ids, rule_id, rule_ids
 from rxlabel.labeler.batch import label_file
 from rxlabel.labeler.io import read_records, record_line
 from rxlabel.labeler.review import apply_decisions, export_queue
@@ -50,6 +50,7 @@ def test_rule_ids_are_short_stable_and_map_back(mini):
     patterns = [f"phrase:{p}" for f in mini.pack.findings.values() for p in [*f.phrases, *f.negative_phrases]]
     back = rule_ids(patterns)
     assert {r for r in rules if r.startswith("phrase:")} <= set(back)
+    assert rules <= set(pack_rule_ids(mini.pack))  # every id of the pack's evidence maps back to its rule
     assert rule_id("review:ana: typo") == "review:ana: typo" and rule_id(None) is None
     assert rule_id(patterns[0]) == rule_id(patterns[0])
 

@@ -36,6 +36,19 @@ def rule_ids(rules: Iterable[str]) -> dict[str, str]:
     return {rule_id(r): r for r in rules}
 
 
+def pack_rule_ids(pack) -> dict[str, str]:
+    """``rule id -> full rule`` for every phrase and template of a rule pack (what evidence ids point at)."""
+    rules = []
+    for finding in pack.findings.values():
+        rules += [f"phrase:{p}" for p in finding.phrases]
+        rules += [f"negative_phrase:{p}" for p in finding.negative_phrases]
+    for template in pack.templates:
+        text = getattr(template, "text", template)
+        if isinstance(text, str):
+            rules += [f"template:{text}", f"fuzzy_template:{text}"]
+    return rule_ids(rules)
+
+
 def clip_window(sentence: str, start: int, end: int, width: int = WINDOW) -> str:
     """The mention ``sentence[start:end]`` with up to ``width`` characters either side, clipped to the
     sentence; an ellipsis marks each clipped side. The mention itself is clipped to 4 x ``width``."""
