@@ -28,11 +28,14 @@ COMMANDS: dict[str, str] = {
     "fetch": "rxlabel.matcher.cli:fetch",
     "index": "rxlabel.index.cli:index",
     "dataset": "rxlabel.index.cli:dataset",
+    "masks": "rxlabel.index.cli:masks",
+    "export": "rxlabel.index.export:export",
     "train": "rxlabel.classifier.cli:train",
     "predict": "rxlabel.classifier.cli:predict",
     "evaluate-model": "rxlabel.classifier.cli:evaluate_model",
     "ensemble": "rxlabel.classifier.cli:ensemble",
     "heatmap": "rxlabel.classifier.cli:heatmap",
+    "cache": "rxlabel.classifier.cli:cache",
 }
 
 _HELP = {
@@ -48,6 +51,9 @@ _HELP = {
     "fetch": "Retrieve chest radiographs from a PACS (DIMSE, Orthanc REST, DICOMweb); incremental.",
     "index": "Build and query the inverted index of images by finding.",
     "dataset": "Create, list and rebuild datasets.",
+    "cache": "Dataset cache step: images decoded and resized once into a uint8 memmap for training.",
+    "masks": "Import CheXmask lung and heart masks with their quality.",
+    "export": "Write a dataset as CheXpert / PadChest CSV, imagefolder metadata.csv or a Parquet table.",
     "train": "Train a region/finding classifier (needs rxlabel[train]).",
     "predict": "Predict findings on images (needs rxlabel[train]).",
     "evaluate-model": "Evaluate a trained run on a split (needs rxlabel[train]).",

@@ -102,9 +102,12 @@ class Mention:
     kind: str = "exact"
 
     def evidence(self) -> dict:
-        """The bounded evidence object: offsets, cue, rule id and a clipped window (not the sentence)."""
-        return evidence_item(self.finding, self.status, self.start, self.end, self.cue, self.rule,
+        """The bounded evidence object: offsets, cue, rule id and a clipped window (not the sentence),
+        with the mention's region and whether the finding is abnormal."""
+        item = evidence_item(self.finding, self.status, self.start, self.end, self.cue, self.rule,
                              self.localizations, self.kind, self.sentence_start, self.sentence)
+        item["region"], item["abnormal"] = self.region, self.abnormal
+        return item
 
 
 def combine(statuses: list[int]) -> int:
