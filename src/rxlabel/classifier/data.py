@@ -15,6 +15,7 @@ import torch
 from torch.utils.data import Dataset, Sampler
 
 from rxlabel.classifier.images import ImageReadError, load_mask, load_prepared
+from rxlabel.errors import OptionError
 
 MEAN, STD = 0.5, 0.25
 
@@ -40,7 +41,7 @@ class Augment:
     def preset(name: str, flip: bool = True) -> Augment:
         """Named ranges: ``default`` (rxlabel's), ``padchest`` (the PadChest study's Keras generator), ``none``."""
         if name not in AUGMENT_PRESETS:
-            raise ValueError(f"unknown augmentation preset {name!r}; use one of {', '.join(AUGMENT_PRESETS)}")
+            raise OptionError(f"unknown augmentation preset {name!r}; use one of {', '.join(AUGMENT_PRESETS)}")
         return Augment(**{**AUGMENT_PRESETS[name], "flip": flip and AUGMENT_PRESETS[name]["flip"]})
 
     @property

@@ -19,6 +19,7 @@ from PIL import Image, ImageDraw, ImageFont
 from rxlabel.classifier.data import MEAN, STD
 from rxlabel.classifier.images import read_image, resize
 from rxlabel.classifier.run import LoadedRun, check_same_classes, load_run
+from rxlabel.errors import OptionError
 
 PALETTE = [(230, 25, 75), (60, 180, 75), (255, 225, 25), (0, 130, 200), (245, 130, 48), (145, 30, 180),
            (70, 240, 240), (240, 50, 230), (210, 245, 60), (250, 190, 212), (0, 128, 128), (220, 190, 255)]
@@ -43,7 +44,7 @@ def grad_cam(model: torch.nn.Module, x: torch.Tensor, classes: Sequence[int],
     with torch.enable_grad():
         feats = model.forward_features(x)
         if feats.ndim != 4:
-            raise ValueError("Grad-CAM needs a convolutional backbone (forward_features must return N x C x H x W)")
+            raise OptionError("Grad-CAM needs a convolutional backbone (forward_features must return N x C x H x W)")
         feats = feats.detach().requires_grad_(True)
         logits = model.forward_head(feats)
         cams = []
@@ -63,13 +64,13 @@ def _grad_cam_at(model: torch.nn.Module, x: torch.Tensor, classes: Sequence[int]
         import difflib
 
         close = difflib.get_close_matches(layer, [n for n in names if n], n=5)
-        raise ValueError(f"--cam-layer {layer!r} is not a module of {type(model).__name__}"
+        raise OptionError(f"--cam-layer {layer!r} is not a module of {type(model).__name__}"
                          + (f"; did you mean {', '.join(close)}?" if close else ""))
     seen: list[torch.Tensor] = []
 
     def keep(_module, _inputs, output):
         if not isinstance(output, torch.Tensor) or output.ndim != 4:
-            raise ValueError(f"--cam-layer {layer!r} does not output an N x C x H x W feature map")
+            raise OptionError(f"--cam-layer {layer!r} does not output an N x C x H x W feature map")
         seen.append(output)
 
     handle = names[layer].register_forward_hook(keep)

@@ -9,7 +9,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from rxlabel.errors import RxlabelError
+from rxlabel.errors import OptionError, RxlabelError
 
 DEFAULT_BACKBONE = "efficientnet_b2"
 
@@ -57,11 +57,11 @@ def create_model(backbone: str, num_classes: int, in_chans: int = 1, drop_rate: 
     if not timm.is_model(backbone):
         close = difflib.get_close_matches(backbone, timm.list_models(), n=5)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
-        raise ValueError(f"unknown timm backbone {backbone!r}{hint}")
+        raise OptionError(f"unknown timm backbone {backbone!r}{hint}")
     if head not in HEADS:
-        raise ValueError(f"unknown head {head!r}; use one of {', '.join(HEADS)}")
+        raise OptionError(f"unknown head {head!r}; use one of {', '.join(HEADS)}")
     if in_chans < 1:
-        raise ValueError(f"in_chans must be >= 1, got {in_chans}")
+        raise OptionError(f"in_chans must be >= 1, got {in_chans}")
     model = timm.create_model(backbone, pretrained=False, num_classes=num_classes, in_chans=in_chans,
                               drop_rate=drop_rate)
     if head == "mlp512":
@@ -87,7 +87,7 @@ def freeze_fraction(model: nn.Module, fraction: float) -> int:
     module order, so 0.1 freezes the stem and the first blocks.
     """
     if not 0.0 <= fraction < 1.0:
-        raise ValueError(f"--freeze must be in [0, 1), got {fraction}")
+        raise OptionError(f"--freeze must be in [0, 1), got {fraction}")
     head = set(_head_keys(model))
     body = [(n, p) for n, p in model.named_parameters() if n not in head]
     n_freeze = int(round(fraction * len(body)))
