@@ -23,8 +23,8 @@ from rxlabel.schema import REGIONS
 HAS_TORCH = all(importlib.util.find_spec(m) is not None for m in ("torch", "timm"))
 TRAIN_COMMANDS = {"train", "predict", "evaluate-model", "ensemble", "heatmap", "cache"}
 # The command table as users know it: a command removed from rxlabel/cli.py fails here.
-EXPECTED_COMMANDS = {"label", "review", "evaluate", "rules", "demo", "report", "run", "fetch", "match", "convert", "index",
-                     "dataset", "masks", "export", *TRAIN_COMMANDS}
+EXPECTED_COMMANDS = {"label", "review", "evaluate", "rules", "demo", "report", "run", "fetch", "match", "convert", "index", "masks", "export",
+                     "dataset", *TRAIN_COMMANDS}
 
 
 def test_the_command_table_is_exactly_the_documented_one():

@@ -35,19 +35,19 @@ _TRAIN = defaults(TrainConfig)  # the one source of training defaults; the optio
 @click.option("--image-size", type=int, default=_TRAIN["image_size"], show_default=True)
 @click.option("--in-chans", type=click.IntRange(min=1), default=_TRAIN["in_chans"], show_default=True,
               help="Input channels of the timm stem (the grey film is repeated).")
-@click.option("--head", type=click.Choice(HEADS), default="linear", show_default=True,
+@click.option("--head", type=click.Choice(HEADS), default=_TRAIN["head"], show_default=True,
               help="Classifier head; mlp512 = dense 512, ReLU, dropout 0.2 (PadChest study).")
-@click.option("--freeze", type=click.FloatRange(0, 1, max_open=True), default=0.0, show_default=True,
+@click.option("--freeze", type=click.FloatRange(0, 1, max_open=True), default=_TRAIN["freeze"], show_default=True,
               help="Freeze this share of the body's parameter tensors, stem first.")
-@click.option("--monitor", type=click.Choice(MONITORS), default="macro_f1", show_default=True,
+@click.option("--monitor", type=click.Choice(MONITORS), default=_TRAIN["monitor"], show_default=True,
               help="What picks best.pt and drives --patience.")
-@click.option("--min-delta", type=float, default=0.0, show_default=True, help="Smallest change that counts as better.")
+@click.option("--min-delta", type=float, default=_TRAIN["min_delta"], show_default=True, help="Smallest change that counts as better.")
 @click.option("--augment", "augment_preset", type=click.Choice(sorted(AUGMENT_PRESETS)), default="default",
               show_default=True, help="Augmentation ranges: rxlabel's default or the PadChest study's.")
 @click.option("--seeds", default=None, help="Comma-separated seeds: one run each under OUT/seed_N, "
               "then per-class mean +- sd over the runs (OUT/seeds.csv).")
-@click.option("--crop-margin", type=float, default=0.05, show_default=True, help="Lung crop margin (share of the side).")
-@click.option("--crop-below", type=float, default=1.0, show_default=True,
+@click.option("--crop-margin", type=float, default=_TRAIN["crop_margin"], show_default=True, help="Lung crop margin (share of the side).")
+@click.option("--crop-below", type=float, default=_TRAIN["crop_below"], show_default=True,
               help="Lung crop: share of the film below the lungs kept (1: to the bottom edge).")
 @click.option("--epochs", type=int, default=_TRAIN["epochs"], show_default=True)
 @click.option("--batch-size", type=int, default=_TRAIN["batch_size"], show_default=True, help="Global batch (split over DDP ranks).")

@@ -77,7 +77,7 @@ def _set_classifier(model: nn.Module, new: nn.Module) -> None:
             parent_name, _, attr = name.rpartition(".")
             setattr(model.get_submodule(parent_name) if parent_name else model, attr, new)
             return
-    raise ValueError(f"{type(model).__name__}: cannot find its classifier to replace")
+    raise OptionError(f"{type(model).__name__}: cannot find its classifier to replace")
 
 
 def freeze_fraction(model: nn.Module, fraction: float) -> int:
