@@ -83,6 +83,10 @@ def test_class3_administrative_lines_are_skipped_not_queued(es, text):
 
 def test_class3_a_comparison_line_that_names_a_finding_is_labelled(es):
     assert es("Comparado con la previa, aumenta el derrame pleural derecho.").findings.get("pleural effusion") == 1
+    # a misspelt finding in an administrative opening is still read
+    assert es("Se realiza rx portátil con consolidciones bilaterales.").findings.get("consolidation") == 1
+    # a one-line technique field does not swallow the findings typed on the next line
+    assert es("Técnica: PA y lateral.\nCardiomegalia.").findings == {"cardiomegaly": 1}
 
 
 def _split(text: str, config: SplitterConfig) -> list[tuple[str, bool]]:

@@ -252,10 +252,11 @@ class Labeler:
         exact = self._mentions(matches, spans, clauses)
         if self._descriptors and len(exact) > 1:
             exact = self._attributed(exact, words)
-        if not exact and self._is_admin(words):
-            # Technique, comparison, advice, signature: skipped, never a reason to review.
-            return _Analysis(len(words), ADMIN, (), (), ())
         fuzzy = self._fuzzy(words, spans, clauses, exact) if self.pack.fuzzy_enabled else ()
+        if not exact and not fuzzy and self._is_admin(words):
+            # Technique, comparison, advice, signature: skipped, never a reason to review (a misspelt finding
+            # in one, "Rx portátil: consolidciones", is still read).
+            return _Analysis(len(words), ADMIN, (), (), ())
         return _Analysis(len(words), None, tuple(counts.items()), tuple(exact), tuple(fuzzy))
 
     def _template(self, skey: str, words: list[str], spans: list[tuple[int, int]]) -> Template | str | None:
