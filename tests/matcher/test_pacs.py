@@ -258,3 +258,27 @@ def test_match_against_orthanc_every_path(loaded, creds, tmp_path):
         s = synth.score(loaded["archive"], got, pd.read_csv(tmp_path / f"{name}.ambiguous.csv", dtype=str,
                                                             keep_default_na=False))
         assert s["precision"] == 1.0
+
+
+@pytest.mark.slow
+def test_run_config_with_a_pacs_site_is_incremental(loaded, creds, tmp_path):
+    import yaml
+
+    cfg = {"workdir": str(tmp_path / "w"), "steps": ["match"],
+           "sites": [{"name": "orthanc", "lang": "es", "pacs": f"dicomweb+{loaded['base']}/dicom-web",
+                      "his": [str(loaded["root"] / "his")]}],
+           "pacs": {"timeout": 20, "retries": 2, "modalities": ["cr", "dx"]}}
+    (tmp_path / "run.yaml").write_text(yaml.safe_dump(cfg))
+    runner = CliRunner()
+    first = runner.invoke(main, ["run", str(tmp_path / "run.yaml")])
+    assert first.exit_code == 0, first.output + repr(first.exception)
+    fetched = _sops(tmp_path / "w" / "pacs" / "orthanc")
+    assert fetched and not fetched & loaded["ct"] and fetched <= _expected_chest(loaded)
+    assert (tmp_path / "w" / "match" / "orthanc").is_dir()
+    second = runner.invoke(main, ["run", str(tmp_path / "run.yaml")])
+    assert second.exit_code == 0, second.output
+    assert "PACS: 0 new instances" in second.output and "(unchanged, skipped)" in second.output, second.output
+    cfg["pacs"]["password"] = "x"
+    (tmp_path / "bad.yaml").write_text(yaml.safe_dump(cfg))
+    bad = runner.invoke(main, ["run", str(tmp_path / "bad.yaml")])
+    assert bad.exit_code != 0 and "credentials never go in a configuration" in bad.output

@@ -14,6 +14,9 @@ Example configuration (paths relative to the configuration file)::
     seed: 0
     sites:
       - {name: phutho, lang: vi, dicom: pacs/phutho, his: [his/phutho], his_tz: "+0700"}
+      # or straight from the PACS (credentials from the environment or a netrc file, never here):
+      - {name: hgu, lang: es, pacs: "dicomweb+https://pacs.example.org/dicom-web", his: [his/hgu]}
+    pacs: {retrieve: move, move_port: 11113, calling_aet: RXLABEL, netrc: secrets/netrc, timeout: 30}
     match: {window_h: 24, jobs: 2}
     convert: {size: 512}
     label: {jobs: 2}
@@ -42,6 +45,9 @@ from rxlabel.pipeline.demo import Runner
 SECTIONS = {
     "workdir": None, "seed": None, "sites": None,
     "match": {"window_h", "before_h", "his_tz", "jobs"},
+    # Options of the PACS fetch for sites given as ``pacs: URL`` (see rxlabel.matcher.pacs.FetchOptions).
+    "pacs": {"modalities", "retrieve", "calling_aet", "move_aet", "move_port", "timeout", "retries", "backoff",
+             "netrc", "ca_bundle"},
     "convert": {"size", "jobs"},
     "label": {"jobs"},
     "review": set(),
@@ -52,7 +58,8 @@ SECTIONS = {
     "heatmap": {"images"},
     "steps": None,
 }
-SITE_KEYS = {"name", "lang", "dicom", "his", "his_tz"}
+SITE_KEYS = {"name", "lang", "dicom", "pacs", "his", "his_tz"}
+_SECRET_KEYS = {"user", "username", "password", "token", "secret", "auth", "credentials"}
 ALL_STEPS = ("match", "convert", "label", "review", "index", "dataset", "train", "evaluate", "heatmap", "report")
 
 
@@ -69,6 +76,10 @@ def load_config(path: str | Path) -> dict:
         raise ConfigError(f"{path}: cannot read the configuration: {exc}") from None
     if not isinstance(cfg, dict):
         raise ConfigError(f"{path}: the configuration must be a mapping of sections")
+    leaked = _SECRET_KEYS & set(cfg.get("pacs") or {}) if isinstance(cfg.get("pacs"), dict) else set()
+    if leaked:
+        raise ConfigError(f"{path}: 'pacs' has {', '.join(sorted(leaked))}: credentials never go in a configuration; "
+                          "set RXLABEL_PACS_USER/RXLABEL_PACS_PASSWORD or RXLABEL_PACS_TOKEN, or name a netrc file")
     for key in cfg:
         if key not in SECTIONS:
             raise ConfigError(f"{path}: unknown section '{key}'; known: {', '.join(SECTIONS)}")
@@ -86,19 +97,29 @@ def load_config(path: str | Path) -> dict:
         raise ConfigError(f"{path}: 'sites' must list at least one site with name, lang, dicom and his")
     names = set()
     for i, site in enumerate(sites):
-        missing = {"name", "lang", "dicom", "his"} - set(site or {})
+        missing = {"name", "lang", "his"} - set(site or {})
         if missing:
             raise ConfigError(f"{path}: sites[{i}] lacks {', '.join(sorted(missing))}")
+        if ("dicom" in site) == ("pacs" in site):
+            raise ConfigError(f"{path}: sites[{i}] needs exactly one of 'dicom' (a folder) or 'pacs' (a URL)")
         extra = set(site) - SITE_KEYS
         if extra:
             raise ConfigError(f"{path}: sites[{i}] has unknown key(s) {', '.join(sorted(extra))}")
         if site["name"] in names:
             raise ConfigError(f"{path}: two sites are named '{site['name']}'")
         names.add(site["name"])
-        site["dicom"] = str((base / site["dicom"]).resolve())
+        if "pacs" in site:
+            from rxlabel.matcher.netauth import PacsError, refuse_userinfo
+
+            try:
+                refuse_userinfo(str(site["pacs"]))
+            except PacsError as exc:
+                raise ConfigError(f"{path}: sites[{i}] ({site['name']}): {exc}") from None
+        else:
+            site["dicom"] = str((base / site["dicom"]).resolve())
         his = site["his"] if isinstance(site["his"], list) else [site["his"]]
         site["his"] = [str((base / h).resolve()) for h in his]
-        for p in [site["dicom"], *site["his"]]:
+        for p in [*([site["dicom"]] if "dicom" in site else []), *site["his"]]:
             if not Path(p).exists():
                 raise ConfigError(f"{path}: sites[{i}] ({site['name']}): {p} does not exist")
     cfg["workdir"] = str((base / cfg.get("workdir", "rxlabel-run")).resolve())
@@ -107,6 +128,11 @@ def load_config(path: str | Path) -> dict:
     unknown = [s for s in cfg["steps"] if s not in ALL_STEPS]
     if unknown:
         raise ConfigError(f"{path}: unknown step(s) {', '.join(unknown)}; known: {', '.join(ALL_STEPS)}")
+    pacs = cfg.get("pacs") or {}
+    for key in ("netrc", "ca_bundle"):
+        if pacs.get(key):
+            pacs[key] = str((base / pacs[key]).resolve())
+    cfg["pacs"] = pacs
     for section in ("match", "convert", "label", "review", "index", "dataset", "train", "evaluate", "heatmap"):
         cfg[section] = cfg.get(section) or {}
     return cfg
@@ -212,12 +238,29 @@ def run_pipeline(cfg: dict, force: bool = False, echo: Callable[[str], None] = c
         if step in want:
             r.step(step, body, needs=needs)
 
+    def fetch_site(name: str, site: dict, window_h: float) -> str:
+        """A PACS site's images, fetched incrementally into WORKDIR/pacs/<site> (no step record: the PACS
+        changes under us, and an unchanged folder already lets the match step be skipped)."""
+        from rxlabel.matcher.his import read_his
+        from rxlabel.matcher.pacs import FetchOptions, fetch_for_reports
+
+        p = dict(cfg["pacs"])
+        if "modalities" in p:
+            p["modalities"] = tuple(str(m).upper() for m in p["modalities"])
+        dest = w / "pacs" / name
+        got = fetch_for_reports(site["pacs"], read_his(site["his"]).reports, dest, window_h=window_h, quiet=True,
+                                options=FetchOptions(**p))
+        echo(f"  [{name}] PACS: {got['fetched']} new instances, {got['already_have']} already fetched, "
+             f"{got['series'] - got['series_kept']} series not chest radiographs")
+        return str(dest)
+
     def do_match(name, site):
         opts = cfg["match"]
         params = {"window_h": float(opts.get("window_h", 24.0)), "before_h": float(opts.get("before_h", 1.0)),
                   "his_tz": site.get("his_tz") or opts.get("his_tz")}
-        res = store.run(f"match:{name}", [site["dicom"], *site["his"]], params, versions(),
-                        lambda: steps.match(site["dicom"], site["his"], w / "match" / name,
+        dicom = fetch_site(name, site, params["window_h"]) if site.get("pacs") else site["dicom"]
+        res = store.run(f"match:{name}", [dicom, *site["his"]], params, versions(),
+                        lambda: steps.match(dicom, site["his"], w / "match" / name,
                                             jobs=int(opts.get("jobs", 1)), **params),
                         lambda res: [res["pairs"], res["ambiguous"], res["unmatched_images"], res["unmatched_reports"]])
         _say(echo, name, res, f"{res['summary']['paired_images']} images paired")
