@@ -99,6 +99,7 @@ class Counts:
     instances_found: int = 0
     skipped_view: int = 0
     already_have: int = 0
+    duplicate: int = 0
     fetched: int = 0
 
 
@@ -165,6 +166,9 @@ def fetch(url: str, queries: list[Query], dest: str | Path, options: FetchOption
                 if q.study_uid or patients is None or norm_patient(pid) in patients:
                     studies.setdefault(study_uid)
         c.studies = len(studies)
+        # One UID may sit under two patient records (an image sent without PatientID, then with it):
+        # the PACS lists its series and instances twice; each SOP instance is considered once.
+        seen: set[str] = set()
         for study_uid in tqdm(sorted(studies), unit="study", desc="retrieve", disable=not show):
             for s in client.find_series(study_uid):
                 c.series += 1
@@ -175,6 +179,10 @@ def fetch(url: str, queries: list[Query], dest: str | Path, options: FetchOption
                 c.series_kept += 1
                 todo = []
                 for inst in client.find_instances(s):
+                    if inst.sop_uid in seen:
+                        c.duplicate += 1
+                        continue
+                    seen.add(inst.sop_uid)
                     c.instances_found += 1
                     if view_of({"view_position": inst.view_position})[0] in SKIP_VIEWS:
                         c.skipped_view += 1
@@ -187,6 +195,7 @@ def fetch(url: str, queries: list[Query], dest: str | Path, options: FetchOption
         out = {"queries": c.queries, "studies": c.studies, "series": c.series, "series_kept": c.series_kept,
                "series_skipped": c.series_skipped, "instances_found": c.instances_found,
                "skipped_view": c.skipped_view, "already_have": c.already_have, "fetched": c.fetched,
+               "duplicate_listings": c.duplicate,
                "instances": c.fetched + c.already_have}
         out.update(client.stats())
     return out
