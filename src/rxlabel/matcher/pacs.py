@@ -494,6 +494,12 @@ class _Retryable(Exception):
     """An HTTP status worth retrying (429, 502, 503, 504)."""
 
 
+def _tls_error(exc, url: str) -> PacsError:
+    why = str(exc.args[0] if exc.args else exc)[-300:]
+    return PacsError(f"{url}: the TLS certificate is not trusted ({why}); verification stays on: "
+                     "give the hospital's CA bundle with --ca-bundle / RXLABEL_PACS_CA (pacs: ca_bundle in a run)")
+
+
 def _check(resp, what: str):
     if resp.status_code in (429, 502, 503, 504):
         raise _Retryable(f"HTTP {resp.status_code}")
@@ -516,12 +522,17 @@ class OrthancRestClient(_Client):
         self.requests = 0
 
     def _call(self, path: str, body: dict | None = None):
+        import requests
+
         def once():
             self.requests += 1
-            if body is None:
-                resp = self.session.get(self.base + path, timeout=self.opts.timeout)
-            else:
-                resp = self.session.post(self.base + path, json=body, timeout=self.opts.timeout)
+            try:
+                if body is None:
+                    resp = self.session.get(self.base + path, timeout=self.opts.timeout)
+                else:
+                    resp = self.session.post(self.base + path, json=body, timeout=self.opts.timeout)
+            except requests.exceptions.SSLError as exc:
+                raise _tls_error(exc, self.base) from None
             return _check(resp, f"{self.base}{path}")
 
         return retrying(f"Orthanc {self.base}", once, self.opts, _http_transient())
@@ -591,6 +602,8 @@ class DicomwebClient(_Client):
             self.requests[kind] += 1
             try:
                 return fn()
+            except requests.exceptions.SSLError as exc:
+                raise _tls_error(exc, self.url) from None
             except requests.HTTPError as exc:
                 code = exc.response.status_code if exc.response is not None else 0
                 if code in (429, 502, 503, 504):
