@@ -9,6 +9,13 @@ from pathlib import Path
 
 import click
 
+from rxlabel.config import defaults
+from rxlabel.matcher.convert import ConvertOptions
+from rxlabel.matcher.match import MatchConfig
+
+_MATCH = defaults(MatchConfig)  # option defaults come from the config dataclasses, never repeated
+_CONVERT = defaults(ConvertOptions)
+
 PACS_HELP = ("dicom://AET@HOST:PORT (DIMSE C-FIND + C-GET/C-MOVE), http(s)://HOST:PORT (Orthanc REST) or "
              "dicomweb+http(s)://HOST:PORT/PREFIX (QIDO-RS/WADO-RS). Credentials: RXLABEL_PACS_USER/"
              "RXLABEL_PACS_PASSWORD or RXLABEL_PACS_TOKEN, or a netrc file; never in the URL.")
@@ -96,10 +103,10 @@ def fetch(pacs, his, date_range, patients, window_h, his_mapping, out_dir, quiet
               help="HIS export: a file or folder of session XML, CDA or HL7 v2 files (repeatable).")
 @click.option("-o", "--output", "output", required=True, type=click.Path(),
               help="pairs.csv or pairs.parquet; the other tables are written beside it.")
-@click.option("--window", "window_h", default=24.0, show_default=True, help="Hours a report may follow its study.")
-@click.option("--before", "before_h", default=1.0, show_default=True,
+@click.option("--window", "window_h", default=_MATCH["window_h"], show_default=True, help="Hours a report may follow its study.")
+@click.option("--before", "before_h", default=_MATCH["before_h"], show_default=True,
               help="Hours a report may precede its study (clock skew).")
-@click.option("--session-slack", default=15.0, show_default=True, help="Minutes of tolerance on check-in/out.")
+@click.option("--session-slack", default=_MATCH["session_slack_min"], show_default=True, help="Minutes of tolerance on check-in/out.")
 @click.option("--his-tz", default=None, help="UTC offset of HIS times that state none, e.g. +0700.")
 @click.option("--services", default="default", show_default=True,
               help="Chest-radiography service-id allow-list file, 'default' (bundled) or 'none' (no filter).")
@@ -116,21 +123,21 @@ def fetch(pacs, his, date_range, patients, window_h, his_mapping, out_dir, quiet
 def match(dicom, pacs, his, output, window_h, before_h, session_slack, his_tz, services, his_mapping,
           view_classifier, jobs, cache, pacs_dir, quiet, engine, scheduler, **kw):
     """Pair DICOM chest radiographs with HIS reports by study UID, accession + patient, or patient + time."""
+    from rxlabel.errors import RemoteError
     from rxlabel.matcher.chest import load_view_classifier
     from rxlabel.matcher.his import read_his
     from rxlabel.matcher.match import MatchConfig
-    from rxlabel.matcher.pipeline import output_paths, run, write_result, write_table
-    from rxlabel.matcher.xmlsafe import XmlInputError
+    from rxlabel.matcher.pipeline import output_paths, run, write_result
+    from rxlabel.outputs import refuse_overwrite
 
     if bool(dicom) == bool(pacs):
         raise click.UsageError("give exactly one of --dicom DIR or --pacs URL")
-    try:
-        cfg = MatchConfig(window_h=window_h, before_h=before_h, session_slack_min=session_slack, his_tz=his_tz)
-        classifier = load_view_classifier(view_classifier)
-        batch = read_his(list(his), his_mapping)
-    except (ValueError, XmlInputError, ImportError) as exc:
-        raise click.ClickException(str(exc)) from exc
+    cfg = MatchConfig(window_h=window_h, before_h=before_h, session_slack_min=session_slack, his_tz=his_tz)
+    classifier = load_view_classifier(view_classifier)
+    batch = read_his(list(his), his_mapping)
     paths = output_paths(output)
+    inputs = [p for p in (dicom, *his, his_mapping, services if services not in ("default", "none") else None) if p]
+    refuse_overwrite("match", inputs, paths)  # before the (long) scan: never replace an input or another run's files
     if pacs:
         from rxlabel.matcher.pacs import fetch_for_reports
 
@@ -138,7 +145,7 @@ def match(dicom, pacs, his, output, window_h, before_h, session_slack, his_tz, s
         try:
             got = fetch_for_reports(pacs, batch.reports, dest, window_h=window_h, quiet=quiet,
                                     options=fetch_options(kw))
-        except OSError as exc:
+        except (ConnectionError, OSError, RemoteError) as exc:  # the network, not rxlabel: say which PACS
             raise click.ClickException(f"PACS {pacs}: {exc}") from exc
         click.echo(f"PACS: {got['studies']} studies, {got['series_kept']} of {got['series']} series kept, "
                    f"{got['fetched']} instances retrieved ({got['already_have']} already there) into {dest}", err=True)
@@ -150,20 +157,15 @@ def match(dicom, pacs, his, output, window_h, before_h, session_slack, his_tz, s
 
         try:
             client = client_for(scheduler, jobs)
-        except (ImportError, OSError) as exc:
-            raise click.ClickException(str(exc)) from exc
+        except OSError as exc:  # the network, not rxlabel: say which scheduler
+            raise click.ClickException(f"Dask scheduler {scheduler or 'local'}: {exc}") from exc
         try:
             dicom = scan_dask(dicom, client, cache=cache)
         finally:
             close(client)
-    try:
-        res, batch = run(dicom, batch, cfg, services=svc, jobs=jobs, cache=cache, quiet=quiet,
-                         view_classifier=classifier)
-    except ValueError as exc:
-        raise click.ClickException(str(exc)) from exc
-    problems_path = paths["pairs"].with_name(paths["pairs"].stem + ".problems.csv")
-    write_table(res.warnings, problems_path)
-    written = write_result(res, output)
+    res, batch = run(dicom, batch, cfg, services=svc, jobs=jobs, cache=cache, quiet=quiet,
+                     view_classifier=classifier)
+    written = write_result(res, output, inputs)
     for p in batch.problems:
         if p.level == "error":
             click.echo(str(p), err=True)
@@ -182,7 +184,7 @@ def match(dicom, pacs, his, output, window_h, before_h, session_slack, his_tz, s
 @click.command("convert")
 @click.argument("pairs", type=click.Path(exists=True, dir_okay=False))
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Output folder for PNGs.")
-@click.option("--size", default=1024, show_default=True, help="Square output size (aspect kept, padded); 0 = original.")
+@click.option("--size", default=_CONVERT["size"], show_default=True, help="Square output size (aspect kept, padded); 0 = original.")
 @click.option("--bits", type=click.Choice(["8", "16"]), default="8", show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["png", "jpg"]), default="png", show_default=True,
               help="PNG (8 or 16-bit) or JPEG (8-bit).")

@@ -19,13 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
-from rxlabel.errors import RxlabelError
+from rxlabel.errors import RemoteError
 
 ENV_TOKEN, ENV_USER, ENV_PASSWORD = "RXLABEL_PACS_TOKEN", "RXLABEL_PACS_USER", "RXLABEL_PACS_PASSWORD"
 ENV_NETRC, ENV_CA = "RXLABEL_NETRC", "RXLABEL_PACS_CA"
 
 
-class PacsError(RxlabelError, RuntimeError):
+class PacsError(RemoteError):
     """A PACS that cannot be reached, refuses us, or answers with an error; the message says which and what to do."""
 
 
