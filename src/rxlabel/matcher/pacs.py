@@ -41,6 +41,7 @@ from rxlabel.matcher.tables import norm_patient
 CALLING_AET = os.environ.get("RXLABEL_AET", "RXLABEL")
 STATE_NAME = ".rxlabel-fetch-state.jsonl"
 SKIP_VIEWS = frozenset({"LAT", "OBL"})
+QIDO_PAGE = 1000  # results asked for per QIDO-RS request
 
 __all__ = ["FetchOptions", "PacsError", "Query", "fetch", "fetch_for_reports", "queries_for"]
 
@@ -613,24 +614,37 @@ class DicomwebClient(_Client):
 
         return retrying(f"DICOMweb {self.url}", once, self.opts, _http_transient())
 
+    def _paged(self, search: Callable, **kw) -> list[dict]:
+        """Every result of a QIDO-RS search, page by page; stops when a page brings nothing new, so a
+        server that ignores ``offset`` (dicomweb-client's own ``get_remaining`` would loop) cannot hang us."""
+        out: list[dict] = []
+        seen: set[str] = set()
+        offset = 0
+        while True:
+            page = self._do("qido", lambda o=offset: search(offset=o, limit=QIDO_PAGE, get_remaining=False, **kw))
+            new = [x for x in page if json.dumps(x, sort_keys=True) not in seen]
+            seen.update(json.dumps(x, sort_keys=True) for x in new)
+            out.extend(new)
+            if not new or len(page) < QIDO_PAGE:
+                return out
+            offset += len(page)
+
     def find_studies(self, q: Query) -> list[tuple[str, str, str]]:
         filters = {k: v for k, v in (("StudyInstanceUID", q.study_uid), ("PatientID", q.patient_id),
                                      ("StudyDate", q.date_range)) if v}
-        found = self._do("qido", lambda: self.client.search_for_studies(search_filters=filters, get_remaining=True))
+        found = self._paged(self.client.search_for_studies, search_filters=filters)
         out = [(_dw(s, "0020000D"), _dw(s, "00100020"), _dw(s, "00080020")) for s in found]
         return [x for x in out if x[0]]
 
     def find_series(self, study_uid: str) -> list[Series]:
         fields = ["Modality", "BodyPartExamined", "SeriesDescription", "ProtocolName"]
-        found = self._do("qido", lambda: self.client.search_for_series(study_instance_uid=study_uid, fields=fields,
-                                                                       get_remaining=True))
+        found = self._paged(self.client.search_for_series, study_instance_uid=study_uid, fields=fields)
         return [Series(study_uid, _dw(s, "0020000E"), _dw(s, "00080060"), _dw(s, "00180015"), _dw(s, "0008103E"),
                        _dw(s, "00181030")) for s in found if _dw(s, "0020000E")]
 
     def find_instances(self, s: Series) -> list[Instance]:
-        found = self._do("qido", lambda: self.client.search_for_instances(
-            study_instance_uid=s.study_uid, series_instance_uid=s.series_uid, fields=["ViewPosition"],
-            get_remaining=True))
+        found = self._paged(self.client.search_for_instances, study_instance_uid=s.study_uid,
+                            series_instance_uid=s.series_uid, fields=["ViewPosition"])
         return [Instance(_dw(i, "00080018"), _dw(i, "00185101")) for i in found if _dw(i, "00080018")]
 
     def retrieve(self, s: Series, todo: list[Instance]) -> None:
