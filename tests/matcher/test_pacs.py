@@ -219,3 +219,36 @@ def test_run_config_with_a_pacs_site_is_incremental(loaded, creds, tmp_path):
     (tmp_path / "bad.yaml").write_text(yaml.safe_dump(cfg))
     bad = runner.invoke(main, ["run", str(tmp_path / "bad.yaml")])
     assert bad.exit_code != 0 and "credentials never go in a configuration" in bad.output
+
+
+@pytest.mark.slow
+def test_sigkilled_fetch_process_resumes(loaded, creds, tmp_path):
+    """A real ``kill -9`` of ``rxlabel fetch`` mid-run: the rerun completes it and fetches nothing twice."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    src = Path(__file__).resolve().parents[2] / "src"
+    env = {**os.environ, "PYTHONPATH": str(src), "RXLABEL_PACS_USER": USER, "RXLABEL_PACS_PASSWORD": PASSWORD}
+    args = [sys.executable, "-m", "rxlabel", "fetch", "--quiet", "--pacs", f"dicom://ORTHANC@127.0.0.1:{loaded['dicom']}",
+            "--his", str(loaded["root"] / "his"), "-o", str(tmp_path / "out")]
+    state = tmp_path / "out" / ".rxlabel-fetch-state.jsonl"
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if state.is_file() and len(state.read_text().splitlines()) >= 3:
+            break
+        time.sleep(0.02)
+    assert proc.poll() is None, "the fetch finished before it could be killed: " + proc.stderr.read().decode()[-500:]
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(10)
+    done = _sops(tmp_path / "out")
+    assert 3 <= len(done)
+    rest = _fetch_cli(["--pacs", f"dicom://ORTHANC@127.0.0.1:{loaded['dicom']}", "--his", str(loaded["root"] / "his"),
+                       "-o", str(tmp_path / "out")])
+    assert rest["already_have"] >= len(done) - 1  # at most the one being written when killed is fetched again
+    reference = _fetch_cli(["--pacs", f"dicom://ORTHANC@127.0.0.1:{loaded['dicom']}", "--his",
+                            str(loaded["root"] / "his"), "-o", str(tmp_path / "ref")])
+    assert _sops(tmp_path / "out") == _sops(tmp_path / "ref")
+    assert rest["fetched"] + rest["already_have"] == reference["fetched"]
