@@ -67,6 +67,7 @@ def test_padchest_preset_has_the_studys_ranges():
     assert not Augment.preset("none").active and set(AUGMENT_PRESETS) == {"default", "padchest", "none"}
 
 
+@pytest.mark.slow
 def test_padchest_recipe_trains_on_cpu_and_monitors_val_loss(tmp_path):
     from rxlabel.cli import main
 
@@ -95,6 +96,7 @@ def test_padchest_recipe_trains_on_cpu_and_monitors_val_loss(tmp_path):
     assert isinstance(load_run(out).model.get_classifier(), torch.nn.Sequential)
 
 
+@pytest.mark.slow
 def test_seeds_report_mean_and_sd_per_class(tmp_path):
     from rxlabel.cli import main
 
