@@ -22,10 +22,11 @@ from rxlabel.cli import main  # noqa: E402
 
 DATA = Path(__file__).parents[1] / "data" / "classifier"
 SHARED_CXR = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "cxr"
-# The learning fixture: small enough to be quick, large enough that a macro AUC >= 0.9 on held-out images
-# proves the model learned the drawn findings (was 400 images at 64 px, 14 epochs of batch 32: ~10x the work).
-N_IMAGES, IMAGE_SIZE, BATCH, EPOCHS, LR = 200, 32, 16, 14, 3e-3
-STEPS_PER_EPOCH = int(N_IMAGES * 0.6) // BATCH  # 120 training images, last partial batch dropped
+# The learning fixture: a macro AUC >= 0.9 on held-out images proves the model learned the drawn findings.
+# Its CPU cost is per epoch and per step, not per pixel (bench/training_fixture.py: 200 images at 32 px cost
+# 170 CPU s against 186 s for these settings, with AUC 0.916 instead of 0.950), so it keeps these settings.
+N_IMAGES, GENERATED_SIZE, IMAGE_SIZE, BATCH, EPOCHS, LR = 400, 96, 64, 32, 14, 1e-3
+STEPS_PER_EPOCH = int(N_IMAGES * 0.6) // BATCH  # 240 training images / 32 = 7 steps, last partial batch dropped
 
 
 def _cfg(manifest, out, **kw) -> TrainConfig:
@@ -39,7 +40,7 @@ def _cfg(manifest, out, **kw) -> TrainConfig:
 def trained(tmp_path_factory):
     torch.set_num_threads(2)
     root = tmp_path_factory.mktemp("cls")
-    manifest = write_synthetic_dataset(root / "data", n_images=N_IMAGES, size=64, seed=0)
+    manifest = write_synthetic_dataset(root / "data", n_images=N_IMAGES, size=GENERATED_SIZE, seed=0)
     run = root / "run"
     # stopped after EPOCHS-1 epochs, then resumed for the last one
     first = train(_cfg(manifest, run, max_steps=STEPS_PER_EPOCH * (EPOCHS - 1)))
@@ -147,9 +148,7 @@ def test_evaluate_and_ensemble_cli(trained, tmp_path):
         res = CliRunner().invoke(main, ["ensemble", run, run, "--method", method, "--n-boot", "100", "--out", str(out)])
         assert res.exit_code == 0, res.output
         report = json.loads((out / f"eval_test_{method}.json").read_text())
-        # ctp scores are averaged probabilities (its AUC is the run's); ptc-* score votes of thresholded labels,
-        # so theirs is a two-point ROC at the tuned thresholds: lower, but far above chance (0.5)
-        assert report["method"] == method and report["macro"]["auc"] > (0.85 if method == "ctp" else 0.75)
+        assert report["method"] == method and report["macro"]["auc"] > 0.85
     res = CliRunner().invoke(main, ["ensemble", run])
     assert res.exit_code != 0 and "at least two runs" in res.output
 
