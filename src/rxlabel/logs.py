@@ -42,7 +42,9 @@ def configure(verbose: int = 0, quiet: bool = False) -> int:
         _console.addFilter(_NotEcho())
         LOGGER.addHandler(_console)
     else:
-        _console.setStream(sys.stderr)  # the current stderr (click's test runner swaps it)
+        # the current stderr (click's test runner swaps it); not setStream, which flushes the old stream,
+        # and a previous test runner's stream is closed
+        _console.stream = sys.stderr
     _console.setLevel(level)
     LOGGER.setLevel(logging.DEBUG)
     LOGGER.propagate = False
