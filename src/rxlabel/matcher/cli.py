@@ -108,9 +108,11 @@ def match(dicom, pacs, his, output, window_h, before_h, session_slack, his_tz, s
 @click.option("--window", nargs=2, type=float, help="Window CENTER WIDTH instead of the file's VOI LUT / window.")
 @click.option("--deidentify", is_flag=True, help="Name files by a salted hash of the SOP UID; drop patient ids.")
 @click.option("--salt", envvar="RXLABEL_SALT", help="Salt for --deidentify (or env RXLABEL_SALT); keep it secret.")
+@click.option("--deid-dates", type=click.Choice(["shift", "year"]), default="shift", show_default=True,
+              help="With --deidentify: shift each patient's dates by a secret number of days, or keep the year only.")
 @click.option("--jobs", default=1, show_default=True)
 @click.option("--quiet", is_flag=True)
-def convert(pairs, out_dir, size, bits, fmt, window, deidentify, salt, jobs, quiet):
+def convert(pairs, out_dir, size, bits, fmt, window, deidentify, salt, deid_dates, jobs, quiet):
     """Convert the images of a pairs table to PNG or JPEG and write manifest.csv beside them."""
     from rxlabel.matcher.convert import ConvertOptions, convert_pairs
     from rxlabel.matcher.pipeline import read_pairs
@@ -124,7 +126,7 @@ def convert(pairs, out_dir, size, bits, fmt, window, deidentify, salt, jobs, qui
     if fmt == "jpg" and bits == "16":
         raise click.ClickException("JPEG is 8-bit only: use --bits 8 with --format jpg, or --format png for 16-bit")
     opts = ConvertOptions(size=size, bits=int(bits), window=tuple(window) if window else None,
-                          salt=salt if deidentify else None, fmt=fmt)
+                          salt=salt if deidentify else None, fmt=fmt, dates=deid_dates)
     manifest = convert_pairs(table, out_dir, opts, jobs=jobs, quiet=quiet)
     ok = manifest.drop_duplicates("png")["status"].eq("ok").sum()
     failed = manifest.drop_duplicates("png")

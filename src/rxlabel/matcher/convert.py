@@ -27,6 +27,7 @@ class ConvertOptions:
     window: tuple[float, float] | None = None  # (center, width) overrides the file's VOI
     salt: str | None = None  # set: file names are HMAC-SHA256(salt, SOP UID), no patient id in outputs
     fmt: str = "png"  # png (8/16-bit) or jpg (8-bit, quality 95)
+    dates: str = "shift"  # with a salt: dates shifted per patient ("shift") or cut to the year ("year")
 
 
 def load_pixels(path: str | Path) -> tuple[np.ndarray, pydicom.Dataset]:
@@ -121,6 +122,18 @@ def convert_one(path: str, dest: str, opts: ConvertOptions) -> dict:
         return {"status": "failed", "reason": msg[:400], "rows": 0, "columns": 0, "photometric": ""}
 
 
+def deidentified_manifest(manifest: pd.DataFrame, pairs: pd.DataFrame, opts: ConvertOptions) -> pd.DataFrame:
+    """The manifest without ids, names, exact dates, source paths or identifiers in the report text (see rxlabel.deid)."""
+    from rxlabel.deid import Deidentifier
+
+    deid = Deidentifier(opts.salt, opts.dates)
+    deid.learn_table(pairs)  # ids, dates, and names/birth dates from the DICOM headers, per patient
+    image_key = manifest["png"].str.removesuffix("." + opts.fmt)
+    out = deid.table(manifest).rename(columns={"patient_id": "patient_key"})
+    out.insert(0, "image_key", image_key)
+    return out
+
+
 def _job(args: tuple[str, str, ConvertOptions]) -> dict:
     return convert_one(*args)
 
@@ -130,7 +143,8 @@ def convert_pairs(
 ) -> pd.DataFrame:
     """Convert every distinct image of a pairs table; returns (and writes ``manifest.csv``) one row per pair.
 
-    With a salt the manifest carries ``patient_key`` (salted hash of the patient id) instead of ids and paths.
+    With a salt the manifest carries ``patient_key`` (salted pseudonym of the patient id), pseudonymous ids, shifted
+    dates and scrubbed text instead of ids, paths, dates and identifiers (:func:`deidentified_manifest`).
     """
     opts = opts or ConvertOptions()
     out_dir = Path(out_dir)
@@ -157,11 +171,7 @@ def convert_pairs(
     conv.insert(1, "png", [os.path.relpath(t[1], out_dir) for t in tasks])
     manifest = pairs.merge(conv, on="image_path", how="left")
     if opts.salt is not None:
-        manifest["patient_key"] = [out_name(str(p), "", opts.salt) for p in manifest["patient_id"]]
-        manifest["image_key"] = manifest["png"].str.removesuffix("." + opts.fmt)
-        drop = [c for c in ("image_path", "patient_id", "sop_uid", "study_uid", "series_uid", "session_id",
-                            "report_source", "note") if c in manifest]
-        manifest = manifest.drop(columns=drop)
+        manifest = deidentified_manifest(manifest, pairs, opts)
     tmp = out_dir / ".manifest.csv.partial"
     manifest.to_csv(tmp, index=False)
     os.replace(tmp, out_dir / "manifest.csv")
