@@ -163,6 +163,11 @@ def _read_yaml(path: Path, errors: list[str]) -> Any:
         line = mark.line + 1 if mark else 1
         errors.append(f"{path}:{line}: YAML syntax error: {exc.problem or exc}")
         return None
+    except yaml.reader.ReaderError as exc:  # a control character typed or pasted into the file
+        line = text[: exc.position].count("\n") + 1
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
+        errors.append(f"{path}:{line}: control character U+{code:04X} in the file; delete it (it is invisible in most editors)")
+        return None
 
 
 def _strings(value: Any, where: str, what: str, errors: list[str]) -> list[str]:
@@ -309,8 +314,8 @@ def _apply_settings(data: dict, path: Path, pack: Pack, errors: list[str]) -> No
         errors.append(f"{where}: 'fuzzy' must be a mapping (enabled, min_score, min_length)")
         fuzzy = {}
     pack.fuzzy_enabled = bool(fuzzy.get("enabled", True))
-    pack.fuzzy_min_score = float(fuzzy.get("min_score", 90))
-    pack.fuzzy_min_length = int(fuzzy.get("min_length", 6))
+    pack.fuzzy_min_score = _number(fuzzy.get("min_score", 90), float, where, "fuzzy.min_score", errors, 90.0)
+    pack.fuzzy_min_length = _number(fuzzy.get("min_length", 6), int, where, "fuzzy.min_length", errors, 6)
     regions = data.get("regions", list(REGIONS))
     if not isinstance(regions, list) or any(r not in REGIONS for r in regions):
         errors.append(f"{where}: regions must be a list drawn from {', '.join(REGIONS)}")
@@ -332,7 +337,21 @@ def _apply_settings(data: dict, path: Path, pack: Pack, errors: list[str]) -> No
     pack.unmatched_sentence = unmatched
     breaks = data.get("clause_breaks", [";", ":"])
     pack.clause_breaks = "".join(_strings(breaks, where, "clause_breaks", errors))
-    pack.max_chars = int(data.get("max_chars", 100_000))
+    pack.max_chars = _number(data.get("max_chars", 100_000), int, where, "max_chars", errors, 100_000)
+
+
+def _number(value: Any, kind: type, where: str, what: str, errors: list[str], default: float) -> Any:
+    """A numeric setting, or an error naming it (a pack is edited by hand: '90%' or 'ninety' is a message)."""
+    try:
+        if isinstance(value, bool) or (kind is int and isinstance(value, float) and not value.is_integer()):
+            raise ValueError
+        number = kind(value)
+        if number != number or number < 0:
+            raise ValueError
+        return number
+    except (TypeError, ValueError):
+        errors.append(f"{where}: {what} must be a {'whole ' if kind is int else ''}number >= 0, got {value!r}")
+        return default
 
 
 def pack_version(folder: Path) -> str:
