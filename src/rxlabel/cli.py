@@ -105,7 +105,10 @@ class LazyGroup(click.Group):
             formatter.write_dl(rows)
 
 
-@click.group(cls=LazyGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+# auto_envvar_prefix: every option may also come from RXLABEL_<COMMAND>_<OPTION> (e.g. RXLABEL_TRAIN_EPOCHS=1),
+# so a site sets its defaults once, and a README command runs as written with smaller settings in tests.
+@click.group(cls=LazyGroup, invoke_without_command=True,
+             context_settings={"help_option_names": ["-h", "--help"], "auto_envvar_prefix": "RXLABEL"})
 @click.version_option(__version__, prog_name="rxlabel")
 @click.pass_context
 def main(ctx: click.Context) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+from pathlib import Path
 
 from click.testing import CliRunner
 
@@ -33,6 +34,9 @@ def test_quick_demo_runs_every_step_and_accounts_for_every_input(quick_demo):
         assert lab["total"] == s["paired_reports"]  # every paired report labelled once
         assert lab["template"] + lab["rule"] + lab["review"] + lab["rejected"] == lab["total"]
         assert steps["review"]["result"][lang]["to_review"] == lab["review"]
+        wb = steps["review"]["result"][lang]["workbench"]  # the workbench database, ready to serve
+        assert wb["queue"] == lab["review"] and wb["decisions"] == 0 and wb["command"] in output
+        assert Path(wb["db"]).exists() and wb["address"] in output
         assert steps["convert"]["result"][lang]["converted"] == s["paired_images"]
     index = steps["index"]["result"]
     assert index["images"] == sum(c["converted"] for c in steps["convert"]["result"].values())

@@ -19,6 +19,7 @@ from PIL import Image, ImageDraw, ImageFont
 from rxlabel.classifier.data import MEAN, STD
 from rxlabel.classifier.images import read_image, resize
 from rxlabel.classifier.run import LoadedRun, check_same_classes, load_run
+from rxlabel.errors import OptionError
 
 PALETTE = [(230, 25, 75), (60, 180, 75), (255, 225, 25), (0, 130, 200), (245, 130, 48), (145, 30, 180),
            (70, 240, 240), (240, 50, 230), (210, 245, 60), (250, 190, 212), (0, 128, 128), (220, 190, 255)]
@@ -36,7 +37,7 @@ def grad_cam(model: torch.nn.Module, x: torch.Tensor, classes: Sequence[int]) ->
     with torch.enable_grad():
         feats = model.forward_features(x)
         if feats.ndim != 4:
-            raise ValueError("Grad-CAM needs a convolutional backbone (forward_features must return N x C x H x W)")
+            raise OptionError("Grad-CAM needs a convolutional backbone (forward_features must return N x C x H x W)")
         feats = feats.detach().requires_grad_(True)
         logits = model.forward_head(feats)
         cams = []

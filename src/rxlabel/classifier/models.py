@@ -9,7 +9,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from rxlabel.errors import RxlabelError
+from rxlabel.errors import OptionError, RxlabelError
 
 DEFAULT_BACKBONE = "efficientnet_b2"
 
@@ -49,7 +49,7 @@ def create_model(backbone: str, num_classes: int, in_chans: int = 1, drop_rate: 
     if not timm.is_model(backbone):
         close = difflib.get_close_matches(backbone, timm.list_models(), n=5)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
-        raise ValueError(f"unknown timm backbone {backbone!r}{hint}")
+        raise OptionError(f"unknown timm backbone {backbone!r}{hint}")
     return timm.create_model(backbone, pretrained=False, num_classes=num_classes, in_chans=in_chans,
                              drop_rate=drop_rate)
 

@@ -1,7 +1,7 @@
 """Training: Adam + warm-up/cosine schedule, AMP on CUDA, accumulation, DDP, best-by-macro-F1, resume.
 
 Launch on one device with :func:`train` (or ``rxlabel train``), on several with
-``torchrun --nproc_per_node N -m classifier.cli train ...``: each process reads the torchrun
+``torchrun --nproc_per_node N -m rxlabel.classifier.cli train ...``: each process reads the torchrun
 environment, joins the process group (NCCL on CUDA, gloo on CPU) and takes its share of each batch.
 """
 

@@ -1,36 +1,17 @@
-"""``rxlabel index`` (build, query, check, info, terms) and ``rxlabel dataset`` (create, rebuild, list, show)."""
+"""``rxlabel index`` (build, query, check, info, terms) and ``rxlabel dataset`` (create, manifest, rebuild, list, show)."""
 
 from __future__ import annotations
 
-import functools
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import click
 
-from rxlabel.index.dataset import DatasetError, DatasetSpec, materialize, parse_split, write_manifest
+from rxlabel.index.dataset import DatasetSpec, materialize, parse_split, write_manifest
 from rxlabel.index.experiments import StoreError, get, list_experiments, open_searcher, rebuild, store_path
-from rxlabel.index.hierarchy import HierarchyError, UnknownTermError, load_hierarchy
-from rxlabel.index.query import QueryError
-from rxlabel.index.readers import InputError, PairColumns, read_image_list
-from rxlabel.index.store import IndexFileError
-
-ERRORS = (InputError, UnknownTermError, QueryError, DatasetError, StoreError, HierarchyError, IndexFileError)
-
-
-def _friendly(func: Callable) -> Callable:
-    """Turn the package's expected errors into click errors (message, exit status 1, no traceback)."""
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        try:
-            return func(*args, **kwargs)
-        except ERRORS as exc:
-            raise click.ClickException(str(exc)) from exc
-
-    return wrapper
+from rxlabel.index.hierarchy import load_hierarchy
+from rxlabel.index.readers import PairColumns, read_image_list
 
 
 def _split_list(values: tuple[str, ...]) -> list[str]:
@@ -65,7 +46,6 @@ def index() -> None:
 @click.option("--on-error", type=click.Choice(["fail", "reject"]), default="fail", show_default=True,
               help="Stop on bad rows, or index the rest and write bad rows with their reason to OUTPUT.rejected.csv.")
 @click.option("--quiet", is_flag=True, help="Print only the JSON summary.")
-@_friendly
 def build_cmd(output, padchest, labels, pairs, image_col, report_col, patient_col, time_col, view_col, images_list,
               hierarchy, on_error, quiet) -> None:
     """Build an index file OUTPUT (SQLite) from labelled images."""
@@ -98,7 +78,6 @@ def build_cmd(output, padchest, labels, pairs, image_col, report_col, patient_co
 @click.option("--include-damaged", is_flag=True, help="Keep images that 'index check' found damaged.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the matching images: .txt one id per line, .csv with path, patient, view, source.")
-@_friendly
 def query_cmd(index_path, query, uncertain, exclude, pure, views, filters, hierarchy, include_damaged, output) -> None:
     """Count (and write) the images matching QUERY, e.g. "nodular AND NOT pacemaker"."""
     searcher, _ = open_searcher(index_path, hierarchy)
@@ -125,7 +104,6 @@ def query_cmd(index_path, query, uncertain, exclude, pure, views, filters, hiera
 @click.option("--jobs", default=4, show_default=True, help="Threads decoding images.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="CSV of the damaged images.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-@_friendly
 def check_cmd(index_path, image_root, jobs, output, quiet) -> None:
     """Open every image; record damaged or missing ones so later datasets leave them out."""
     from tqdm import tqdm
@@ -154,10 +132,7 @@ def info_cmd(index_path, top) -> None:
     """Images, findings with their counts, views and sources of an index."""
     from rxlabel.index.store import load
 
-    try:
-        idx = load(index_path)
-    except IndexFileError as exc:
-        raise click.ClickException(str(exc)) from exc
+    idx = load(index_path)
     counts = idx.finding_counts().sort_values("positive", ascending=False)
     click.echo(f"{idx.n_images} images, {len(counts)} findings, {len(idx.damaged)} damaged; "
                f"hierarchy '{idx.info.get('hierarchy', '')}', built {idx.info.get('built_at')}")
@@ -172,7 +147,6 @@ def info_cmd(index_path, top) -> None:
 @click.argument("term", required=False)
 @click.option("--hierarchy", default="es", show_default=True, help="Hierarchy language or YAML path.")
 @click.option("--localization", is_flag=True, help="Look TERM up in the localization tree.")
-@_friendly
 def terms_cmd(term, hierarchy, localization) -> None:
     """Show what TERM expands to (parents, children, all findings); without TERM list the top-level terms."""
     tree = load_hierarchy(hierarchy)
@@ -225,7 +199,6 @@ def _write(manifest, out_dir: Path, mode: str | None) -> tuple[Path, str, int]:
 @click.option("--symlink", "mode", flag_value="symlink", help="Symlink images instead of copying.")
 @click.option("--hierarchy", default=None, help="Hierarchy language or YAML path (default: the index's).")
 @_store_option
-@_friendly
 def create_cmd(index_path, terms, exclude, seed, split, name, balance, uncertain, pure, views, filters, image_root,
                out_dir, mode, hierarchy, store) -> None:
     """Create dataset NAME: one class per term, split by patient, recorded in the experiment store."""
@@ -255,7 +228,6 @@ def create_cmd(index_path, terms, exclude, seed, split, name, balance, uncertain
 @click.option("--link", "mode", flag_value="link", help="Hard-link images instead of copying.")
 @click.option("--symlink", "mode", flag_value="symlink", help="Symlink images instead of copying.")
 @_store_option
-@_friendly
 def rebuild_cmd(name, index_path, out_dir, from_store, mode, store) -> None:
     """Reproduce dataset NAME from its recorded query and seed, and prove it is identical (sha256)."""
     from rxlabel.index.experiments import manifest_from_store
@@ -280,6 +252,26 @@ def rebuild_cmd(name, index_path, out_dir, from_store, mode, store) -> None:
                 "images": len(manifest), "placed": placed})
 
 
+@dataset.command("manifest")
+@click.argument("dataset_manifest", metavar="MANIFEST", type=click.Path(exists=True, dir_okay=False))
+@click.option("--labels", "labels", multiple=True, required=True, type=click.Path(exists=True, dir_okay=False),
+              help="Labeller output (JSONL/CSV/Parquet) of the dataset's reports (repeatable).")
+@click.option("--pairs", "pairs", multiple=True, required=True, type=click.Path(exists=True, dir_okay=False),
+              help="Pairs table(s) from 'rxlabel match' linking each image to its report (repeatable).")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Training manifest CSV to write.")
+@click.option("--columns", type=click.Choice(["regions", "findings"]), default="regions", show_default=True,
+              help="regions: the five region columns (train --task coarse); findings: one per finding (--task fine).")
+def manifest_cmd(dataset_manifest, labels, pairs, output, columns) -> None:
+    """Training manifest of a dataset: its images with their reports' region (or finding) labels."""
+    from rxlabel.index.training import training_manifest
+
+    result = training_manifest(dataset_manifest, list(labels), list(pairs), output, columns=columns)
+    left = ", ".join(f"{n} {reason}" for reason, n in result["left_out"].items()) or "none"
+    click.echo(f"{result['images']} images, {result['patients']} patients, {len(result['classes'])} label columns "
+               f"-> {result['manifest']}; left out: {left}", err=True)
+    _echo_json(result)
+
+
 @dataset.command("list")
 @_store_option
 def list_cmd(store) -> None:
@@ -291,7 +283,6 @@ def list_cmd(store) -> None:
 @dataset.command("show")
 @click.argument("name")
 @_store_option
-@_friendly
 def show_cmd(name, store) -> None:
     """Show how dataset NAME was made and its counts per split and class."""
     exp = get(store_path(store), name)

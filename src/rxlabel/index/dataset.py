@@ -18,11 +18,12 @@ import numpy as np
 import pandas as pd
 from pyroaring import BitMap
 
+from rxlabel import schema
 from rxlabel.errors import RxlabelError
 from rxlabel.index.query import Searcher
 
-SPLITS = ("train", "valid", "test")
-MANIFEST_COLUMNS = ["image_path", "image_id", "patient_id", "split", "class", "findings", "uncertain", "view", "source"]
+SPLITS = schema.SPLITS
+MANIFEST_COLUMNS = list(schema.DATASET_MANIFEST_COLUMNS)
 
 
 class DatasetError(RxlabelError, ValueError):

@@ -51,12 +51,18 @@ def parse_labels(cell: str) -> dict[str, int]:
     return out
 
 
-def review_row(record: dict, text: object) -> dict:
-    """The queue row of a labelled record; fuzzy-only evidence is offered as suggested findings."""
+def suggested_findings(record: dict) -> dict[str, int]:
+    """What the rules suggest for a record: its findings, plus those found only by fuzzy matching."""
     suggested = dict(record["findings"])
     fuzzy = [e for e in record["evidence"] if e.get("match") == "fuzzy" and e.get("finding")]
     for name, value in aggregate_statuses((e["finding"], e["status"]) for e in fuzzy).items():
         suggested.setdefault(name, value)
+    return suggested
+
+
+def review_row(record: dict, text: object) -> dict:
+    """The queue row of a labelled record; fuzzy-only evidence is offered as suggested findings."""
+    suggested = suggested_findings(record)
     evidence = "; ".join(
         f"{e['finding']}={e['status']} [{e.get('match', 'exact')}] '{e['sentence']}'" for e in record["evidence"]
         if e.get("finding"))

@@ -2,7 +2,8 @@
 
 >>> import spacy
 >>> nlp = spacy.blank("es")
->>> nlp.add_pipe("rxlabel", config={"lang": "es"})
+>>> nlp.add_pipe("rxlabel", config={"lang": "es"})  # doctest: +ELLIPSIS
+<rxlabel.labeler.spacy_component.RxLabelComponent object at ...>
 >>> doc = nlp("Derrame pleural derecho.")
 >>> doc._.rx_findings
 {'pleural effusion': 1}

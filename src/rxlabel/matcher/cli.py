@@ -9,6 +9,13 @@ from pathlib import Path
 
 import click
 
+from rxlabel.config import defaults
+from rxlabel.matcher.convert import ConvertOptions
+from rxlabel.matcher.match import MatchConfig
+
+_MATCH = defaults(MatchConfig)  # option defaults come from the config dataclasses, never repeated
+_CONVERT = defaults(ConvertOptions)
+
 
 @click.command("match")
 @click.option("--dicom", "dicom", type=click.Path(exists=True, file_okay=True), help="Folder (or file) of DICOM images.")
@@ -17,10 +24,10 @@ import click
               help="HIS export: a file or folder of session XML, CDA or HL7 v2 files (repeatable).")
 @click.option("-o", "--output", "output", required=True, type=click.Path(),
               help="pairs.csv or pairs.parquet; the other tables are written beside it.")
-@click.option("--window", "window_h", default=24.0, show_default=True, help="Hours a report may follow its study.")
-@click.option("--before", "before_h", default=1.0, show_default=True,
+@click.option("--window", "window_h", default=_MATCH["window_h"], show_default=True, help="Hours a report may follow its study.")
+@click.option("--before", "before_h", default=_MATCH["before_h"], show_default=True,
               help="Hours a report may precede its study (clock skew).")
-@click.option("--session-slack", default=15.0, show_default=True, help="Minutes of tolerance on check-in/out.")
+@click.option("--session-slack", default=_MATCH["session_slack_min"], show_default=True, help="Minutes of tolerance on check-in/out.")
 @click.option("--his-tz", default=None, help="UTC offset of HIS times that state none, e.g. +0700.")
 @click.option("--services", default="default", show_default=True,
               help="Chest-radiography service-id allow-list file, 'default' (bundled) or 'none' (no filter).")
@@ -36,21 +43,18 @@ import click
 def match(dicom, pacs, his, output, window_h, before_h, session_slack, his_tz, services, his_mapping,
           view_classifier, jobs, cache, pacs_dir, quiet, engine, scheduler):
     """Pair DICOM chest radiographs with HIS reports by study UID, accession + patient, or patient + time."""
+    from rxlabel.errors import RemoteError
     from rxlabel.matcher.chest import load_view_classifier
     from rxlabel.matcher.his import read_his
     from rxlabel.matcher.match import MatchConfig
     from rxlabel.matcher.pipeline import output_paths, run, write_result
-    from rxlabel.matcher.xmlsafe import XmlInputError
     from rxlabel.outputs import refuse_overwrite
 
     if bool(dicom) == bool(pacs):
         raise click.UsageError("give exactly one of --dicom DIR or --pacs URL")
-    try:
-        cfg = MatchConfig(window_h=window_h, before_h=before_h, session_slack_min=session_slack, his_tz=his_tz)
-        classifier = load_view_classifier(view_classifier)
-        batch = read_his(list(his), his_mapping)
-    except (ValueError, XmlInputError, ImportError) as exc:
-        raise click.ClickException(str(exc)) from exc
+    cfg = MatchConfig(window_h=window_h, before_h=before_h, session_slack_min=session_slack, his_tz=his_tz)
+    classifier = load_view_classifier(view_classifier)
+    batch = read_his(list(his), his_mapping)
     paths = output_paths(output)
     inputs = [p for p in (dicom, *his, his_mapping, services if services not in ("default", "none") else None) if p]
     refuse_overwrite("match", inputs, paths)  # before the (long) scan: never replace an input or another run's files
@@ -60,7 +64,7 @@ def match(dicom, pacs, his, output, window_h, before_h, session_slack, his_tz, s
         dest = Path(pacs_dir or paths["pairs"].with_name(paths["pairs"].stem + ".pacs"))
         try:
             got = fetch_for_reports(pacs, batch.reports, dest, window_h=window_h, quiet=quiet)
-        except (ConnectionError, OSError, RuntimeError, ValueError) as exc:
+        except (ConnectionError, OSError, RemoteError) as exc:  # the network, not rxlabel: say which PACS
             raise click.ClickException(f"PACS {pacs}: {exc}") from exc
         click.echo(f"PACS: {got['studies']} studies found, {got['instances']} instances retrieved into {dest}", err=True)
         dicom = dest
@@ -71,17 +75,14 @@ def match(dicom, pacs, his, output, window_h, before_h, session_slack, his_tz, s
 
         try:
             client = client_for(scheduler, jobs)
-        except (ImportError, OSError) as exc:
-            raise click.ClickException(str(exc)) from exc
+        except OSError as exc:  # the network, not rxlabel: say which scheduler
+            raise click.ClickException(f"Dask scheduler {scheduler or 'local'}: {exc}") from exc
         try:
             dicom = scan_dask(dicom, client, cache=cache)
         finally:
             close(client)
-    try:
-        res, batch = run(dicom, batch, cfg, services=svc, jobs=jobs, cache=cache, quiet=quiet,
-                         view_classifier=classifier)
-    except ValueError as exc:
-        raise click.ClickException(str(exc)) from exc
+    res, batch = run(dicom, batch, cfg, services=svc, jobs=jobs, cache=cache, quiet=quiet,
+                     view_classifier=classifier)
     written = write_result(res, output, inputs)
     for p in batch.problems:
         if p.level == "error":
@@ -101,7 +102,7 @@ def match(dicom, pacs, his, output, window_h, before_h, session_slack, his_tz, s
 @click.command("convert")
 @click.argument("pairs", type=click.Path(exists=True, dir_okay=False))
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Output folder for PNGs.")
-@click.option("--size", default=1024, show_default=True, help="Square output size (aspect kept, padded); 0 = original.")
+@click.option("--size", default=_CONVERT["size"], show_default=True, help="Square output size (aspect kept, padded); 0 = original.")
 @click.option("--bits", type=click.Choice(["8", "16"]), default="8", show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["png", "jpg"]), default="png", show_default=True,
               help="PNG (8 or 16-bit) or JPEG (8-bit).")

@@ -18,6 +18,7 @@ from pathlib import Path
 import yaml
 from lxml import etree
 
+from rxlabel.errors import OptionError
 from rxlabel.matcher.times import Stamp, parse_dt, parse_his_time
 from rxlabel.matcher.xmlsafe import XmlInputError, local, parse_bytes, text_of
 
@@ -103,18 +104,18 @@ def load_mapping(path: str | Path | None = None) -> Mapping:
         spec = yaml.safe_load(raw)
     except yaml.YAMLError as exc:
         line = getattr(getattr(exc, "problem_mark", None), "line", None)
-        raise ValueError(f"{where}:{(line or 0) + 1}: invalid YAML: {exc}") from None
+        raise OptionError(f"{where}:{(line or 0) + 1}: invalid YAML: {exc}") from None
     if not isinstance(spec, dict):
-        raise ValueError(f"{where}: a mapping must be a YAML dictionary")
+        raise OptionError(f"{where}: a mapping must be a YAML dictionary")
     for key in ("session", "report", "report_fields"):
         if key not in spec:
-            raise ValueError(f"{where}: missing key '{key}'")
+            raise OptionError(f"{where}: missing key '{key}'")
 
     def compile_fields(d: dict, allowed: set[str], section: str) -> dict[str, etree.XPath]:
         out = {}
         for k, expr in (d or {}).items():
             if k not in allowed:
-                raise ValueError(f"{where}: unknown field '{k}' in {section} (known: {', '.join(sorted(allowed))})")
+                raise OptionError(f"{where}: unknown field '{k}' in {section} (known: {', '.join(sorted(allowed))})")
             if expr:
                 out[k] = _xpath(f"string({expr})", where, f"{section}.{k}")
         return out
@@ -134,7 +135,7 @@ def _xpath(expr: str, where: str, key: str) -> etree.XPath:
     try:
         return etree.XPath(expr)
     except etree.XPathSyntaxError as exc:
-        raise ValueError(f"{where}: invalid XPath for '{key}': {expr!r} ({exc})") from None
+        raise OptionError(f"{where}: invalid XPath for '{key}': {expr!r} ({exc})") from None
 
 
 def read_session_export(root: etree._Element, source: str, mapping: Mapping) -> HisBatch:

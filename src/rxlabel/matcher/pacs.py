@@ -20,6 +20,7 @@ from urllib.parse import urlparse
 
 from tqdm import tqdm
 
+from rxlabel.errors import OptionError, RemoteError
 from rxlabel.matcher.his import Report
 from rxlabel.matcher.tables import norm_patient
 
@@ -68,7 +69,7 @@ def fetch_for_reports(url: str, reports: list[Report], dest: str | Path, window_
     elif u.scheme in ("http", "https"):
         client = OrthancRestClient(url)
     else:
-        raise ValueError(f"unsupported PACS address {url!r}: use dicom://AET@HOST:PORT or http://HOST:PORT")
+        raise OptionError(f"unsupported PACS address {url!r}: use dicom://AET@HOST:PORT or http://HOST:PORT")
     studies: set[str] = set()
     bar = tqdm(qs, unit="query", desc="C-FIND", disable=quiet or not sys.stderr.isatty())
     wanted = {norm_patient(r.patient_id) for r in reports if r.patient_id}
@@ -98,7 +99,7 @@ class DimseClient:
 
     def __init__(self, u):
         if not u.username or not u.hostname or not u.port:
-            raise ValueError("a DIMSE address is dicom://CALLED_AET@HOST:PORT")
+            raise OptionError("a DIMSE address is dicom://CALLED_AET@HOST:PORT")
         self.called, self.host, self.port = u.username, u.hostname, u.port
 
     def _ae(self, get: bool = False):
@@ -147,7 +148,7 @@ class DimseClient:
                     out.append((str(ident.get("StudyInstanceUID", "")), str(ident.get("PatientID", "")),
                                 str(ident.get("StudyDate", "") or "")))
                 elif status and status.Status not in (0x0000, 0xFF00, 0xFF01):
-                    raise RuntimeError(f"C-FIND failed with status 0x{status.Status:04X}")
+                    raise RemoteError(f"C-FIND failed with status 0x{status.Status:04X}")
         finally:
             assoc.release()
         return [x for x in out if x[0]]
@@ -177,7 +178,7 @@ class DimseClient:
         try:
             for status, _ in assoc.send_c_get(ds, GET):
                 if status and status.Status not in (0x0000, 0xFF00, 0xFE00, 0xB000):
-                    raise RuntimeError(f"C-GET of {study_uid} failed with status 0x{status.Status:04X}")
+                    raise RemoteError(f"C-GET of {study_uid} failed with status 0x{status.Status:04X}")
         finally:
             assoc.release()
         return len(stored)

@@ -1,6 +1,7 @@
 """``rxlabel demo``: the whole pipeline on a generated two-hospital archive, ending with a report.
 
-archive (DICOM + HIS XML, Spanish and Vietnamese) -> match -> convert -> label -> review export ->
+archive (DICOM + HIS XML, Spanish and Vietnamese) -> match -> convert -> label -> review export (and a
+workbench database with the command that serves it) ->
 index -> dataset -> a short CPU training run -> evaluation -> heatmaps -> ``report.html``. A step
 whose package or dependency is missing (the core install has no torch) is skipped with the reason;
 the steps after it that need its output are skipped too. Same seed, same numbers.
@@ -213,6 +214,16 @@ def _run_demo(w: Path, cfg: DemoConfig, echo, only: tuple[str, ...], deid, priva
             for lang, d in labelled.items():
                 out[lang] = steps.review_export(d["outputs"]["labels"], d["reports"], w / "review" / f"queue_{lang}.csv")
                 echo(f"  [{lang}] {out[lang]['to_review']} reports to review -> {out[lang]['queue']}")
+            for port, (lang, d) in enumerate(labelled.items(), start=8765):
+                try:
+                    wb = steps.review_workbench(d["outputs"]["labels"], d["reports"],
+                                                w / "review" / f"workbench_{lang}.sqlite", port)
+                except steps.StepSkipped as exc:
+                    echo(f"  [{lang}] workbench skipped: {exc}")
+                    continue
+                out[lang]["workbench"] = wb
+                echo(f"  [{lang}] workbench ready ({wb['queue']} in its queue, ranked by the assistant); to clear it "
+                     f"with the keyboard run:\n      {wb['command']}\n    and open {wb['address']}")
             return out
 
         r.step("review", do_review, needs=("label",))

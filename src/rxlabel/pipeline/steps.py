@@ -7,14 +7,11 @@ them; a step whose package or dependency is missing raises :class:`StepSkipped` 
 from __future__ import annotations
 
 import importlib
-import json
 from pathlib import Path
 
 import pandas as pd
 
 from rxlabel.errors import RxlabelError
-
-REGIONS = ("chest_wall", "pleura", "parenchyma", "cardio", "abnormal")
 
 
 class StepSkipped(RxlabelError):
@@ -158,17 +155,18 @@ def review_export(labels: str | Path, reports: str | Path, target: str | Path) -
     return {"queue": str(target), "to_review": n}
 
 
-def region_labels(labels: str | Path) -> pd.DataFrame:
-    """One row per labelled report: report_id, method, the five regions (1/0/-1/blank) and positive findings."""
-    rows = []
-    with open(labels, encoding="utf-8") as fh:
-        for line in fh:
-            rec = json.loads(line)
-            row = {"report_id": rec["report_id"], "method": rec["method"]}
-            row.update({r: rec["regions"].get(r) for r in REGIONS})
-            row["findings"] = ";".join(sorted(k for k, v in rec["findings"].items() if v == 1))
-            rows.append(row)
-    return pd.DataFrame(rows, columns=["report_id", "method", *REGIONS, "findings"])
+def review_workbench(labels: str | Path, reports: str | Path, db: str | Path, port: int = 8765) -> dict:
+    """Load the queue into a workbench database and rank it once; returns the command that serves it.
+
+    Starts no server (the demo never waits on one): the person runs the printed command to open the page.
+    """
+    try:
+        from rxlabel.labeler.workbench.app import prepare
+    except ImportError as exc:  # a trimmed install without the web stack still runs the rest of the demo
+        raise StepSkipped(f"the review workbench needs fastapi, uvicorn and jinja2 ({exc})") from None
+    counts = prepare(db, labels, reports)
+    command = f"rxlabel review serve {labels} --reports {reports} --db {db} --port {port}"
+    return {"db": str(db), "command": command, "address": f"http://127.0.0.1:{port}/", **counts}
 
 
 # ---------------------------------------------------------------- index and dataset
@@ -214,24 +212,10 @@ def create_dataset(index_path: str | Path, out_dir: str | Path, *, name: str, te
 
 def training_manifest(dataset_manifest: str | Path, pairs_png: list[str | Path], labels: list[str | Path],
                       target: str | Path) -> dict:
-    """The dataset's images with the five region labels of their report (the classifier's wide manifest)."""
-    ds = pd.read_csv(dataset_manifest, dtype=str, keep_default_na=False)
-    if "patient_id" not in ds and "patient" in ds:  # older index manifests named it 'patient'
-        ds = ds.rename(columns={"patient": "patient_id"})
-    link = pd.concat([pd.read_csv(p, dtype=str, keep_default_na=False)[["image_path", "report_id"]]
-                      for p in pairs_png], ignore_index=True).drop_duplicates("image_path")
-    regions = pd.concat([region_labels(p) for p in labels], ignore_index=True).drop_duplicates("report_id")
-    m = ds.drop(columns=["findings"], errors="ignore").merge(link, on="image_path", how="left")
-    m = m.merge(regions, on="report_id", how="left")
-    m = m[m["method"].isin(["template", "rule", "review"])]
-    out = m[["image_path", "patient_id", "split", *REGIONS, "report_id", "findings"]].copy()
-    for r in REGIONS:
-        out[r] = out[r].astype("Int64")
-    _write_csv(out, Path(target))
-    per_split = {s: int((out["split"] == s).sum()) for s in ("train", "valid", "test")}
-    positives = {r: {s: int(((out["split"] == s) & (out[r] == 1)).sum()) for s in per_split} for r in REGIONS}
-    return {"manifest": str(target), "images": len(out), "patients": int(out["patient_id"].nunique()),
-            "per_split": per_split, "positives": positives}
+    """The dataset's images with the five region labels of their report (``rxlabel dataset manifest``)."""
+    from rxlabel.index.training import training_manifest as build
+
+    return build(dataset_manifest, labels, pairs_png, target, columns="regions")
 
 
 # ---------------------------------------------------------------- classifier
