@@ -105,6 +105,17 @@ def select_classes(searcher: Searcher, spec: DatasetSpec) -> tuple[dict[str, Bit
     return {t: ids - twice for t, ids in classes.items()}, counts
 
 
+def patient_groups(patients) -> np.ndarray:
+    """Per row, one spelling for all the spellings of its patient (``p000``, ``P000``, ``P000 ``: one patient).
+
+    Identity is :func:`rxlabel.schema.patient_key`; the spelling kept is the smallest seen, so data with one
+    spelling per patient splits exactly as before.
+    """
+    values = pd.Series(np.asarray(patients, dtype=object)).astype(str)
+    keys = values.map({u: schema.patient_key(u) for u in pd.unique(values)})
+    return values.groupby(keys.to_numpy(), sort=False).transform("min").to_numpy(dtype=object)
+
+
 def assign_splits(patients: pd.Series, classes: pd.Series, fractions: list[float], seed: int) -> pd.Series:
     """Split name per row so that no patient is in two splits and each class follows ``fractions``.
 
@@ -115,7 +126,7 @@ def assign_splits(patients: pd.Series, classes: pd.Series, fractions: list[float
     """
     names = SPLITS[: len(fractions)]
     class_codes, class_names = pd.factorize(np.asarray(classes, dtype=object), sort=True)
-    patient_codes, patient_names = pd.factorize(np.asarray(patients, dtype=object), sort=True)
+    patient_codes, patient_names = pd.factorize(patient_groups(patients), sort=True)
     per_patient = np.zeros((len(patient_names), len(class_names)), dtype=np.int64)
     np.add.at(per_patient, (patient_codes, class_codes), 1)
     totals = per_patient.sum(axis=0).astype(float)
@@ -197,7 +208,7 @@ def _is_plain_term(text: str) -> bool:
 
 def check_patient_disjoint(manifest: pd.DataFrame) -> None:
     """Raise if any patient has images in two splits (a leak between train and test)."""
-    patient, patient_names = pd.factorize(np.asarray(manifest["patient_id"], dtype=object))
+    patient, patient_names = pd.factorize(patient_groups(manifest["patient_id"]))  # on the normalised key
     split, _ = pd.factorize(np.asarray(manifest["split"], dtype=object))
     pairs = np.unique(patient.astype(np.int64) * (split.max(initial=0) + 1) + split)
     per_patient = np.bincount(pairs // (split.max(initial=0) + 1), minlength=len(patient_names))

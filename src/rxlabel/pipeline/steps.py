@@ -7,6 +7,7 @@ them; a step whose package or dependency is missing raises :class:`StepSkipped` 
 from __future__ import annotations
 
 import importlib
+import json
 from pathlib import Path
 
 import pandas as pd

@@ -1,0 +1,68 @@
+"""Issue 13, wrong results that were silent: patient keys (class 7), label values (class 9)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rxlabel.classifier.manifest import ManifestError, check_trainable, read_manifest
+from rxlabel.index.dataset import DatasetError, assign_splits, check_patient_disjoint
+from rxlabel.matcher.tables import norm_patient
+from rxlabel.schema import patient_key
+
+# -- class 7: one patient, many spellings -------------------------------------------------------------------
+
+SPELLINGS = [lambda i: f"p{i:03d}", lambda i: f"P{i:03d}", lambda i: f"p{i:03d} ", lambda i: f" P{i:03d}"]
+
+
+def test_class7_splits_are_disjoint_on_the_normalised_key():
+    rng = np.random.default_rng(0)
+    patients = [SPELLINGS[int(rng.integers(4))](i // 3) for i in range(600)]  # 200 patients x 3 images
+    classes = ["a" if i % 2 else "b" for i in range(600)]
+    split = assign_splits(pd.Series(patients), pd.Series(classes), [0.6, 0.2, 0.2], seed=0)
+    frame = pd.DataFrame({"patient_id": patients, "split": split})
+    per_patient = frame.groupby(frame["patient_id"].map(patient_key))["split"].nunique()
+    assert len(per_patient) == 200 and per_patient.max() == 1
+    check_patient_disjoint(frame)
+
+
+def test_class7_one_spelling_per_patient_splits_as_before():
+    patients = pd.Series([f"P{i // 2:03d}" for i in range(200)])
+    classes = pd.Series(["a"] * 200)
+    lower = assign_splits(patients.str.lower(), classes, [0.6, 0.2, 0.2], 3)
+    assert (assign_splits(patients, classes, [0.6, 0.2, 0.2], 3).value_counts().sort_index()
+            == lower.value_counts().sort_index()).all()
+
+
+@pytest.mark.parametrize("a,b", [("p000", "P000"), ("P000", "P000 "), ("p000", " P000"), ("P０00", "p000")])
+def test_class7_disjointness_checks_see_spellings_as_one_patient(tmp_path, a, b):
+    frame = pd.DataFrame({"patient_id": [a, b, "p9"], "split": ["train", "test", "valid"]})
+    with pytest.raises(DatasetError, match="more than one split"):
+        check_patient_disjoint(frame)
+    rows = [("x1.png", a, "train", 1), ("x2.png", "q1", "train", 0), ("x3.png", b, "valid", 1),
+            ("x4.png", "q2", "valid", 0)]
+    pd.DataFrame(rows, columns=["image_path", "patient_id", "split", "pleura"]).to_csv(tmp_path / "m.csv", index=False)
+    with pytest.raises(ManifestError, match="disjoint by patient"):
+        check_trainable(read_manifest(tmp_path / "m.csv"))
+    assert norm_patient(a) == norm_patient(b)  # and the matcher pairs them
+
+
+# -- class 9: an out-of-range label value is an error naming the row ----------------------------------------
+
+@pytest.mark.parametrize("bad", ["2", "yes", "no", "0.5", "positive"])
+def test_class9_out_of_range_label_value_names_the_row(tmp_path, bad):
+    rows = [{"image_path": f"i{k}.png", "patient_id": f"p{k}", "split": ["train", "valid", "test"][k % 3],
+             "pleura": str(k % 2), "cardio": str((k + 1) % 2), "view": "PA", "age": str(40 + k)} for k in range(30)]
+    rows[17]["pleura"] = bad
+    pd.DataFrame(rows).to_csv(tmp_path / "m.csv", index=False)
+    with pytest.raises(ManifestError, match=r"row 19: column 'pleura' holds") as err:
+        read_manifest(tmp_path / "m.csv")
+    assert repr(bad) in str(err.value)
+
+
+def test_class9_text_and_numeric_metadata_stay_metadata(tmp_path):
+    rows = [{"image_path": f"i{k}.png", "patient_id": f"p{k}", "split": "train", "pleura": str(k % 2),
+             "view": "PA", "age": str(40 + k)} for k in range(10)]
+    pd.DataFrame(rows).to_csv(tmp_path / "m.csv", index=False)
+    assert read_manifest(tmp_path / "m.csv").classes == ["pleura"]
