@@ -180,8 +180,9 @@ def test_class5_convert_deidentify_manifest_carries_no_identifier(tmp_path):
 def test_class5_deidentified_demo_run_has_no_identifier_in_any_output(tmp_path, dates):
     res = CliRunner().invoke(main, ["demo", "--quick", "--workdir", str(tmp_path), "--deidentify", "--salt", "k",
                                     "--deid-dates", dates])
-    assert "steps:" in res.output, res.output
-    states = dict(s.split(" ") for s in res.output.split("steps: ")[1].splitlines()[0].split(", "))
+    line = next((x for x in res.output.splitlines() if x.startswith("steps: ")), None)
+    assert line, res.output
+    states = dict(s.split(" ") for s in line.removeprefix("steps: ").split(", "))
     assert states["match"] == states["convert"] == states["label"] == states["index"] == states["dataset"] == "ok"
     ids = archive_identifiers(tmp_path / "archive")
     assert ids["name"] and ids["patient_id"] and ids["date"] and ids["accession"]  # the archive does carry them

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -66,3 +68,29 @@ def test_class9_text_and_numeric_metadata_stay_metadata(tmp_path):
              "view": "PA", "age": str(40 + k)} for k in range(10)]
     pd.DataFrame(rows).to_csv(tmp_path / "m.csv", index=False)
     assert read_manifest(tmp_path / "m.csv").classes == ["pleura"]
+
+
+# -- class 8: only images that exist and decode enter the index ---------------------------------------------
+
+def test_class8_missing_and_broken_images_are_rejected_with_the_reason(cli, tmp_path):
+    from PIL import Image
+
+    reports = tmp_path / "r.csv"
+    pd.DataFrame({"report_id": [f"r{i}" for i in range(6)], "text": ["Cardiomegalia."] * 3 + ["Derrame pleural."] * 3}
+                 ).to_csv(reports, index=False)
+    assert cli("label", reports, "-o", tmp_path / "labels.jsonl", "--lang", "es").exit_code == 0
+    (tmp_path / "png").mkdir()
+    for i in range(4):
+        Image.new("L", (8, 8), color=40 * i).save(tmp_path / "png" / f"{i}.png")
+    (tmp_path / "png" / "4.png").write_bytes((tmp_path / "png" / "0.png").read_bytes()[:30])  # truncated
+    pd.DataFrame({"image_path": [str(tmp_path / "png" / f"{i}.png") for i in range(6)],  # 5.png never written
+                  "patient_id": [f"p{i}" for i in range(6)], "report_id": [f"r{i}" for i in range(6)],
+                  "study_time": "2021-01-01T10:00:00", "view": "PA"}).to_csv(tmp_path / "pairs_png.csv", index=False)
+    index = tmp_path / "i.sqlite"
+    res = cli("index", "build", index, "--labels", tmp_path / "labels.jsonl", "--pairs", tmp_path / "pairs_png.csv",
+              "--on-error", "reject")
+    assert res.exit_code == 0, res.output
+    rejected = pd.read_csv(str(index) + ".rejected.csv", dtype=str)
+    by_key = dict(zip(rejected["key"].str.rsplit("/", n=1).str[-1], rejected["reason"], strict=True))
+    assert by_key["5.png"].startswith("image file missing") and by_key["4.png"].startswith("image does not decode")
+    assert json.loads(res.output.strip().splitlines()[-1])["images"] == 4  # 4 indexed + 2 rejected = 6 pairs
