@@ -106,7 +106,21 @@ def read_reports(path: str | Path, id_col: str | None = None, text_col: str | No
     elif kind == "parquet":
         yield from _read_parquet(path, id_col, text_col, chunk_size)
     else:
-        yield from _read_delimited(path, "," if kind == "csv" else "\t", id_col, text_col, encoding, chunk_size)
+        if encoding.lower().replace("-", "").replace("_", "") == "utf8":
+            encoding = "utf-8-sig"  # Excel's "CSV UTF-8" starts with a BOM, which is not part of the first column name
+        sep = sniff_delimiter(path, encoding) if kind == "csv" else "\t"
+        yield from _read_delimited(path, sep, id_col, text_col, encoding, chunk_size)
+
+
+def sniff_delimiter(path: Path, encoding: str) -> str:
+    """``,``, or the ``;`` (or TAB) that Excel writes in Spanish and Vietnamese locales, from the header line."""
+    try:
+        with open(path, encoding=encoding, errors="replace", newline="") as fh:
+            header = fh.readline()
+    except (OSError, LookupError):
+        return ","
+    counts = {d: header.count(d) for d in (",", ";", "\t")}
+    return max(counts, key=lambda d: (counts[d], d == ","))
 
 
 def _nfc(text: object) -> object:
