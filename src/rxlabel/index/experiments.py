@@ -246,8 +246,16 @@ def make_dataset(
     made = create(searcher, spec)
     out = Path(out_dir) if out_dir is not None else Path(spec.name)
     manifest_path = out / "manifest.csv"
-    sha = write_manifest(made.manifest, manifest_path)
-    placed = materialize(made.manifest, out, mode) if mode else 0
-    record(path, made, searcher, source, sha)
+    # The manifest gets its name only once the images are placed and the store has the dataset: a failed
+    # create never leaves a complete-looking manifest.csv of a dataset the store does not know.
+    pending = manifest_path.with_name(manifest_path.name + ".pending")
+    try:
+        sha = write_manifest(made.manifest, pending)
+        placed = materialize(made.manifest, out, mode) if mode else 0
+        record(path, made, searcher, source, sha)
+    except BaseException:
+        pending.unlink(missing_ok=True)
+        raise
+    os.replace(pending, manifest_path)
     return {"name": spec.name, "manifest": str(manifest_path), "sha256": sha, "store": str(path),
             "placed": placed, **made.counts}

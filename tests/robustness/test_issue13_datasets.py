@@ -1,0 +1,43 @@
+"""Issue 13 class 14 (part): a failed ``dataset create`` leaves no complete-looking manifest.csv."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pandas as pd
+import pytest
+
+from rxlabel.index import experiments
+from rxlabel.index.build import build_index
+from rxlabel.index.dataset import DatasetSpec
+
+
+@pytest.fixture()
+def index(tmp_path):
+    rows = [{"ImageID": f"im{i:03d}.png", "PatientID": f"p{i // 2}", "Projection": "PA",
+             "Labels": "['cardiomegaly']" if i % 2 else "['normal']"} for i in range(80)]
+    pd.DataFrame(rows).to_csv(tmp_path / "t.csv", index=False)
+    return build_index(tmp_path / "i.sqlite", padchest=[tmp_path / "t.csv"]).path
+
+
+def _spec():
+    return DatasetSpec(name="cm", terms=["cardiomegaly", "normal"], seed=0, split=[0.6, 0.2, 0.2], balance=False)
+
+
+@pytest.mark.parametrize("where", ["store", "images"])
+def test_class14_failed_create_leaves_no_manifest(tmp_path, index, monkeypatch, where):
+    out = tmp_path / "ds"
+    if where == "store":
+        def broken(*args, **kwargs):
+            raise sqlite3.OperationalError("database or disk is full")
+
+        monkeypatch.setattr(experiments, "record", broken)
+        with pytest.raises(sqlite3.OperationalError):
+            experiments.make_dataset(index, _spec(), out_dir=out, store=tmp_path / "s.sqlite")
+    else:  # --copy of images that are not there
+        with pytest.raises(Exception):  # noqa: B017 - whichever error the copy gives
+            experiments.make_dataset(index, _spec(), out_dir=out, store=tmp_path / "s.sqlite", mode="copy")
+    assert not (out / "manifest.csv").exists() and not list(out.glob("manifest.csv*"))
+    monkeypatch.undo()
+    made = experiments.make_dataset(index, _spec(), out_dir=out, store=tmp_path / "s2.sqlite")
+    assert (out / "manifest.csv").exists() and made["images"] == 80
