@@ -21,9 +21,9 @@ from rxlabel.cli import COMMANDS, main
 from rxlabel.schema import REGIONS
 
 HAS_TORCH = all(importlib.util.find_spec(m) is not None for m in ("torch", "timm"))
-TRAIN_COMMANDS = {"train", "predict", "evaluate-model", "ensemble", "heatmap"}
+TRAIN_COMMANDS = {"train", "predict", "evaluate-model", "ensemble", "heatmap", "cache"}
 # The command table as users know it: a command removed from rxlabel/cli.py fails here.
-EXPECTED_COMMANDS = {"label", "review", "evaluate", "rules", "demo", "report", "run", "match", "convert", "index",
+EXPECTED_COMMANDS = {"label", "review", "evaluate", "rules", "demo", "report", "run", "fetch", "match", "convert", "index", "masks", "export",
                      "dataset", *TRAIN_COMMANDS}
 
 

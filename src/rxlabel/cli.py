@@ -25,13 +25,17 @@ COMMANDS: dict[str, str] = {
     "run": "rxlabel.pipeline.run:run",
     "match": "rxlabel.matcher.cli:match",
     "convert": "rxlabel.matcher.cli:convert",
+    "fetch": "rxlabel.matcher.cli:fetch",
     "index": "rxlabel.index.cli:index",
     "dataset": "rxlabel.index.cli:dataset",
+    "masks": "rxlabel.index.cli:masks",
+    "export": "rxlabel.index.export:export",
     "train": "rxlabel.classifier.cli:train",
     "predict": "rxlabel.classifier.cli:predict",
     "evaluate-model": "rxlabel.classifier.cli:evaluate_model",
     "ensemble": "rxlabel.classifier.cli:ensemble",
     "heatmap": "rxlabel.classifier.cli:heatmap",
+    "cache": "rxlabel.classifier.cli:cache",
 }
 
 _HELP = {
@@ -44,8 +48,12 @@ _HELP = {
     "run": "Run the pipeline from one YAML configuration (unchanged steps skipped).",
     "match": "Pair DICOM images with HIS reports.",
     "convert": "Convert matched DICOM files to PNG/JPG.",
+    "fetch": "Retrieve chest radiographs from a PACS (DIMSE, Orthanc REST, DICOMweb); incremental.",
     "index": "Build and query the inverted index of images by finding.",
     "dataset": "Create, list and rebuild datasets.",
+    "cache": "Dataset cache step: images decoded and resized once into a uint8 memmap for training.",
+    "masks": "Import CheXmask lung and heart masks with their quality.",
+    "export": "Write a dataset as CheXpert / PadChest CSV, imagefolder metadata.csv or a Parquet table.",
     "train": "Train a region/finding classifier (needs rxlabel[train]).",
     "predict": "Predict findings on images (needs rxlabel[train]).",
     "evaluate-model": "Evaluate a trained run on a split (needs rxlabel[train]).",
@@ -75,6 +83,8 @@ class LazyGroup(click.Group):
             missing = (exc.name or "a dependency").split(".")[0]
             if missing in {"torch", "torchvision", "timm"}:
                 hint = "install the training extra: pip install 'rxlabel[train]' (see README)"
+            elif missing == "spacy":
+                hint = "install the spaCy extra: pip install 'rxlabel[spacy]'"
             else:
                 hint = "reinstall rxlabel (pip install .) so all its dependencies are present"
             raise click.ClickException(

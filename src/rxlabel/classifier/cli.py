@@ -15,12 +15,13 @@ from pathlib import Path
 import click
 import numpy as np
 
-from rxlabel.classifier.data import Augment
+from rxlabel.classifier.data import AUGMENT_PRESETS, Augment
 from rxlabel.classifier.ensemble import METHODS
 from rxlabel.classifier.images import ImageReadError
 from rxlabel.classifier.losses import LOSSES
 from rxlabel.classifier.manifest import UNCERTAIN_POLICIES
-from rxlabel.classifier.train import TASKS, TrainConfig
+from rxlabel.classifier.models import HEADS
+from rxlabel.classifier.train import MONITORS, TASKS, TrainConfig
 from rxlabel.config import defaults
 
 _TRAIN = defaults(TrainConfig)  # the one source of training defaults; the options below read it
@@ -33,7 +34,22 @@ _TRAIN = defaults(TrainConfig)  # the one source of training defaults; the optio
 @click.option("--backbone", default=_TRAIN["backbone"], show_default=True, help="Any timm model name.")
 @click.option("--loss", type=click.Choice(LOSSES), default=_TRAIN["loss"], show_default=True)
 @click.option("--image-size", type=int, default=_TRAIN["image_size"], show_default=True)
-@click.option("--in-chans", type=click.Choice(["1", "3"]), default=str(_TRAIN["in_chans"]), show_default=True)
+@click.option("--in-chans", type=click.IntRange(min=1), default=_TRAIN["in_chans"], show_default=True,
+              help="Input channels of the timm stem (the grey film is repeated).")
+@click.option("--head", type=click.Choice(HEADS), default=_TRAIN["head"], show_default=True,
+              help="Classifier head; mlp512 = dense 512, ReLU, dropout 0.2 (PadChest study).")
+@click.option("--freeze", type=click.FloatRange(0, 1, max_open=True), default=_TRAIN["freeze"], show_default=True,
+              help="Freeze this share of the body's parameter tensors, stem first.")
+@click.option("--monitor", type=click.Choice(MONITORS), default=_TRAIN["monitor"], show_default=True,
+              help="What picks best.pt and drives --patience.")
+@click.option("--min-delta", type=float, default=_TRAIN["min_delta"], show_default=True, help="Smallest change that counts as better.")
+@click.option("--augment", "augment_preset", type=click.Choice(sorted(AUGMENT_PRESETS)), default="default",
+              show_default=True, help="Augmentation ranges: rxlabel's default or the PadChest study's.")
+@click.option("--seeds", default=None, help="Comma-separated seeds: one run each under OUT/seed_N, "
+              "then per-class mean +- sd over the runs (OUT/seeds.csv).")
+@click.option("--crop-margin", type=float, default=_TRAIN["crop_margin"], show_default=True, help="Lung crop margin (share of the side).")
+@click.option("--crop-below", type=float, default=_TRAIN["crop_below"], show_default=True,
+              help="Lung crop: share of the film below the lungs kept (1: to the bottom edge).")
 @click.option("--epochs", type=int, default=_TRAIN["epochs"], show_default=True)
 @click.option("--batch-size", type=int, default=_TRAIN["batch_size"], show_default=True, help="Global batch (split over DDP ranks).")
 @click.option("--lr", type=float, default=_TRAIN["lr"], show_default=True)
@@ -57,22 +73,33 @@ _TRAIN = defaults(TrainConfig)  # the one source of training defaults; the optio
 @click.option("--max-steps", type=int, default=_TRAIN["max_steps"], help="Stop after this many optimizer steps (0: no limit).")
 @click.option("--device", default=None, help="cpu, cuda, cuda:1 ... (default: CUDA when available).")
 @click.option("--cache-dir", default=None, type=click.Path(file_okay=False), help="Resized-image cache (default RUN/cache).")
+@click.option("--image-cache", default=None, type=click.Path(exists=True, file_okay=False),
+              help="uint8 cache from 'rxlabel cache' (same manifest and --image-size): no decoding per epoch, "
+                   "GPU augmentation on CUDA.")
+@click.option("--cpu-augment", is_flag=True, help="With --image-cache on CUDA: augment in the loader workers instead.")
 @click.option("--quiet", is_flag=True, help="No progress bar or per-evaluation lines.")
 def train(**kw) -> None:
     """Train a region (coarse) or finding (fine) classifier from a manifest."""
     from rxlabel.classifier.train import train as run_train
 
-    aug = Augment.none() if kw.pop("no_augment") else Augment(flip=not kw.pop("no_flip", False))
-    kw.pop("no_flip", None)
-    classes = kw.pop("classes")
+    preset = "none" if kw.pop("no_augment") else kw.pop("augment_preset")
+    kw.pop("augment_preset", None)
+    aug = Augment.preset(preset, flip=not kw.pop("no_flip", False))
+    classes, seeds = kw.pop("classes"), kw.pop("seeds")
+    kw["gpu_augment"] = not kw.pop("cpu_augment")
     cfg = TrainConfig(
-        **{k: v for k, v in kw.items() if k not in ("no_amp", "in_chans")},
-        in_chans=int(kw["in_chans"]),
+        **{k: v for k, v in kw.items() if k != "no_amp"},
         amp=not kw["no_amp"],
         augment=asdict(aug),
         classes=[c.strip() for c in classes.split(",")] if classes else None,
     )
-    summary = run_train(cfg)
+    if seeds:
+        from rxlabel.classifier.seeds import train_seeds
+
+        summary = train_seeds(cfg, [int(x) for x in seeds.split(",") if x.strip()])
+        click.echo(summary.pop("table"))
+    else:
+        summary = run_train(cfg)
     if summary.get("world_size", 1) == 1 or _rank() == 0:
         click.echo(json.dumps(summary, indent=2))
 
@@ -185,8 +212,10 @@ def ensemble(runs, method, split, manifest, n_boot, seed, out, device, as_coarse
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="Folder for the PNGs.")
 @click.option("--threshold", type=float, default=None, help="Override the runs' tuned thresholds.")
+@click.option("--cam-layer", default=None,
+              help="Module name to take Grad-CAM at (e.g. layer3, blocks.4); default: the last feature map.")
 @click.option("--device", default=None)
-def heatmap(runs, inputs, out, threshold, device) -> None:
+def heatmap(runs, inputs, out, threshold, cam_layer, device) -> None:
     """Multi-label Grad-CAM heatmaps: one colour per finding above threshold, legend with probabilities."""
     from rxlabel.classifier.gradcam import heatmap as draw
     from rxlabel.classifier.predict import expand_inputs
@@ -198,7 +227,7 @@ def heatmap(runs, inputs, out, threshold, device) -> None:
     for path in expand_inputs(inputs):
         target = out_dir / f"{path.stem}_heatmap.png"
         try:
-            found = draw(loaded, path, target, threshold, device)
+            found = draw(loaded, path, target, threshold, device, cam_layer=cam_layer)
         except ImageReadError as exc:
             skipped.append({"image_path": str(path), "reason": str(exc)})
             click.echo(f"skipped: {exc}", err=True)
@@ -210,6 +239,24 @@ def heatmap(runs, inputs, out, threshold, device) -> None:
         out_dir.mkdir(parents=True, exist_ok=True)
         _write_skipped(out_dir / "skipped.csv", skipped)
     click.echo(f"{done} heatmap(s) written to {out_dir}; {len(skipped)} unreadable image(s) skipped")
+
+
+@click.command("cache")
+@click.argument("manifest", type=click.Path(exists=True, dir_okay=False))
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Cache folder to write.")
+@click.option("--size", type=int, default=512, show_default=True, help="Side of the cached square images.")
+@click.option("--jobs", type=int, default=2, show_default=True, help="Decoding threads.")
+@click.option("--crop-margin", type=float, default=0.05, show_default=True)
+@click.option("--crop-below", type=float, default=1.0, show_default=True)
+@click.option("--quiet", is_flag=True)
+def cache(manifest, out, size, jobs, crop_margin, crop_below, quiet) -> None:
+    """Dataset cache step: decode, crop and resize every image once into a memory-mapped uint8 array."""
+    from rxlabel.classifier.cache import build_cache
+
+    result = build_cache(manifest, out, size, jobs, crop_margin, crop_below, progress=not quiet and sys.stderr.isatty())
+    if result["unreadable"]:
+        click.echo(f"{result['unreadable']} unreadable image(s) left out; reasons in {Path(out) / 'index.csv'}", err=True)
+    click.echo(json.dumps(result, indent=2))
 
 
 if __name__ == "__main__":

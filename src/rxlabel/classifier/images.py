@@ -105,6 +105,7 @@ def load_prepared(
     cache_dir: str | Path | None = None,
     mask: np.ndarray | None = None,
     mask_key: str = "",
+    crop=None,
 ) -> np.ndarray:
     """Read, optionally crop to a lung mask, and resize; cached as uint16 ``.npy`` when ``cache_dir`` is set.
 
@@ -125,7 +126,9 @@ def load_prepared(
             except (OSError, ValueError):
                 pass  # a damaged cache entry is rebuilt below
     image = read_image(p)
-    if mask is not None:
+    if crop is not None:  # e.g. CheXmask lungs + area below (computed once: the result is cached)
+        image = crop(image)
+    elif mask is not None:
         image = crop_to_mask(image, mask)
     image = resize(image, size)
     if cache_file is not None:

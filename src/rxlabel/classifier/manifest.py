@@ -28,7 +28,8 @@ REQUIRED = TRAINING_MANIFEST_COLUMNS
 META_COLUMNS = {
     "image_path", "patient_id", "split", "class", "findings", "labels", "uncertain", "mask_path",
     "mask_rle", "mask_height", "mask_width", "image_id", "study_id", "report_id", "view", "source",
-    "localizations", "age", "sex", "date",
+    "localizations", "age", "sex", "date", "lung_box", "mask_layout", "dice_rca_mean", "dice_rca_max",
+    "uncertain_findings",
 }
 SPLIT_ALIASES = {"train": "train", "training": "train", "valid": "valid", "val": "valid",
                  "validation": "valid", "dev": "valid", "test": "test"}

@@ -180,7 +180,8 @@ def _write(manifest, out_dir: Path, mode: str | None) -> tuple[Path, str, int]:
 
 @dataset.command("create")
 @click.argument("index_path", metavar="INDEX", type=click.Path(exists=True, dir_okay=False))
-@click.option("--terms", required=True, multiple=True, help="One class per term (comma-separated), e.g. linear,nodular.")
+@click.option("--terms", multiple=True,
+              help="One class per term (comma-separated), e.g. linear,nodular; optional with --multilabel.")
 @click.option("--exclude", multiple=True, help="Terms no image of the dataset may have (comma-separated).")
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--split", default="70,20,10", show_default=True, help="train,valid[,test] shares.")
@@ -198,16 +199,30 @@ def _write(manifest, out_dir: Path, mode: str | None) -> tuple[Path, str, int]:
 @click.option("--link", "mode", flag_value="link", help="Hard-link images instead of copying.")
 @click.option("--symlink", "mode", flag_value="symlink", help="Symlink images instead of copying.")
 @click.option("--hierarchy", default=None, help="Hierarchy language or YAML path (default: the index's).")
+@click.option("--multilabel", is_flag=True,
+              help="One row per image with all its classes (labels/uncertain columns), iterative stratified split.")
+@click.option("--class-set", type=click.Choice(["specific", "general"]), default="specific", show_default=True,
+              help="--multilabel without --terms: findings as labelled, or with all their ancestors.")
+@click.option("--min-positives", type=int, default=0, show_default=True,
+              help="--multilabel: drop classes with fewer positive images in the whole dataset.")
+@click.option("--masks", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Mask table from 'rxlabel masks import': adds CheXmask quality and the lungs' box per image.")
+@click.option("--min-rca", type=float, default=0.0, show_default=True,
+              help="Drop images whose CheXmask Dice RCA (Mean) is below this (needs --masks).")
 @_store_option
 def create_cmd(index_path, terms, exclude, seed, split, name, balance, uncertain, pure, views, filters, image_root,
-               out_dir, mode, hierarchy, store) -> None:
-    """Create dataset NAME: one class per term, split by patient, recorded in the experiment store."""
+               out_dir, mode, hierarchy, multilabel, class_set, min_positives, masks, min_rca, store) -> None:
+    """Create dataset NAME: one class per term (or multi-label), split by patient, recorded in the store."""
     from rxlabel.index.experiments import make_dataset
 
+    if not terms and not multilabel:
+        raise click.UsageError("give --terms (one class each), or --multilabel")
     spec = DatasetSpec(name=name, terms=_split_list(terms), exclude=_split_list(exclude), seed=seed,
                        split=parse_split(split), balance=balance, uncertain=uncertain, pure=pure,
                        views=_split_list(views), filters=list(filters),
-                       image_root=str(Path(image_root).resolve()) if image_root else "")
+                       image_root=str(Path(image_root).resolve()) if image_root else "",
+                       multilabel=multilabel, class_set=class_set, min_positives=min_positives,
+                       masks=str(Path(masks).resolve()) if masks else "", min_rca=min_rca)
     result = make_dataset(index_path, spec, out_dir=out_dir, store=store, mode=mode, hierarchy=hierarchy)
     for warning in result.get("warnings", []):
         click.echo(f"warning: {warning}", err=True)
@@ -292,3 +307,43 @@ def show_cmd(name, store) -> None:
         click.echo(f"{key}: {row[key]}")
     click.echo(f"query: {row['query']}")
     click.echo(exp.splits.to_string(index=False))
+
+
+@click.group("masks")
+def masks() -> None:
+    """Import CheXmask anatomical masks (lungs, heart, quality) for the index's images."""
+
+
+@masks.command("import")
+@click.argument("csv_files", metavar="CHEXMASK_CSV...", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False))
+@click.option("--index", "index_path", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="Index whose images the masks are joined to (by key, file name or stem).")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Mask table to write (Parquet), for 'dataset create --masks'.")
+def masks_import_cmd(csv_files, index_path, output) -> None:
+    """Join CheXmask CSVs (PadChest ImageID or VinDr image_id layout) to the index's images."""
+    import pandas as pd
+
+    from rxlabel.index.chexmask import iter_chexmask, join_to_images, write_table
+    from rxlabel.index.store import load
+
+    idx = load(index_path)
+    images = idx.images(idx.universe, ["key", "path"])
+    parts, summary = [], {"rows": 0, "matched": 0, "unmatched": 0, "duplicates": 0}
+    for path in csv_files:
+        for chunk in iter_chexmask(path):
+            joined = join_to_images(chunk, images)
+            parts.append(joined.table)
+            summary["rows"] += joined.rows
+            summary["unmatched"] += joined.unmatched
+            summary["duplicates"] += joined.duplicates
+    table = pd.concat(parts, ignore_index=True)
+    dupes = table["key"].duplicated(keep="first")  # the same image in two files: the first file wins
+    summary["duplicates"] += int(dupes.sum())
+    table = table[~dupes].reset_index(drop=True)
+    summary["matched"] = len(table)
+    summary["output"] = str(write_table(table, output))
+    click.echo(f"{summary['matched']} of {summary['rows']} CheXmask rows matched an index image "
+               f"({summary['unmatched']} unmatched, {summary['duplicates']} duplicates) -> {output}", err=True)
+    _echo_json(summary)
