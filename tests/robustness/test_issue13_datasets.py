@@ -41,3 +41,16 @@ def test_class14_failed_create_leaves_no_manifest(tmp_path, index, monkeypatch, 
     monkeypatch.undo()
     made = experiments.make_dataset(index, _spec(), out_dir=out, store=tmp_path / "s2.sqlite")
     assert (out / "manifest.csv").exists() and made["images"] == 80
+
+
+@pytest.mark.parametrize("damage", [b"this is not sqlite at all" * 50, b"SQLite format 3\x00" + b"\xff" * 4000])
+def test_class17_a_corrupt_experiment_store_is_a_message(cli, tmp_path, index, damage):
+    store = tmp_path / "store.sqlite"
+    store.write_bytes(damage)
+    for args in (("dataset", "list", "--store", store),
+                 ("dataset", "create", index, "--terms", "normal,cardiomegaly", "--name", "x", "--store", store,
+                  "--out", tmp_path / "x")):
+        res = cli(*args)
+        assert res.exit_code == 1 and "not a readable experiment store" in res.output, res.output
+        assert "Traceback" not in res.output
+    assert not (tmp_path / "x" / "manifest.csv").exists()

@@ -94,3 +94,27 @@ def test_class8_missing_and_broken_images_are_rejected_with_the_reason(cli, tmp_
     by_key = dict(zip(rejected["key"].str.rsplit("/", n=1).str[-1], rejected["reason"], strict=True))
     assert by_key["5.png"].startswith("image file missing") and by_key["4.png"].startswith("image does not decode")
     assert json.loads(res.output.strip().splitlines()[-1])["images"] == 4  # 4 indexed + 2 rejected = 6 pairs
+
+
+# -- class 11: impossible decodings stop with the fix ------------------------------------------------------
+
+@pytest.mark.parametrize("encoding", ["latin-1", "cp1252", "cp1258"])
+def test_class11_utf8_file_read_with_a_windows_encoding_is_refused(cli, tmp_path, encoding):
+    src = tmp_path / "r.csv"
+    src.write_text("report_id,text\n1,Cardiomegalia.\n2,No se observa neumotórax ni derrame.\n", "utf-8")
+    res = cli("label", src, "-o", tmp_path / "o.jsonl", "--lang", "es", "--encoding", encoding)
+    assert res.exit_code == 1 and "is UTF-8" in res.output and "line 3" in res.output and "Drop --encoding" in res.output
+    assert not (tmp_path / "o.jsonl").exists()
+    src.write_bytes("report_id,text\n1,No se observa neumotórax.\n".encode("cp1252"))  # really cp1252: fine
+    assert cli("label", src, "-o", tmp_path / "o.jsonl", "--lang", "es", "--encoding", "cp1252").exit_code == 0
+
+
+@pytest.mark.parametrize("values,stored", [([b"Cardiomegalia.", b"Sin hallazgos."], "binary"),
+                                           ([1, 2], "int64"), ([["Cardiomegalia."], ["Sin", "hallazgos."]], "list")])
+def test_class11_parquet_text_that_is_not_text_is_refused(cli, tmp_path, values, stored):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"report_id": ["a", "b"], "text": values}), tmp_path / "r.parquet")
+    res = cli("label", tmp_path / "r.parquet", "-o", tmp_path / "o.jsonl", "--lang", "es")
+    assert res.exit_code == 1 and f"stored as {stored}" in res.output and "Traceback" not in res.output, res.output

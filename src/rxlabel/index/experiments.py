@@ -60,7 +60,12 @@ def _connect(path: Path) -> Iterator[sqlite3.Connection]:
     """The store with its tables; commits on success, rolls back on error, always closes."""
     con = sqlite3.connect(str(path))
     try:
-        con.executescript(SCHEMA)
+        try:
+            con.executescript(SCHEMA)
+        except sqlite3.DatabaseError as exc:  # "file is not a database", "database disk image is malformed"
+            raise StoreError(f"{path}: not a readable experiment store ({exc}); it is damaged or another kind of "
+                             f"file. Move it aside (its datasets' manifests remain valid) or pass --store NEW.sqlite"
+                             ) from exc
         with con:
             yield con
     finally:
