@@ -54,3 +54,15 @@ def test_class17_a_corrupt_experiment_store_is_a_message(cli, tmp_path, index, d
         assert res.exit_code == 1 and "not a readable experiment store" in res.output, res.output
         assert "Traceback" not in res.output
     assert not (tmp_path / "x" / "manifest.csv").exists()
+
+
+def test_class14_images_with_only_unknown_findings_are_counted_and_reported(tmp_path):
+    rows = [{"ImageID": f"im{i:03d}.png", "PatientID": f"p{i // 2}", "Projection": "PA",
+             "Labels": ["['normal']", "['cardiomegaly']", "['hallazgo local raro']"][i % 3]} for i in range(90)]
+    pd.DataFrame(rows).to_csv(tmp_path / "t.csv", index=False)
+    index = build_index(tmp_path / "i.sqlite", padchest=[tmp_path / "t.csv"], on_error="reject").path
+    spec = DatasetSpec(name="nn", terms=["normal", "cardiomegaly"], seed=0, split=[0.6, 0.2, 0.2], balance=False)
+    made = experiments.make_dataset(index, spec, out_dir=tmp_path / "nn", store=tmp_path / "s.sqlite")
+    assert made["outside_hierarchy_only"] == 30 and made["images"] == 60
+    assert any("30 image(s) have only findings the hierarchy does not know (hallazgo local raro)" in w
+               for w in made["warnings"]), made["warnings"]

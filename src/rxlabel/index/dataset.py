@@ -160,6 +160,16 @@ def assign_splits(patients: pd.Series, classes: pd.Series, fractions: list[float
     return pd.Series(np.asarray(names, dtype=object)[choice[patient_codes]], index=patients.index)
 
 
+def outside_hierarchy(searcher: Searcher) -> tuple[BitMap, list[str]]:
+    """Images whose every positive finding is unknown to the searcher's hierarchy, and those findings."""
+    hierarchy, positive = searcher.hierarchy, searcher.index.positive
+    if hierarchy is None:
+        return BitMap(), []
+    unknown = sorted(t for t in positive if t not in hierarchy)
+    known = BitMap.union(BitMap(), *(bm for t, bm in positive.items() if t in hierarchy))
+    return BitMap.union(BitMap(), *(positive[t] for t in unknown)) - known, unknown
+
+
 def create(searcher: Searcher, spec: DatasetSpec) -> Dataset:
     """Select, balance and split a dataset; the result depends only on the index, the hierarchy and ``spec``."""
     from rxlabel.index.multilabel import add_mask_columns, create_multilabel, mask_gate
@@ -211,6 +221,13 @@ def create(searcher: Searcher, spec: DatasetSpec) -> Dataset:
     warnings = [f"split '{split}' has no image of class '{term}'"
                 for split in SPLITS[: len(spec.split)] for term in spec.terms
                 if spec.split[SPLITS.index(split)] > 0 and f"{split}:{term}" not in counts]
+    outside, unknown = outside_hierarchy(searcher)
+    missed = outside - BitMap.union(BitMap(), *classes.values())
+    counts["outside_hierarchy_only"] = len(outside)
+    if missed:  # they cannot match a term of the hierarchy: without this line they would vanish silently
+        warnings.append(f"{len(missed)} image(s) have only findings the hierarchy does not know "
+                        f"({', '.join(unknown[:5])}{', ...' if len(unknown) > 5 else ''}) and are in no class; "
+                        f"add those findings to the hierarchy, or name them in --terms")
     counts["warnings"] = warnings
     counts["images"] = len(manifest)
     counts["patients"] = int(manifest["patient_id"].nunique())
