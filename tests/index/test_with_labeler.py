@@ -35,7 +35,7 @@ def test_labeller_output_builds_the_same_index_from_jsonl_and_csv(tmp_path: Path
         Image.new("L", (4, 4)).save(tmp_path / "img" / f"{r}.png")
     indexes = []
     for suffix in ("jsonl", "csv"):
-        out = tmp_path / f"labels.{suffix}"
+        out = tmp_path / suffix / f"labels.{suffix}"  # own folder: labels.review.csv etc. would be shared
         result = CliRunner().invoke(main, ["label", str(reports), "-o", str(out), "--lang", "es"])
         if result.exit_code != 0 or not out.exists():
             pytest.skip(f"the labeller could not run here: {result.output[-300:]}")
@@ -48,7 +48,7 @@ def test_labeller_output_builds_the_same_index_from_jsonl_and_csv(tmp_path: Path
     # Localizations travel in the JSONL evidence only; the CSV flattening has no column for them.
     assert not from_csv.localized
 
-    labels = [json.loads(line) for line in (tmp_path / "labels.jsonl").read_text().splitlines()]
+    labels = [json.loads(line) for line in (tmp_path / "jsonl" / "labels.jsonl").read_text().splitlines()]
     searcher = Searcher(load(tmp_path / "jsonl.sqlite"))
     found = searcher.index.image_findings(searcher.index.universe)
     keys = searcher.index.images(searcher.index.universe, ["report_id"])["report_id"].tolist()
