@@ -74,6 +74,13 @@ def make_reports(n: int, sentences: list[str], seed: int, per_report: int = 5, u
                      for s in rng.choices(sentences, k=per_report)) for _ in range(n)]
 
 
+def real_reports(path: str, n: int) -> list[str]:
+    """``n`` report texts from a JSONL file's ``text`` field, cycled when the file has fewer."""
+    with open(path, encoding="utf-8") as fh:
+        texts = [json.loads(line)["text"] for line in fh if line.strip()]
+    return [texts[i % len(texts)] for i in range(n)]
+
+
 def load_pack(pack: str) -> tuple[Labeler, str]:
     """The requested pack, or the engine's mini Spanish test pack when rules/es is not written yet."""
     try:
@@ -288,6 +295,9 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--million-n", type=int, default=1_000_000, help=argparse.SUPPRESS)
     parser.add_argument("--memory-child", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--no-append", action="store_true", help="do not append to bench/results")
+    parser.add_argument("--texts", default=None,
+                        help="real reports instead of generated ones: a JSONL file with a 'text' field per line "
+                             "(e.g. ../shared/data/es/bimcv_covid19/bimcv_covid19_reports_raw.jsonl), cycled to --reports")
     args = parser.parse_args(argv)
 
     lab, pack = load_pack(args.pack)
@@ -296,13 +306,14 @@ def main(argv: list[str] | None = None) -> dict:
         print(json.dumps(result))
         return result
 
-    texts = make_reports(args.reports, spanish_sentences(), args.seed)
+    texts = real_reports(args.texts, args.reports) if args.texts else make_reports(args.reports, spanish_sentences(), args.seed)
     warm = texts[:200]
     for text in warm:
         lab(text)
     record: dict = {"bench": "labeler_throughput", "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                     "machine": f"{platform.machine()} {os.cpu_count()} cpus", "python": platform.python_version(),
-                    "rules_version": lab.version, "pack": pack, "reports": len(texts), "sentences_per_report": 5,
+                    "rules_version": lab.version, "pack": pack, "reports": len(texts),
+                    "corpus": args.texts or "generated", "sentences_per_report": None if args.texts else 5,
                     "seed": args.seed, "load_average_1m": round(os.getloadavg()[0], 2)}
 
     loop, loop_runs, loop_cpu = best_rate(lambda: drain(map(lab, texts)), len(texts), args.repeat)

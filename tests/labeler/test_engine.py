@@ -63,8 +63,10 @@ def test_out_of_region_abnormality_sets_abnormal_only(mini):
 
 
 def test_devices_are_not_abnormal(mini):
+    # The mini pack marks its tube `abnormal: false`; a device still says nothing about normality (issue 12,
+    # classes 4 and 11: normal only when the report states it), so no inferred `normal`.
     r = mini("SNG en cámara gástrica.")
-    assert r.findings == {"nsg tube": 1, "normal": 1}
+    assert r.findings == {"nsg tube": 1}
     assert r.regions["abnormal"] == 0
 
 

@@ -32,7 +32,8 @@ class Mention:
     def evidence(self) -> dict:
         return {"finding": self.finding, "status": self.status, "sentence": self.sentence,
                 "start": self.start, "end": self.end, "cue": self.cue, "rule": self.rule,
-                "localizations": self.localizations, "match": self.kind}
+                "localizations": self.localizations, "match": self.kind, "region": self.region,
+                "abnormal": self.abnormal}
 
 
 def combine(statuses: list[int]) -> int:
