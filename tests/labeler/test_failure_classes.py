@@ -83,6 +83,10 @@ def test_class3_administrative_lines_are_skipped_not_queued(es, text):
 
 def test_class3_a_comparison_line_that_names_a_finding_is_labelled(es):
     assert es("Comparado con la previa, aumenta el derrame pleural derecho.").findings.get("pleural effusion") == 1
+    # a misspelt finding in an administrative opening is still read
+    assert es("Se realiza rx portátil con consolidciones bilaterales.").findings.get("consolidation") == 1
+    # a one-line technique field does not swallow the findings typed on the next line
+    assert es("Técnica: PA y lateral.\nCardiomegalia.").findings == {"cardiomegaly": 1}
 
 
 def _split(text: str, config: SplitterConfig) -> list[tuple[str, bool]]:
@@ -268,3 +272,20 @@ def test_class5_structured_answers(es, text, finding, expected):
 def test_descriptors_yield_to_what_they_are_attributed_to(es, text, absent, present):
     found = {k for k, v in es(text).findings.items() if v}
     assert present in found and (absent is None or absent not in found), found
+
+
+# -- fuzzy.label (Spanish): corrections that find or confirm a finding label it; ones that change a status
+#    go to review ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, method, finding, expected", [
+    ("Consolidciones bilaterales.", "rule", "consolidation", 1),
+    ("Cerclaje de esternoomía media.", "rule", "sternotomy", 1),
+    ("Opacidades intersticiales sin cambios significativo respecto a control previo.", "rule", "unchanged", 1),
+    # a real word "corrected" into another would undo the negation: review, and the label stays negative
+    ("No se han identificado claros infiltrados.", "unlabelled", "infiltrates", 0),
+    # a misspelt cue changes the status: review
+    ("Opacidades periféricas compatilble con neumonía.", "unlabelled", "pneumonia", 1),
+])
+def test_corrections_label_only_when_they_change_no_status(es, text, method, finding, expected):
+    r = es(text)
+    assert (r.method, r.findings.get(finding)) == (method, expected), (r.method, r.findings, r.review_reasons)

@@ -256,12 +256,18 @@ def make_dataset(
     made = create(searcher, spec)
     out = Path(out_dir) if out_dir is not None else Path(spec.name)
     manifest_path = out / "manifest.csv"
-    # The manifest gets its name only once the images are placed and the store has the dataset: a failed
-    # create never leaves a complete-looking manifest.csv of a dataset the store does not know.
+    # The manifest gets its name only once the images and masks are placed and the store has the dataset: a
+    # failed create never leaves a complete-looking manifest.csv of a dataset the store does not know.
     pending = manifest_path.with_name(manifest_path.name + ".pending")
     try:
         sha = write_manifest(made.manifest, pending)
         placed = materialize(made.manifest, out, mode) if mode else 0
+        if spec.masks:  # the dataset's CheXmask rows (lungs and heart) beside its manifest, for region tasks
+            from rxlabel.index.chexmask import read_table, write_table
+
+            table = read_table(spec.masks)
+            write_table(table[table["key"].isin(made.manifest["image_id"])].reset_index(drop=True),
+                        out / "masks.parquet")
         record(path, made, searcher, source, sha)
     except BaseException:
         pending.unlink(missing_ok=True)

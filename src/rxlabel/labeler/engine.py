@@ -15,7 +15,13 @@ from typing import NamedTuple
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from rxlabel.labeler.aggregate import Mention, aggregate_findings, find_conflicts, roll_up_regions
+from rxlabel.labeler.aggregate import (
+    Mention,
+    aggregate_findings,
+    evidence_item,
+    find_conflicts,
+    roll_up_regions,
+)
 from rxlabel.labeler.compiled import (
     CompiledPack,
     admin_prefixes,
@@ -78,12 +84,25 @@ class _Analysis(NamedTuple):
 
 
 _CACHE_LIMIT = 100_000
+# Reports longer than max_chars are labelled and flagged ``too_long``; past this many times max_chars
+# they go to the queue unanalysed, so one runaway report (a 5 MB text without a sentence break) costs
+# bounded time and memory and harms no other row.
+UNANALYSED_FACTOR = 10
 
 
-def _new_readings(analysis: _Analysis) -> bool:
-    """Whether every fuzzy mention of a sentence is a new finding, not a rereading of an exact one."""
-    return all(not f[7].startswith("fuzzy_template:") and
-               not any(e[9] < f[10] and f[9] < e[10] for e in analysis.exact) for f in analysis.fuzzy)
+def _corrections_only(analysis: _Analysis) -> bool:
+    """Whether every fuzzy mention of a sentence is a new finding, or rereads an exact match of the same
+    finding with the same status ("sin cambios significativo respecto" read as the longer phrase). A
+    correction that changes a status (a misspelt cue, or a real word "corrected" into another: "identificado"
+    -> "identificando" undoes "no se han identificado") or a whole-sentence template guessed after
+    correction stays a suggestion for review."""
+    for f in analysis.fuzzy:
+        if f[7].startswith("fuzzy_template:"):
+            return False
+        for e in analysis.exact:
+            if e[9] < f[10] and f[9] < e[10] and (e[0] != f[0] or e[1] != f[1]):
+                return False
+    return True
 
 
 class Labeler:
@@ -132,6 +151,8 @@ class Labeler:
         """Label one report. Non-string or blank text goes to review as ``empty``."""
         if not isinstance(text, str) or not text.strip():
             return self._result(report_id, "unlabelled", [], ["empty"])
+        if len(text) > UNANALYSED_FACTOR * self.pack.max_chars:
+            return self._result(report_id, "unlabelled", [], ["too_long"])
         text = to_nfc(text)
         legacy = self._legacy_encoding(text)
         if legacy:
@@ -159,12 +180,15 @@ class Labeler:
                 continue
             if not analysis.exact:
                 unmatched += 1
-            mentions += self._build(text, sentence, analysis.exact, bullet_regions, "exact")
-            if self.pack.fuzzy_label and analysis.fuzzy and _new_readings(analysis):
-                # fuzzy.label (Spanish): a misspelt word corrected to the pack's vocabulary ("consolidciones")
-                # is a label; a correction that rereads an exact match (a misspelt cue) still goes to review.
+            if self.pack.fuzzy_label and analysis.fuzzy and _corrections_only(analysis):
+                # fuzzy.label (Spanish): a misspelt word corrected to the pack's vocabulary is read as written
+                # correctly: "consolidciones" is a label, and a misspelt cue ("compatile con") rereads the exact
+                # match it governs, as a reviewer accepting the suggestion would (review.suggest).
+                reread = [e for e in analysis.exact if not any(f[9] < e[10] and e[9] < f[10] for f in analysis.fuzzy)]
+                mentions += self._build(text, sentence, reread, bullet_regions, "exact")
                 mentions += self._build(text, sentence, analysis.fuzzy, bullet_regions, "corrected")
                 continue
+            mentions += self._build(text, sentence, analysis.exact, bullet_regions, "exact")
             fuzzy += self._build(text, sentence, analysis.fuzzy, bullet_regions, "fuzzy")
         if fuzzy:
             reasons.append("fuzzy_only")
@@ -252,10 +276,11 @@ class Labeler:
         exact = self._mentions(matches, spans, clauses)
         if self._descriptors and len(exact) > 1:
             exact = self._attributed(exact, words)
-        if not exact and self._is_admin(words):
-            # Technique, comparison, advice, signature: skipped, never a reason to review.
-            return _Analysis(len(words), ADMIN, (), (), ())
         fuzzy = self._fuzzy(words, spans, clauses, exact) if self.pack.fuzzy_enabled else ()
+        if not exact and not fuzzy and self._is_admin(words):
+            # Technique, comparison, advice, signature: skipped, never a reason to review (a misspelt finding
+            # in one, "Rx portátil: consolidciones", is still read).
+            return _Analysis(len(words), ADMIN, (), (), ())
         return _Analysis(len(words), None, tuple(counts.items()), tuple(exact), tuple(fuzzy))
 
     def _template(self, skey: str, words: list[str], spans: list[tuple[int, int]]) -> Template | str | None:
@@ -350,8 +375,8 @@ class Labeler:
     def _template_result(self, report_id, text, analysed, reasons) -> LabelResult:
         normal = self.compiled.normal_finding
         evidence = [
-            {"finding": normal, "status": 1, "sentence": text[s.start:s.end], "start": s.start, "end": s.end,
-             "cue": None, "rule": f"template:{a.template.text}", "match": "template"}
+            evidence_item(normal, 1, s.start, s.end, None, f"template:{a.template.text}", [], "template", s.start,
+                          text[s.start:s.end])
             for s, a in analysed if isinstance(a.template, Template)
         ]
         negatives = [m for s, a in analysed for m in self._build(text, s, a.exact, {}, "template")]
