@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 
 _LINE = re.compile(r"[^\n]+")
 _BULLET = re.compile(r"\s*(?:[-+•*>·–—]+|\d{1,2}\s*[.)]|[a-z]\))\s*")
-_HEADER = re.compile(r"\s*([^\W\d_][^\W\d_ ]*(?: [^\W\d_]+){0,7}(?: ?\([^()\n]{0,40}\))?)\s*:\s*")
+# Words of a header may be separated by several spaces or tabs ("CHAN  DOAN:"); the name is read with single spaces.
+_HEADER = re.compile(r"\s*([^\W\d_][^\W\d_ \t]*(?:[ \t]+[^\W\d_]+){0,7}(?:[ \t]*\([^()\n]{0,40}\))?)[ \t]*:\s*")
 # Other header shapes, taken only for a header the pack knows: "Datos clínicos.", "JC.-", "MC -", or the
 # header alone on its line without a colon ("HALLAZGOS", "Rx tórax PA y lateral").
-_LOOSE_HEADER = re.compile(r"\s*([^\W\d_][^\W\d_ ]*(?: [^\W\d_]+){0,7})\s*(?:[.:]\s*-+|\.|-+|:|(?=\s*$))\s*")
+_LOOSE_HEADER = re.compile(r"\s*([^\W\d_][^\W\d_ \t]*(?:[ \t]+[^\W\d_]+){0,7})\s*(?:[.:]\s*-+|\.|-+|:|(?=\s*$))\s*")
 _FIRST_WORD = re.compile(r"\s*([^\W\d_]+)")
 _BULLET_CHARS = frozenset("-+•*>·–—")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
@@ -71,7 +72,7 @@ def split_report(text: str, key: str, config: SplitterConfig) -> list[Sentence]:
         previous_end = end
         header = _HEADER.match(key, start, end)
         if header:
-            name, header_end = header.group(1).strip(), header.end()
+            name, header_end = _name(header.group(1)), header.end()
         elif config.first_words:
             name, header_end = _loose_header(key, start, end, config)
         else:
@@ -126,8 +127,13 @@ def _header(key: str, start: int, end: int, config: SplitterConfig) -> tuple[str
     """(header name, end of the header) of the line ``key[start:end]``, or (None, start)."""
     header = _HEADER.match(key, start, end)
     if header:
-        return header.group(1).strip(), header.end()
+        return _name(header.group(1)), header.end()
     return _loose_header(key, start, end, config)
+
+
+def _name(header: str) -> str:
+    """A header name with its words single-spaced ("chan  doan " -> "chan doan"), as the pack lists it."""
+    return " ".join(header.split())
 
 
 def _loose_header(key: str, start: int, end: int, config: SplitterConfig) -> tuple[str | None, int]:
