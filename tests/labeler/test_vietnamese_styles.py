@@ -31,7 +31,8 @@ STYLES = [
     # English-mixed wording
     ("Tim không to, CTR 0.48.\nPhổi không thấy tổn thương khu trú.", NORMAL),
     ("CTR 0.6. Bóng tim to.", (0, 0, 0, 1, 1)),
-    # typed without diacritics, irregular headers
+    # typed without diacritics, irregular headers (doubled spaces, a space before the colon, no colon)
+    ("MÔ TẢ:\nPhổi sáng đều.\nKẾT LUẬN Không có dấu hiệu bệnh lý trên phim X quang.", NORMAL),
     ("KET LUAN : tran dich mang phoi trai", (0, 1, 0, 0, 1)),
     ("CHAN  DOAN:  viem phoi\nMO TA:\nPhoi sang deu hai ben.\nTim khong to.", NORMAL),
     # a structured report flattened onto one line

@@ -74,7 +74,7 @@ def split_report(text: str, key: str, config: SplitterConfig) -> list[Sentence]:
         if header:
             name, header_end = _name(header.group(1)), header.end()
         elif config.first_words:
-            name, header_end = _loose_header(key, start, end, config)
+            name, header_end = _loose_header(key, start, end, config, text)
         else:
             name, header_end = None, start
         if name is None and key[start:start + 1] in _BULLET_CHARS:
@@ -136,7 +136,8 @@ def _name(header: str) -> str:
     return " ".join(header.split())
 
 
-def _loose_header(key: str, start: int, end: int, config: SplitterConfig) -> tuple[str | None, int]:
+def _loose_header(key: str, start: int, end: int, config: SplitterConfig,
+                  text: str | None = None) -> tuple[str | None, int]:
     """A known header of another shape ("Datos clínicos.", "JC.-", a bare "HALLAZGOS" line)."""
     first = _FIRST_WORD.match(key, start, end)
     if first is None or first.group(1) not in config.first_words:
@@ -149,10 +150,13 @@ def _loose_header(key: str, start: int, end: int, config: SplitterConfig) -> tup
     words = key[start:end].split()
     for n in (3, 2):
         # "Juicio clínico crepitantes en base derecha": a known request field of two or more words opens the
-        # line without punctuation (one word would be too common: "técnica deficiente").
+        # line without punctuation (one word would be too common: "técnica deficiente"); so does a known
+        # labelled header typed in capitals ("KẾT LUẬN Không có dấu hiệu bệnh lý").
         name = " ".join(words[:n])
-        if len(words) > n and name in config.skip:
-            return name, key.index(words[n - 1], start) + len(words[n - 1])
+        if len(words) > n and (name in config.skip or name in config.headers):
+            header_end = key.index(words[n - 1], start) + len(words[n - 1])
+            if name in config.skip or (text is not None and text[start:header_end].isupper()):
+                return name, header_end
     return None, start
 
 
