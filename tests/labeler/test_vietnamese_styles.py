@@ -35,6 +35,9 @@ STYLES = [
     ("MÔ TẢ:\nPhổi sáng đều.\nKẾT LUẬN Không có dấu hiệu bệnh lý trên phim X quang.", NORMAL),
     ("KET LUAN : tran dich mang phoi trai", (0, 1, 0, 0, 1)),
     ("CHAN  DOAN:  viem phoi\nMO TA:\nPhoi sang deu hai ben.\nTim khong to.", NORMAL),
+    # header names with a tone dropped or one typo ("chuẩn đoán" is a common misspelling of "chẩn đoán")
+    ("Chuẩn đoán: viêm phổi\nMô tả:\nPhổi sáng đều.\nTim không to.", NORMAL),
+    ("Lm sàng: tiền sử lao phổi, tràn dịch màng phổi cũ\nMÔ TẢ:\nPhổi sáng đều.\nTim không to.", NORMAL),
     # a structured report flattened onto one line
     ("Tim: bình thường. Phổi: sáng đều. Màng phổi: không tràn dịch. Xương: không gãy.", NORMAL),
     ("Tim: bình thường. Phổi: đám mờ thùy trên phải. Màng phổi: bình thường.", (0, 0, 1, 0, 1)),

@@ -13,6 +13,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from rapidfuzz.distance import OSA
+
+from rxlabel.labeler.normalize import strip_diacritics
+
 _LINE = re.compile(r"[^\n]+")
 _BULLET = re.compile(r"\s*(?:[-+•*>·–—]+|\d{1,2}\s*[.)]|[a-z]\))\s*")
 # Words of a header may be separated by several spaces or tabs ("CHAN  DOAN:"); the name is read with single spaces.
@@ -49,10 +53,28 @@ class SplitterConfig:
     # clinical history ("COVID19. Disnea y fiebre" before "HALLAZGOS") and is skipped.
     preamble: frozenset[str] = frozenset()
     first_words: frozenset[str] = field(default=frozenset(), compare=False)
+    # Known header names by their accent-free form: "ĐỀ NGHI:", "Kết luá̂n:" (a tone dropped or wrong).
+    by_stripped: dict[str, str] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
         # First words of the known headers: a line that starts with none of them needs no loose-shape check.
         object.__setattr__(self, "first_words", frozenset(h.split(" ", 1)[0] for h in self.headers | self.skip if h))
+        by_stripped: dict[str, str] = {}
+        for name in sorted(self.skip) + sorted(self.headers):  # a labelled header wins a tie
+            by_stripped[strip_diacritics(name)] = name
+        object.__setattr__(self, "by_stripped", by_stripped)
+
+    def known(self, name: str) -> str:
+        """The known header ``name`` stands for, read through a dropped or wrong tone or one typo in a name of
+        six letters or more ("Lm sàng:", "CHUẨN ĐOÁN:"); else ``name`` itself."""
+        if name in self.headers or name in self.skip:
+            return name
+        stripped = strip_diacritics(name)
+        hit = self.by_stripped.get(stripped)
+        if hit is not None or len(stripped.replace(" ", "")) < 6:
+            return hit or name
+        close = [h for s, h in self.by_stripped.items() if OSA.distance(stripped, s, score_cutoff=1) <= 1]
+        return close[0] if len(set(close)) == 1 else name
 
 
 def split_report(text: str, key: str, config: SplitterConfig) -> list[Sentence]:
@@ -72,7 +94,7 @@ def split_report(text: str, key: str, config: SplitterConfig) -> list[Sentence]:
         previous_end = end
         header = _HEADER.match(key, start, end)
         if header:
-            name, header_end = _name(header.group(1)), header.end()
+            name, header_end = config.known(_name(header.group(1))), header.end()
         elif config.first_words:
             name, header_end = _loose_header(key, start, end, config, text)
         else:
@@ -127,7 +149,7 @@ def _header(key: str, start: int, end: int, config: SplitterConfig) -> tuple[str
     """(header name, end of the header) of the line ``key[start:end]``, or (None, start)."""
     header = _HEADER.match(key, start, end)
     if header:
-        return _name(header.group(1)), header.end()
+        return config.known(_name(header.group(1))), header.end()
     return _loose_header(key, start, end, config)
 
 
