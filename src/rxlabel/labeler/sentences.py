@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from rxlabel.labeler.normalize import strip_diacritics
@@ -55,6 +56,7 @@ class SplitterConfig:
     first_words: frozenset[str] = field(default=frozenset(), compare=False)
     # Known header names by their accent-free form: "ĐỀ NGHI:", "Kết luá̂n:" (a tone dropped or wrong).
     by_stripped: dict[str, str] = field(default_factory=dict, compare=False)
+    _close: dict[str, str] = field(default_factory=dict, compare=False, repr=False)  # name -> known(name), memo
 
     def __post_init__(self) -> None:
         # First words of the known headers: a line that starts with none of them needs no loose-shape check.
@@ -69,12 +71,22 @@ class SplitterConfig:
         six letters or more ("Lm sàng:", "CHUẨN ĐOÁN:"); else ``name`` itself."""
         if name in self.headers or name in self.skip:
             return name
+        hit = self._close.get(name)
+        if hit is None:
+            # Structured lines ("Màng phổi: không") repeat their names: each is looked up once.
+            if len(self._close) > 10_000:
+                self._close.clear()
+            hit = self._close[name] = self._lookup(name)
+        return hit
+
+    def _lookup(self, name: str) -> str:
         stripped = strip_diacritics(name)
         hit = self.by_stripped.get(stripped)
         if hit is not None or len(stripped.replace(" ", "")) < 6:
             return hit or name
-        close = [h for s, h in self.by_stripped.items() if OSA.distance(stripped, s, score_cutoff=1) <= 1]
-        return close[0] if len(set(close)) == 1 else name
+        close = {self.by_stripped[s] for s, _, _ in
+                 process.extract(stripped, self.by_stripped.keys(), scorer=OSA.distance, score_cutoff=1, limit=None)}
+        return close.pop() if len(close) == 1 else name
 
 
 def split_report(text: str, key: str, config: SplitterConfig) -> list[Sentence]:
