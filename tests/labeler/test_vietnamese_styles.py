@@ -47,6 +47,8 @@ STYLES = [
     ("Không thấy tràn dịch màng phổi, tràn khí màng phổi hai bên.", NORMAL),
     # a misspelt cue that is itself a word
     ("Cưa thấy tràn dịch màng phổi. Tim không to.", NORMAL),
+    # two letters swapped: the typed "ư" keeps the reading "chưa", not "cháu"
+    ("Xương sườn: chaư thấy tổn thương.\nTim không to.", NORMAL),
 ]
 
 
