@@ -59,6 +59,13 @@ class Workbench:
         if wait:
             thread.join()
 
+    def wait(self, timeout: float = 300) -> bool:
+        """Wait until no retraining is running (its scores saved); False on timeout."""
+        if not self._training.acquire(timeout=timeout):
+            return False
+        self._training.release()
+        return True
+
     def _retrain(self) -> None:
         try:
             store = self.store
