@@ -6,6 +6,7 @@ command that does not train or predict.
 
 from __future__ import annotations
 
+import errno
 import importlib
 
 import click
@@ -24,13 +25,17 @@ COMMANDS: dict[str, str] = {
     "run": "rxlabel.pipeline.run:run",
     "match": "rxlabel.matcher.cli:match",
     "convert": "rxlabel.matcher.cli:convert",
+    "fetch": "rxlabel.matcher.cli:fetch",
     "index": "rxlabel.index.cli:index",
     "dataset": "rxlabel.index.cli:dataset",
+    "masks": "rxlabel.index.cli:masks",
+    "export": "rxlabel.index.export:export",
     "train": "rxlabel.classifier.cli:train",
     "predict": "rxlabel.classifier.cli:predict",
     "evaluate-model": "rxlabel.classifier.cli:evaluate_model",
     "ensemble": "rxlabel.classifier.cli:ensemble",
     "heatmap": "rxlabel.classifier.cli:heatmap",
+    "cache": "rxlabel.classifier.cli:cache",
 }
 
 _HELP = {
@@ -43,14 +48,22 @@ _HELP = {
     "run": "Run the pipeline from one YAML configuration (unchanged steps skipped).",
     "match": "Pair DICOM images with HIS reports.",
     "convert": "Convert matched DICOM files to PNG/JPG.",
+    "fetch": "Retrieve chest radiographs from a PACS (DIMSE, Orthanc REST, DICOMweb); incremental.",
     "index": "Build and query the inverted index of images by finding.",
     "dataset": "Create, list and rebuild datasets.",
+    "cache": "Dataset cache step: images decoded and resized once into a uint8 memmap for training.",
+    "masks": "Import CheXmask lung and heart masks with their quality.",
+    "export": "Write a dataset as CheXpert / PadChest CSV, imagefolder metadata.csv or a Parquet table.",
     "train": "Train a region/finding classifier (needs rxlabel[train]).",
     "predict": "Predict findings on images (needs rxlabel[train]).",
     "evaluate-model": "Evaluate a trained run on a split (needs rxlabel[train]).",
     "ensemble": "Combine several trained runs (needs rxlabel[train]).",
     "heatmap": "Multi-label Grad-CAM heatmaps (needs rxlabel[train]).",
 }
+
+
+# Storage faults (disk full, quota, read-only, permission, I/O) are the user's to fix: a message, not a traceback.
+_STORAGE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EFBIG, errno.EIO}
 
 
 class LazyGroup(click.Group):
@@ -70,6 +83,8 @@ class LazyGroup(click.Group):
             missing = (exc.name or "a dependency").split(".")[0]
             if missing in {"torch", "torchvision", "timm"}:
                 hint = "install the training extra: pip install 'rxlabel[train]' (see README)"
+            elif missing == "spacy":
+                hint = "install the spaCy extra: pip install 'rxlabel[spacy]'"
             else:
                 hint = "reinstall rxlabel (pip install .) so all its dependencies are present"
             raise click.ClickException(
@@ -86,6 +101,13 @@ class LazyGroup(click.Group):
             return super().invoke(ctx)
         except RxlabelError as exc:
             raise click.ClickException(str(exc)) from exc
+        except OSError as exc:
+            if exc.errno not in _STORAGE_ERRNOS:
+                raise
+            where = f" {exc.filename}" if exc.filename else ""
+            raise click.ClickException(
+                f"cannot write{where}: {exc.strerror or exc}. The outputs being written were not put in place and "
+                f"earlier outputs are unchanged; free disk space (or fix permissions) and re-run.") from exc
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, _HELP.get(name, "")) for name in self.list_commands(ctx)]
@@ -93,7 +115,10 @@ class LazyGroup(click.Group):
             formatter.write_dl(rows)
 
 
-@click.group(cls=LazyGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+# auto_envvar_prefix: every option may also come from RXLABEL_<COMMAND>_<OPTION> (e.g. RXLABEL_TRAIN_EPOCHS=1),
+# so a site sets its defaults once, and a README command runs as written with smaller settings in tests.
+@click.group(cls=LazyGroup, invoke_without_command=True,
+             context_settings={"help_option_names": ["-h", "--help"], "auto_envvar_prefix": "RXLABEL"})
 @click.version_option(__version__, prog_name="rxlabel")
 @click.pass_context
 def main(ctx: click.Context) -> None:

@@ -12,4 +12,18 @@ class RxlabelError(Exception):
     """Base of every error rxlabel reports to a user: the message says what, where and what to do."""
 
 
-__all__ = ["RxlabelError"]
+
+
+class OptionError(RxlabelError, ValueError):
+    """An option, setting or mapping file a user gave that rxlabel cannot use; the message names it."""
+
+
+class MissingDependencyError(RxlabelError, ImportError):
+    """An optional dependency a command needs is not installed; the message says which extra to install."""
+
+
+class RemoteError(RxlabelError, RuntimeError):
+    """A remote service (PACS, Dask scheduler) refused or failed a request; the message names it."""
+
+
+__all__ = ["MissingDependencyError", "OptionError", "RemoteError", "RxlabelError"]

@@ -150,7 +150,7 @@ def test_unreadable_and_missing_files_raise_clear_errors(tmp_path):
     with pytest.raises(ImageReadError, match="file not found"):
         read_image(tmp_path / "gone.dcm")
     (tmp_path / "x.dcm").write_bytes(b"garbage" * 10)
-    with pytest.raises(ImageReadError, match="x.dcm: not a readable DICOM"):
+    with pytest.raises(ImageReadError, match="x.dcm: not a DICOM file"):
         read_image(tmp_path / "x.dcm")
 
 

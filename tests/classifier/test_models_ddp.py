@@ -15,10 +15,10 @@ pytest.importorskip("timm")
 
 from click.testing import CliRunner  # noqa: E402
 
-from rxlabel.classifier.cli import train as train_cmd  # noqa: E402
 from rxlabel.classifier.models import CheckpointError, create_model, load_pretrained  # noqa: E402
 from rxlabel.classifier.run import load_run  # noqa: E402
 from rxlabel.classifier.synthetic import write_synthetic_dataset  # noqa: E402
+from rxlabel.cli import main  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -68,14 +68,14 @@ def test_cli_train_errors_and_wrong_class_count(tmp_path):
     manifest = write_synthetic_dataset(tmp_path / "d", n_images=30, size=32, seed=3)
     args = ["--manifest", str(manifest), "--backbone", "test_resnet", "--image-size", "32", "--epochs", "1",
             "--batch-size", "8", "--workers", "0", "--quiet"]
-    ok = CliRunner().invoke(train_cmd, [*args, "--out", str(tmp_path / "r")])
+    ok = CliRunner().invoke(main, ["train", *args, "--out", str(tmp_path / "r")])
     assert ok.exit_code == 0, ok.output
     assert json.loads(ok.output)["classes"][-1] == "abnormal"
     # fewer classes than the checkpoint: resuming must say so, not crash in load_state_dict
-    fewer = CliRunner().invoke(train_cmd, [*args, "--task", "fine", "--classes", "pleura,cardio",
+    fewer = CliRunner().invoke(main, ["train", *args, "--task", "fine", "--classes", "pleura,cardio",
                                            "--out", str(tmp_path / "r"), "--resume", "--epochs", "2"])
     assert fewer.exit_code != 0 and "checkpoint has 5 classes" in fewer.output
-    bad = CliRunner().invoke(train_cmd, [*args, "--backbone", "nope_net", "--out", str(tmp_path / "x")])
+    bad = CliRunner().invoke(main, ["train", *args, "--backbone", "nope_net", "--out", str(tmp_path / "x")])
     assert bad.exit_code != 0 and "unknown timm backbone 'nope_net'" in bad.output
     # a checkpoint whose weights do not fit its recorded head size
     ck = torch.load(tmp_path / "r" / "best.pt", weights_only=True)

@@ -15,10 +15,10 @@ pytest.importorskip("timm")
 from click.testing import CliRunner  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from rxlabel.classifier.cli import ensemble, evaluate_model, heatmap, predict  # noqa: E402
 from rxlabel.classifier.evaluate import evaluate_runs  # noqa: E402
 from rxlabel.classifier.synthetic import write_synthetic_dataset  # noqa: E402
 from rxlabel.classifier.train import TrainConfig, TrainError, train  # noqa: E402
+from rxlabel.cli import main  # noqa: E402
 
 DATA = Path(__file__).parents[1] / "data" / "classifier"
 SHARED_CXR = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "cxr"
@@ -91,7 +91,7 @@ def _real_images(tmp_path) -> list[Path]:
 def test_predict_on_real_radiographs_skips_unreadable(trained, tmp_path):
     inputs = _real_images(tmp_path)
     out = tmp_path / "preds.csv"
-    res = CliRunner().invoke(predict, ["--run", str(trained["run"]), *map(str, inputs), "-o", str(out), "--quiet"])
+    res = CliRunner().invoke(main, ["predict", "--run", str(trained["run"]), *map(str, inputs), "-o", str(out), "--quiet"])
     assert res.exit_code == 0, res.output
     import pandas as pd
 
@@ -108,7 +108,7 @@ def test_predict_on_real_radiographs_skips_unreadable(trained, tmp_path):
 def test_heatmaps_on_real_radiographs_single_and_ensemble(trained, tmp_path):
     inputs = _real_images(tmp_path)
     run = str(trained["run"])
-    res = CliRunner().invoke(heatmap, ["--run", run, *map(str, inputs), "--out", str(tmp_path / "h"),
+    res = CliRunner().invoke(main, ["heatmap", "--run", run, *map(str, inputs), "--out", str(tmp_path / "h"),
                                        "--threshold", "0.0"])
     assert res.exit_code == 0, res.output
     pngs = sorted((tmp_path / "h").glob("*_heatmap.png"))
@@ -119,7 +119,7 @@ def test_heatmaps_on_real_radiographs_single_and_ensemble(trained, tmp_path):
     arr = np.asarray(dcm.convert("RGB")).astype(int)
     # threshold 0: every class is drawn, so the image part is no longer grey
     assert (np.abs(arr[:, :1024, 0] - arr[:, :1024, 1]) > 20).any()
-    two = CliRunner().invoke(heatmap, ["--run", run, "--run", run, str(DATA / "00000001_000.png"),
+    two = CliRunner().invoke(main, ["heatmap", "--run", run, "--run", run, str(DATA / "00000001_000.png"),
                                        "--out", str(tmp_path / "e"), "--threshold", "0.0"])
     assert two.exit_code == 0, two.output
     from rxlabel.classifier.gradcam import heatmap as draw
@@ -131,16 +131,16 @@ def test_heatmaps_on_real_radiographs_single_and_ensemble(trained, tmp_path):
 
 def test_evaluate_and_ensemble_cli(trained, tmp_path):
     run = str(trained["run"])
-    res = CliRunner().invoke(evaluate_model, [run, "--split", "test", "--n-boot", "200", "--out", str(tmp_path)])
+    res = CliRunner().invoke(main, ["evaluate-model", run, "--split", "test", "--n-boot", "200", "--out", str(tmp_path)])
     assert res.exit_code == 0, res.output
     assert "macro" in res.output and (tmp_path / "eval_test.json").is_file() and (tmp_path / "roc_test.png").is_file()
     for method in ("ctp", "ptc-vote", "ptc-mode"):
         out = tmp_path / method
-        res = CliRunner().invoke(ensemble, [run, run, "--method", method, "--n-boot", "100", "--out", str(out)])
+        res = CliRunner().invoke(main, ["ensemble", run, run, "--method", method, "--n-boot", "100", "--out", str(out)])
         assert res.exit_code == 0, res.output
         report = json.loads((out / f"eval_test_{method}.json").read_text())
         assert report["method"] == method and report["macro"]["auc"] > 0.85
-    res = CliRunner().invoke(ensemble, [run])
+    res = CliRunner().invoke(main, ["ensemble", run])
     assert res.exit_code != 0 and "at least two runs" in res.output
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from rxlabel.index.build import build_index
 from rxlabel.index.readers import (
-    InputError,
+    IndexInputError,
     PairColumns,
     explode_lists,
     normalise_view,
@@ -63,7 +63,7 @@ def test_padchest_bad_rows_are_rejected_with_file_row_and_reason(tmp_path: Path)
     assert reasons == {3: "duplicate image id (first row kept)", 4: "no patient id",
                        5: "Labels is not a list such as ['nodule', 'loc left']", 6: "no image id"}
     assert set(rec.images["key"]) == {"a.png", "d.png"}  # d.png: blank Labels = an image without findings
-    with pytest.raises(InputError, match=r"(?s)4 input row\(s\) cannot be indexed:.*bad.csv:3: a.png: duplicate"):
+    with pytest.raises(IndexInputError, match=r"(?s)4 input row\(s\) cannot be indexed:.*bad.csv:3: a.png: duplicate"):
         build_index(tmp_path / "i.sqlite", padchest=[bad])
     result = build_index(tmp_path / "i.sqlite", padchest=[bad], on_error="reject")
     assert result.images == 2 and len(pd.read_csv(result.rejected_path)) == 4
@@ -72,7 +72,7 @@ def test_padchest_bad_rows_are_rejected_with_file_row_and_reason(tmp_path: Path)
 def test_missing_columns_name_the_file_and_the_fix(tmp_path: Path):
     path = tmp_path / "x.csv"
     path.write_text("id,labels\n1,[]\n")
-    with pytest.raises(InputError, match=r"x.csv: missing column\(s\) ImageID, PatientID, Labels; the file has: id, labels"):
+    with pytest.raises(IndexInputError, match=r"x.csv: missing column\(s\) ImageID, PatientID, Labels; the file has: id, labels"):
         read_padchest(path)
 
 
@@ -80,7 +80,7 @@ def test_unknown_image_ids_are_an_error(tmp_path: Path, padchest_small: Path):
     images = tmp_path / "images.txt"
     images.write_text("img01.png\nimg02.png\n")
     known = read_image_list(images)
-    with pytest.raises(InputError, match=r"(?s)8 input row\(s\).*padchest_small.csv:4: img03.png: unknown image id"):
+    with pytest.raises(IndexInputError, match=r"(?s)8 input row\(s\).*padchest_small.csv:4: img03.png: unknown image id"):
         build_index(tmp_path / "i.sqlite", padchest=[padchest_small], known_images=known)
 
 
@@ -107,12 +107,12 @@ def test_pairs_with_renamed_columns_and_unlabelled_report(tmp_path: Path):
     pairs.loc[len(pairs)] = pairs.iloc[0].to_dict() | {"png": "z/9.png", "report_id": "r404"}
     path = tmp_path / "pairs.parquet"
     pairs.to_parquet(path)
-    with pytest.raises(InputError, match="missing column"):
+    with pytest.raises(IndexInputError, match="missing column"):
         read_labelled_pairs(DATA / "labels.jsonl", path)
     rec = read_labelled_pairs(DATA / "labels.jsonl", path, columns=PairColumns(image="png", patient="pid"))
     assert rec.rejected["reason"].str.startswith("report not in the labels file").sum() == 1
     assert len(rec.images) == 5
-    with pytest.raises(InputError, match="z/9.png: report not in the labels file"):
+    with pytest.raises(IndexInputError, match="z/9.png: report not in the labels file"):
         build_index(tmp_path / "i.sqlite", labels=[DATA / "labels.jsonl"], pairs=[path],
                     columns=PairColumns(image="png", patient="pid"))
 
@@ -141,13 +141,13 @@ def test_real_padchest_rows_and_padchest_gr():
 def test_unreadable_tables_get_a_line_and_a_fix(tmp_path: Path):
     latin = tmp_path / "latin.csv"
     latin.write_bytes("ImageID,PatientID,Labels\na.png,pé,['normal']\n".encode("latin-1"))
-    with pytest.raises(InputError, match=r"latin.csv: labels table is not UTF-8 \(line 2, byte 0xe9\)"):
+    with pytest.raises(IndexInputError, match=r"latin.csv: labels table is not UTF-8 \(line 2, byte 0xe9\)"):
         read_padchest(latin)
     ragged = tmp_path / "ragged.csv"
     ragged.write_text("ImageID,PatientID,Labels\na.png,p,['normal'],x,y\n")
-    with pytest.raises(InputError, match="line 2 has 5 fields but the header has 3"):
+    with pytest.raises(IndexInputError, match="line 2 has 5 fields but the header has 3"):
         read_padchest(ragged)
     empty = tmp_path / "empty.csv"
     empty.write_text("")
-    with pytest.raises(InputError, match="empty.csv: cannot read labels table"):
+    with pytest.raises(IndexInputError, match="empty.csv: cannot read labels table"):
         read_padchest(empty)

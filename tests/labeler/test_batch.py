@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from rxlabel.labeler.batch import label_file
-from rxlabel.labeler.io import InputError, read_records
+from rxlabel.labeler.io import ReportInputError, read_records
 from rxlabel.labeler.orthography_vi import to_cp1258_bytes
 from tests.labeler.conftest import MINI
 
@@ -91,7 +91,7 @@ def test_worker_processes_give_identical_output(tmp_path):
 
 def test_non_utf8_input_names_the_line_and_the_fix(tmp_path):
     src = _write_csv(tmp_path / "latin.csv", [("r1", "Cardiomegalia."), ("r2", "Neumotórax.")], encoding="latin-1")
-    with pytest.raises(InputError, match=r"line 3 is not UTF-8.*--encoding"):
+    with pytest.raises(ReportInputError, match=r"line 3 is not UTF-8.*--encoding"):
         label_file(src, tmp_path / "out.jsonl", str(MINI), progress=False)
     s = label_file(src, tmp_path / "out.jsonl", str(MINI), encoding="latin-1", progress=False)
     assert s.rule == 2
@@ -110,14 +110,14 @@ def test_vietnamese_windows_1258_is_read_with_encoding(tmp_path):
 def test_bad_files_give_clear_errors(tmp_path):
     empty = tmp_path / "empty.csv"
     empty.write_text("")
-    with pytest.raises(InputError, match="empty"):
+    with pytest.raises(ReportInputError, match="empty"):
         label_file(empty, tmp_path / "o.jsonl", str(MINI), progress=False)
     header_only = tmp_path / "header.csv"
     header_only.write_text("report_id,text\n")
-    with pytest.raises(InputError, match="no rows"):
+    with pytest.raises(ReportInputError, match="no rows"):
         label_file(header_only, tmp_path / "o.jsonl", str(MINI), progress=False)
     wrong = _write_csv(tmp_path / "w.csv")
-    with pytest.raises(InputError, match="no column 'informe'.*report_id, text"):
+    with pytest.raises(ReportInputError, match="no column 'informe'.*report_id, text"):
         label_file(wrong, tmp_path / "o.jsonl", str(MINI), text_col="informe", progress=False)
     assert not (tmp_path / "o.jsonl").exists() and not list(tmp_path.glob("*.partial"))
 

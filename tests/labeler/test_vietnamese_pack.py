@@ -11,7 +11,7 @@ import pytest
 
 from rxlabel import labeler
 from rxlabel.labeler.batch import label_file
-from rxlabel.labeler.io import InputError
+from rxlabel.labeler.io import ReportInputError
 from rxlabel.labeler.pack import load_pack
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "labeler" / "vi"
@@ -136,7 +136,7 @@ def test_windows_1258_and_decomposed_unicode_give_the_utf8_nfc_labels(tmp_path, 
 
 
 def test_cp1258_file_read_as_utf8_is_a_clear_error_naming_the_line(tmp_path):
-    with pytest.raises(InputError, match=r"reports_cp1258\.csv: line \d+ is not UTF-8.*--encoding cp1258"):
+    with pytest.raises(ReportInputError, match=r"reports_cp1258\.csv: line \d+ is not UTF-8.*--encoding cp1258"):
         label_file(DATA / "reports_cp1258.csv", tmp_path / "out.jsonl", "vi", progress=False)
 
 
@@ -164,6 +164,6 @@ def test_vni_text_is_rejected_not_labelled(vi):
 
 
 def test_tcvn3_bytes_without_an_encoding_stop_before_any_output(tmp_path):
-    with pytest.raises(InputError, match="not UTF-8"):
+    with pytest.raises(ReportInputError, match="not UTF-8"):
         label_file(DATA / "reports_tcvn3.csv", tmp_path / "out.jsonl", "vi", progress=False)
     assert not (tmp_path / "out.jsonl").exists()

@@ -86,7 +86,16 @@ def test_force_reruns_everything(config, tmp_path):
 
 @pytest.mark.parametrize(("patch", "message"), [
     ({"matcher": {}}, "unknown section 'matcher'"),
-    ({"train": {"epoch": 3}}, "unknown option(s) epoch in 'train'"),
+    ({"train": {"epoch": 3}}, "train: unknown option 'epoch'"),
+    ({"train": {"epochs": "three"}}, "train.epochs must be an integer, got 'three'"),
+    ({"match": {"window_h": [1]}}, "match.window_h must be a number"),
+    ({"dataset": {"split": [1, 2]}}, "dataset.split must be three non-negative numbers"),
+    ({"evaluate": {"split": "validation"}}, "evaluate.split must be one of train, valid, test"),
+    ({"seed": "0"}, "seed must be an integer"),
+    ({"sites": [{"name": "x", "lang": "klingon", "dicom": "archive/es/dicom", "his": "archive/es/his"}]},
+     "sites[0].lang: no rule pack 'klingon'"),
+    ({"sites": [{"name": 7, "lang": "es", "dicom": "archive/es/dicom", "his": "archive/es/his"}]},
+     "sites[0].name must be a string"),
     ({"sites": [{"name": "x", "lang": "es", "dicom": "nope", "his": "nope"}]}, "does not exist"),
     ({"sites": []}, "'sites' must list"),
     ({"steps": ["match", "bake"]}, "unknown step(s) bake"),
@@ -96,4 +105,5 @@ def test_bad_configuration_names_the_key(config, patch, message):
     cfg.update(patch)
     config.write_text(yaml.safe_dump(cfg), "utf-8")
     res = CliRunner().invoke(main, ["run", str(config)])
-    assert res.exit_code == 1 and message in res.output and str(config) in res.output
+    assert res.exit_code == 1 and message in res.output and str(config) in res.output, res.output
+    assert not (config.parent / "work").exists()  # checked before the first step, nothing written

@@ -1,7 +1,7 @@
 """Click commands ``train``, ``predict``, ``evaluate-model``, ``ensemble``, ``heatmap`` (wired by rxlabel/cli.py).
 
-``python -m classifier.cli train ...`` runs the same commands without the rxlabel entry point, which is
-what ``torchrun --nproc_per_node N -m classifier.cli train ...`` needs for multi-GPU training.
+``python -m rxlabel.classifier.cli train ...`` runs the same commands without the rxlabel entry point, which is
+what ``torchrun --nproc_per_node N -m rxlabel.classifier.cli train ...`` needs for multi-GPU training.
 """
 
 from __future__ import annotations
@@ -14,71 +14,91 @@ from pathlib import Path
 
 import click
 
-from rxlabel.classifier.data import Augment
+from rxlabel.classifier.data import AUGMENT_PRESETS, Augment
 from rxlabel.classifier.ensemble import METHODS
 from rxlabel.classifier.images import ImageReadError
 from rxlabel.classifier.losses import LOSSES
-from rxlabel.classifier.manifest import UNCERTAIN_POLICIES, ManifestError
-from rxlabel.classifier.models import DEFAULT_BACKBONE, CheckpointError
-from rxlabel.classifier.train import TASKS, TrainConfig, TrainError
+from rxlabel.classifier.manifest import UNCERTAIN_POLICIES
+from rxlabel.classifier.models import HEADS
+from rxlabel.classifier.train import MONITORS, TASKS, TrainConfig
+from rxlabel.config import defaults
 
-USER_ERRORS = (ManifestError, TrainError, CheckpointError, ImageReadError, ValueError, FileNotFoundError)
-
-
-def _fail(exc: Exception) -> click.ClickException:
-    return click.ClickException(str(exc))
+_TRAIN = defaults(TrainConfig)  # the one source of training defaults; the options below read it
 
 
 @click.command()
 @click.option("--manifest", required=True, type=click.Path(exists=True, dir_okay=False), help="Dataset manifest CSV.")
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="Run folder to write.")
-@click.option("--task", type=click.Choice(TASKS), default="coarse", show_default=True)
-@click.option("--backbone", default=DEFAULT_BACKBONE, show_default=True, help="Any timm model name.")
-@click.option("--loss", type=click.Choice(LOSSES), default="asl", show_default=True)
-@click.option("--image-size", type=int, default=768, show_default=True)
-@click.option("--in-chans", type=click.Choice(["1", "3"]), default="1", show_default=True)
-@click.option("--epochs", type=int, default=30, show_default=True)
-@click.option("--batch-size", type=int, default=16, show_default=True, help="Global batch (split over DDP ranks).")
-@click.option("--lr", type=float, default=1e-3, show_default=True)
-@click.option("--warmup-steps", type=int, default=100, show_default=True)
-@click.option("--accumulate", type=int, default=1, show_default=True, help="Gradient accumulation steps.")
+@click.option("--task", type=click.Choice(TASKS), default=_TRAIN["task"], show_default=True)
+@click.option("--backbone", default=_TRAIN["backbone"], show_default=True, help="Any timm model name.")
+@click.option("--loss", type=click.Choice(LOSSES), default=_TRAIN["loss"], show_default=True)
+@click.option("--image-size", type=int, default=_TRAIN["image_size"], show_default=True)
+@click.option("--in-chans", type=click.IntRange(min=1), default=_TRAIN["in_chans"], show_default=True,
+              help="Input channels of the timm stem (the grey film is repeated).")
+@click.option("--head", type=click.Choice(HEADS), default=_TRAIN["head"], show_default=True,
+              help="Classifier head; mlp512 = dense 512, ReLU, dropout 0.2 (PadChest study).")
+@click.option("--freeze", type=click.FloatRange(0, 1, max_open=True), default=_TRAIN["freeze"], show_default=True,
+              help="Freeze this share of the body's parameter tensors, stem first.")
+@click.option("--monitor", type=click.Choice(MONITORS), default=_TRAIN["monitor"], show_default=True,
+              help="What picks best.pt and drives --patience.")
+@click.option("--min-delta", type=float, default=_TRAIN["min_delta"], show_default=True, help="Smallest change that counts as better.")
+@click.option("--augment", "augment_preset", type=click.Choice(sorted(AUGMENT_PRESETS)), default="default",
+              show_default=True, help="Augmentation ranges: rxlabel's default or the PadChest study's.")
+@click.option("--seeds", default=None, help="Comma-separated seeds: one run each under OUT/seed_N, "
+              "then per-class mean +- sd over the runs (OUT/seeds.csv).")
+@click.option("--crop-margin", type=float, default=_TRAIN["crop_margin"], show_default=True, help="Lung crop margin (share of the side).")
+@click.option("--crop-below", type=float, default=_TRAIN["crop_below"], show_default=True,
+              help="Lung crop: share of the film below the lungs kept (1: to the bottom edge).")
+@click.option("--epochs", type=int, default=_TRAIN["epochs"], show_default=True)
+@click.option("--batch-size", type=int, default=_TRAIN["batch_size"], show_default=True, help="Global batch (split over DDP ranks).")
+@click.option("--lr", type=float, default=_TRAIN["lr"], show_default=True)
+@click.option("--warmup-steps", type=int, default=_TRAIN["warmup_steps"], show_default=True)
+@click.option("--accumulate", type=int, default=_TRAIN["accumulate"], show_default=True, help="Gradient accumulation steps.")
 @click.option("--class-aware", is_flag=True, help="Class-aware sampling instead of shuffling.")
-@click.option("--eval-every", type=int, default=0, show_default=True, help="Optimizer steps between evaluations (0: per epoch).")
-@click.option("--patience", type=int, default=5, show_default=True, help="Evaluations without improvement before stopping (0: never).")
-@click.option("--uncertain", type=click.Choice(UNCERTAIN_POLICIES), default="mask", show_default=True,
+@click.option("--eval-every", type=int, default=_TRAIN["eval_every"], show_default=True, help="Optimizer steps between evaluations (0: per epoch).")
+@click.option("--patience", type=int, default=_TRAIN["patience"], show_default=True, help="Evaluations without improvement before stopping (0: never).")
+@click.option("--uncertain", type=click.Choice(UNCERTAIN_POLICIES), default=_TRAIN["uncertain"], show_default=True,
               help="Uncertain (-1) labels: masked out of the loss, or mapped to 1 or 0.")
-@click.option("--min-positives", type=int, default=0, show_default=True, help="Drop classes with fewer positive training images.")
+@click.option("--min-positives", type=int, default=_TRAIN["min_positives"], show_default=True, help="Drop classes with fewer positive training images.")
 @click.option("--classes", default=None, help="Comma-separated classes to train (fine task); default: all.")
 @click.option("--pretrained", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Local checkpoint (.pt/.pth/.safetensors) for the backbone; nothing is downloaded.")
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--workers", type=int, default=4, show_default=True, help="Data-loader worker processes.")
+@click.option("--seed", type=int, default=_TRAIN["seed"], show_default=True)
+@click.option("--workers", type=int, default=_TRAIN["workers"], show_default=True, help="Data-loader worker processes.")
 @click.option("--no-amp", is_flag=True, help="Disable mixed precision on CUDA.")
 @click.option("--no-flip", is_flag=True, help="No horizontal flip in augmentation.")
 @click.option("--no-augment", is_flag=True, help="No augmentation at all.")
 @click.option("--resume", is_flag=True, help="Continue the run in --out from its last checkpoint.")
-@click.option("--max-steps", type=int, default=0, help="Stop after this many optimizer steps (0: no limit).")
+@click.option("--max-steps", type=int, default=_TRAIN["max_steps"], help="Stop after this many optimizer steps (0: no limit).")
 @click.option("--device", default=None, help="cpu, cuda, cuda:1 ... (default: CUDA when available).")
 @click.option("--cache-dir", default=None, type=click.Path(file_okay=False), help="Resized-image cache (default RUN/cache).")
+@click.option("--image-cache", default=None, type=click.Path(exists=True, file_okay=False),
+              help="uint8 cache from 'rxlabel cache' (same manifest and --image-size): no decoding per epoch, "
+                   "GPU augmentation on CUDA.")
+@click.option("--cpu-augment", is_flag=True, help="With --image-cache on CUDA: augment in the loader workers instead.")
 @click.option("--quiet", is_flag=True, help="No progress bar or per-evaluation lines.")
 def train(**kw) -> None:
     """Train a region (coarse) or finding (fine) classifier from a manifest."""
     from rxlabel.classifier.train import train as run_train
 
-    aug = Augment.none() if kw.pop("no_augment") else Augment(flip=not kw.pop("no_flip", False))
-    kw.pop("no_flip", None)
-    classes = kw.pop("classes")
+    preset = "none" if kw.pop("no_augment") else kw.pop("augment_preset")
+    kw.pop("augment_preset", None)
+    aug = Augment.preset(preset, flip=not kw.pop("no_flip", False))
+    classes, seeds = kw.pop("classes"), kw.pop("seeds")
+    kw["gpu_augment"] = not kw.pop("cpu_augment")
     cfg = TrainConfig(
-        **{k: v for k, v in kw.items() if k not in ("no_amp", "in_chans")},
-        in_chans=int(kw["in_chans"]),
+        **{k: v for k, v in kw.items() if k != "no_amp"},
         amp=not kw["no_amp"],
         augment=asdict(aug),
         classes=[c.strip() for c in classes.split(",")] if classes else None,
     )
-    try:
+    if seeds:
+        from rxlabel.classifier.seeds import train_seeds
+
+        summary = train_seeds(cfg, [int(x) for x in seeds.split(",") if x.strip()])
+        click.echo(summary.pop("table"))
+    else:
         summary = run_train(cfg)
-    except USER_ERRORS as exc:
-        raise _fail(exc) from exc
     if summary.get("world_size", 1) == 1 or _rank() == 0:
         click.echo(json.dumps(summary, indent=2))
 
@@ -108,10 +128,7 @@ def predict(runs, inputs, out, device, batch_size, quiet) -> None:
     """Predict findings for images or folders (PNG, JPEG, DICOM); writes one row per readable image."""
     from rxlabel.classifier.predict import predict_images
 
-    try:
-        table, skipped = predict_images(runs, inputs, device, batch_size, progress=not quiet and sys.stderr.isatty())
-    except USER_ERRORS as exc:
-        raise _fail(exc) from exc
+    table, skipped = predict_images(runs, inputs, device, batch_size, progress=not quiet and sys.stderr.isatty())
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(out, index=False)
@@ -128,11 +145,8 @@ def predict(runs, inputs, out, device, batch_size, quiet) -> None:
 def _evaluate(runs, split, manifest, method, n_boot, seed, out, device, as_coarse, quiet) -> None:
     from rxlabel.classifier.evaluate import evaluate_runs
 
-    try:
-        report = evaluate_runs(list(runs), split, manifest, method, n_boot, seed, out, device,
-                               as_coarse=as_coarse, progress=not quiet and sys.stderr.isatty())
-    except USER_ERRORS as exc:
-        raise _fail(exc) from exc
+    report = evaluate_runs(list(runs), split, manifest, method, n_boot, seed, out, device,
+                           as_coarse=as_coarse, progress=not quiet and sys.stderr.isatty())
     click.echo(report["table"])
     if report["skipped"]:
         click.echo(f"{len(report['skipped'])} unreadable image(s) skipped:", err=True)
@@ -191,23 +205,22 @@ def ensemble(runs, method, split, manifest, n_boot, seed, out, device, as_coarse
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="Folder for the PNGs.")
 @click.option("--threshold", type=float, default=None, help="Override the runs' tuned thresholds.")
+@click.option("--cam-layer", default=None,
+              help="Module name to take Grad-CAM at (e.g. layer3, blocks.4); default: the last feature map.")
 @click.option("--device", default=None)
-def heatmap(runs, inputs, out, threshold, device) -> None:
+def heatmap(runs, inputs, out, threshold, cam_layer, device) -> None:
     """Multi-label Grad-CAM heatmaps: one colour per finding above threshold, legend with probabilities."""
     from rxlabel.classifier.gradcam import heatmap as draw
     from rxlabel.classifier.predict import expand_inputs
     from rxlabel.classifier.run import load_run
 
-    try:
-        loaded = [load_run(r, device or "cpu") for r in runs]
-    except USER_ERRORS as exc:
-        raise _fail(exc) from exc
+    loaded = [load_run(r, device or "cpu") for r in runs]
     out_dir = Path(out)
     skipped, done = [], 0
     for path in expand_inputs(inputs):
         target = out_dir / f"{path.stem}_heatmap.png"
         try:
-            found = draw(loaded, path, target, threshold, device)
+            found = draw(loaded, path, target, threshold, device, cam_layer=cam_layer)
         except ImageReadError as exc:
             skipped.append({"image_path": str(path), "reason": str(exc)})
             click.echo(f"skipped: {exc}", err=True)
@@ -221,13 +234,27 @@ def heatmap(runs, inputs, out, threshold, device) -> None:
     click.echo(f"{done} heatmap(s) written to {out_dir}; {len(skipped)} unreadable image(s) skipped")
 
 
-@click.group()
-def cli() -> None:
-    """Classifier commands (the same as under ``rxlabel``)."""
+@click.command("cache")
+@click.argument("manifest", type=click.Path(exists=True, dir_okay=False))
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Cache folder to write.")
+@click.option("--size", type=int, default=512, show_default=True, help="Side of the cached square images.")
+@click.option("--jobs", type=int, default=2, show_default=True, help="Decoding threads.")
+@click.option("--crop-margin", type=float, default=0.05, show_default=True)
+@click.option("--crop-below", type=float, default=1.0, show_default=True)
+@click.option("--quiet", is_flag=True)
+def cache(manifest, out, size, jobs, crop_margin, crop_below, quiet) -> None:
+    """Dataset cache step: decode, crop and resize every image once into a memory-mapped uint8 array."""
+    from rxlabel.classifier.cache import build_cache
 
+    result = build_cache(manifest, out, size, jobs, crop_margin, crop_below, progress=not quiet and sys.stderr.isatty())
+    if result["unreadable"]:
+        click.echo(f"{result['unreadable']} unreadable image(s) left out; reasons in {Path(out) / 'index.csv'}", err=True)
+    click.echo(json.dumps(result, indent=2))
 
-for _cmd in (train, predict, evaluate_model, ensemble, heatmap):
-    cli.add_command(_cmd)
 
 if __name__ == "__main__":
-    cli()
+    # ``python -m rxlabel.classifier.cli train ...`` (what torchrun needs) is the rxlabel command itself, so
+    # errors become messages in the one place that does it.
+    from rxlabel.cli import main
+
+    main()

@@ -29,39 +29,94 @@ class Augment:
     shear: float = 5.0  # degrees
     flip: bool = True
     brightness: float = 0.2  # factor in [1 - b, 1 + b]
+    brightness_range: tuple[float, float] | None = None  # (lo, hi) factor; overrides ``brightness``
+    channel_shift: float = 0.0  # intensity offset in [-s, s] (images in [0, 1])
 
     @staticmethod
     def none() -> Augment:
         return Augment(0.0, 0.0, 0.0, 0.0, False, 0.0)
 
+    @staticmethod
+    def preset(name: str, flip: bool = True) -> Augment:
+        """Named ranges: ``default`` (rxlabel's), ``padchest`` (the PadChest study's Keras generator), ``none``."""
+        if name not in AUGMENT_PRESETS:
+            raise ValueError(f"unknown augmentation preset {name!r}; use one of {', '.join(AUGMENT_PRESETS)}")
+        return Augment(**{**AUGMENT_PRESETS[name], "flip": flip and AUGMENT_PRESETS[name]["flip"]})
+
     @property
     def active(self) -> bool:
-        return any((self.rotation, self.shift, self.zoom, self.shear, self.flip, self.brightness))
+        return any((self.rotation, self.shift, self.zoom, self.shear, self.flip, self.brightness,
+                    self.brightness_range, self.channel_shift))
+
+    def factor_range(self) -> tuple[float, float]:
+        if self.brightness_range is not None:
+            return float(self.brightness_range[0]), float(self.brightness_range[1])
+        return 1 - self.brightness, 1 + self.brightness
 
 
-def augment(x: torch.Tensor, aug: Augment, rng: np.random.Generator) -> torch.Tensor:
-    """Random affine + flip + brightness on a (C, H, W) tensor in [0, 1], parameters drawn from ``rng``."""
-    from torchvision.transforms.v2 import functional as TF
+# The PadChest study (Bustos et al. 2020) trained with Keras' ImageDataGenerator: rotation_range 45,
+# shear_range 0.1 (Keras takes degrees), zoom_range 0.1, width/height_shift_range 0.1, horizontal
+# flip, brightness_range [0.7, 1.1], channel_shift_range 0.05.
+AUGMENT_PRESETS: dict[str, dict] = {
+    "default": {"rotation": 10.0, "shift": 0.1, "zoom": 0.1, "shear": 5.0, "flip": True, "brightness": 0.2},
+    "padchest": {"rotation": 45.0, "shift": 0.1, "zoom": 0.1, "shear": 0.1, "flip": True, "brightness": 0.0,
+                 "brightness_range": (0.7, 1.1), "channel_shift": 0.05},
+    "none": {"rotation": 0.0, "shift": 0.0, "zoom": 0.0, "shear": 0.0, "flip": False, "brightness": 0.0},
+}
 
-    if not aug.active:
-        return x
-    h, w = x.shape[-2:]
+
+@dataclass(frozen=True)
+class AugmentDraw:
+    """One image's drawn augmentation parameters (the same on CPU and GPU)."""
+
+    angle: float
+    tx: int
+    ty: int
+    scale: float
+    shear: float
+    flip: bool
+    factor: float
+    offset: float
+
+
+def draw_params(aug: Augment, rng: np.random.Generator, h: int, w: int) -> AugmentDraw:
+    """Draw every parameter in a fixed order, so a seed gives the same image on any device."""
     angle = float(rng.uniform(-aug.rotation, aug.rotation))
     tx, ty = (int(round(rng.uniform(-aug.shift, aug.shift) * s)) for s in (w, h))
     scale = float(rng.uniform(1 - aug.zoom, 1 + aug.zoom))
     shear = float(rng.uniform(-aug.shear, aug.shear))
-    x = TF.affine(x, angle=angle, translate=[tx, ty], scale=scale, shear=[shear, 0.0],
+    flip = bool(aug.flip and rng.random() < 0.5)
+    lo, hi = aug.factor_range()
+    factor = float(rng.uniform(lo, hi)) if (lo, hi) != (1.0, 1.0) else 1.0
+    offset = float(rng.uniform(-aug.channel_shift, aug.channel_shift)) if aug.channel_shift else 0.0
+    return AugmentDraw(angle, tx, ty, scale, shear, flip, factor, offset)
+
+
+def apply_params(x: torch.Tensor, p: AugmentDraw) -> torch.Tensor:
+    """Apply drawn parameters to a (C, H, W) tensor in [0, 1] on whatever device it lives."""
+    from torchvision.transforms.v2 import functional as TF
+
+    x = TF.affine(x, angle=p.angle, translate=[p.tx, p.ty], scale=p.scale, shear=[p.shear, 0.0],
                   interpolation=TF.InterpolationMode.BILINEAR)
-    if aug.flip and rng.random() < 0.5:
+    if p.flip:
         x = torch.flip(x, dims=[-1])
-    if aug.brightness:
-        x = (x * float(rng.uniform(1 - aug.brightness, 1 + aug.brightness))).clamp(0, 1)
+    if p.factor != 1.0 or p.offset:
+        x = (x * p.factor + p.offset).clamp(0, 1)
     return x
+
+
+def augment(x: torch.Tensor, aug: Augment, rng: np.random.Generator) -> torch.Tensor:
+    """Random affine + flip + brightness (+ channel shift) on a (C, H, W) tensor in [0, 1], drawn from ``rng``."""
+    if not aug.active:
+        return x
+    return apply_params(x, draw_params(aug, rng, *x.shape[-2:]))
 
 
 def _mask_key(spec: dict) -> str:
     if not spec:
         return ""
+    if spec.get("lung_box"):
+        return f"lungbox|{spec['lung_box']}|{spec['shape']}|{spec['layout']}|{spec['margin']}|{spec['below']}"
     if spec.get("mask_path"):
         return str(spec["mask_path"])
     return hashlib.sha1(f"{spec.get('mask_rle')}|{spec.get('shape')}".encode()).hexdigest()
@@ -104,11 +159,13 @@ class RadiographDataset(Dataset):
 
     def load(self, i: int) -> np.ndarray:
         spec = self.masks[i]
-        mask = None
-        if spec:
+        mask, crop = None, None
+        if spec.get("lung_box"):
+            crop = _lung_cropper(spec, self.paths[i])
+        elif spec:
             mask = load_mask(spec.get("mask_path"), spec.get("mask_rle"), spec.get("shape"))
         return load_prepared(self.paths[i], self.image_size, self.cache_dir, mask,
-                             mask_key=_mask_key(spec))
+                             mask_key=_mask_key(spec), crop=crop)
 
     def __getitem__(self, i: int):
         x = torch.from_numpy(self.load(i)).unsqueeze(0)
@@ -148,14 +205,29 @@ def prescan(ds: RadiographDataset, workers: int = 4, progress: bool = False) -> 
     return kept, skipped
 
 
-def mask_specs(frame: pd.DataFrame) -> list[dict] | None:
-    """Per-row lung-mask specs from ``mask_path`` or ``mask_rle`` (+ height/width) columns, if any."""
-    if "mask_path" not in frame.columns and "mask_rle" not in frame.columns:
+def _lung_cropper(spec: dict, name: str):
+    from rxlabel.index.chexmask import lung_crop
+
+    def crop(image: np.ndarray) -> np.ndarray:
+        return lung_crop(image, spec["lung_box"], spec["shape"], spec["layout"], spec["margin"], spec["below"], name)
+
+    return crop
+
+
+def mask_specs(frame: pd.DataFrame, margin: float = 0.05, below: float = 1.0) -> list[dict] | None:
+    """Per-row crop specs: CheXmask ``lung_box`` (lungs + area below), ``mask_path`` or ``mask_rle`` columns."""
+    if not {"mask_path", "mask_rle", "lung_box"} & set(frame.columns):
         return None
+    from rxlabel.index.chexmask import parse_box
+
     specs = []
     for _, row in frame.iterrows():
         spec: dict = {}
-        if isinstance(row.get("mask_path"), str) and row["mask_path"].strip():
+        box = parse_box(row.get("lung_box")) if "lung_box" in frame.columns else None
+        if box is not None:
+            spec = {"lung_box": box, "shape": (int(row["mask_height"]), int(row["mask_width"])),
+                    "layout": str(row.get("mask_layout") or ""), "margin": margin, "below": below}
+        elif isinstance(row.get("mask_path"), str) and row["mask_path"].strip():
             spec["mask_path"] = row["mask_path"]
         elif isinstance(row.get("mask_rle"), str) and row["mask_rle"].strip():
             spec["mask_rle"] = row["mask_rle"]
@@ -195,3 +267,51 @@ class ClassAwareSampler(Sampler[int]):
         for c in classes:
             pool = self.pools[c]
             yield int(pool[rng.integers(pool.size)])
+
+
+class RxDataset(Dataset):
+    """A manifest as a torchxrayvision-style dataset: drop-in for xrv / MONAI / plain torch loops.
+
+    Attributes follow torchxrayvision: ``pathologies`` (class names), ``labels`` (n x C float32,
+    1 / 0 and NaN for unknown; uncertain -1 becomes NaN unless ``uncertain`` says ``one``, ``zero``
+    or ``keep``), ``csv`` (the manifest rows). Items are dicts ``{"idx", "lab", "img"}`` with
+    ``img`` a (1, size, size) float32 array, scaled to [-1024, 1024] as xrv's models expect
+    (``normalize="xrv"``) or left in [0, 1] (``"unit"``); ``transform`` is applied to ``img``.
+    Images are read once and cached like training images (``cache_dir``), lung crops included.
+    """
+
+    def __init__(self, manifest: str | Path, split: str | None = None, image_size: int = 224,
+                 classes: Sequence[str] | None = None, uncertain: str = "nan", normalize: str = "xrv",
+                 transform=None, cache_dir: str | Path | None = None) -> None:
+        from rxlabel.classifier.manifest import read_manifest
+
+        if uncertain not in ("nan", "one", "zero", "keep"):
+            raise ValueError(f"uncertain must be nan, one, zero or keep, got {uncertain!r}")
+        if normalize not in ("xrv", "unit"):
+            raise ValueError(f"normalize must be xrv or unit, got {normalize!r}")
+        m = read_manifest(manifest, list(classes) if classes else None)
+        if split is not None:
+            m = m.split(split)
+        labels = m.labels.astype(np.float32)
+        if uncertain != "keep":
+            labels[labels == -1] = {"nan": np.nan, "one": 1.0, "zero": 0.0}[uncertain]
+        self.pathologies = list(m.classes)
+        self.labels = labels
+        self.csv = m.frame
+        self.transform, self.normalize = transform, normalize
+        self._images = RadiographDataset(m.frame["image_path"].tolist(), image_size=image_size,
+                                         cache_dir=cache_dir, masks=mask_specs(m.frame))
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def __repr__(self) -> str:
+        return f"RxDataset(num_samples={len(self)}, pathologies={self.pathologies})"
+
+    def __getitem__(self, idx: int) -> dict:
+        img = self._images.load(idx)[None].astype(np.float32)
+        if self.normalize == "xrv":
+            img = (2.0 * img - 1.0) * 1024.0
+        if self.transform is not None:
+            img = self.transform(img)
+        return {"idx": idx, "lab": self.labels[idx], "img": img}

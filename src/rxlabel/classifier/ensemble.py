@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from rxlabel.errors import OptionError
+
 METHODS = ("ctp", "ptc-vote", "ptc-mode")
 
 
@@ -55,4 +57,4 @@ def combine(method: str, probs: np.ndarray, thresholds: np.ndarray,
         return predict_then_vote(probs, thresholds)
     if method == "ptc-mode":
         return predict_then_mode(probs, thresholds)
-    raise ValueError(f"unknown ensemble method {method!r}; choose one of {', '.join(METHODS)}")
+    raise OptionError(f"unknown ensemble method {method!r}; choose one of {', '.join(METHODS)}")

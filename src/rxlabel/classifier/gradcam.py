@@ -19,6 +19,7 @@ from PIL import Image, ImageDraw, ImageFont
 from rxlabel.classifier.data import MEAN, STD
 from rxlabel.classifier.images import read_image, resize
 from rxlabel.classifier.run import LoadedRun, check_same_classes, load_run
+from rxlabel.errors import OptionError
 
 PALETTE = [(230, 25, 75), (60, 180, 75), (255, 225, 25), (0, 130, 200), (245, 130, 48), (145, 30, 180),
            (70, 240, 240), (240, 50, 230), (210, 245, 60), (250, 190, 212), (0, 128, 128), (220, 190, 255)]
@@ -30,13 +31,20 @@ def model_input(image: np.ndarray, size: int, in_chans: int) -> torch.Tensor:
     return x.expand(in_chans, -1, -1).unsqueeze(0).contiguous()
 
 
-def grad_cam(model: torch.nn.Module, x: torch.Tensor, classes: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
-    """Probabilities of all classes and one CAM per requested class, each in [0, 1] at feature resolution."""
+def grad_cam(model: torch.nn.Module, x: torch.Tensor, classes: Sequence[int],
+             layer: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Probabilities of all classes and one CAM per requested class, each in [0, 1] at feature resolution.
+
+    ``layer`` names a module (``model.named_modules()``) whose output is used instead of the last
+    feature map: an earlier stage gives a finer map (e.g. 8x8 instead of 2x2 at 64 px).
+    """
     model.eval()
+    if layer:
+        return _grad_cam_at(model, x, classes, layer)
     with torch.enable_grad():
         feats = model.forward_features(x)
         if feats.ndim != 4:
-            raise ValueError("Grad-CAM needs a convolutional backbone (forward_features must return N x C x H x W)")
+            raise OptionError("Grad-CAM needs a convolutional backbone (forward_features must return N x C x H x W)")
         feats = feats.detach().requires_grad_(True)
         logits = model.forward_head(feats)
         cams = []
@@ -46,6 +54,38 @@ def grad_cam(model: torch.nn.Module, x: torch.Tensor, classes: Sequence[int]) ->
             cam = torch.relu((weights * feats).sum(dim=1))[0]
             top = cam.max()
             cams.append((cam / top if top > 0 else cam).detach().cpu().numpy())
+    probs = torch.sigmoid(logits.detach().float())[0].cpu().numpy()
+    return probs, np.stack(cams) if cams else np.zeros((0,) + tuple(feats.shape[-2:]))
+
+
+def _grad_cam_at(model: torch.nn.Module, x: torch.Tensor, classes: Sequence[int], layer: str):
+    names = dict(model.named_modules())
+    if layer not in names:
+        import difflib
+
+        close = difflib.get_close_matches(layer, [n for n in names if n], n=5)
+        raise ValueError(f"--cam-layer {layer!r} is not a module of {type(model).__name__}"
+                         + (f"; did you mean {', '.join(close)}?" if close else ""))
+    seen: list[torch.Tensor] = []
+
+    def keep(_module, _inputs, output):
+        if not isinstance(output, torch.Tensor) or output.ndim != 4:
+            raise ValueError(f"--cam-layer {layer!r} does not output an N x C x H x W feature map")
+        seen.append(output)
+
+    handle = names[layer].register_forward_hook(keep)
+    try:
+        with torch.enable_grad():
+            logits = model(x.requires_grad_(True))
+            feats = seen[-1]
+            cams = []
+            for c in classes:
+                (grad,) = torch.autograd.grad(logits[0, c], feats, retain_graph=True)
+                cam = torch.relu((grad.mean(dim=(2, 3), keepdim=True) * feats).sum(dim=1))[0]
+                top = cam.max()
+                cams.append((cam / top if top > 0 else cam).detach().cpu().numpy())
+    finally:
+        handle.remove()
     probs = torch.sigmoid(logits.detach().float())[0].cpu().numpy()
     return probs, np.stack(cams) if cams else np.zeros((0,) + tuple(feats.shape[-2:]))
 
@@ -107,6 +147,7 @@ def heatmap(
     out_path: str | Path,
     threshold: float | None = None,
     device: str | None = None,
+    cam_layer: str | None = None,
 ) -> list[HeatmapFinding]:
     """Write a multi-label Grad-CAM PNG for one image; returns the findings drawn (probability >= threshold).
 
@@ -120,7 +161,7 @@ def heatmap(
     all_probs, all_cams = [], []
     for r in loaded:
         x = model_input(image, r.image_size, r.in_chans).to(dev)
-        probs, cams = grad_cam(r.model, x, range(len(classes)))
+        probs, cams = grad_cam(r.model, x, range(len(classes)), cam_layer)
         all_probs.append(probs)
         all_cams.append(np.stack([np.asarray(Image.fromarray(c.astype(np.float32)).resize(
             (64, 64), Image.BILINEAR)) for c in cams]))  # common grid: runs may differ in feature size

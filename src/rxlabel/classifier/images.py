@@ -13,14 +13,14 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from rxlabel.errors import RxlabelError
+from rxlabel.imaging import (  # the one DICOM reader
+    IMAGE_SUFFIXES,
+    ImageReadError,
+    is_dicom,
+    read_dicom,
+)
 
 DICOM_SUFFIXES = {".dcm", ".dicom", ""}
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"}
-
-
-class ImageReadError(RxlabelError):
-    """An image that cannot be read; the message says which file and why."""
 
 
 def _normalise(arr: np.ndarray) -> np.ndarray:
@@ -29,33 +29,6 @@ def _normalise(arr: np.ndarray) -> np.ndarray:
     if hi <= lo:
         return np.zeros_like(arr, dtype=np.float32)
     return (arr - lo) / (hi - lo)
-
-
-def read_dicom(path: str | Path) -> np.ndarray:
-    """Read a DICOM radiograph: modality LUT, VOI LUT / window, MONOCHROME1 inverted, scaled to [0, 1]."""
-    import pydicom
-    from pydicom.pixels import apply_modality_lut, apply_voi_lut
-
-    try:
-        ds = pydicom.dcmread(str(path), force=True)
-        arr = ds.pixel_array
-    except Exception as exc:  # pydicom raises many types for damaged files
-        raise ImageReadError(f"{path}: not a readable DICOM image ({type(exc).__name__}: {exc})") from exc
-    if arr.ndim == 3 and getattr(ds, "SamplesPerPixel", 1) == 3:
-        arr = arr.mean(axis=-1)
-    elif arr.ndim == 3:  # multi-frame: the first frame is the radiograph
-        arr = arr[0]
-    arr = apply_modality_lut(arr, ds)
-    # VOI LUT (or window centre/width) maps the detector's 12-16 bits to what a radiologist sees.
-    if "VOILUTSequence" in ds or "WindowCenter" in ds:
-        try:
-            arr = apply_voi_lut(arr, ds, index=0)
-        except Exception:  # a malformed window is better ignored than fatal: fall back to min-max
-            pass
-    out = _normalise(np.asarray(arr, dtype=np.float64))
-    if str(getattr(ds, "PhotometricInterpretation", "")).upper() == "MONOCHROME1":
-        out = 1.0 - out
-    return out
 
 
 def read_raster(path: str | Path) -> np.ndarray:
@@ -72,21 +45,6 @@ def read_raster(path: str | Path) -> np.ndarray:
             return np.asarray(im.convert("L"), dtype=np.float32) / 255.0
     except Exception as exc:
         raise ImageReadError(f"{path}: not a readable image ({type(exc).__name__}: {exc})") from exc
-
-
-def is_dicom(path: str | Path) -> bool:
-    """True when the file has a DICOM preamble or a DICOM suffix."""
-    p = Path(path)
-    if p.suffix.lower() in (".dcm", ".dicom"):
-        return True
-    if p.suffix.lower() in IMAGE_SUFFIXES:
-        return False
-    try:
-        with open(p, "rb") as fh:
-            head = fh.read(132)
-    except OSError:
-        return False
-    return head[128:132] == b"DICM"
 
 
 def read_image(path: str | Path) -> np.ndarray:
@@ -147,6 +105,7 @@ def load_prepared(
     cache_dir: str | Path | None = None,
     mask: np.ndarray | None = None,
     mask_key: str = "",
+    crop=None,
 ) -> np.ndarray:
     """Read, optionally crop to a lung mask, and resize; cached as uint16 ``.npy`` when ``cache_dir`` is set.
 
@@ -167,7 +126,9 @@ def load_prepared(
             except (OSError, ValueError):
                 pass  # a damaged cache entry is rebuilt below
     image = read_image(p)
-    if mask is not None:
+    if crop is not None:  # e.g. CheXmask lungs + area below (computed once: the result is cached)
+        image = crop(image)
+    elif mask is not None:
         image = crop_to_mask(image, mask)
     image = resize(image, size)
     if cache_file is not None:

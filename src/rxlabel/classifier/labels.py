@@ -6,8 +6,10 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from rxlabel.schema import REGION_COLUMNS
+
 # The Vietnamese study's coarse task: four anatomical regions plus "abnormal" (any finding).
-COARSE_CLASSES: tuple[str, ...] = ("chest_wall", "pleura", "parenchyma", "cardio", "abnormal")
+COARSE_CLASSES: tuple[str, ...] = REGION_COLUMNS
 
 # CheXpert-14 observation -> region; "abnormal" is implied by any positive except "No Finding".
 # Support devices are not a disease of a region, so they set "abnormal" only.

@@ -13,6 +13,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from rxlabel.errors import OptionError
+
 LOSSES = ("bce", "wbce", "asl", "dbl")
 
 
@@ -40,7 +42,7 @@ def class_weights_from_frequencies(pos_counts: Sequence[float], n_samples: int) 
     pos = torch.as_tensor(pos_counts, dtype=torch.float64)
     if (pos <= 0).any():
         bad = [i for i, c in enumerate(pos.tolist()) if c <= 0]
-        raise ValueError(f"classes {bad} have no positive training example; cannot compute class weights")
+        raise OptionError(f"classes {bad} have no positive training example; cannot compute class weights")
     return (n_samples - pos) / pos
 
 
@@ -189,7 +191,7 @@ class DistributionBalancedLoss(nn.Module):
         super().__init__()
         freq = torch.as_tensor(class_freq, dtype=torch.float64)
         if (freq <= 0).any() or (freq >= num_samples).any():
-            raise ValueError(
+            raise OptionError(
                 "DistributionBalancedLoss needs 0 < class frequency < number of samples for every class; "
                 f"got {freq.tolist()} with {num_samples} samples"
             )
@@ -231,4 +233,4 @@ def build_loss(name: str, pos_counts: Sequence[float], n_samples: int) -> nn.Mod
         return AsymmetricLoss()
     if name == "dbl":
         return DistributionBalancedLoss(pos_counts, n_samples)
-    raise ValueError(f"unknown loss {name!r}; choose one of {', '.join(LOSSES)}")
+    raise OptionError(f"unknown loss {name!r}; choose one of {', '.join(LOSSES)}")

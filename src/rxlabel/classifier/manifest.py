@@ -21,13 +21,15 @@ import numpy as np
 import pandas as pd
 
 from rxlabel.classifier.labels import CHEXPERT_14, COARSE_CLASSES, chexpert_labels_to_coarse
-from rxlabel.errors import RxlabelError
+from rxlabel.errors import OptionError, RxlabelError
+from rxlabel.schema import TRAINING_MANIFEST_COLUMNS
 
-REQUIRED = ("image_path", "patient_id", "split")
+REQUIRED = TRAINING_MANIFEST_COLUMNS
 META_COLUMNS = {
     "image_path", "patient_id", "split", "class", "findings", "labels", "uncertain", "mask_path",
     "mask_rle", "mask_height", "mask_width", "image_id", "study_id", "report_id", "view", "source",
-    "localizations", "age", "sex", "date",
+    "localizations", "age", "sex", "date", "lung_box", "mask_layout", "dice_rca_mean", "dice_rca_max",
+    "uncertain_findings",
 }
 SPLIT_ALIASES = {"train": "train", "training": "train", "valid": "valid", "val": "valid",
                  "validation": "valid", "dev": "valid", "test": "test"}
@@ -57,7 +59,7 @@ class Manifest:
     def targets(self, uncertain: str = "mask") -> tuple[np.ndarray, np.ndarray]:
         """(targets, mask) as float32: -1 masked (default) or mapped to 1 / 0; unknown (NaN) always masked."""
         if uncertain not in UNCERTAIN_POLICIES:
-            raise ValueError(f"uncertain policy must be one of {UNCERTAIN_POLICIES}, got {uncertain!r}")
+            raise OptionError(f"uncertain policy must be one of {UNCERTAIN_POLICIES}, got {uncertain!r}")
         lab = self.labels
         known = ~np.isnan(lab)
         unc = lab == -1

@@ -9,7 +9,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from rxlabel.errors import RxlabelError
+from rxlabel.errors import OptionError, RxlabelError
 
 DEFAULT_BACKBONE = "efficientnet_b2"
 
@@ -42,16 +42,58 @@ class LoadReport:
         return "; ".join(parts)
 
 
-def create_model(backbone: str, num_classes: int, in_chans: int = 1, drop_rate: float = 0.0) -> nn.Module:
-    """A timm model with a fresh ``num_classes`` head; ``pretrained=False`` always (no download)."""
+HEADS = ("linear", "mlp512")
+
+
+def create_model(backbone: str, num_classes: int, in_chans: int = 1, drop_rate: float = 0.0,
+                 head: str = "linear") -> nn.Module:
+    """A timm model with a fresh ``num_classes`` head; ``pretrained=False`` always (no download).
+
+    ``head="mlp512"`` is the PadChest study's head: dense 512, ReLU, dropout 0.2, dense ``num_classes``,
+    installed as the model's own classifier so ``forward_head`` (and Grad-CAM) go through it.
+    """
     import timm
 
     if not timm.is_model(backbone):
         close = difflib.get_close_matches(backbone, timm.list_models(), n=5)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
-        raise ValueError(f"unknown timm backbone {backbone!r}{hint}")
-    return timm.create_model(backbone, pretrained=False, num_classes=num_classes, in_chans=in_chans,
-                             drop_rate=drop_rate)
+        raise OptionError(f"unknown timm backbone {backbone!r}{hint}")
+    if head not in HEADS:
+        raise OptionError(f"unknown head {head!r}; use one of {', '.join(HEADS)}")
+    if in_chans < 1:
+        raise OptionError(f"in_chans must be >= 1, got {in_chans}")
+    model = timm.create_model(backbone, pretrained=False, num_classes=num_classes, in_chans=in_chans,
+                              drop_rate=drop_rate)
+    if head == "mlp512":
+        _set_classifier(model, nn.Sequential(nn.Linear(model.num_features, 512), nn.ReLU(inplace=True),
+                                             nn.Dropout(0.2), nn.Linear(512, num_classes)))
+    return model
+
+
+def _set_classifier(model: nn.Module, new: nn.Module) -> None:
+    old = model.get_classifier()
+    for name, module in model.named_modules():
+        if module is old:
+            parent_name, _, attr = name.rpartition(".")
+            setattr(model.get_submodule(parent_name) if parent_name else model, attr, new)
+            return
+    raise OptionError(f"{type(model).__name__}: cannot find its classifier to replace")
+
+
+def freeze_fraction(model: nn.Module, fraction: float) -> int:
+    """Freeze the first ``fraction`` of the body's parameter tensors (stem first); returns how many.
+
+    The head always trains. As in the PadChest study's "first layers frozen", the cut follows the
+    module order, so 0.1 freezes the stem and the first blocks.
+    """
+    if not 0.0 <= fraction < 1.0:
+        raise OptionError(f"--freeze must be in [0, 1), got {fraction}")
+    head = set(_head_keys(model))
+    body = [(n, p) for n, p in model.named_parameters() if n not in head]
+    n_freeze = int(round(fraction * len(body)))
+    for _, p in body[:n_freeze]:
+        p.requires_grad_(False)
+    return n_freeze
 
 
 def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
@@ -99,8 +141,12 @@ def load_pretrained(model: nn.Module, path: str | Path) -> LoadReport:
             if key in head:
                 report.skipped_head.append(key)
                 continue
-            if value.ndim == 4 and target.ndim == 4 and value.shape[0] == target.shape[0] and target.shape[1] == 1:
-                value = value.sum(dim=1, keepdim=True)  # RGB stem -> grey stem keeps the filter response
+            if value.ndim == 4 and target.ndim == 4 and value.shape[0] == target.shape[0] and \
+                    value.shape[2:] == target.shape[2:] and value.shape[1] == 3:
+                from timm.models import adapt_input_conv
+
+                # RGB stem -> N-channel stem as timm does (1: summed; N: repeated and rescaled)
+                value = adapt_input_conv(target.shape[1], value)
             else:
                 mismatched.append(f"{key} {tuple(value.shape)} vs {tuple(target.shape)}")
                 continue

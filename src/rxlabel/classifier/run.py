@@ -40,7 +40,7 @@ def load_run(run: str | Path, device: str | torch.device = "cpu", checkpoint: st
     meta = ck.get("meta") if isinstance(ck, dict) else None
     if not meta or "model" not in ck:
         raise CheckpointError(f"{ckpt}: not an rxlabel run checkpoint (no 'meta' and 'model' entries)")
-    model = create_model(meta["backbone"], len(meta["classes"]), meta["in_chans"])
+    model = create_model(meta["backbone"], len(meta["classes"]), meta["in_chans"], head=meta.get("head", "linear"))
     try:
         model.load_state_dict(ck["model"])
     except RuntimeError as exc:

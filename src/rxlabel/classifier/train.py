@@ -1,7 +1,7 @@
 """Training: Adam + warm-up/cosine schedule, AMP on CUDA, accumulation, DDP, best-by-macro-F1, resume.
 
 Launch on one device with :func:`train` (or ``rxlabel train``), on several with
-``torchrun --nproc_per_node N -m classifier.cli train ...``: each process reads the torchrun
+``torchrun --nproc_per_node N -m rxlabel.classifier.cli train ...``: each process reads the torchrun
 environment, joins the process group (NCCL on CUDA, gloo on CPU) and takes its share of each batch.
 """
 
@@ -26,10 +26,11 @@ from rxlabel.classifier.data import Augment, ClassAwareSampler, RadiographDatase
 from rxlabel.classifier.losses import build_loss
 from rxlabel.classifier.manifest import Manifest, check_trainable, read_manifest, select_labels, to_coarse
 from rxlabel.classifier.metrics import classification_metrics, tune_thresholds
-from rxlabel.classifier.models import DEFAULT_BACKBONE, create_model, load_pretrained, unwrap
+from rxlabel.classifier.models import DEFAULT_BACKBONE, create_model, freeze_fraction, load_pretrained, unwrap
 from rxlabel.errors import RxlabelError
 
 TASKS = ("coarse", "fine")
+MONITORS = ("macro_f1", "val_loss")
 CHECKPOINT_VERSION = 1
 
 
@@ -67,6 +68,14 @@ class TrainConfig:
     device: str | None = None
     quiet: bool = False
     cache_dir: str | None = None
+    head: str = "linear"  # or mlp512 (the PadChest study's dense 512 + ReLU + dropout 0.2)
+    freeze: float = 0.0  # share of the body's parameter tensors frozen, stem first
+    monitor: str = "macro_f1"  # what picks best.pt and drives patience: macro_f1 (up) or val_loss (down)
+    min_delta: float = 0.0  # an evaluation improves only by more than this
+    crop_margin: float = 0.05  # lung crop (manifest lung_box): margin as a share of the film's side
+    crop_below: float = 1.0  # lung crop: share of the film under the lungs that is kept
+    gpu_augment: bool = True  # with a cache on CUDA, augment batches on the GPU (same parameters as on CPU)
+    image_cache: str | None = None  # folder written by 'rxlabel cache' (uint8 memmap): no decoding per epoch
 
 
 class TrainError(RxlabelError, RuntimeError):
@@ -115,18 +124,35 @@ def prepare_manifest(cfg: TrainConfig) -> Manifest:
     return m
 
 
+def cached_datasets(m: Manifest, cfg: TrainConfig, raw_train: bool = False):
+    """Train and valid datasets served from ``cfg.image_cache``; unreadable images listed as skipped."""
+    from rxlabel.classifier.cache import CachedDataset, open_cache, rows_for
+
+    _, index, _ = open_cache(cfg.image_cache, cfg.manifest, cfg.image_size)
+    out, skipped = [], []
+    for split, augment in (("train", True), ("valid", False)):
+        part = m.split(split)
+        y, mask = part.targets(cfg.uncertain)
+        rows, kept, bad = rows_for(index, part.frame["image_path"].tolist())
+        skipped += [{**b, "split": split} for b in bad]
+        aug = Augment(**cfg.augment) if augment else Augment.none()
+        out.append(CachedDataset(cfg.image_cache, rows, y[kept], mask[kept], cfg.in_chans, aug, cfg.seed,
+                                 raw=raw_train and augment))
+    return out[0], out[1], skipped
+
+
 def make_dataset(m: Manifest, cfg: TrainConfig, split: str, augment: bool, cache_dir: str | None) -> RadiographDataset:
     part = m.split(split)
     y, mask = part.targets(cfg.uncertain)
     aug = Augment(**cfg.augment) if augment else Augment.none()
     return RadiographDataset(part.frame["image_path"].tolist(), y, mask, cfg.image_size, cfg.in_chans, aug,
-                             cache_dir, cfg.seed, mask_specs(part.frame))
+                             cache_dir, cfg.seed, mask_specs(part.frame, cfg.crop_margin, cfg.crop_below))
 
 
 @torch.no_grad()
 def predict_probs(model: torch.nn.Module, ds: RadiographDataset, device: torch.device, batch_size: int = 32,
-                  workers: int = 0, amp: bool = True, progress: bool = False) -> np.ndarray:
-    """Sigmoid probabilities (n, C) for every item of ``ds``, in order."""
+                  workers: int = 0, amp: bool = True, progress: bool = False, logits: bool = False) -> np.ndarray:
+    """Sigmoid probabilities (n, C) for every item of ``ds``, in order (raw logits with ``logits=True``)."""
     from tqdm.auto import tqdm
 
     model.eval()
@@ -136,8 +162,8 @@ def predict_probs(model: torch.nn.Module, ds: RadiographDataset, device: torch.d
     for x, *_ in tqdm(loader, desc="predicting", disable=not progress, leave=False):
         x = x.to(device, non_blocking=True)
         with torch.autocast(device.type, dtype=torch.float16, enabled=amp and device.type == "cuda"):
-            logits = model(x)
-        out.append(torch.sigmoid(logits.float()).cpu().numpy())
+            raw = model(x).float()
+        out.append((raw if logits else torch.sigmoid(raw)).cpu().numpy())
     return np.concatenate(out) if out else np.zeros((0, ds.targets.shape[1]), np.float32)
 
 
@@ -195,16 +221,20 @@ def _train(cfg: TrainConfig, rank: int, world: int, device: torch.device) -> dic
     m = prepare_manifest(cfg)
     classes = m.classes
     cache_dir = cfg.cache_dir or str(out / "cache")
-    train_ds = make_dataset(m, cfg, "train", True, cache_dir)
-    valid_ds = make_dataset(m, cfg, "valid", False, cache_dir)
-    skipped = []
-    for name, ds in (("train", train_ds), ("valid", valid_ds)):
-        kept, bad = prescan(ds, workers=max(cfg.workers, 1), progress=show)
-        skipped += [{**b, "split": name} for b in bad]
-        if name == "train":
-            train_ds = ds.subset(kept)
-        else:
-            valid_ds = ds.subset(kept)
+    gpu_aug = bool(cfg.image_cache) and cfg.gpu_augment and device.type == "cuda"
+    if cfg.image_cache:
+        train_ds, valid_ds, skipped = cached_datasets(m, cfg, raw_train=gpu_aug)
+    else:
+        train_ds = make_dataset(m, cfg, "train", True, cache_dir)
+        valid_ds = make_dataset(m, cfg, "valid", False, cache_dir)
+        skipped = []
+        for name, ds in (("train", train_ds), ("valid", valid_ds)):
+            kept, bad = prescan(ds, workers=max(cfg.workers, 1), progress=show)
+            skipped += [{**b, "split": name} for b in bad]
+            if name == "train":
+                train_ds = ds.subset(kept)
+            else:
+                valid_ds = ds.subset(kept)
     if main:
         _write_skipped(out / "skipped.csv", skipped)
         if skipped:
@@ -223,13 +253,18 @@ def _train(cfg: TrainConfig, rank: int, world: int, device: torch.device) -> dic
         bad = [c for c, n in zip(classes, pos_counts, strict=True) if n == 0]
         raise TrainError(f"class(es) {', '.join(bad)} have no readable positive training image")
 
-    model = create_model(cfg.backbone, len(classes), cfg.in_chans).to(device)
+    if cfg.monitor not in MONITORS:
+        raise TrainError(f"unknown --monitor {cfg.monitor!r}; use one of {', '.join(MONITORS)}")
+    model = create_model(cfg.backbone, len(classes), cfg.in_chans, head=cfg.head).to(device)
     if cfg.pretrained and not cfg.resume:
         report = load_pretrained(unwrap(model), cfg.pretrained)
         if main:
             print(report.summary(), file=sys.stderr)
+    frozen = freeze_fraction(model, cfg.freeze)
+    if main and frozen:
+        print(f"froze the first {frozen} parameter tensors (--freeze {cfg.freeze})", file=sys.stderr)
     loss_fn = build_loss(cfg.loss, pos_counts.tolist(), len(train_ds)).to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr, betas=tuple(cfg.betas), weight_decay=cfg.weight_decay)
+    optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=cfg.lr, betas=tuple(cfg.betas), weight_decay=cfg.weight_decay)
     use_amp = cfg.amp and device.type == "cuda"
     scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
 
@@ -241,10 +276,19 @@ def _train(cfg: TrainConfig, rank: int, world: int, device: torch.device) -> dic
         sampler = None
     per_rank_batch = max(1, cfg.batch_size // world)
     loader_gen = torch.Generator().manual_seed(cfg.seed)
-    loader = DataLoader(train_ds, batch_size=per_rank_batch, sampler=sampler, shuffle=sampler is None,
-                        generator=loader_gen if sampler is None else None, num_workers=cfg.workers,
-                        pin_memory=device.type == "cuda", drop_last=len(train_ds) > per_rank_batch * world,
-                        persistent_workers=False)
+    if cfg.image_cache:
+        from rxlabel.classifier.cache import EpochTagged
+
+        # the epoch travels with each index, so workers can stay alive across epochs
+        base = sampler if sampler is not None else torch.utils.data.RandomSampler(train_ds, generator=loader_gen)
+        loader = DataLoader(train_ds, batch_size=per_rank_batch, sampler=EpochTagged(base, train_ds),
+                            num_workers=cfg.workers, pin_memory=device.type == "cuda",
+                            drop_last=len(train_ds) > per_rank_batch * world, persistent_workers=cfg.workers > 0)
+    else:
+        loader = DataLoader(train_ds, batch_size=per_rank_batch, sampler=sampler, shuffle=sampler is None,
+                            generator=loader_gen if sampler is None else None, num_workers=cfg.workers,
+                            pin_memory=device.type == "cuda", drop_last=len(train_ds) > per_rank_batch * world,
+                            persistent_workers=False)
     steps_per_epoch = max(1, math.ceil(len(loader) / cfg.accumulate))
     # the schedule spans the configured epochs; --max-steps only stops early, so a run cut short by it
     # and resumed follows the same learning-rate curve as one that was never stopped
@@ -253,7 +297,7 @@ def _train(cfg: TrainConfig, rank: int, world: int, device: torch.device) -> dic
         optimizer, lambda s: warmup_cosine(s, min(cfg.warmup_steps, total_steps // 5 + 1), total_steps))
 
     state = {"epoch": 0, "step": 0, "best_f1": -1.0, "best_step": -1, "bad_evals": 0, "best_auc": None,
-             "stopped_early": False}
+             "stopped_early": False, "best_loss": float("inf")}
     if cfg.resume and last_path.exists():
         ck = load_checkpoint(last_path)
         _check_compatible(ck, cfg, classes, last_path)
@@ -274,10 +318,15 @@ def _train(cfg: TrainConfig, rank: int, world: int, device: torch.device) -> dic
     from tqdm.auto import tqdm
 
     def evaluate_now() -> dict:
-        probs = predict_probs(unwrap(model), valid_ds, device, batch_size=max(per_rank_batch, 16), amp=cfg.amp)
+        raw = predict_probs(unwrap(model), valid_ds, device, batch_size=max(per_rank_batch, 16), amp=cfg.amp,
+                            logits=True)
+        with torch.no_grad():
+            val_loss = float(loss_fn(torch.from_numpy(raw).to(device), torch.from_numpy(valid_ds.targets).to(device),
+                                     torch.from_numpy(valid_ds.mask).to(device)))
+        probs = 1.0 / (1.0 + np.exp(-raw))
         thr = tune_thresholds(valid_ds.targets, probs, valid_ds.mask)
         res = classification_metrics(valid_ds.targets, probs, thr, classes, valid_ds.mask)
-        return {"thresholds": thr.tolist(), **res}
+        return {"thresholds": thr.tolist(), "val_loss": val_loss, **res}
 
     metrics_path = out / "metrics.csv"
     start_epoch = state["epoch"]
@@ -294,8 +343,13 @@ def _train(cfg: TrainConfig, rank: int, world: int, device: torch.device) -> dic
         t0 = time.perf_counter()
         bar = tqdm(total=len(loader), desc=f"epoch {epoch + 1}/{cfg.epochs}", disable=not show, leave=False)
         optimizer.zero_grad(set_to_none=True)
-        for i, (x, y, mk, _) in enumerate(loader):
+        for i, (x, y, mk, idx) in enumerate(loader):
             x, y, mk = (t.to(device, non_blocking=True) for t in (x, y, mk))
+            if x.dtype == torch.uint8:  # cached tiles: augment the batch on the GPU with the same draws as on CPU
+                from rxlabel.classifier.cache import gpu_augment
+
+                params = [train_ds.params(int(k), *x.shape[-2:]) for k in idx] if train_ds.aug.active else []
+                x = gpu_augment(x, params, cfg.in_chans)
             final_micro = (i + 1) % cfg.accumulate == 0 or i + 1 == len(loader)
             sync = world == 1 or final_micro
             ctx = model.no_sync() if (world > 1 and not sync) else _null()
@@ -337,7 +391,8 @@ def _train(cfg: TrainConfig, rank: int, world: int, device: torch.device) -> dic
         if world > 1:
             dist.barrier()
     summary = {"out": str(out), "classes": classes, "best_step": state["best_step"], "best_macro_f1": state["best_f1"],
-               "best_macro_auc": state["best_auc"], "steps": state["step"], "epochs_done": state["epoch"],
+               "best_macro_auc": state["best_auc"], "best_valid_loss": state.get("best_loss"), "monitor": cfg.monitor,
+               "steps": state["step"], "epochs_done": state["epoch"],
                "stopped_early": state["stopped_early"], "skipped_images": len(skipped),
                "seconds": time.perf_counter() - t_epoch, "world_size": world}
     if main:
@@ -355,7 +410,8 @@ class _null:
 
 def _meta(cfg: TrainConfig, classes: list[str]) -> dict:
     return {"version": CHECKPOINT_VERSION, "backbone": cfg.backbone, "classes": list(classes),
-            "in_chans": cfg.in_chans, "image_size": cfg.image_size, "task": cfg.task, "loss": cfg.loss}
+            "in_chans": cfg.in_chans, "image_size": cfg.image_size, "task": cfg.task, "loss": cfg.loss,
+            "head": cfg.head}
 
 
 def _check_compatible(ck: dict, cfg: TrainConfig, classes: list[str], path: Path) -> None:
@@ -372,21 +428,24 @@ def _evaluate_and_log(evaluate_now, state, cfg, epoch, train_loss, images, secon
     # every rank evaluates the same validation set (cheap next to training) so early stopping agrees
     res = evaluate_now()
     f1 = res["macro"]["f1"] if res["macro"]["f1"] is not None else -1.0
-    auc = res["macro"]["auc"]
-    improved = f1 > state["best_f1"]
+    auc, val_loss = res["macro"]["auc"], res["val_loss"]
+    if cfg.monitor == "val_loss":
+        improved = val_loss < state.get("best_loss", float("inf")) - cfg.min_delta
+    else:
+        improved = f1 > state["best_f1"] + (cfg.min_delta if state["best_f1"] >= 0 else 0.0)
     if improved:
-        state.update(best_f1=f1, best_step=state["step"], bad_evals=0, best_auc=auc)
+        state.update(best_f1=f1, best_step=state["step"], bad_evals=0, best_auc=auc, best_loss=val_loss)
         if main:
             _save(best_path, {"model": unwrap(model).state_dict(), "meta": _meta(cfg, classes),
                               "thresholds": res["thresholds"], "step": state["step"], "valid_macro_f1": f1,
-                              "valid_macro_auc": auc})
+                              "valid_macro_auc": auc, "valid_loss": val_loss})
     else:
         state["bad_evals"] += 1
         if cfg.patience and state["bad_evals"] >= cfg.patience:
             state["stopped_early"] = True
     if main:
         row = {"epoch": epoch + 1, "step": state["step"], "train_loss": round(train_loss, 6),
-               "lr": optimizer.param_groups[0]["lr"], "valid_macro_auc": auc, "valid_macro_f1": f1,
+               "lr": optimizer.param_groups[0]["lr"], "valid_loss": round(val_loss, 6), "valid_macro_auc": auc, "valid_macro_f1": f1,
                "valid_hamming_loss": res["macro"]["hamming_loss"],
                "images_per_s": round(images / max(seconds, 1e-9), 2), "best": improved}
         _write_row(metrics_path, row)

@@ -11,7 +11,7 @@ import pandas as pd
 
 from rxlabel.index.readers import (
     REJECT_COLUMNS,
-    InputError,
+    IndexInputError,
     PairColumns,
     Records,
     read_labelled_pairs,
@@ -51,9 +51,9 @@ def read_inputs(
 ) -> Records:
     """Read and merge every input (PadChest-style tables, then labeller output + pairs, in order)."""
     if len(labels) != len(pairs):
-        raise InputError(f"give one --pairs file per --labels file (got {len(labels)} labels, {len(pairs)} pairs)")
+        raise IndexInputError(f"give one --pairs file per --labels file (got {len(labels)} labels, {len(pairs)} pairs)")
     if not padchest and not labels:
-        raise InputError("nothing to index: give --padchest FILE, or --labels FILE with --pairs FILE")
+        raise IndexInputError("nothing to index: give --padchest FILE, or --labels FILE with --pairs FILE")
     parts = [read_padchest(p, known_images=known_images) for p in padchest]
     parts += [read_labelled_pairs(lab, pair, columns=columns) for lab, pair in zip(labels, pairs, strict=True)]
     return merge_records(parts)
@@ -67,7 +67,7 @@ def check_rejected(rejected: pd.DataFrame, on_error: str, rejected_path: Path | 
     lines = [f"  {r.source}:{r.row}: {r.key or '(no id)'}: {r.reason}" for r in hard.head(10).itertuples()]
     more = f"\n  ... and {len(hard) - 10} more" if len(hard) > 10 else ""
     where = f" to {rejected_path}" if rejected_path else ""
-    raise InputError(
+    raise IndexInputError(
         f"{len(hard)} input row(s) cannot be indexed:\n" + "\n".join(lines) + more +
         f"\nFix them, or pass --on-error reject to index the rest and write these rows with their reason{where}."
     )

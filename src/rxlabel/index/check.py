@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 from pyroaring import BitMap
 
+from rxlabel.imaging import is_dicom
 from rxlabel.index.store import Index, record_damage
 
 
@@ -25,7 +26,7 @@ def check_image(path: str | Path) -> str | None:
         return f"unreadable: {exc.strerror or exc}"
     if not head:
         return "empty file"
-    if head[128:132] == b"DICM" or path.suffix.lower() in (".dcm", ".dicom"):
+    if is_dicom(path):
         return _check_dicom(path)
     return _check_picture(path)
 
@@ -48,23 +49,12 @@ def _check_picture(path: Path) -> str | None:
 
 
 def _check_dicom(path: Path) -> str | None:
-    import pydicom
-    from pydicom.errors import InvalidDicomError
+    from rxlabel.imaging import ImageReadError, read_dicom
 
     try:
-        ds = pydicom.dcmread(path, force=False)
-    except InvalidDicomError as exc:
-        return f"not a DICOM file: {exc}"
-    except Exception as exc:  # noqa: BLE001 - pydicom raises many types on damaged files; all mean "damaged"
-        return f"damaged DICOM: {type(exc).__name__}: {exc}"
-    if "PixelData" not in ds:
-        return "DICOM without pixel data"
-    try:
-        pixels = ds.pixel_array
-    except Exception as exc:  # noqa: BLE001 - decoding errors (truncation, unsupported syntax) all make it unusable
-        return f"DICOM pixels cannot be decoded: {type(exc).__name__}: {exc}"
-    if pixels.size == 0:
-        return "DICOM with empty pixel data"
+        read_dicom(path)  # the reader convert and the classifier use: what it reads, training can use
+    except ImageReadError as exc:
+        return str(exc).removeprefix(f"{path}: ")
     return None
 
 

@@ -1,36 +1,17 @@
-"""``rxlabel index`` (build, query, check, info, terms) and ``rxlabel dataset`` (create, rebuild, list, show)."""
+"""``rxlabel index`` (build, query, check, info, terms) and ``rxlabel dataset`` (create, manifest, rebuild, list, show)."""
 
 from __future__ import annotations
 
-import functools
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import click
 
-from rxlabel.index.dataset import DatasetError, DatasetSpec, materialize, parse_split, write_manifest
+from rxlabel.index.dataset import DatasetSpec, materialize, parse_split, write_manifest
 from rxlabel.index.experiments import StoreError, get, list_experiments, open_searcher, rebuild, store_path
-from rxlabel.index.hierarchy import HierarchyError, UnknownTermError, load_hierarchy
-from rxlabel.index.query import QueryError
-from rxlabel.index.readers import InputError, PairColumns, read_image_list
-from rxlabel.index.store import IndexFileError
-
-ERRORS = (InputError, UnknownTermError, QueryError, DatasetError, StoreError, HierarchyError, IndexFileError)
-
-
-def _friendly(func: Callable) -> Callable:
-    """Turn the package's expected errors into click errors (message, exit status 1, no traceback)."""
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        try:
-            return func(*args, **kwargs)
-        except ERRORS as exc:
-            raise click.ClickException(str(exc)) from exc
-
-    return wrapper
+from rxlabel.index.hierarchy import load_hierarchy
+from rxlabel.index.readers import PairColumns, read_image_list
 
 
 def _split_list(values: tuple[str, ...]) -> list[str]:
@@ -65,7 +46,6 @@ def index() -> None:
 @click.option("--on-error", type=click.Choice(["fail", "reject"]), default="fail", show_default=True,
               help="Stop on bad rows, or index the rest and write bad rows with their reason to OUTPUT.rejected.csv.")
 @click.option("--quiet", is_flag=True, help="Print only the JSON summary.")
-@_friendly
 def build_cmd(output, padchest, labels, pairs, image_col, report_col, patient_col, time_col, view_col, images_list,
               hierarchy, on_error, quiet) -> None:
     """Build an index file OUTPUT (SQLite) from labelled images."""
@@ -98,7 +78,6 @@ def build_cmd(output, padchest, labels, pairs, image_col, report_col, patient_co
 @click.option("--include-damaged", is_flag=True, help="Keep images that 'index check' found damaged.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the matching images: .txt one id per line, .csv with path, patient, view, source.")
-@_friendly
 def query_cmd(index_path, query, uncertain, exclude, pure, views, filters, hierarchy, include_damaged, output) -> None:
     """Count (and write) the images matching QUERY, e.g. "nodular AND NOT pacemaker"."""
     searcher, _ = open_searcher(index_path, hierarchy)
@@ -125,7 +104,6 @@ def query_cmd(index_path, query, uncertain, exclude, pure, views, filters, hiera
 @click.option("--jobs", default=4, show_default=True, help="Threads decoding images.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="CSV of the damaged images.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-@_friendly
 def check_cmd(index_path, image_root, jobs, output, quiet) -> None:
     """Open every image; record damaged or missing ones so later datasets leave them out."""
     from tqdm import tqdm
@@ -154,10 +132,7 @@ def info_cmd(index_path, top) -> None:
     """Images, findings with their counts, views and sources of an index."""
     from rxlabel.index.store import load
 
-    try:
-        idx = load(index_path)
-    except IndexFileError as exc:
-        raise click.ClickException(str(exc)) from exc
+    idx = load(index_path)
     counts = idx.finding_counts().sort_values("positive", ascending=False)
     click.echo(f"{idx.n_images} images, {len(counts)} findings, {len(idx.damaged)} damaged; "
                f"hierarchy '{idx.info.get('hierarchy', '')}', built {idx.info.get('built_at')}")
@@ -172,7 +147,6 @@ def info_cmd(index_path, top) -> None:
 @click.argument("term", required=False)
 @click.option("--hierarchy", default="es", show_default=True, help="Hierarchy language or YAML path.")
 @click.option("--localization", is_flag=True, help="Look TERM up in the localization tree.")
-@_friendly
 def terms_cmd(term, hierarchy, localization) -> None:
     """Show what TERM expands to (parents, children, all findings); without TERM list the top-level terms."""
     tree = load_hierarchy(hierarchy)
@@ -206,7 +180,8 @@ def _write(manifest, out_dir: Path, mode: str | None) -> tuple[Path, str, int]:
 
 @dataset.command("create")
 @click.argument("index_path", metavar="INDEX", type=click.Path(exists=True, dir_okay=False))
-@click.option("--terms", required=True, multiple=True, help="One class per term (comma-separated), e.g. linear,nodular.")
+@click.option("--terms", multiple=True,
+              help="One class per term (comma-separated), e.g. linear,nodular; optional with --multilabel.")
 @click.option("--exclude", multiple=True, help="Terms no image of the dataset may have (comma-separated).")
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--split", default="70,20,10", show_default=True, help="train,valid[,test] shares.")
@@ -224,17 +199,30 @@ def _write(manifest, out_dir: Path, mode: str | None) -> tuple[Path, str, int]:
 @click.option("--link", "mode", flag_value="link", help="Hard-link images instead of copying.")
 @click.option("--symlink", "mode", flag_value="symlink", help="Symlink images instead of copying.")
 @click.option("--hierarchy", default=None, help="Hierarchy language or YAML path (default: the index's).")
+@click.option("--multilabel", is_flag=True,
+              help="One row per image with all its classes (labels/uncertain columns), iterative stratified split.")
+@click.option("--class-set", type=click.Choice(["specific", "general"]), default="specific", show_default=True,
+              help="--multilabel without --terms: findings as labelled, or with all their ancestors.")
+@click.option("--min-positives", type=int, default=0, show_default=True,
+              help="--multilabel: drop classes with fewer positive images in the whole dataset.")
+@click.option("--masks", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Mask table from 'rxlabel masks import': adds CheXmask quality and the lungs' box per image.")
+@click.option("--min-rca", type=float, default=0.0, show_default=True,
+              help="Drop images whose CheXmask Dice RCA (Mean) is below this (needs --masks).")
 @_store_option
-@_friendly
 def create_cmd(index_path, terms, exclude, seed, split, name, balance, uncertain, pure, views, filters, image_root,
-               out_dir, mode, hierarchy, store) -> None:
-    """Create dataset NAME: one class per term, split by patient, recorded in the experiment store."""
+               out_dir, mode, hierarchy, multilabel, class_set, min_positives, masks, min_rca, store) -> None:
+    """Create dataset NAME: one class per term (or multi-label), split by patient, recorded in the store."""
     from rxlabel.index.experiments import make_dataset
 
+    if not terms and not multilabel:
+        raise click.UsageError("give --terms (one class each), or --multilabel")
     spec = DatasetSpec(name=name, terms=_split_list(terms), exclude=_split_list(exclude), seed=seed,
                        split=parse_split(split), balance=balance, uncertain=uncertain, pure=pure,
                        views=_split_list(views), filters=list(filters),
-                       image_root=str(Path(image_root).resolve()) if image_root else "")
+                       image_root=str(Path(image_root).resolve()) if image_root else "",
+                       multilabel=multilabel, class_set=class_set, min_positives=min_positives,
+                       masks=str(Path(masks).resolve()) if masks else "", min_rca=min_rca)
     result = make_dataset(index_path, spec, out_dir=out_dir, store=store, mode=mode, hierarchy=hierarchy)
     for warning in result.get("warnings", []):
         click.echo(f"warning: {warning}", err=True)
@@ -255,7 +243,6 @@ def create_cmd(index_path, terms, exclude, seed, split, name, balance, uncertain
 @click.option("--link", "mode", flag_value="link", help="Hard-link images instead of copying.")
 @click.option("--symlink", "mode", flag_value="symlink", help="Symlink images instead of copying.")
 @_store_option
-@_friendly
 def rebuild_cmd(name, index_path, out_dir, from_store, mode, store) -> None:
     """Reproduce dataset NAME from its recorded query and seed, and prove it is identical (sha256)."""
     from rxlabel.index.experiments import manifest_from_store
@@ -280,6 +267,26 @@ def rebuild_cmd(name, index_path, out_dir, from_store, mode, store) -> None:
                 "images": len(manifest), "placed": placed})
 
 
+@dataset.command("manifest")
+@click.argument("dataset_manifest", metavar="MANIFEST", type=click.Path(exists=True, dir_okay=False))
+@click.option("--labels", "labels", multiple=True, required=True, type=click.Path(exists=True, dir_okay=False),
+              help="Labeller output (JSONL/CSV/Parquet) of the dataset's reports (repeatable).")
+@click.option("--pairs", "pairs", multiple=True, required=True, type=click.Path(exists=True, dir_okay=False),
+              help="Pairs table(s) from 'rxlabel match' linking each image to its report (repeatable).")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Training manifest CSV to write.")
+@click.option("--columns", type=click.Choice(["regions", "findings"]), default="regions", show_default=True,
+              help="regions: the five region columns (train --task coarse); findings: one per finding (--task fine).")
+def manifest_cmd(dataset_manifest, labels, pairs, output, columns) -> None:
+    """Training manifest of a dataset: its images with their reports' region (or finding) labels."""
+    from rxlabel.index.training import training_manifest
+
+    result = training_manifest(dataset_manifest, list(labels), list(pairs), output, columns=columns)
+    left = ", ".join(f"{n} {reason}" for reason, n in result["left_out"].items()) or "none"
+    click.echo(f"{result['images']} images, {result['patients']} patients, {len(result['classes'])} label columns "
+               f"-> {result['manifest']}; left out: {left}", err=True)
+    _echo_json(result)
+
+
 @dataset.command("list")
 @_store_option
 def list_cmd(store) -> None:
@@ -291,7 +298,6 @@ def list_cmd(store) -> None:
 @dataset.command("show")
 @click.argument("name")
 @_store_option
-@_friendly
 def show_cmd(name, store) -> None:
     """Show how dataset NAME was made and its counts per split and class."""
     exp = get(store_path(store), name)
@@ -301,3 +307,43 @@ def show_cmd(name, store) -> None:
         click.echo(f"{key}: {row[key]}")
     click.echo(f"query: {row['query']}")
     click.echo(exp.splits.to_string(index=False))
+
+
+@click.group("masks")
+def masks() -> None:
+    """Import CheXmask anatomical masks (lungs, heart, quality) for the index's images."""
+
+
+@masks.command("import")
+@click.argument("csv_files", metavar="CHEXMASK_CSV...", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False))
+@click.option("--index", "index_path", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="Index whose images the masks are joined to (by key, file name or stem).")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Mask table to write (Parquet), for 'dataset create --masks'.")
+def masks_import_cmd(csv_files, index_path, output) -> None:
+    """Join CheXmask CSVs (PadChest ImageID or VinDr image_id layout) to the index's images."""
+    import pandas as pd
+
+    from rxlabel.index.chexmask import iter_chexmask, join_to_images, write_table
+    from rxlabel.index.store import load
+
+    idx = load(index_path)
+    images = idx.images(idx.universe, ["key", "path"])
+    parts, summary = [], {"rows": 0, "matched": 0, "unmatched": 0, "duplicates": 0}
+    for path in csv_files:
+        for chunk in iter_chexmask(path):
+            joined = join_to_images(chunk, images)
+            parts.append(joined.table)
+            summary["rows"] += joined.rows
+            summary["unmatched"] += joined.unmatched
+            summary["duplicates"] += joined.duplicates
+    table = pd.concat(parts, ignore_index=True)
+    dupes = table["key"].duplicated(keep="first")  # the same image in two files: the first file wins
+    summary["duplicates"] += int(dupes.sum())
+    table = table[~dupes].reset_index(drop=True)
+    summary["matched"] = len(table)
+    summary["output"] = str(write_table(table, output))
+    click.echo(f"{summary['matched']} of {summary['rows']} CheXmask rows matched an index image "
+               f"({summary['unmatched']} unmatched, {summary['duplicates']} duplicates) -> {output}", err=True)
+    _echo_json(summary)

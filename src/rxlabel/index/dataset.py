@@ -18,11 +18,12 @@ import numpy as np
 import pandas as pd
 from pyroaring import BitMap
 
+from rxlabel import schema
 from rxlabel.errors import RxlabelError
 from rxlabel.index.query import Searcher
 
-SPLITS = ("train", "valid", "test")
-MANIFEST_COLUMNS = ["image_path", "image_id", "patient_id", "split", "class", "findings", "uncertain", "view", "source"]
+SPLITS = schema.SPLITS
+MANIFEST_COLUMNS = list(schema.DATASET_MANIFEST_COLUMNS)
 
 
 class DatasetError(RxlabelError, ValueError):
@@ -44,6 +45,11 @@ class DatasetSpec:
     views: list[str] = field(default_factory=list)
     filters: list[str] = field(default_factory=list)
     image_root: str = ""
+    multilabel: bool = False  # one row per image with every class it has (labels / uncertain columns)
+    class_set: str = "specific"  # multi-label without terms: specific (as labelled) or general (+ ancestors)
+    min_positives: int = 0  # multi-label: classes with fewer positive images in the whole dataset are dropped
+    masks: str = ""  # mask table from 'rxlabel masks import' (quality and lung box joined per image)
+    min_rca: float = 0.0  # drop images whose CheXmask Dice RCA (Mean) is below this
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -145,7 +151,17 @@ def assign_splits(patients: pd.Series, classes: pd.Series, fractions: list[float
 
 def create(searcher: Searcher, spec: DatasetSpec) -> Dataset:
     """Select, balance and split a dataset; the result depends only on the index, the hierarchy and ``spec``."""
+    from rxlabel.index.multilabel import add_mask_columns, create_multilabel, mask_gate
+
+    if spec.multilabel:
+        return create_multilabel(searcher, spec)
     classes, counts = select_classes(searcher, spec)
+    if spec.masks or spec.min_rca:
+        kept, mask_table, mask_counts = mask_gate(searcher, spec, BitMap.union(*classes.values()))
+        classes = {t: ids & kept for t, ids in classes.items()}
+        counts.update(mask_counts)
+    else:
+        mask_table = None
     empty = [t for t, ids in classes.items() if not ids]
     if empty:
         raise DatasetError(f"class(es) {', '.join(empty)} have no images (after exclusions and filters); "
@@ -177,6 +193,7 @@ def create(searcher: Searcher, spec: DatasetSpec) -> Dataset:
     class_order = {name: k for k, name in enumerate(spec.terms)}
     manifest = manifest.assign(_s=manifest["split"].map(order), _c=manifest["class"].map(class_order))
     manifest = manifest.sort_values(["_s", "_c", "image_id"]).drop(columns=["_s", "_c"]).reset_index(drop=True)
+    manifest = add_mask_columns(manifest, mask_table)
     check_patient_disjoint(manifest)
     for (split, term), group in manifest.groupby(["split", "class"], sort=False):
         counts[f"{split}:{term}"] = len(group)

@@ -114,6 +114,8 @@ def record(store: Path, dataset: Dataset, searcher: Searcher, hierarchy_source: 
              hierarchy_sha256(hierarchy_source), _package_version(), spec.seed, json.dumps(spec.to_dict()),
              json.dumps(dataset.counts), manifest_sha, len(manifest), int(manifest["patient_id"].nunique())))
         exp_id = int(cur.lastrowid)
+        if "class" not in manifest:  # a multi-label dataset: one row per split
+            manifest = manifest.assign(**{"class": "*multilabel*"})
         groups = manifest.groupby(["split", "class"], sort=False)["patient_id"]
         con.executemany("INSERT INTO dataset VALUES (?,?,?,?,?)",
                         [(exp_id, s, c, int(g.size), int(g.nunique())) for (s, c), g in groups])
@@ -187,6 +189,9 @@ def manifest_from_store(exp: Experiment, searcher: Searcher) -> pd.DataFrame:
     """The stored membership as a manifest (paths and findings read from the index where the image is still there)."""
     from rxlabel.index.dataset import MANIFEST_COLUMNS
 
+    if exp.spec.multilabel:
+        raise StoreError(f"dataset '{exp.spec.name}': --from-store is not available for multi-label datasets; "
+                         "rebuild the index it was made from and run 'rxlabel dataset rebuild' without it")
     index = searcher.index
     rows = index.images(index.universe, ["key", "path", "view", "source"]).set_index("key")
     known = exp.images["image_id"].isin(rows.index)

@@ -28,9 +28,11 @@ import pandas as pd
 
 from rxlabel.errors import RxlabelError
 from rxlabel.index.hierarchy import normalise
+from rxlabel.schema import NEGATED as NEGATIVE
+from rxlabel.schema import PRESENT as POSITIVE
+from rxlabel.schema import REGION_COLUMNS as REGIONS
+from rxlabel.schema import UNCERTAIN
 
-POSITIVE, NEGATIVE, UNCERTAIN = 1, 0, -1
-REGIONS = ("chest_wall", "pleura", "parenchyma", "cardio", "abnormal")
 LABEL_META_COLUMNS = {"report_id", "method", "review_reasons", "rules_version", "text", "evidence", "findings",
                       "regions", "error", "reason", "row"}
 VIEW_COLUMNS = ("view", "view_position", "ViewPosition", "Projection", "ViewPosition_DICOM")
@@ -43,8 +45,11 @@ _VIEWS = {
 }
 
 
-class InputError(RxlabelError, ValueError):
+class IndexInputError(RxlabelError, ValueError):
     """Bad index input: the message names the file, the row and what to do."""
+
+
+InputError = IndexInputError  # the name before it became distinct from the labeller's; kept for callers
 
 
 @dataclass
@@ -160,16 +165,16 @@ def _read_table(path: Path, what: str) -> pd.DataFrame:
                 try:
                     return pd.read_csv(path, index_col=False, **options)
                 except pd.errors.ParserWarning as exc:
-                    raise InputError(f"{path}: {_ragged_line(path, sep)}; quote fields that contain '{sep}'") from exc
-    except InputError:
+                    raise IndexInputError(f"{path}: {_ragged_line(path, sep)}; quote fields that contain '{sep}'") from exc
+    except IndexInputError:
         raise
     except FileNotFoundError as exc:
-        raise InputError(f"{path}: {what} file not found") from exc
+        raise IndexInputError(f"{path}: {what} file not found") from exc
     except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: {what} is not UTF-8 ({_first_bad_line(path)}); convert it to UTF-8, "
+        raise IndexInputError(f"{path}: {what} is not UTF-8 ({_first_bad_line(path)}); convert it to UTF-8, "
                          "e.g. iconv -f latin1 -t utf-8") from exc
     except (pd.errors.ParserError, pd.errors.EmptyDataError, OSError, ValueError) as exc:
-        raise InputError(f"{path}: cannot read {what}: {exc}") from exc
+        raise IndexInputError(f"{path}: cannot read {what}: {exc}") from exc
 
 
 def _ragged_line(path: Path, sep: str) -> str:
@@ -195,7 +200,7 @@ def _first_bad_line(path: Path) -> str:
 def _require(df: pd.DataFrame, columns: Iterable[str], path: Path, hint: str) -> None:
     missing = [c for c in columns if c not in df.columns]
     if missing:
-        raise InputError(
+        raise IndexInputError(
             f"{path}: missing column(s) {', '.join(missing)}; the file has: {', '.join(map(str, df.columns))}. {hint}"
         )
 
@@ -442,7 +447,7 @@ def read_labels(path: str | Path) -> _Labels:
         try:
             handle = path.open(encoding="utf-8")
         except FileNotFoundError as exc:
-            raise InputError(f"{path}: labels file not found") from exc
+            raise IndexInputError(f"{path}: labels file not found") from exc
         with handle:
             for line_no, line in enumerate(handle, 1):
                 if not line.strip():
@@ -573,7 +578,7 @@ def read_labelled_pairs(
                                       "reason": "labelled report with no paired image"}))
     view_col = columns.view or next((c for c in VIEW_COLUMNS if c in sub.columns), None)
     if view_col is not None and view_col not in sub.columns:
-        raise InputError(f"{pairs_path}: no view column '{view_col}'; the file has: {', '.join(map(str, sub.columns))}")
+        raise IndexInputError(f"{pairs_path}: no view column '{view_col}'; the file has: {', '.join(map(str, sub.columns))}")
     images = pd.DataFrame({
         "key": sub[columns.image].astype(str).to_numpy(),
         "patient": sub[columns.patient].astype(str).to_numpy(),
@@ -618,9 +623,9 @@ def read_image_list(path: str | Path, column: str | None = None) -> set[str]:
         try:
             return {line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()}
         except FileNotFoundError as exc:
-            raise InputError(f"{path}: image list not found") from exc
+            raise IndexInputError(f"{path}: image list not found") from exc
     df = _read_table(path, "image list")
     col = column or next((c for c in ("ImageID", "image_path", "key", "path") if c in df.columns), None)
     if col is None or col not in df.columns:
-        raise InputError(f"{path}: no image id column; the file has {', '.join(map(str, df.columns))}; pass --images-col")
+        raise IndexInputError(f"{path}: no image id column; the file has {', '.join(map(str, df.columns))}; pass --images-col")
     return set(df[col].dropna().astype(str))

@@ -1,6 +1,6 @@
 """Rule-based labeller for chest radiograph reports (Spanish, Vietnamese, English reference pack).
 
->>> import labeler
+>>> import rxlabel.labeler as labeler
 >>> lab = labeler.load("es")
 >>> lab("Derrame pleural derecho. No se observa neumotórax.").findings
 {'pleural effusion': 1, 'pneumothorax': 0}

@@ -24,6 +24,7 @@ from rxlabel.labeler.engine import Labeler
 from rxlabel.labeler.idset import SeenIds
 from rxlabel.labeler.io import RecordWriter, ReportRow, read_reports
 from rxlabel.labeler.review import REVIEW_COLUMNS, review_row
+from rxlabel.outputs import RunOutputs, csv_cell
 
 _WORKER: Labeler | None = None
 
@@ -87,13 +88,16 @@ class Router:
     """
 
     def __init__(self, output_path: str | Path, finding_names: list[str], rules_version: str,
-                 review_out: str | Path | None = None, rejects_out: str | Path | None = None):
+                 review_out: str | Path | None = None, rejects_out: str | Path | None = None,
+                 inputs: Iterable[str | Path] = ()):
         output_path = Path(output_path)
         stem = output_path.with_suffix("")
         review_path = Path(review_out) if review_out else stem.with_name(stem.name + ".review.csv")
         rejects_path = Path(rejects_out) if rejects_out else stem.with_name(stem.name + ".rejected.csv")
         self.summary = Summary(rules_version=rules_version, outputs={
             "labels": str(output_path), "review": str(review_path), "rejected": str(rejects_path)})
+        # Refuses outputs that would replace an input or another run's files, before anything is written.
+        self.run = RunOutputs("label", {"labels": output_path, "review": review_path, "rejected": rejects_path}, inputs)
         self.writer = RecordWriter(output_path, finding_names)
         self.queue = _CsvOut(review_path, REVIEW_COLUMNS)
         self.rejects = _CsvOut(rejects_path, ["row", "report_id", "reason", "text"])
@@ -142,18 +146,25 @@ class Router:
         return self.close(started)
 
     def close(self, started: float) -> Summary:
-        """Move the files into place; return the checked summary."""
-        self.writer.close()
-        self.queue.close()
-        self.rejects.close()
-        self.summary.seconds = time.perf_counter() - started
-        self.summary.check()
+        """Move the three files into place together (see :class:`RunOutputs`); return the checked summary."""
+        try:
+            self.writer.close(move=False)
+            self.queue.close()
+            self.rejects.close()
+            self.summary.seconds = time.perf_counter() - started
+            self.summary.check()
+        except BaseException:
+            self.abort()
+            raise
+        self.run.commit({"counts": {k: v for k, v in self.summary.as_dict().items()
+                                    if k not in ("seconds", "reports_per_second", "outputs")}})
         return self.summary
 
     def abort(self) -> None:
         self.writer.abort()
         self.queue.abort()
         self.rejects.abort()
+        self.run.abort()
 
 
 def label_file(input_path: str | Path, output_path: str | Path, lang: str = "es", *, stemmed: bool = False,
@@ -168,7 +179,7 @@ def label_file(input_path: str | Path, output_path: str | Path, lang: str = "es"
     first = next(chunks, [])  # input errors (missing file, encoding, columns) before any output exists
     chunks = itertools.chain([first], chunks)
     labeler = load(lang, stemmed=stemmed)
-    router = Router(output_path, labeler.finding_names, labeler.version, review_out, rejects_out)
+    router = Router(output_path, labeler.finding_names, labeler.version, review_out, rejects_out, [input_path])
     pool = None
     try:
         if jobs > 1:
@@ -197,7 +208,7 @@ def _reject_reason(row: ReportRow, first_row: int | None) -> str | None:
 
 
 class _CsvOut:
-    """A CSV written to ``.partial`` and moved into place on close."""
+    """A CSV written to ``.partial`` (cells escaped for spreadsheets); the run commit moves it into place."""
 
     def __init__(self, path: Path, columns: list[str]):
         self.path = path
@@ -210,7 +221,7 @@ class _CsvOut:
         self.count = 0
 
     def write(self, values: list) -> None:
-        self._csv.writerow(values)
+        self._csv.writerow([csv_cell(v) for v in values])
         self.count += 1
 
     def write_dict(self, row: dict) -> None:
@@ -218,7 +229,6 @@ class _CsvOut:
 
     def close(self) -> None:
         self._fh.close()
-        os.replace(self.partial, self.path)
 
     def abort(self) -> None:
         self._fh.close()

@@ -8,12 +8,7 @@ from pathlib import Path
 
 import click
 
-from rxlabel.labeler.io import InputError
 from rxlabel.labeler.pack import RulePackError
-
-
-def _fail(exc: Exception) -> None:
-    raise click.ClickException(str(exc)) from exc
 
 
 def print_summary(summary, echo=click.echo) -> None:
@@ -59,13 +54,10 @@ def label(input_path, output, lang, stemmed, id_col, text_col, encoding, jobs, r
     if engine == "dask":
         from rxlabel.labeler.distributed import label_file_dask as label_file  # noqa: F811
 
-    try:
-        summary = label_file(input_path, output, lang, stemmed=stemmed, id_col=id_col, text_col=text_col,
-                             encoding=encoding, review_out=review_out, rejects_out=rejects_out,
-                             progress=not quiet and sys.stderr.isatty(),
-                             **({"scheduler": scheduler, "workers": jobs} if engine == "dask" else {"jobs": jobs}))
-    except (InputError, RulePackError) as exc:
-        _fail(exc)
+    summary = label_file(input_path, output, lang, stemmed=stemmed, id_col=id_col, text_col=text_col,
+                         encoding=encoding, review_out=review_out, rejects_out=rejects_out,
+                         progress=not quiet and sys.stderr.isatty(),
+                         **({"scheduler": scheduler, "workers": jobs} if engine == "dask" else {"jobs": jobs}))
     print_summary(summary)
     if summary_json:
         Path(summary_json).write_text(json.dumps(summary.as_dict(), indent=2), encoding="utf-8")
@@ -103,11 +95,8 @@ def review_export(labels, output, reasons, reports, id_col, text_col, encoding):
     """Write the review queue of LABELS as a CSV a person fills in a spreadsheet."""
     from rxlabel.labeler.review import export_queue
 
-    try:
-        n = export_queue(labels, output, reports, set(reasons) or None, id_col=id_col, text_col=text_col,
-                         encoding=encoding)
-    except InputError as exc:
-        _fail(exc)
+    n = export_queue(labels, output, reports, set(reasons) or None, id_col=id_col, text_col=text_col,
+                     encoding=encoding)
     click.echo(f"{n} reports to review -> {output}")
 
 
@@ -120,10 +109,7 @@ def review_apply(labels, decisions, output, lang):
     """Override LABELS with the decisions filled in DECISIONS (method becomes 'review')."""
     from rxlabel.labeler.review import apply_decisions
 
-    try:
-        s = apply_decisions(labels, decisions, output, pack=lang)
-    except (InputError, RulePackError) as exc:
-        _fail(exc)
+    s = apply_decisions(labels, decisions, output, pack=lang)
     click.echo(f"applied {s.decided} decisions, {s.rejected} rejected by reviewer, {s.pending} rows still undecided; "
                f"{s.unchanged} records unchanged -> {output}")
 
@@ -138,10 +124,7 @@ def review_sample(labels, output, fraction, seed, reports, id_col, text_col, enc
     """Draw a seeded quality-control sample of automatically labelled reports."""
     from rxlabel.labeler.review import sample_for_qc
 
-    try:
-        n = sample_for_qc(labels, output, fraction, seed, reports, id_col=id_col, text_col=text_col, encoding=encoding)
-    except InputError as exc:
-        _fail(exc)
+    n = sample_for_qc(labels, output, fraction, seed, reports, id_col=id_col, text_col=text_col, encoding=encoding)
     click.echo(f"{n} reports sampled for QC -> {output}")
 
 
@@ -160,10 +143,7 @@ def review_serve(labels, db, host, port, token, no_assistant, reports, id_col, t
     from rxlabel.labeler.workbench.store import Store
 
     db = db or str(Path(labels).with_suffix("")) + ".review.sqlite"
-    try:
-        c = Store(db).load(labels, reports, id_col=id_col, text_col=text_col, encoding=encoding)
-    except InputError as exc:
-        _fail(exc)
+    c = Store(db).load(labels, reports, id_col=id_col, text_col=text_col, encoding=encoding)
     if c["new"]:
         click.echo(f"{c['new']} reports loaded into {db}")
     serve(db, host, port, token, assistant=not no_assistant, echo=click.echo)
@@ -198,11 +178,8 @@ def evaluate(gold, pred, id_col, classes, uncertain, bootstrap, seed, min_suppor
     from rxlabel.labeler.evaluate import evaluate as run
     from rxlabel.labeler.evaluate import format_table, load_label_table, write_json
 
-    try:
-        g = load_label_table(gold, id_col)
-        p = load_label_table(pred, id_col)
-    except InputError as exc:
-        _fail(exc)
+    g = load_label_table(gold, id_col)
+    p = load_label_table(pred, id_col)
     result = run(g, p, classes.split(",") if classes else None, uncertain, bootstrap, seed, min_support)
     click.echo(format_table(result))
     if json_out:

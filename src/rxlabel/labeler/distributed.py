@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from rxlabel.labeler.batch import Router, Summary
-from rxlabel.labeler.io import InputError, ReportRow, file_format, open_parquet, parquet_rows
+from rxlabel.labeler.io import ReportInputError, ReportRow, file_format, open_parquet, parquet_rows
 from rxlabel.labeler.io import read_reports as _read_reports
 
 
@@ -25,7 +25,7 @@ def client_for(scheduler: str | None = None, workers: int = 2, processes: bool =
     try:
         from distributed import Client, LocalCluster
     except ModuleNotFoundError as exc:
-        raise InputError("the dask engine needs Dask: pip install 'rxlabel[dask]' (dask[distributed])") from exc
+        raise ReportInputError("the dask engine needs Dask: pip install 'rxlabel[dask]' (dask[distributed])") from exc
     if scheduler:
         return Client(scheduler)
     import logging
@@ -113,7 +113,7 @@ def label_file_dask(input_path: str | Path, output_path: str | Path, lang: str =
         first = next(chunks, [])  # input errors before any output exists, as in the single-machine path
         chunks = itertools.chain([first], chunks)
     elif input_path.stat().st_size == 0:
-        raise InputError(f"{input_path}: the file is empty (0 bytes); nothing to label")
+        raise ReportInputError(f"{input_path}: the file is empty (0 bytes); nothing to label")
     if own_client:
         client = client_for(scheduler, workers)
     try:
@@ -125,7 +125,7 @@ def label_file_dask(input_path: str | Path, output_path: str | Path, lang: str =
             futures = (client.submit(_label_chunk, chunk, lang, stemmed, full, pure=False) for chunk in chunks)
         window = 4 * max(1, len(client.scheduler_info().get("workers", {})) or workers)
         # The same router as labeler.batch.label_file: same order, same files.
-        router = Router(output_path, labeler.finding_names, labeler.version, review_out, rejects_out)
+        router = Router(output_path, labeler.finding_names, labeler.version, review_out, rejects_out, [input_path])
         summary = router.drain(_ordered(client, futures, window), started, progress)
     finally:
         if own_client:

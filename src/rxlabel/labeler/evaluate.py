@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from rxlabel.labeler.io import REGION_COLUMNS, InputError, file_format, read_records
+from rxlabel.labeler.io import REGION_COLUMNS, ReportInputError, file_format, read_records
 
 LIST_COLUMNS = ("Labels", "labels", "findings")
 
@@ -40,10 +40,10 @@ def load_label_table(path: str | Path, id_col: str | None = None, labels_col: st
         frame = pd.read_csv(path, sep="," if kind == "csv" else "\t", dtype=str, keep_default_na=False)
     id_col = id_col or next((c for c in ("report_id", "ReportID", "ImageID", "id") if c in frame.columns), None)
     if id_col is None or id_col not in frame.columns:
-        raise InputError(f"{path}: no id column (report_id, ReportID, ImageID, id); pass --id-col. Columns: {', '.join(frame.columns)}")
+        raise ReportInputError(f"{path}: no id column (report_id, ReportID, ImageID, id); pass --id-col. Columns: {', '.join(frame.columns)}")
     if frame[id_col].duplicated().any():
         dup = frame.loc[frame[id_col].duplicated(), id_col].iloc[0]
-        raise InputError(f"{path}: id '{dup}' appears more than once in column '{id_col}'")
+        raise ReportInputError(f"{path}: id '{dup}' appears more than once in column '{id_col}'")
     labels_col = labels_col or next((c for c in LIST_COLUMNS if c in frame.columns), None)
     if labels_col is not None:
         rows = {}
@@ -64,7 +64,7 @@ def _parse_list(cell: object, where: str) -> list[str]:
         try:
             values = ast.literal_eval(text)
         except (ValueError, SyntaxError):
-            raise InputError(f"{where}: cannot read the label list {text[:60]!r}") from None
+            raise ReportInputError(f"{where}: cannot read the label list {text[:60]!r}") from None
         return [str(v).strip().lower() for v in values if str(v).strip()]
     return [p.strip().lower() for p in text.split(";") if p.strip()]
 
@@ -82,7 +82,7 @@ def binarise(table: pd.DataFrame, uncertain: str) -> tuple[np.ndarray, np.ndarra
         positive = values == 1
         mask = ~is_unc
     else:
-        raise InputError(f"uncertain policy must be positive, negative or exclude, got {uncertain!r}")
+        raise ReportInputError(f"uncertain policy must be positive, negative or exclude, got {uncertain!r}")
     return positive.astype(np.int8), mask
 
 

@@ -18,16 +18,19 @@ from pathlib import Path
 import pandas as pd
 
 from rxlabel.errors import RxlabelError
+from rxlabel.schema import REGION_COLUMNS, label_columns
 
 FORMATS = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl",
            ".parquet": "parquet", ".pq": "parquet"}
 ID_CANDIDATES = ("report_id", "ReportID", "id", "ID", "accession", "session")
 TEXT_CANDIDATES = ("text", "report", "Report", "description", "DESCRIPTION", "findings", "report_text")
-REGION_COLUMNS = ("chest_wall", "pleura", "parenchyma", "cardio", "abnormal")
 
 
-class InputError(RxlabelError, ValueError):
-    """Bad input: the message names the file, the row and what to do."""
+class ReportInputError(RxlabelError, ValueError):
+    """Bad report or label input: the message names the file, the row and what to do."""
+
+
+InputError = ReportInputError  # the name before index's error got a distinct one; kept for callers
 
 
 @dataclass(slots=True)
@@ -39,10 +42,10 @@ class ReportRow:
 
 
 def file_format(path: str | Path) -> str:
-    """Format of ``path`` from its extension; raise InputError for an unknown one."""
+    """Format of ``path`` from its extension; raise ReportInputError for an unknown one."""
     suffix = Path(path).suffix.lower()
     if suffix not in FORMATS:
-        raise InputError(f"{path}: unknown file type '{suffix}'; use one of {', '.join(sorted(FORMATS))}")
+        raise ReportInputError(f"{path}: unknown file type '{suffix}'; use one of {', '.join(sorted(FORMATS))}")
     return FORMATS[suffix]
 
 
@@ -50,7 +53,7 @@ def _pick(columns: list[str], wanted: str | None, candidates: tuple[str, ...], w
           option: str) -> str | None:
     if wanted is not None:
         if wanted not in columns:
-            raise InputError(f"{path}: no column '{wanted}' for the {what}; the file has: {', '.join(map(str, columns))}. "
+            raise ReportInputError(f"{path}: no column '{wanted}' for the {what}; the file has: {', '.join(map(str, columns))}. "
                              f"Pass {option} with one of them.")
         return wanted
     for name in candidates:
@@ -78,13 +81,13 @@ def _check_encoding(path: Path, encoding: str) -> None:
                 else:
                     line += data[:exc.start].count(b"\n")
                     bad = data[exc.start:exc.start + 1].hex()
-                    raise InputError(
+                    raise ReportInputError(
                         f"{path}: line {line} is not UTF-8 (byte 0x{bad}). Re-run with the file's encoding, e.g. "
                         f"--encoding cp1258 (Vietnamese Windows), --encoding latin-1 or cp1252 (Spanish Windows)."
                     ) from None
             line += data.count(b"\n")
     if carry:
-        raise InputError(f"{path}: the file ends inside a UTF-8 character (truncated?); check the file or pass --encoding")
+        raise ReportInputError(f"{path}: the file ends inside a UTF-8 character (truncated?); check the file or pass --encoding")
 
 
 def read_reports(path: str | Path, id_col: str | None = None, text_col: str | None = None,
@@ -92,9 +95,9 @@ def read_reports(path: str | Path, id_col: str | None = None, text_col: str | No
     """Yield chunks of rows. Missing ids become the row number (``row-<n>``); text is NFC-normalised."""
     path = Path(path)
     if not path.exists():
-        raise InputError(f"{path}: no such file")
+        raise ReportInputError(f"{path}: no such file")
     if path.stat().st_size == 0:
-        raise InputError(f"{path}: the file is empty (0 bytes); nothing to label")
+        raise ReportInputError(f"{path}: the file is empty (0 bytes); nothing to label")
     kind = file_format(path)
     if kind in ("csv", "tsv", "jsonl"):
         _check_encoding(path, encoding)
@@ -122,7 +125,7 @@ def _read_delimited(path, sep, id_col, text_col, encoding, chunk_size) -> Iterat
                 ids = _pick(columns, id_col, ID_CANDIDATES, "report id", path, "--id-col")
                 texts = _pick(columns, text_col, TEXT_CANDIDATES, "report text", path, "--text-col")
                 if texts is None:
-                    raise InputError(f"{path}: no report text column (looked for {', '.join(TEXT_CANDIDATES)}); "
+                    raise ReportInputError(f"{path}: no report text column (looked for {', '.join(TEXT_CANDIDATES)}); "
                                      f"the file has: {', '.join(columns)}. Pass --text-col.")
                 first = False
             id_values = chunk[ids].tolist() if ids else [None] * len(chunk)
@@ -133,13 +136,13 @@ def _read_delimited(path, sep, id_col, text_col, encoding, chunk_size) -> Iterat
                 out.append(ReportRow(row, rid if ids else f"row-{row}", _nfc(text)))
             yield out
         if row == 0:
-            raise InputError(f"{path}: the file has a header but no rows")
+            raise ReportInputError(f"{path}: the file has a header but no rows")
     except pd.errors.EmptyDataError:
-        raise InputError(f"{path}: the file has no header and no rows") from None
+        raise ReportInputError(f"{path}: the file has no header and no rows") from None
     except pd.errors.ParserError as exc:
-        raise InputError(f"{path}: cannot parse as {'CSV' if sep == ',' else 'TSV'}: {exc}. Check quoting on that line.") from None
+        raise ReportInputError(f"{path}: cannot parse as {'CSV' if sep == ',' else 'TSV'}: {exc}. Check quoting on that line.") from None
     except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not {encoding} ({exc.reason}); pass the file's --encoding") from None
+        raise ReportInputError(f"{path}: not {encoding} ({exc.reason}); pass the file's --encoding") from None
 
 
 def _read_jsonl(path, id_col, text_col, encoding, chunk_size) -> Iterator[list[ReportRow]]:
@@ -171,18 +174,18 @@ def _read_jsonl(path, id_col, text_col, encoding, chunk_size) -> Iterator[list[R
 
 
 def open_parquet(path: Path, id_col: str | None, text_col: str | None):
-    """(ParquetFile, id column or None, text column) of a report table; InputError if unusable."""
+    """(ParquetFile, id column or None, text column) of a report table; ReportInputError if unusable."""
     import pyarrow.parquet as pq
 
     try:
         pf = pq.ParquetFile(path)
     except Exception as exc:  # pyarrow raises several types for a damaged file
-        raise InputError(f"{path}: not a readable Parquet file ({exc})") from None
+        raise ReportInputError(f"{path}: not a readable Parquet file ({exc})") from None
     columns = pf.schema_arrow.names
     ids = _pick(columns, id_col, ID_CANDIDATES, "report id", path, "--id-col")
     texts = _pick(columns, text_col, TEXT_CANDIDATES, "report text", path, "--text-col")
     if texts is None:
-        raise InputError(f"{path}: no report text column; the file has: {', '.join(columns)}. Pass --text-col.")
+        raise ReportInputError(f"{path}: no report text column; the file has: {', '.join(columns)}. Pass --text-col.")
     return pf, ids, texts
 
 
@@ -241,7 +244,7 @@ class RecordWriter:
                 self._csv.writeheader()
 
     def _columns(self) -> list[str]:
-        return ["report_id", "method", "rules_version", *REGION_COLUMNS, *self.finding_names, "review_reasons", "evidence"]
+        return label_columns(self.finding_names)
 
     def write(self, records: list[dict], lines: list[str] | None = None) -> None:
         """Append records; ``lines`` are their JSON lines when already serialised (by worker processes)."""
@@ -266,15 +269,16 @@ class RecordWriter:
         table = pa.Table.from_pylist(rows, schema=schema) if rows else schema.empty_table()
         self._parquet.write_table(table)
 
-    def close(self) -> None:
-        """Finish the file and move it into place."""
+    def close(self, move: bool = True) -> None:
+        """Finish the file and move it into place (``move=False``: leave it at :attr:`partial` for a run commit)."""
         if self._fh is not None:
             self._fh.close()
         if self.kind == "parquet":
             if self._parquet is None:
                 self._write_parquet([])
             self._parquet.close()
-        os.replace(self.partial, self.path)
+        if move:
+            os.replace(self.partial, self.path)
 
     def abort(self) -> None:
         """Drop the partial file (on error)."""
@@ -298,7 +302,7 @@ def read_records(path: str | Path) -> Iterator[dict]:
                     try:
                         yield json.loads(line)
                     except ValueError as exc:
-                        raise InputError(f"{path}:{line_no}: invalid JSON ({exc})") from None
+                        raise ReportInputError(f"{path}:{line_no}: invalid JSON ({exc})") from None
         return
     if kind == "parquet":
         frame = pd.read_parquet(path)

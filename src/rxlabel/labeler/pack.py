@@ -15,8 +15,8 @@ from typing import Any
 import yaml
 
 from rxlabel.errors import RxlabelError
+from rxlabel.schema import REGIONS
 
-REGIONS = ("chest_wall", "pleura", "parenchyma", "cardio")
 FINDING_REGIONS = (*REGIONS, "none", "section")
 CATEGORIES = ("negated", "uncertain", "pseudo", "terminate")
 DIRECTIONS = {"before": "before", "forward": "before", "after": "after", "backward": "after",

@@ -21,6 +21,7 @@ from rapidfuzz import process
 from rxlabel.labeler.aggregate import aggregate_statuses
 from rxlabel.labeler.io import REGION_COLUMNS, InputError, RecordWriter, read_records, read_reports
 from rxlabel.labeler.pack import Pack, load_pack
+from rxlabel.outputs import RunOutputs, csv_cell, csv_value, refuse_overwrite, verify_input
 
 DECISION_REGIONS = [f"decision_{r}" for r in REGION_COLUMNS]
 REVIEW_COLUMNS = ["report_id", "reasons", "text", "suggested_findings", "suggested_regions", "evidence",
@@ -70,15 +71,21 @@ def review_row(record: dict, text: object) -> dict:
             "suggested_regions": format_labels(record["regions"]), "evidence": evidence}
 
 
-def _write_queue(path: Path, rows: Iterable[dict]) -> int:
-    path.parent.mkdir(parents=True, exist_ok=True)
+def _write_queue(path: Path, rows: Iterable[dict], step: str, inputs: Iterable[str | Path | None]) -> int:
+    """Write a queue CSV for a spreadsheet: cells escaped against formula injection, replaced atomically."""
+    run = RunOutputs(step, {"queue": path}, inputs)
     count = 0
-    with open(path, "w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=REVIEW_COLUMNS, extrasaction="ignore")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow(row)
-            count += 1
+    try:
+        with open(run.partial("queue"), "w", encoding="utf-8", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=REVIEW_COLUMNS, extrasaction="ignore")
+            writer.writeheader()
+            for row in rows:
+                writer.writerow({k: csv_cell(v) for k, v in row.items()})
+                count += 1
+    except BaseException:
+        run.abort()
+        raise
+    run.commit()
     return count
 
 
@@ -96,10 +103,13 @@ def _texts(reports: str | Path | None, ids: set[str], **read_options) -> dict[st
 def export_queue(labels: str | Path, out: str | Path, reports: str | Path | None = None,
                  reasons: set[str] | None = None, **read_options) -> int:
     """Write the review queue of a labels file (records sent to review, optionally by reason)."""
+    refuse_overwrite("review-export", [labels, reports], {"queue": out})
+    verify_input(labels)
     queued = [r for r in read_records(labels) if r["method"] == "unlabelled"
               and (not reasons or reasons & set(r["review_reasons"]))]
     texts = _texts(reports, {r["report_id"] for r in queued}, **read_options)
-    return _write_queue(Path(out), (review_row(r, texts.get(r["report_id"], "")) for r in queued))
+    return _write_queue(Path(out), (review_row(r, texts.get(r["report_id"], "")) for r in queued), "review-export",
+                        [labels, reports])
 
 
 def sample_for_qc(labels: str | Path, out: str | Path, fraction: float, seed: int,
@@ -107,6 +117,8 @@ def sample_for_qc(labels: str | Path, out: str | Path, fraction: float, seed: in
     """Draw a seeded quality-control sample of automatically labelled reports, stratified by method."""
     if not 0 < fraction <= 1:
         raise InputError(f"--fraction must be in (0, 1], got {fraction}")
+    refuse_overwrite("review-sample", [labels, reports], {"queue": out})
+    verify_input(labels)
     by_method: dict[str, list[dict]] = {}
     for record in read_records(labels):
         if record["method"] in ("template", "rule"):
@@ -123,7 +135,20 @@ def sample_for_qc(labels: str | Path, out: str | Path, fraction: float, seed: in
         row = review_row(record, texts.get(record["report_id"], ""))
         row["reasons"] = f"qc_sample:{record['method']}"
         rows.append(row)
-    return _write_queue(Path(out), rows)
+    return _write_queue(Path(out), rows, "review-sample", [labels, reports])
+
+
+def _delimiter(path: str | Path) -> str:
+    """``,``, or the ``;`` / TAB a Spanish or Vietnamese Excel writes, sniffed from the header line."""
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            header = fh.readline()
+            fh.read()  # the whole file must be UTF-8, not only its header
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 (byte 0x{exc.object[exc.start:exc.start + 1].hex()}, e.g. a cp1252 "
+                         f"export); in Excel use 'Save as > CSV UTF-8', or convert the file to UTF-8") from None
+    counts = {d: header.count(d) for d in (",", ";", "\t")}
+    return max(counts, key=lambda d: (counts[d], d == ","))
 
 
 @dataclass
@@ -190,7 +215,15 @@ def _derive_regions(findings: dict[str, int], pack: Pack) -> dict[str, int]:
 
 def apply_decisions(labels: str | Path, decisions: str | Path, out: str | Path,
                     rejects_out: str | Path | None = None, pack: str | Path | None = None) -> ApplySummary:
-    """Override labels with a person's decisions; validate everything first, write nothing on error."""
+    """Override labels with a person's decisions; validate everything first, write nothing on error.
+
+    The labels and rejects outputs are replaced together, never over an input or the labelling run's files.
+    """
+    out = Path(out)
+    rejects_path = Path(rejects_out) if rejects_out else out.with_suffix("").with_name(out.stem + ".rejected.csv")
+    outputs = {"labels": out, "rejected": rejects_path}
+    refuse_overwrite("review-apply", [labels, decisions], outputs)
+    verify_input(labels)
     records = list(read_records(labels))
     by_id = {r["report_id"]: r for r in records}
     if pack is None:
@@ -199,12 +232,13 @@ def apply_decisions(labels: str | Path, decisions: str | Path, out: str | Path,
     summary = ApplySummary()
     decided: dict[str, dict | str] = {}
     with open(decisions, encoding="utf-8-sig", newline="") as fh:
-        reader = csv.DictReader(fh)
+        reader = csv.DictReader(fh, delimiter=_delimiter(decisions))
         missing = {"report_id", "decision"} - set(reader.fieldnames or [])
         if missing:
             raise InputError(f"{decisions}: missing column(s) {', '.join(sorted(missing))}; "
                              f"export the queue with 'rxlabel review export' and fill its decision column")
-        for line, row in enumerate(reader, start=2):
+        for line, raw in enumerate(reader, start=2):
+            row = {k: csv_value(v) for k, v in raw.items()}
             rid = (row.get("report_id") or "").strip()
             where = f"{decisions}:{line} (report_id {rid or '?'})"
             if rid not in by_id:
@@ -224,26 +258,32 @@ def apply_decisions(labels: str | Path, decisions: str | Path, out: str | Path,
                     decided[rid]["note"] += f": {row['comment'].strip()}"
     if summary.errors:
         raise InputError("review decisions not applied:\n  " + "\n  ".join(summary.errors))
-    out = Path(out)
+    run = RunOutputs("review-apply", outputs, [labels, decisions], check=False)
     writer = RecordWriter(out, sorted(rule_pack.findings))
-    rejects_path = Path(rejects_out) if rejects_out else out.with_suffix("").with_name(out.stem + ".rejected.csv")
     rejected_rows = []
-    for record in records:
-        outcome = decided.get(record["report_id"])
-        if outcome is None:
-            summary.unchanged += 1
-            writer.write([record])
-        elif outcome == "reject":
-            summary.rejected += 1
-            rejected_rows.append([record["report_id"], "rejected_by_reviewer", json.dumps(record, ensure_ascii=False)])
-        else:
-            summary.decided += 1
-            evidence = [*record["evidence"], {"finding": None, "status": None, "sentence": None, "start": None,
-                                              "end": None, "cue": None, "rule": outcome["note"], "match": "review"}]
-            writer.write([{**record, "method": "review", "findings": outcome["findings"],
-                           "regions": outcome["regions"], "evidence": evidence}])
-    writer.close()
-    if rejected_rows:
-        with open(rejects_path, "w", encoding="utf-8", newline="") as fh:
-            csv.writer(fh).writerows([["report_id", "reason", "record"], *rejected_rows])
+    try:
+        for record in records:
+            outcome = decided.get(record["report_id"])
+            if outcome is None:
+                summary.unchanged += 1
+                writer.write([record])
+            elif outcome == "reject":
+                summary.rejected += 1
+                rejected_rows.append([record["report_id"], "rejected_by_reviewer", json.dumps(record, ensure_ascii=False)])
+            else:
+                summary.decided += 1
+                evidence = [*record["evidence"], {"finding": None, "status": None, "sentence": None, "start": None,
+                                                  "end": None, "cue": None, "rule": outcome["note"], "match": "review"}]
+                writer.write([{**record, "method": "review", "findings": outcome["findings"],
+                               "regions": outcome["regions"], "evidence": evidence}])
+        writer.close(move=False)
+        if rejected_rows:
+            with open(run.partial("rejected"), "w", encoding="utf-8", newline="") as fh:
+                csv.writer(fh).writerows([["report_id", "reason", "record"],
+                                          *([csv_cell(v) for v in r] for r in rejected_rows)])
+    except BaseException:
+        writer.abort()
+        run.abort()
+        raise
+    run.commit()
     return summary

@@ -2,7 +2,8 @@
 
 >>> import spacy
 >>> nlp = spacy.blank("es")
->>> nlp.add_pipe("rxlabel", config={"lang": "es"})
+>>> nlp.add_pipe("rxlabel", config={"lang": "es"})  # doctest: +ELLIPSIS
+<rxlabel.labeler.spacy_component.RxLabelComponent object at ...>
 >>> doc = nlp("Derrame pleural derecho.")
 >>> doc._.rx_findings
 {'pleural effusion': 1}
@@ -11,10 +12,13 @@ Each piece of evidence becomes a span in ``doc.spans["rxlabel"]`` labelled with 
 ``span._.rx_status`` (1 / 0 / -1) and ``span._.rx_cue``.
 """
 
-from __future__ import annotations
-
-from spacy.language import Language
-from spacy.tokens import Doc, Span
+# No ``from __future__ import annotations`` here: spaCy 3.7 builds a pydantic model of the factory's
+# signature and cannot resolve string annotations (ConfigError on ``nlp.add_pipe``).
+try:
+    from spacy.language import Language
+    from spacy.tokens import Doc, Span
+except ImportError as exc:  # spaCy is an optional extra: the labeller itself does not need it
+    raise ImportError("the rxlabel spaCy component needs spaCy: pip install 'rxlabel[spacy]'") from exc
 
 from rxlabel.labeler import load
 

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import regex
 
+from rxlabel.errors import OptionError
+
 # A view classifier gets the file path and its header record and answers "PA", "AP", "LAT" or "unknown".
 ViewClassifier = Callable[[str, dict], str]
 
@@ -95,8 +97,12 @@ def load_view_classifier(spec: str | None) -> ViewClassifier | None:
         return None
     module, _, attr = spec.partition(":")
     if not attr:
-        raise ValueError(f"--view-classifier {spec!r}: expected 'module:function'")
-    fn = getattr(importlib.import_module(module), attr, None)
+        raise OptionError(f"--view-classifier {spec!r}: expected 'module:function'")
+    try:
+        found = importlib.import_module(module)
+    except ImportError as exc:
+        raise OptionError(f"--view-classifier {spec!r}: cannot import {module} ({exc})") from None
+    fn = getattr(found, attr, None)
     if not callable(fn):
-        raise ValueError(f"--view-classifier {spec!r}: {attr} is not a function in {module}")
+        raise OptionError(f"--view-classifier {spec!r}: {attr} is not a function in {module}")
     return fn

@@ -7,17 +7,17 @@ import hashlib
 import hmac
 import os
 import sys
-import warnings
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pydicom
 from PIL import Image
-from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
 from tqdm import tqdm
+
+from rxlabel.errors import OptionError
+from rxlabel.imaging import load_dicom, to_display
 
 
 @dataclass(frozen=True)
@@ -29,47 +29,8 @@ class ConvertOptions:
     fmt: str = "png"  # png (8/16-bit) or jpg (8-bit, quality 95)
 
 
-def load_pixels(path: str | Path) -> tuple[np.ndarray, pydicom.Dataset]:
-    """Pixel array of the first frame as float, after the modality LUT, and the dataset."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        ds = pydicom.dcmread(path, force=True)
-        if "TransferSyntaxUID" not in ds.file_meta:
-            # ACR-NEMA files have no meta header; their encoding is what the reader found.
-            implicit, little = ds.original_encoding
-            ds.file_meta.TransferSyntaxUID = ImplicitVRLittleEndian if implicit else ExplicitVRLittleEndian
-        arr = ds.pixel_array
-    if arr.ndim == 3 and int(ds.get("SamplesPerPixel", 1)) == 1:
-        arr = arr[0]
-    if arr.ndim == 3:  # colour secondary captures: luminance
-        arr = arr[..., :3] @ np.array([0.299, 0.587, 0.114])
-    from pydicom.pixels import apply_modality_lut
-
-    arr = apply_modality_lut(arr, ds).astype(np.float64)
-    return arr, ds
-
-
-def to_display(arr: np.ndarray, ds: pydicom.Dataset, window: tuple[float, float] | None = None) -> np.ndarray:
-    """Values in [0, 1], bright = dense, using the given window, else the file's VOI LUT or window, else min-max."""
-    from pydicom.pixels import apply_voi_lut
-
-    if window is not None:
-        c, w = window
-        lo, hi = c - w / 2, c + w / 2
-        out = (arr - lo) / max(hi - lo, 1e-9)
-    elif "VOILUTSequence" in ds or "WindowCenter" in ds:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            v = apply_voi_lut(arr, ds, index=0).astype(np.float64)
-        lo, hi = float(v.min()), float(v.max())
-        out = (v - lo) / (hi - lo) if hi > lo else np.zeros_like(v)
-    else:
-        lo, hi = np.percentile(arr, [0.5, 99.5]) if arr.size > 1000 else (arr.min(), arr.max())
-        out = (arr - lo) / (hi - lo) if hi > lo else np.zeros_like(arr)
-    out = np.clip(out, 0.0, 1.0)
-    if str(ds.get("PhotometricInterpretation", "")).strip() == "MONOCHROME1":
-        out = 1.0 - out
-    return out
+# The one DICOM-to-array path (rxlabel.imaging), under the names this module has always exported.
+load_pixels = load_dicom
 
 
 def fit(img: np.ndarray, size: int) -> np.ndarray:
@@ -105,7 +66,7 @@ def convert_one(path: str, dest: str, opts: ConvertOptions) -> dict:
         tmp = dest + ".partial." + opts.fmt
         if opts.fmt == "jpg":
             if opts.bits != 8:
-                raise ValueError("JPEG output is 8-bit only; use --bits 8 or --format png")
+                raise OptionError("JPEG output is 8-bit only; use --bits 8 or --format png")
             Image.fromarray(np.round(img * 255).astype(np.uint8), mode="L").save(tmp, quality=95)
         elif opts.bits == 16:
             Image.fromarray(np.round(img * 65535).astype(np.uint16)).save(tmp)
@@ -116,8 +77,6 @@ def convert_one(path: str, dest: str, opts: ConvertOptions) -> dict:
                 "photometric": str(ds.get("PhotometricInterpretation", ""))}
     except Exception as exc:  # each file's failure is recorded; the batch goes on
         msg = f"{type(exc).__name__}: {exc}"
-        if "plugin" in msg.lower() or "decode" in msg.lower():
-            msg += " (install pylibjpeg and pylibjpeg-openjpeg for JPEG 2000 / JPEG-LS)"
         return {"status": "failed", "reason": msg[:400], "rows": 0, "columns": 0, "photometric": ""}
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rxlabel.errors import MissingDependencyError
 from rxlabel.matcher.scan import _read_many, scan
 
 
@@ -23,7 +24,7 @@ def client_for(scheduler: str | None = None, workers: int = 2, processes: bool =
     try:
         from distributed import Client, LocalCluster
     except ModuleNotFoundError as exc:
-        raise ImportError("the dask engine needs Dask: pip install 'rxlabel[dask]' (dask[distributed])") from exc
+        raise MissingDependencyError("the dask engine needs Dask: pip install 'rxlabel[dask]' (dask[distributed])") from exc
     if scheduler:
         return Client(scheduler)
     return Client(LocalCluster(n_workers=workers, threads_per_worker=1, processes=processes, dashboard_address=":0",

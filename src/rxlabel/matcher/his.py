@@ -1,4 +1,5 @@
-"""HIS report readers: visit-session XML exports (YAML XPath mapping), HL7 CDA imaging reports, HL7 v2 ORU^R01.
+"""HIS report readers: visit-session XML exports (YAML XPath mapping), HL7 CDA imaging reports, HL7 v2 ORU^R01,
+and FHIR R4 DiagnosticReport JSON / NDJSON (:mod:`rxlabel.matcher.fhir`).
 
 Every reader returns :class:`Report` records plus :class:`Problem` lines. A file that cannot be
 read becomes one error problem naming the file and line; the rest of the batch goes on.
@@ -7,6 +8,7 @@ read becomes one error problem naming the file and line; the rest of the batch g
 from __future__ import annotations
 
 import os
+import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -18,8 +20,9 @@ from pathlib import Path
 import yaml
 from lxml import etree
 
+from rxlabel.errors import OptionError
 from rxlabel.matcher.times import Stamp, parse_dt, parse_his_time
-from rxlabel.matcher.xmlsafe import XmlInputError, local, parse_bytes, text_of
+from rxlabel.matcher.xmlsafe import XmlInputError, local, narrative_text, parse_bytes, text_of
 
 HL7_NS = "urn:hl7-org:v3"
 # DICOM "Study" concept (DCM 113014): the code HL7 v2 OBX and CDA catalog acts use for a Study Instance UID.
@@ -103,18 +106,18 @@ def load_mapping(path: str | Path | None = None) -> Mapping:
         spec = yaml.safe_load(raw)
     except yaml.YAMLError as exc:
         line = getattr(getattr(exc, "problem_mark", None), "line", None)
-        raise ValueError(f"{where}:{(line or 0) + 1}: invalid YAML: {exc}") from None
+        raise OptionError(f"{where}:{(line or 0) + 1}: invalid YAML: {exc}") from None
     if not isinstance(spec, dict):
-        raise ValueError(f"{where}: a mapping must be a YAML dictionary")
+        raise OptionError(f"{where}: a mapping must be a YAML dictionary")
     for key in ("session", "report", "report_fields"):
         if key not in spec:
-            raise ValueError(f"{where}: missing key '{key}'")
+            raise OptionError(f"{where}: missing key '{key}'")
 
     def compile_fields(d: dict, allowed: set[str], section: str) -> dict[str, etree.XPath]:
         out = {}
         for k, expr in (d or {}).items():
             if k not in allowed:
-                raise ValueError(f"{where}: unknown field '{k}' in {section} (known: {', '.join(sorted(allowed))})")
+                raise OptionError(f"{where}: unknown field '{k}' in {section} (known: {', '.join(sorted(allowed))})")
             if expr:
                 out[k] = _xpath(f"string({expr})", where, f"{section}.{k}")
         return out
@@ -134,7 +137,7 @@ def _xpath(expr: str, where: str, key: str) -> etree.XPath:
     try:
         return etree.XPath(expr)
     except etree.XPathSyntaxError as exc:
-        raise ValueError(f"{where}: invalid XPath for '{key}': {expr!r} ({exc})") from None
+        raise OptionError(f"{where}: invalid XPath for '{key}': {expr!r} ({exc})") from None
 
 
 def read_session_export(root: etree._Element, source: str, mapping: Mapping) -> HisBatch:
@@ -236,12 +239,13 @@ def read_cda(root: etree._Element, source: str) -> HisBatch:
     sections = root.xpath("component/structuredBody/component/section | .//section") if name != "section" else [root]
     parts, seen = [], set()
     for sec in sections:
-        t = text_of(_first(sec, "text"))
+        t = narrative_text(_first(sec, "text"))
         if not t or id(sec) in seen:
             continue
         seen.add(id(sec))
         head = text_of(_first(sec, "title"))
-        parts.append(f"{head}: {t}" if head else t)
+        # A one-line section stays "Title: text"; a structured one keeps its lines under the title.
+        parts.append((f"{head}:\n{t}" if "\n" in t else f"{head}: {t}") if head else t)
     if not rid:
         rid = f"{Path(source).name}"
         notes.append("no document id; report id is the file name")
@@ -369,7 +373,7 @@ def _oru_reports(msg, source: str, line: int, enc: str, problems: list[Problem])
                 xml = value.split("^", 4)[4] if value.count("^") >= 4 else value
                 _merge_embedded_cda(current, xml.encode("utf-8"), f"{source}:{line}", problems)
             elif vtype in ("TX", "FT", "ST") and value.strip():
-                texts.append(value.replace("\\.br\\", "\n").strip())
+                texts.append(_hl7_text(msg, value, enc))
             elif vtype == "CE" and value.strip():
                 texts.append(_comp(value, 1) or _comp(value, 0))
             if not current.report_time and _f(seg, 14):
@@ -381,6 +385,24 @@ def _oru_reports(msg, source: str, line: int, enc: str, problems: list[Problem])
         if len(r.study_uids) > 1:
             r.notes.append(f"{len(r.study_uids)} different study UIDs in one message: {', '.join(r.study_uids)}")
     return reports
+
+
+_HL7_HEX = re.compile(r"\\X([0-9A-Fa-f]{2,})\\")
+
+
+def _hl7_text(msg, value: str, enc: str = "utf-8") -> str:
+    """An OBX-5 text value with HL7 escapes resolved by python-hl7 (``\\T\\`` -> ``&``, ``\\F\\`` -> ``|``,
+    ``\\S\\``, ``\\R\\``, ``\\E\\``); ``\\Xhh..\\`` bytes are decoded in the message's charset
+    (MSH-18), which python-hl7 would read as Latin-1; ``\\.br\\`` and repetitions (``~``) become lines."""
+    lines = []
+    for rep in value.split(msg.separators[2] if len(msg.separators) > 2 else "~"):
+        pieces = _HL7_HEX.split(rep)  # even: escaped text, odd: hex bytes
+        text = "".join(
+            bytes.fromhex(x if len(x) % 2 == 0 else x[:-1]).decode(enc, errors="replace") if i % 2
+            else (msg.unescape(x) if "\\" in x else x)
+            for i, x in enumerate(pieces))
+        lines.extend(x.strip() for x in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+    return unicodedata.normalize("NFC", "\n".join(x for x in lines if x))
 
 
 def _merge_embedded_cda(rep: Report, xml: bytes, source: str, problems: list[Problem]) -> None:
@@ -422,11 +444,15 @@ def is_placeholder_accession(value: str | None) -> bool:
 
 
 _DAY = timedelta(days=1)
-HIS_SUFFIXES = (".xml", ".hl7", ".txt", ".cda", ".er7")
+HIS_SUFFIXES = (".xml", ".hl7", ".txt", ".cda", ".er7", ".json", ".ndjson", ".jsonl")
 
 
 def iter_his_files(path: str | Path) -> Iterator[Path]:
-    """HIS files under ``path`` (a file, or a folder walked recursively), in a stable order."""
+    """Every file under ``path`` (a file, or a folder walked recursively), in a stable order.
+
+    No file is skipped by its name: one that is no HIS format becomes an error problem when read,
+    so a folder's every file is either read or reported.
+    """
     p = Path(path)
     if p.is_file():
         yield p
@@ -434,8 +460,18 @@ def iter_his_files(path: str | Path) -> Iterator[Path]:
     for dirpath, dirnames, filenames in os.walk(p):
         dirnames.sort()
         for name in sorted(filenames):
-            if name.lower().endswith(HIS_SUFFIXES):
-                yield Path(dirpath) / name
+            yield Path(dirpath) / name
+
+
+# Files that sit beside exports (provenance notes, checksums, spreadsheets): reported as skipped, not errors.
+_NOT_HIS_SUFFIXES = (".md", ".rst", ".pdf", ".html", ".htm", ".csv", ".tsv", ".yaml", ".yml", ".sha256", ".md5",
+                     ".log")
+
+
+def _is_fhir(p: Path, data: bytes) -> bool:
+    from rxlabel.matcher.fhir import looks_like_fhir
+
+    return looks_like_fhir(p, data.lstrip(b"\xef\xbb\xbf \t\r\n")[:8])
 
 
 def read_his_file(path: str | Path, mapping: Mapping | None = None) -> HisBatch:
@@ -458,18 +494,29 @@ def read_his_file(path: str | Path, mapping: Mapping | None = None) -> HisBatch:
             else:
                 batch = read_session_export(parsed.root, str(p), mapping)
             batch.problems.extend(Problem(str(p), None, "warning", w) for w in parsed.warnings)
+        elif _is_fhir(p, data):
+            from rxlabel.matcher.fhir import read_fhir
+
+            batch = read_fhir([p])
+        elif p.suffix.lower() in _NOT_HIS_SUFFIXES or p.name.startswith("."):
+            batch = HisBatch(problems=[Problem(str(p), None, "warning", "not a HIS export (documentation or "
+                                               "metadata by its name): skipped")])
         else:
-            batch = HisBatch(problems=[Problem(str(p), 1, "error", "neither XML nor HL7 v2 (first bytes "
+            batch = HisBatch(problems=[Problem(str(p), 1, "error", "neither XML, HL7 v2 nor FHIR JSON (first bytes "
                                                f"{data[:16]!r}): skipped")])
     except XmlInputError as exc:
         batch = HisBatch(problems=[Problem(exc.path, exc.line, "error", exc.reason)])
     batch.files = 1
+    _note_problems(batch)
+    return batch
+
+
+def _note_problems(batch: HisBatch) -> None:
     for r in batch.reports:
         if r.report_time and r.study_time and r.report_time.local < r.study_time.local - _DAY:
             r.notes.append(f"report time {r.report_time.local} is before its study time {r.study_time.local}")
         for n in r.notes:
             batch.problems.append(Problem(r.source, None, "warning", f"report {r.report_id}: {n}"))
-    return batch
 
 
 @lru_cache(maxsize=1)
@@ -484,21 +531,38 @@ def read_his(paths: str | Path | Iterable[str | Path], mapping: str | Path | Map
     mp = mapping if isinstance(mapping, Mapping) else load_mapping(mapping) if mapping else _default_mapping()
     out = HisBatch()
     seen: dict[str, str] = {}
+    fhir_files: list[Path] = []
     for root in paths:
         if not Path(root).exists():
             out.problems.append(Problem(str(root), None, "error", "no such file or folder"))
             continue
         for f in iter_his_files(root):
-            b = read_his_file(f, mp)
-            out.files += b.files
-            out.problems.extend(b.problems)
-            for r in b.reports:
-                if r.report_id in seen:
-                    r.notes.append(f"duplicate report id (first in {seen[r.report_id]})")
-                else:
-                    seen[r.report_id] = r.source
-                out.reports.append(r)
+            try:
+                head = f.open("rb").read(64).lstrip(b"\xef\xbb\xbf \t\r\n")[:8]
+            except OSError:
+                head = b""
+            if head[:1] in (b"{", b"[") or (not head.startswith((b"<", b"MSH")) and _is_fhir(f, head)):
+                fhir_files.append(f)  # read together below: a bulk export's references cross files
+                continue
+            _add(out, read_his_file(f, mp), seen)
+    if fhir_files:
+        from rxlabel.matcher.fhir import read_fhir
+
+        b = read_fhir(fhir_files)
+        _note_problems(b)
+        _add(out, b, seen)
     return out
+
+
+def _add(out: HisBatch, b: HisBatch, seen: dict[str, str]) -> None:
+    out.files += b.files
+    out.problems.extend(b.problems)
+    for r in b.reports:
+        if r.report_id in seen:
+            r.notes.append(f"duplicate report id (first in {seen[r.report_id]})")
+        else:
+            seen[r.report_id] = r.source
+        out.reports.append(r)
 
 
 def load_services(path: str | Path | None = None) -> frozenset[str]:

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from rxlabel import schema
+
 RULES = ("study_uid", "accession+patient", "patient+time")
 _S = 1_000_000  # microseconds per second; times are datetime64[us]
 
@@ -47,9 +49,7 @@ class MatchResult:
     warnings: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["source", "line", "level", "reason"]))
 
 
-PAIR_COLUMNS = ["image_path", "sop_uid", "study_uid", "series_uid", "patient_id", "study_time", "time_source",
-                "view", "session_id", "report_id", "report_time", "text", "conclusion", "rule", "time_basis",
-                "delta_min", "resolution", "note", "report_source"]
+PAIR_COLUMNS = list(schema.PAIR_COLUMNS)  # the pairs table's columns, in order (rxlabel.schema)
 
 
 def _fmt_times(local: pd.Series, off: pd.Series) -> pd.Series:
@@ -271,6 +271,7 @@ def _pair_frame(p: pd.DataFrame, images: pd.DataFrame, reports: pd.DataFrame) ->
         "report_source": rp["source"],
         "_img": ii, "_rep": rr,
     })
+    out = out[[*PAIR_COLUMNS, "_img", "_rep"]]  # the contract's order; a column missing here fails loudly
     return out.sort_values(["patient_id", "study_time", "image_path"], kind="stable").reset_index(drop=True)
 
 

@@ -14,6 +14,7 @@ from rxlabel.matcher.his import HisBatch, Report, load_services, read_his
 from rxlabel.matcher.match import MatchConfig, MatchResult, match_tables
 from rxlabel.matcher.scan import scan
 from rxlabel.matcher.tables import header_defects, image_table, report_table
+from rxlabel.outputs import RunOutputs, write_failed
 
 
 def match_records(
@@ -92,28 +93,41 @@ def output_paths(out: str | Path) -> dict[str, Path]:
         "unmatched_images": stem.with_name(stem.name + ".unmatched_images" + suffix),
         "unmatched_reports": stem.with_name(stem.name + ".unmatched_reports" + suffix),
         "summary": stem.with_name(stem.name + ".summary.json"),
+        "problems": stem.with_name(stem.name + ".problems.csv"),
     }
 
 
-def write_table(df: pd.DataFrame, path: Path) -> None:
-    """CSV or Parquet by extension, written to a temporary name then renamed: a killed run leaves no half file."""
+def write_table(df: pd.DataFrame, path: Path, tmp: Path | None = None) -> None:
+    """CSV or Parquet by extension, written to ``tmp`` (default a temporary name, then renamed)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.partial")
+    target = tmp or path.with_name(f".{path.name}.partial")
     if path.suffix == ".parquet":
-        df.to_parquet(tmp, index=False)
+        df.to_parquet(target, index=False)
     else:
-        df.to_csv(tmp, index=False, encoding="utf-8")
-    os.replace(tmp, path)
+        df.to_csv(target, index=False, encoding="utf-8")
+    if tmp is None:
+        os.replace(target, path)
 
 
-def write_result(res: MatchResult, out: str | Path) -> dict[str, Path]:
-    """Write the four tables and the summary; the summary is written last, so its presence means a finished run."""
+def write_result(res: MatchResult, out: str | Path, inputs: Iterable[str | Path] = ()) -> dict[str, Path]:
+    """Write the four tables, the summary and the problems, replaced together or not at all (:class:`RunOutputs`).
+
+    A failed write (disk full) leaves the previous run's files as they were: no new pairs beside an old summary.
+    """
     paths = output_paths(out)
-    for key in ("pairs", "ambiguous", "unmatched_images", "unmatched_reports"):
-        write_table(getattr(res, key), paths[key])
-    tmp = paths["summary"].with_name(f".{paths['summary'].name}.partial")
-    tmp.write_text(json.dumps(res.summary, indent=2, ensure_ascii=False), "utf-8")
-    os.replace(tmp, paths["summary"])
+    run = RunOutputs("match", paths, inputs)
+    try:
+        for key in ("pairs", "ambiguous", "unmatched_images", "unmatched_reports"):
+            write_table(getattr(res, key), paths[key], run.partial(key))
+        write_table(res.warnings, paths["problems"], run.partial("problems"))
+        run.partial("summary").write_text(json.dumps(res.summary, indent=2, ensure_ascii=False), "utf-8")
+    except OSError as exc:
+        run.abort()
+        raise write_failed("match", exc, paths["pairs"].parent) from exc
+    except BaseException:
+        run.abort()
+        raise
+    run.commit()
     return paths
 
 

@@ -356,3 +356,73 @@ def score(a: Archive, pairs, ambiguous) -> dict:
         "expected_ambiguous": len(a.expect_ambiguous), "ambiguous_found": len(a.expect_ambiguous & amb),
         "unexpected_ambiguous": len(amb - a.expect_ambiguous),
     }
+
+
+def _fhir_time(t: datetime, offset_min: int | None = None) -> str:
+    s = t.strftime("%Y-%m-%dT%H:%M:%S")
+    # Like many real exports, a HIS local time without a stated zone is written without one.
+    return s if offset_min is None else s + f"+{offset_min // 60:02d}:{offset_min % 60:02d}"
+
+
+def fhir_resources(a: Archive) -> list[dict]:
+    """The sessions as FHIR R4 resources: Patient, Encounter (check-in/out), ImagingStudy, DiagnosticReport."""
+    import base64
+
+    out: list[dict] = []
+    seen_pat: set[str] = set()
+    for s in a.sessions:
+        pid = s["patient_id"]
+        subject = {"reference": f"Patient/pat-{pid}"} if pid else None
+        if pid and pid not in seen_pat:
+            seen_pat.add(pid)
+            out.append({"resourceType": "Patient", "id": f"pat-{pid}", "identifier": [{
+                "type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "MR"}]},
+                "system": "urn:example:mrn", "value": pid}]})
+        enc = {"resourceType": "Encounter", "id": s["id"], "status": "finished",
+               "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB"},
+               "period": {"start": _fhir_time(s["check_in"]), "end": _fhir_time(s["check_out"])}}
+        if subject:
+            enc["subject"] = subject
+        out.append(enc)
+        for r in s["reports"]:
+            dr = {"resourceType": "DiagnosticReport", "id": r["id"], "status": "final",
+                  "code": {"coding": [{"system": "urn:example:his-service", "code": r["service"]}]},
+                  "encounter": {"reference": f"Encounter/{s['id']}"},
+                  "issued": _fhir_time(r["time"], r.get("offset")),
+                  "presentedForm": [{"contentType": "text/plain; charset=utf-8",
+                                     "data": base64.b64encode(r["text"].encode("utf-8")).decode("ascii")}]}
+            if subject:
+                dr["subject"] = subject
+            if r.get("accession"):
+                dr["identifier"] = [{"type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0203",
+                                                          "code": "ACSN"}]}, "value": r["accession"]}]
+            if r.get("study_uid"):
+                out.append({"resourceType": "ImagingStudy", "id": f"is-{r['id']}", "status": "available",
+                            "identifier": [{"system": "urn:dicom:uid", "value": f"urn:oid:{r['study_uid']}"}],
+                            **({"subject": subject} if subject else {"subject": {"display": "unknown"}})})
+                dr["imagingStudy"] = [{"reference": f"ImagingStudy/is-{r['id']}"}]
+            out.append(dr)
+    return out
+
+
+def write_archive_fhir(a: Archive, root: str | Path, bundle: bool = False) -> list[Path]:
+    """The sessions as a FHIR bulk export (one NDJSON file per resource type) or one JSON Bundle."""
+    import json
+
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    res = fhir_resources(a)
+    if bundle:
+        p = root / "bundle.json"
+        p.write_text(json.dumps({"resourceType": "Bundle", "type": "collection",
+                                 "entry": [{"resource": r} for r in res]}, ensure_ascii=False), "utf-8")
+        return [p]
+    by_type: dict[str, list[dict]] = {}
+    for r in res:
+        by_type.setdefault(r["resourceType"], []).append(r)
+    out = []
+    for kind, items in sorted(by_type.items()):
+        p = root / f"{kind}.ndjson"
+        p.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in items), "utf-8")
+        out.append(p)
+    return out

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import regex
 
+from rxlabel.errors import OptionError
 from rxlabel.matcher.chest import ViewClassifier, classify
 from rxlabel.matcher.his import Report, is_placeholder_accession
 from rxlabel.matcher.times import Stamp, image_stamp, parse_offset
@@ -105,7 +106,7 @@ def report_table(
     """
     site = parse_offset(his_tz) if his_tz else None
     if his_tz and site is None:
-        raise ValueError(f"HIS time zone {his_tz!r} is not an offset such as +0700 or -04:00")
+        raise OptionError(f"HIS time zone {his_tz!r} is not an offset such as +0700 or -04:00")
     keep: list[Report] = []
     rejected = []
     seen: set[str] = set()

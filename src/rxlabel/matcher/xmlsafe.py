@@ -159,6 +159,50 @@ def text_of(el: etree._Element | None) -> str:
     return unicodedata.normalize("NFC", " ".join(" ".join(el.itertext()).split()))
 
 
+# CDA narrative block elements (CDA R2 section text, HTML-like): each starts a new line.
+_BLOCKS = frozenset({"paragraph", "item", "tr", "list", "table", "thead", "tbody", "caption", "li", "p", "div"})
+
+
+def narrative_text(el: etree._Element | None) -> str:
+    """Text of a CDA narrative block keeping its structure: one line per paragraph, list item, table row
+    and ``<br/>``; list items start with ``- `` (the bullet the region-by-region reports rely on); NFC."""
+    if el is None:
+        return ""
+    parts: list[str] = []
+
+    def walk(node: etree._Element, top: bool = False) -> None:
+        name = "" if top else local(node.tag)  # the <text> element itself starts no line
+        if name == "br":
+            parts.append("\n")
+        elif name in _BLOCKS:
+            parts.append("\n")
+            if name in ("item", "li"):
+                parts.append("\x00")  # bullet marker, resolved below once the item's text is known
+        elif name in ("td", "th"):
+            parts.append(" ")
+        if node.text and name not in ("br",):
+            parts.append(node.text)
+        for child in node:
+            if isinstance(child.tag, str):
+                walk(child)
+            if child.tail:
+                parts.append(child.tail)
+        if name in _BLOCKS:
+            parts.append("\n")
+
+    walk(el, top=True)
+    lines = []
+    for raw in "".join(parts).split("\n"):
+        bullet = "\x00" in raw
+        line = " ".join(raw.replace("\x00", " ").split())
+        if not line:
+            continue
+        if bullet and not line.startswith(("-", "+", "*", "•", "–")):
+            line = "- " + line
+        lines.append(line)
+    return unicodedata.normalize("NFC", "\n".join(lines))
+
+
 def local(tag) -> str:
     """Tag name without its namespace."""
     return etree.QName(tag).localname if isinstance(tag, str) else ""

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-REGIONS = ("chest_wall", "pleura", "parenchyma", "cardio")
+from rxlabel.schema import REGIONS
 
 # Per language and region: (normal phrasings, abnormal phrasings). Abnormal texts are what the
 # images show; each phrasing is one a rule pack must read (checked by tests/pipeline).

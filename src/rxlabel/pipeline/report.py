@@ -19,8 +19,7 @@ from pathlib import Path
 import click
 
 from rxlabel.pipeline import charts
-
-REGIONS = ("chest_wall", "pleura", "parenchyma", "cardio", "abnormal")
+from rxlabel.schema import REGION_COLUMNS as REGIONS  # the five label columns of a report
 
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2em auto;max-width:1000px;color:#222;padding:0 1em}

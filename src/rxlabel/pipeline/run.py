@@ -30,38 +30,122 @@ import json
 import os
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
 import yaml
 
-from rxlabel.errors import RxlabelError
+from rxlabel.config import SettingError, check_section, defaults
+from rxlabel.matcher.match import MatchConfig
 from rxlabel.pipeline import steps
 from rxlabel.pipeline.demo import Runner
 
-SECTIONS = {
+_MATCH = defaults(MatchConfig)
+
+@dataclass
+class MatchSection:
+    """``match:`` options (the time rules' defaults are the matcher's :class:`MatchConfig`)."""
+
+    window_h: float = _MATCH["window_h"]
+    before_h: float = _MATCH["before_h"]
+    his_tz: str | None = None
+    jobs: int = 1
+
+
+@dataclass
+class ConvertSection:
+    """``convert:`` options."""
+
+    size: int = 512
+    jobs: int = 1
+
+
+@dataclass
+class LabelSection:
+    """``label:`` options."""
+
+    jobs: int = 1
+
+
+@dataclass
+class EmptySection:
+    """A step without options (``review:``, ``index:``)."""
+
+
+@dataclass
+class DatasetSection:
+    """``dataset:`` options: the query of the training set and its patient-disjoint split."""
+
+    name: str = "dataset"
+    terms: list[str] = field(default_factory=lambda: ["region:abnormal", "NOT region:abnormal AND NOT method:unlabelled"])
+    exclude: list[str] = field(default_factory=list)
+    split: list[float] = field(default_factory=lambda: [70.0, 20.0, 10.0])
+    balance: bool = False
+    views: list[str] = field(default_factory=list)
+
+
+@dataclass
+class TrainSection:
+    """``train:`` options; the defaults make a short CPU run of a small backbone (set them for a real model)."""
+
+    backbone: str = "resnet10t"
+    image_size: int = 224
+    epochs: int = 10
+    batch_size: int = 16
+    loss: str = "asl"
+    lr: float = 1e-3
+    max_steps: int = 0
+
+
+@dataclass
+class EvaluateSection:
+    """``evaluate:`` options."""
+
+    n_boot: int = 1000
+    split: str = "test"
+
+
+@dataclass
+class HeatmapSection:
+    """``heatmap:`` options."""
+
+    images: int = 3
+
+
+@dataclass
+class SiteConfig:
+    """One hospital of ``sites:``."""
+
+    name: str
+    lang: str
+    dicom: str
+    his: str | list[str]
+    his_tz: str | None = None
+
+
+# section -> its options (the one source of their names, types and defaults); None: not a mapping
+SECTIONS: dict[str, type | None] = {
     "workdir": None, "seed": None, "sites": None,
-    "match": {"window_h", "before_h", "his_tz", "jobs"},
-    "convert": {"size", "jobs"},
-    "label": {"jobs"},
-    "review": set(),
-    "index": set(),
-    "dataset": {"name", "terms", "exclude", "split", "balance", "views"},
-    "train": {"backbone", "image_size", "epochs", "batch_size", "loss", "lr", "max_steps"},
-    "evaluate": {"n_boot", "split"},
-    "heatmap": {"images"},
-    "steps": None,
+    "match": MatchSection, "convert": ConvertSection, "label": LabelSection, "review": EmptySection,
+    "index": EmptySection, "dataset": DatasetSection, "train": TrainSection, "evaluate": EvaluateSection,
+    "heatmap": HeatmapSection, "steps": None,
 }
-SITE_KEYS = {"name", "lang", "dicom", "his", "his_tz"}
 ALL_STEPS = ("match", "convert", "label", "review", "index", "dataset", "train", "evaluate", "heatmap", "report")
+SPLITS = ("train", "valid", "test")
 
 
-class ConfigError(RxlabelError, ValueError):
+class ConfigError(SettingError):
     """A configuration that cannot be run; the message names the file and the key."""
 
 
 def load_config(path: str | Path) -> dict:
-    """Read and check a run configuration; relative paths are resolved against the file's folder."""
+    """Read and check a whole run configuration before any step runs; paths resolve against the file's folder.
+
+    Checked: every section and option is known and of its type, every site has a known rule pack and
+    existing inputs, the steps are known, the split has three non-negative parts. Each error names
+    the file and the key.
+    """
     path = Path(path)
     try:
         cfg = yaml.safe_load(path.read_text("utf-8")) or {}
@@ -72,44 +156,63 @@ def load_config(path: str | Path) -> dict:
     for key in cfg:
         if key not in SECTIONS:
             raise ConfigError(f"{path}: unknown section '{key}'; known: {', '.join(SECTIONS)}")
-        allowed = SECTIONS[key]
-        if allowed is not None and cfg[key] is not None:
-            if not isinstance(cfg[key], dict):
-                raise ConfigError(f"{path}: '{key}' must be a mapping")
-            extra = set(cfg[key]) - allowed
-            if extra:
-                raise ConfigError(f"{path}: unknown option(s) {', '.join(sorted(extra))} in '{key}'; "
-                                  f"known: {', '.join(sorted(allowed)) or 'none'}")
+    try:
+        for key, cls in SECTIONS.items():
+            if cls is not None:
+                cfg[key] = check_section(cfg.get(key), cls, f"{path}: {key}")
+    except SettingError as exc:
+        raise ConfigError(str(exc)) from None
+    if not isinstance(cfg.get("seed", 0), int) or isinstance(cfg.get("seed"), bool):
+        raise ConfigError(f"{path}: seed must be an integer, got {cfg['seed']!r}")
     base = path.resolve().parent
-    sites = cfg.get("sites") or []
-    if not sites:
-        raise ConfigError(f"{path}: 'sites' must list at least one site with name, lang, dicom and his")
-    names = set()
-    for i, site in enumerate(sites):
-        missing = {"name", "lang", "dicom", "his"} - set(site or {})
-        if missing:
-            raise ConfigError(f"{path}: sites[{i}] lacks {', '.join(sorted(missing))}")
-        extra = set(site) - SITE_KEYS
-        if extra:
-            raise ConfigError(f"{path}: sites[{i}] has unknown key(s) {', '.join(sorted(extra))}")
-        if site["name"] in names:
-            raise ConfigError(f"{path}: two sites are named '{site['name']}'")
-        names.add(site["name"])
-        site["dicom"] = str((base / site["dicom"]).resolve())
-        his = site["his"] if isinstance(site["his"], list) else [site["his"]]
-        site["his"] = [str((base / h).resolve()) for h in his]
-        for p in [site["dicom"], *site["his"]]:
-            if not Path(p).exists():
-                raise ConfigError(f"{path}: sites[{i}] ({site['name']}): {p} does not exist")
-    cfg["workdir"] = str((base / cfg.get("workdir", "rxlabel-run")).resolve())
+    cfg["sites"] = _check_sites(cfg.get("sites"), path, base)
+    cfg["workdir"] = str((base / str(cfg.get("workdir", "rxlabel-run"))).resolve())
     cfg.setdefault("seed", 0)
     cfg["steps"] = list(cfg.get("steps") or ALL_STEPS)
     unknown = [s for s in cfg["steps"] if s not in ALL_STEPS]
     if unknown:
-        raise ConfigError(f"{path}: unknown step(s) {', '.join(unknown)}; known: {', '.join(ALL_STEPS)}")
-    for section in ("match", "convert", "label", "review", "index", "dataset", "train", "evaluate", "heatmap"):
-        cfg[section] = cfg.get(section) or {}
+        raise ConfigError(f"{path}: unknown step(s) {', '.join(map(str, unknown))}; known: {', '.join(ALL_STEPS)}")
+    split = cfg["dataset"]["split"]
+    if len(split) != 3 or min(split) < 0 or sum(split) <= 0:
+        raise ConfigError(f"{path}: dataset.split must be three non-negative numbers (train, valid, test), got {split}")
+    if cfg["evaluate"]["split"] not in SPLITS:
+        raise ConfigError(f"{path}: evaluate.split must be one of {', '.join(SPLITS)}, got {cfg['evaluate']['split']!r}")
     return cfg
+
+
+def _check_sites(sites: object, path: Path, base: Path) -> list[dict]:
+    from rxlabel.labeler.pack import available_packs
+
+    if not isinstance(sites, list) or not sites:
+        raise ConfigError(f"{path}: 'sites' must list at least one site with name, lang, dicom and his")
+    names, out = set(), []
+    for i, site in enumerate(sites):
+        if not isinstance(site, dict):
+            raise ConfigError(f"{path}: sites[{i}] must be a mapping with name, lang, dicom and his")
+        missing = {"name", "lang", "dicom", "his"} - set(site)
+        if missing:
+            raise ConfigError(f"{path}: sites[{i}] lacks {', '.join(sorted(missing))}")
+        try:
+            site = check_section(site, SiteConfig, f"{path}: sites[{i}]")
+        except SettingError as exc:
+            raise ConfigError(str(exc)) from None
+        if site["name"] in names:
+            raise ConfigError(f"{path}: two sites are named '{site['name']}'")
+        names.add(site["name"])
+        lang = site["lang"]
+        if lang not in available_packs() and not (base / lang / "pack.yaml").is_file():
+            raise ConfigError(f"{path}: sites[{i}].lang: no rule pack '{lang}'; installed: "
+                              f"{', '.join(available_packs())}, or give a pack folder")
+        if (base / lang / "pack.yaml").is_file() and lang not in available_packs():
+            site["lang"] = str((base / lang).resolve())
+        site["dicom"] = str((base / site["dicom"]).resolve())
+        his = site["his"] if isinstance(site["his"], list) else [site["his"]]
+        site["his"] = [str((base / h).resolve()) for h in his]
+        for key, p in [("dicom", site["dicom"]), *(("his", h) for h in site["his"])]:
+            if not Path(p).exists():
+                raise ConfigError(f"{path}: sites[{i}].{key} ({site['name']}): {p} does not exist")
+        out.append(site)
+    return out
 
 
 # ---------------------------------------------------------------- fingerprints and records
@@ -214,11 +317,11 @@ def run_pipeline(cfg: dict, force: bool = False, echo: Callable[[str], None] = c
 
     def do_match(name, site):
         opts = cfg["match"]
-        params = {"window_h": float(opts.get("window_h", 24.0)), "before_h": float(opts.get("before_h", 1.0)),
+        params = {"window_h": float(opts["window_h"]), "before_h": float(opts["before_h"]),
                   "his_tz": site.get("his_tz") or opts.get("his_tz")}
         res = store.run(f"match:{name}", [site["dicom"], *site["his"]], params, versions(),
                         lambda: steps.match(site["dicom"], site["his"], w / "match" / name,
-                                            jobs=int(opts.get("jobs", 1)), **params),
+                                            jobs=opts["jobs"], **params),
                         lambda res: [res["pairs"], res["ambiguous"], res["unmatched_images"], res["unmatched_reports"]])
         _say(echo, name, res, f"{res['summary']['paired_images']} images paired")
         return res
@@ -227,10 +330,10 @@ def run_pipeline(cfg: dict, force: bool = False, echo: Callable[[str], None] = c
     matched = _ok(r, "match")
 
     def do_convert(name, site):
-        size = int(cfg["convert"].get("size", 512))
+        size = cfg["convert"]["size"]
         res = store.run(f"convert:{name}", [matched[name]["pairs"]], {"size": size}, versions(),
                         lambda: steps.convert(matched[name]["pairs"], w / "images" / name, size=size,
-                                              jobs=int(cfg["convert"].get("jobs", 1))),
+                                              jobs=cfg["convert"]["jobs"]),
                         lambda res: [res["pairs_png"]])
         _say(echo, name, res, f"{res['converted']} PNG, {res['failed']} failed")
         return res
@@ -243,7 +346,7 @@ def run_pipeline(cfg: dict, force: bool = False, echo: Callable[[str], None] = c
 
         def body():
             steps.reports_from_pairs(matched[name]["pairs"], reports)
-            out = steps.label(reports, site["lang"], w / "labels" / name, jobs=int(cfg["label"].get("jobs", 1)))
+            out = steps.label(reports, site["lang"], w / "labels" / name, jobs=cfg["label"]["jobs"])
             return {**out, "reports": str(reports)}
 
         res = store.run(f"label:{name}", [matched[name]["pairs"]], {"lang": site["lang"]}, vers, body,
@@ -274,12 +377,9 @@ def run_pipeline(cfg: dict, force: bool = False, echo: Callable[[str], None] = c
     ds = cfg["dataset"]
     if "dataset" in want:
         def do_dataset():
-            split = [float(x) for x in ds.get("split", [70, 20, 10])]
-            split = [x / sum(split) for x in split]
-            params = {"name": ds.get("name", "dataset"), "terms": list(ds.get("terms") or
-                      ["region:abnormal", "NOT region:abnormal AND NOT method:unlabelled"]),
-                      "exclude": list(ds.get("exclude") or []), "split": split,
-                      "balance": bool(ds.get("balance", False)), "views": list(ds.get("views") or []), "seed": seed}
+            split = [float(x) / sum(ds["split"]) for x in ds["split"]]
+            params = {"name": ds["name"], "terms": list(ds["terms"]), "exclude": list(ds["exclude"]), "split": split,
+                      "balance": ds["balance"], "views": list(ds["views"]), "seed": seed}
 
             def body():
                 made = steps.create_dataset(index_path, w / "dataset", **params)
@@ -297,10 +397,7 @@ def run_pipeline(cfg: dict, force: bool = False, echo: Callable[[str], None] = c
             steps.require("torch", "timm", "rxlabel.classifier.train")
             manifest = _ok(r, "dataset")["training"]["manifest"]
             t = cfg["train"]
-            params = {"backbone": t.get("backbone", "resnet10t"), "image_size": int(t.get("image_size", 224)),
-                      "epochs": int(t.get("epochs", 10)), "batch_size": int(t.get("batch_size", 16)),
-                      "loss": t.get("loss", "asl"), "lr": float(t.get("lr", 1e-3)),
-                      "max_steps": int(t.get("max_steps", 0)), "seed": seed}
+            params = {**t, "lr": float(t["lr"]), "seed": seed}
             res = store.run("train", [manifest, w / "images"], params, versions(),
                             lambda: steps.train(manifest, run_dir, **params),
                             lambda res: [str(run_dir / "best.pt"), str(run_dir / "metrics.csv")])
@@ -311,8 +408,7 @@ def run_pipeline(cfg: dict, force: bool = False, echo: Callable[[str], None] = c
         r.step("train", do_train, needs=("dataset",))
     if "evaluate" in want:
         def do_evaluate():
-            params = {"n_boot": int(cfg["evaluate"].get("n_boot", 1000)), "split": cfg["evaluate"].get("split", "test"),
-                      "seed": seed}
+            params = {**cfg["evaluate"], "seed": seed}
             res = store.run("evaluate", [str(run_dir / "best.pt")], params, versions(),
                             lambda: steps.evaluate(run_dir, **params), lambda res: list(res["outputs"].values()))
             echo(f"  {res['split']} macro AUC {res['macro']['auc']:.3f}, macro F1 {res['macro']['f1']:.3f}")
@@ -324,7 +420,7 @@ def run_pipeline(cfg: dict, force: bool = False, echo: Callable[[str], None] = c
             import pandas as pd
 
             m = pd.read_csv(_ok(r, "dataset")["training"]["manifest"])
-            picks = m[m["split"] == "test"]["image_path"].head(int(cfg["heatmap"].get("images", 3))).tolist()
+            picks = m[m["split"] == "test"]["image_path"].head(cfg["heatmap"]["images"]).tolist()
             return store.run("heatmap", [str(run_dir / "best.pt"), *picks], {}, versions(),
                              lambda: steps.heatmaps(run_dir, picks, w / "heatmaps"),
                              lambda res: [h["heatmap"] for h in res["heatmaps"]])
@@ -354,10 +450,7 @@ def _say(echo, site: str, res: dict, text: str) -> None:
 @click.option("--force", is_flag=True, help="Run every step even if its inputs did not change.")
 def run(config, force):
     """Run the pipeline described by CONFIG (YAML); steps whose inputs, options and versions did not change are skipped."""
-    try:
-        cfg = load_config(config)
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from exc
+    cfg = load_config(config)
     click.echo(f"rxlabel run {config} -> {cfg['workdir']}")
     record = run_pipeline(cfg, force=force)
     states = {k: v["status"] for k, v in record["steps"].items()}

@@ -7,14 +7,11 @@ them; a step whose package or dependency is missing raises :class:`StepSkipped` 
 from __future__ import annotations
 
 import importlib
-import json
 from pathlib import Path
 
 import pandas as pd
 
 from rxlabel.errors import RxlabelError
-
-REGIONS = ("chest_wall", "pleura", "parenchyma", "cardio", "abnormal")
 
 
 class StepSkipped(RxlabelError):
@@ -41,13 +38,12 @@ def match(dicom: str | Path, his: str | Path | list, out_dir: str | Path, *, win
           before_h: float = 1.0, his_tz: str | None = None, jobs: int = 1, truth: str | Path | None = None) -> dict:
     """Pair images with reports; with ``truth`` (a generated archive) also score precision and recall."""
     from rxlabel.matcher.match import MatchConfig
-    from rxlabel.matcher.pipeline import run, write_result, write_table
+    from rxlabel.matcher.pipeline import run, write_result
 
     out_dir = Path(out_dir)
     res, _ = run(dicom, his if isinstance(his, list) else [his], MatchConfig(window_h=window_h, before_h=before_h, his_tz=his_tz),
                  jobs=jobs, cache=out_dir / "scan-cache.jsonl", quiet=True)
     paths = write_result(res, out_dir / "pairs.csv")
-    write_table(res.warnings, out_dir / "pairs.problems.csv")
     out = {"summary": res.summary, "pairs": str(paths["pairs"]), "ambiguous": str(paths["ambiguous"]),
            "unmatched_images": str(paths["unmatched_images"]), "unmatched_reports": str(paths["unmatched_reports"]),
            "unmatched_image_reasons": _reasons(res.unmatched_images),
@@ -146,19 +142,6 @@ def review_workbench(labels: str | Path, reports: str | Path, db: str | Path, po
     return {"db": str(db), "command": command, "address": f"http://127.0.0.1:{port}/", **counts}
 
 
-def region_labels(labels: str | Path) -> pd.DataFrame:
-    """One row per labelled report: report_id, method, the five regions (1/0/-1/blank) and positive findings."""
-    rows = []
-    with open(labels, encoding="utf-8") as fh:
-        for line in fh:
-            rec = json.loads(line)
-            row = {"report_id": rec["report_id"], "method": rec["method"]}
-            row.update({r: rec["regions"].get(r) for r in REGIONS})
-            row["findings"] = ";".join(sorted(k for k, v in rec["findings"].items() if v == 1))
-            rows.append(row)
-    return pd.DataFrame(rows, columns=["report_id", "method", *REGIONS, "findings"])
-
-
 # ---------------------------------------------------------------- index and dataset
 
 
@@ -202,24 +185,10 @@ def create_dataset(index_path: str | Path, out_dir: str | Path, *, name: str, te
 
 def training_manifest(dataset_manifest: str | Path, pairs_png: list[str | Path], labels: list[str | Path],
                       target: str | Path) -> dict:
-    """The dataset's images with the five region labels of their report (the classifier's wide manifest)."""
-    ds = pd.read_csv(dataset_manifest, dtype=str, keep_default_na=False)
-    if "patient_id" not in ds and "patient" in ds:  # older index manifests named it 'patient'
-        ds = ds.rename(columns={"patient": "patient_id"})
-    link = pd.concat([pd.read_csv(p, dtype=str, keep_default_na=False)[["image_path", "report_id"]]
-                      for p in pairs_png], ignore_index=True).drop_duplicates("image_path")
-    regions = pd.concat([region_labels(p) for p in labels], ignore_index=True).drop_duplicates("report_id")
-    m = ds.drop(columns=["findings"], errors="ignore").merge(link, on="image_path", how="left")
-    m = m.merge(regions, on="report_id", how="left")
-    m = m[m["method"].isin(["template", "rule", "review"])]
-    out = m[["image_path", "patient_id", "split", *REGIONS, "report_id", "findings"]].copy()
-    for r in REGIONS:
-        out[r] = out[r].astype("Int64")
-    _write_csv(out, Path(target))
-    per_split = {s: int((out["split"] == s).sum()) for s in ("train", "valid", "test")}
-    positives = {r: {s: int(((out["split"] == s) & (out[r] == 1)).sum()) for s in per_split} for r in REGIONS}
-    return {"manifest": str(target), "images": len(out), "patients": int(out["patient_id"].nunique()),
-            "per_split": per_split, "positives": positives}
+    """The dataset's images with the five region labels of their report (``rxlabel dataset manifest``)."""
+    from rxlabel.index.training import training_manifest as build
+
+    return build(dataset_manifest, labels, pairs_png, target, columns="regions")
 
 
 # ---------------------------------------------------------------- classifier
