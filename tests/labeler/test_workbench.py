@@ -362,3 +362,18 @@ def test_accept_keeps_the_rules_findings_and_only_accept_all_adds_proposals(stor
     plain = store.decide(rid, "ana", "accept")["findings"]
     more = store.decide(rid, "ana", "accept_all")["findings"]
     assert "pneumothorax" not in plain and more == {**plain, "pneumothorax": 1}  # mass (0.4) stays a suggestion
+
+
+def test_highlight_marks_status_and_cue_and_escapes_the_text():
+    from rxlabel.labeler.workbench.app import highlight
+
+    text = "<script>x</script> No se observa derrame pleural. Posible neumonía."
+    evidence = [{"finding": "pleural effusion", "status": 0, "start": text.index("derrame"),
+                 "end": text.index("derrame") + len("derrame pleural"), "cue": "No se observa", "match": "exact"},
+                {"finding": "pneumonia", "status": -1, "start": text.index("neumonía"),
+                 "end": text.index("neumonía") + len("neumonía"), "cue": "Posible", "match": "fuzzy"}]
+    out = highlight(text, evidence)
+    assert "<script>" not in out and "&lt;script&gt;" in out
+    assert '<mark class="ev negated exact"' in out and ">derrame pleural</mark>" in out
+    assert '<mark class="cue" title="cue of pleural effusion: No se observa">No se observa</mark>' in out
+    assert '<mark class="ev uncertain fuzzy"' in out and ">Posible</mark>" in out

@@ -210,7 +210,7 @@ def create_app(store: Store, token: str | None = None, assistant: bool = True, b
         todo = next((x for x in ids[i + 1:] + ids[:max(i, 0)] if x not in done and x != rid), None)
         return prev, nxt, todo
 
-    @app.get("/report/{rid}", response_class=HTMLResponse)
+    @app.get("/report/{rid:path}", response_class=HTMLResponse)
     def report(request: Request, rid: str, qc: int | None = None):
         me = who(request)
         if not me:
