@@ -21,24 +21,39 @@ VI_DEV = TEST_DATA / "labeler" / "workbench" / "vi_dev_100.jsonl"
 
 
 @pytest.fixture(scope="module")
-def labels(tmp_path_factory) -> Path:
+def reports(tmp_path_factory) -> Path:
+    """The 100 dev reports, every other one ending in a sentence no rule knows, so about half reach the
+    queue whatever the labeller's coverage (the Vietnamese pack now labels most clean reports itself)."""
+    out = tmp_path_factory.mktemp("wb_reports") / "reports.jsonl"
+    with VI_DEV.open(encoding="utf-8") as src, out.open("w", encoding="utf-8") as dst:
+        for i, line in enumerate(src):
+            row = json.loads(line)
+            if i % 2 == 0:
+                row["text"] += "\nXyzw qwrtk plmnv."
+            dst.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return out
+
+
+@pytest.fixture(scope="module")
+def labels(tmp_path_factory, reports) -> Path:
     out = tmp_path_factory.mktemp("wb") / "labels.jsonl"
-    label_file(VI_DEV, out, "vi", progress=False)
+    label_file(reports, out, "vi", progress=False)
     return out
 
 
 @pytest.fixture
-def store(labels, tmp_path) -> Store:
+def store(labels, reports, tmp_path) -> Store:
     s = Store(tmp_path / "review.sqlite")
-    s.load(labels, VI_DEV)
+    s.load(labels, reports)
     return s
 
 
-def test_load_counts_add_up_and_reload_keeps_everything(store, labels):
+def test_load_counts_add_up_and_reload_keeps_everything(store, labels, reports):
     c = store.counts()
-    assert c["reports"] == 100 and c["queue"] + c["auto"] == 100 and c["queue"] == 78
+    queued = sum(1 for line in labels.open(encoding="utf-8") if json.loads(line)["method"] == "unlabelled")
+    assert c["reports"] == 100 and c["queue"] + c["auto"] == 100 and c["queue"] == queued >= 40
     store.decide(store.ids()[0], "ana", "normal")
-    again = store.load(labels, VI_DEV)
+    again = store.load(labels, reports)
     assert again["new"] == 0 and again["decisions"] == 1
     assert "Kết luận" in store.report("vd0002")["text"] or store.report("vd0002")["text"]
 

@@ -222,3 +222,49 @@ def rules_check(pack):
             click.echo(err, err=True)
         raise click.ClickException(f"{len(exc.errors)} error(s) in rule pack {pack}") from None
     click.echo(f"{pack}: OK")
+
+
+@rules.command("coverage")
+@click.argument("corpus", type=click.Path(exists=True, dir_okay=False))
+@click.option("--lang", default="es", show_default=True, help="Rule pack: es, vi, en, or a pack folder.")
+@click.option("-o", "--output", default=None, type=click.Path(dir_okay=False), help="Write every ranked row as CSV.")
+@click.option("--top", default=15, show_default=True, type=int, help="Rows printed per section.")
+@click.option("--stemmed", is_flag=True, help="Input is PadChest-style stemmed text (Spanish).")
+@_with_read_opts
+def rules_coverage(corpus, lang, output, top, stemmed, reports, id_col, text_col, encoding):
+    """Rank what the pack did not understand in CORPUS (and what it did): unmatched sentences and n-grams,
+    fuzzy corrections, review reasons, findings never hit, templates that fire."""
+    import time
+
+    from rxlabel.labeler import load
+    from rxlabel.labeler.coverage import coverage, format_rows, write_rows
+    from rxlabel.labeler.io import read_reports
+    from rxlabel.outputs import refuse_overwrite
+
+    started = time.perf_counter()
+    if output:
+        refuse_overwrite("rules-coverage", [corpus], {"coverage": output})
+    lab = load(lang, stemmed=stemmed)  # RxlabelError (a bad pack, an unreadable corpus) is reported by the CLI group
+    texts = (row.text for chunk in read_reports(corpus, id_col=id_col, text_col=text_col, encoding=encoding)
+             for row in chunk)
+    cov = coverage(texts, lab)
+    click.echo(format_rows(cov.rows(top)))
+    click.echo(f"\n{cov.reports} reports, {cov.sentences} sentences, rules {lab.version}, "
+               f"{time.perf_counter() - started:.1f} s")
+    if output:
+        write_rows(cov.rows(), output)
+        click.echo(f"-> {output}")
+
+
+@rules.command("test")
+@click.argument("cases", type=click.Path(exists=True, dir_okay=False))
+@click.option("--lang", default="es", show_default=True, help="Rule pack: es, vi, en, or a pack folder.")
+def rules_test(cases, lang):
+    """Run a hospital's gold CASES (YAML) against a pack: a pass/fail table; exit status 1 on any failure."""
+    from rxlabel.labeler import load
+    from rxlabel.labeler.coverage import format_cases, load_cases, run_cases
+
+    results = run_cases(load_cases(cases), load(lang))  # CasesError / RulePackError: reported by the CLI group
+    click.echo(format_cases(results))
+    if not all(r.passed for r in results):
+        sys.exit(1)

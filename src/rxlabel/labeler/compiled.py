@@ -21,6 +21,21 @@ MAX_EXPANSIONS = 512
 _GROUP = re.compile(r"\(([^()]*)\)")
 
 
+def expand_abbreviations(tokens: list[tuple[str, int, int]], table: dict[str, tuple[str, ...]]
+                         ) -> list[tuple[str, int, int]]:
+    """Replace each token that is an abbreviation by its expansion's words, all with the token's span."""
+    if not table or not any(w in table for w, _, _ in tokens):
+        return tokens
+    out: list[tuple[str, int, int]] = []
+    for word, start, end in tokens:
+        expansion = table.get(word)
+        if expansion is None:
+            out.append((word, start, end))
+        else:
+            out += [(w, start, end) for w in expansion]
+    return out
+
+
 def expand_phrase(text: str) -> list[str]:
     """Expand ``(a|b)`` alternatives; an empty alternative makes the group optional.
 
@@ -91,6 +106,8 @@ class CompiledPack:
     splitter: SplitterConfig
     stemmer: Callable[[list[str]], list[str | None]] | None
     normal_finding: str | None
+    abbreviations: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    normals: object = None  # normals.NormalStatements: region subjects x normal predicates
 
 
 def _stemmer(lang: str) -> Callable[[list[str]], list[str | None]]:
@@ -104,11 +121,16 @@ def compile_pack(pack: Pack, stemmed: bool = False) -> CompiledPack:
     stemmer = _stemmer(pack.lang) if stemmed else None
     insensitive = pack.diacritics_insensitive or stemmed
 
+    abbreviations = {
+        w: tuple(t for t, _, _ in tokenize(make_key(x, pack.lang, insensitive)))
+        for word, x in pack.abbreviations.items()
+        for w in {" ".join(t for t, _, _ in tokenize(make_key(word, pack.lang, insensitive)))}
+    }
+
     def words_of(text: str, strip: bool = False) -> list[str]:
         key = make_key(text, pack.lang, insensitive)
-        if strip:
-            key = strip_diacritics(key)
-        words = [w for w, _, _ in tokenize(key)]
+        tokens = expand_abbreviations(tokenize(key), abbreviations)
+        words = [strip_diacritics(w) for w, _, _ in tokens] if strip else [w for w, _, _ in tokens]
         if stemmer is not None:
             words = [w for w in stemmer(words) if w]
         return words
@@ -169,10 +191,28 @@ def compile_pack(pack: Pack, stemmed: bool = False) -> CompiledPack:
     templates, stripped_templates = TemplateSet(), TemplateSet()
     for value in [*pack.templates, *pack.ignore]:
         text = value.text if isinstance(value, Template) else value
-        for target, strip in ((templates, False), (stripped_templates, True)):
-            _add_template(target, text, value, lambda t, s=strip: words_of(t, strip=s))
+        try:
+            variants = expand_phrase(text) if "(" in text else [text]  # "(a|b)" as in phrases
+        except ValueError as exc:
+            errors.append(f"{getattr(value, 'source', None) or pack.path}: {exc}")
+            continue
+        for variant in variants:
+            for target, strip in ((templates, False), (stripped_templates, True)):
+                _add_template(target, variant, value, lambda t, s=strip: words_of(t, strip=s))
         vocab.update(w for w in words_of(text.replace(WILDCARD, " ")))
         stripped_vocab.update(words_of(text.replace(WILDCARD, " "), strip=True))
+    # Imported here: normals imports expand_phrase from this module.
+    from rxlabel.labeler.normals import NormalStatements
+
+    try:
+        normals = NormalStatements(pack, words_of)
+    except ValueError as exc:
+        errors.append(f"{pack.path}: normal_statements: {exc}")
+        normals = None
+    if normals:
+        words = normals.words()
+        vocab.update(words)
+        stripped_vocab.update(strip_diacritics(w) for w in words)
     if errors:
         raise RulePackError(errors)
     templates.finalize()
@@ -185,10 +225,11 @@ def compile_pack(pack: Pack, stemmed: bool = False) -> CompiledPack:
         headers=frozenset(header_key(h) for h in pack.section_headers),
         skip=frozenset(header_key(h) for h in pack.skip_sections),
         bullets=tuple(pack.bullets),
+        preamble=frozenset(header_key(h) for h in pack.preamble_headers),
     )
     normal = "normal" if "normal" in pack.findings else ("no finding" if "no finding" in pack.findings else None)
     return CompiledPack(pack, words_of, trie, stripped, templates, stripped_templates, frozenset(vocab),
-                        sorted(stripped_vocab), splitter, stemmer, normal)
+                        sorted(stripped_vocab), splitter, stemmer, normal, abbreviations, normals or None)
 
 
 def _add_template(target: TemplateSet, text: str, value: Template | str, words_of: Callable[[str], list[str]]) -> None:
@@ -208,3 +249,15 @@ def _add_template(target: TemplateSet, text: str, value: Template | str, words_o
         else:
             regex = r"(?:\S+ ){0,4}" + piece
     target.add_pattern(parts[0].split(" ", 1)[0] if parts[0] else None, re.compile(regex), value)
+
+
+def admin_prefixes(pack: Pack, words_of: Callable[[str], list[str]]) -> frozenset[tuple[str, ...]]:
+    """The word tuples a sentence may open with to be administrative (``admin_lines`` in pack.yaml)."""
+    out: set[tuple[str, ...]] = set()
+    for line in pack.admin_lines:
+        try:
+            variants = expand_phrase(line)
+        except ValueError as exc:
+            raise RulePackError([f"{pack.path}/pack.yaml: admin_lines: {exc}"]) from None
+        out.update(tuple(w) for w in map(words_of, variants) if w)
+    return frozenset(out)

@@ -33,35 +33,81 @@ def clause_ids(word_starts: list[int], break_positions: list[int]) -> list[int]:
 
 
 def resolve(target_start: int, target_end: int, cues: list[CueSpan], clauses: list[int]) -> tuple[int, CueSpan | None]:
-    """Status of the target spanning words [target_start, target_end) and the cue that decided it."""
+    """Status of the target spanning words [target_start, target_end) and the cue that decided it.
+
+    A cue that overlaps the start of the target ("no signos de" + "signos de insuficiencia cardíaca")
+    reaches it at distance 0 (the trie matches each group at its own longest extent, so the two
+    overlap). A negation whose scope holds an uncertainty cue that qualifies the negated noun ("no se
+    observan imágenes sugestivas de consolidación") wins over it: what is denied is the suggestion.
+    """
     best: tuple[int, int, CueSpan] | None = None  # (distance, tie-break, cue)
+    negations: list[CueSpan] = []
     for span in cues:
         category = span.cue.category
         if category not in _STATUS:
             continue
-        direction = span.cue.direction
-        if span.end <= target_start and direction in ("before", "both"):
-            distance = target_start - span.end
-            lo, hi = span.end, target_start
-            if clauses[span.start] != clauses[target_start]:
-                continue
-        elif span.start >= target_end and direction in ("after", "both"):
-            distance = span.start - target_end
-            lo, hi = target_end, span.start
-            if clauses[span.start] != clauses[target_end - 1]:
-                continue
-        else:
+        reach = _reach(span, target_start, target_end, clauses)
+        if reach is None:
             continue
+        distance, lo, hi = reach
         if span.cue.max_scope is not None and distance >= span.cue.max_scope:
             continue
         if _terminated(cues, lo, hi):
             continue
+        if category == "negated":
+            negations.append(span)
         rank = (distance, 0 if category == "uncertain" else 1)
         if best is None or rank < best[:2]:
             best = (*rank, span)
     if best is None:
         return POSITIVE, None
-    return _STATUS[best[2].cue.category], best[2]
+    chosen = best[2]
+    if chosen.cue.category == "uncertain":
+        for negation in negations:
+            if _qualifies(negation, chosen):
+                return NEGATIVE, negation
+    return _STATUS[chosen.cue.category], chosen
+
+
+_QUALIFIER_GAP = 3  # words between a negation and the uncertainty cue it governs ("no se observan imágenes sugestivas de")
+
+
+def _reach(span: CueSpan, target_start: int, target_end: int, clauses: list[int]) -> tuple[int, int, int] | None:
+    """(distance, lo, hi) when the cue reaches the target in its direction, else None."""
+    direction = span.cue.direction
+    if span.start < target_start < span.end <= target_end:
+        span_end = target_start  # overlaps the start of the target: adjacent to it
+    else:
+        span_end = span.end
+    if target_start < span.end < target_end and span.start > target_start:
+        span_start = target_end  # overlaps the end of the target
+    else:
+        span_start = span.start
+    if span_end <= target_start and span.start < target_start and direction in ("before", "both"):
+        if clauses[span.start] != clauses[target_start]:
+            return None
+        return target_start - span_end, span_end, target_start
+    if span_start >= target_end and span.end > target_end and _is_answer(span, target_end, clauses):
+        return 0, target_end, span_start
+    if span_start >= target_end and span.end > target_end and direction in ("after", "both"):
+        if clauses[span.start] != clauses[target_end - 1]:
+            return None
+        return span_start - target_end, target_end, span_start
+    return None
+
+
+def _is_answer(span: CueSpan, target_end: int, clauses: list[int]) -> bool:
+    """A structured form's answer: the cue alone in the clause right after its field ("Derrame pleural: no",
+    "Neumotórax: negativo"), whatever the cue's direction."""
+    if span.start != target_end or clauses[span.start] != clauses[target_end - 1] + 1:
+        return False
+    return span.end == len(clauses) or clauses[span.end] != clauses[span.start]
+
+
+def _qualifies(negation: CueSpan, uncertainty: CueSpan) -> bool:
+    if negation.cue.direction == "after":
+        return False
+    return 0 <= uncertainty.start - negation.end <= _QUALIFIER_GAP
 
 
 def _terminated(cues: list[CueSpan], lo: int, hi: int) -> bool:

@@ -15,8 +15,20 @@ from typing import NamedTuple
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from rxlabel.labeler.aggregate import Mention, aggregate_findings, find_conflicts, roll_up_regions
-from rxlabel.labeler.compiled import CompiledPack, compile_pack
+from rxlabel.labeler.aggregate import (
+    Mention,
+    aggregate_findings,
+    evidence_item,
+    find_conflicts,
+    roll_up_regions,
+)
+from rxlabel.labeler.compiled import (
+    CompiledPack,
+    admin_prefixes,
+    compile_pack,
+    expand_abbreviations,
+    expand_phrase,
+)
 from rxlabel.labeler.context import CueSpan, clause_ids, resolve
 from rxlabel.labeler.normalize import lang_normalizer, make_key, strip_diacritics, to_nfc
 from rxlabel.labeler.pack import Pack, Template, load_pack
@@ -25,6 +37,7 @@ from rxlabel.labeler.sentences import Sentence, split_report
 
 METHODS = ("template", "rule", "review", "unlabelled")
 REASONS = ("empty", "no_match", "fuzzy_only", "conflict", "unmatched_sentence", "too_long")
+ADMIN = "admin"  # the template slot of an administrative sentence (pack.yaml admin_lines)
 
 
 @dataclass
@@ -71,6 +84,25 @@ class _Analysis(NamedTuple):
 
 
 _CACHE_LIMIT = 100_000
+# Reports longer than max_chars are labelled and flagged ``too_long``; past this many times max_chars
+# they go to the queue unanalysed, so one runaway report (a 5 MB text without a sentence break) costs
+# bounded time and memory and harms no other row.
+UNANALYSED_FACTOR = 10
+
+
+def _corrections_only(analysis: _Analysis) -> bool:
+    """Whether every fuzzy mention of a sentence is a new finding, or rereads an exact match of the same
+    finding with the same status ("sin cambios significativo respecto" read as the longer phrase). A
+    correction that changes a status (a misspelt cue, or a real word "corrected" into another: "identificado"
+    -> "identificando" undoes "no se han identificado") or a whole-sentence template guessed after
+    correction stays a suggestion for review."""
+    for f in analysis.fuzzy:
+        if f[7].startswith("fuzzy_template:"):
+            return False
+        for e in analysis.exact:
+            if e[9] < f[10] and f[9] < e[10] and (e[0] != f[0] or e[1] != f[1]):
+                return False
+    return True
 
 
 class Labeler:
@@ -88,6 +120,20 @@ class Labeler:
         for word in self.compiled.stripped_vocab:
             self._vocab_by_initial.setdefault(word[0], []).append(word)
         self._cache: dict[str, _Analysis] = {}
+        self._admin = admin_prefixes(self.pack, self.compiled.words)
+        self._admin_lengths = tuple(sorted({len(a) for a in self._admin}))
+        self._descriptors = frozenset(f.name for f in self.pack.findings.values() if f.descriptor)
+        self._attribution = tuple(f" {' '.join(w)} " for c in self.pack.attribution_cues
+                                  for w in map(self.compiled.words, expand_phrase(c)) if w)
+        self._normals = self.compiled.normals
+        self._word_stage = None
+        if self.pack.lang == "vi":
+            from rxlabel.labeler.words_vi import ViWordStage, pack_texts
+
+            texts = pack_texts(self.pack, self.compiled.words)
+            known = self.compiled.vocab | set(self.compiled.abbreviations) | {w for t in texts for w in t}
+            self._word_stage = ViWordStage(known, texts, self.compiled.abbreviations)
+            self._word_stage.judge = self._is_normal_statement
 
     def __reduce__(self):
         return (Labeler, (self.pack, self.stemmed))
@@ -105,6 +151,8 @@ class Labeler:
         """Label one report. Non-string or blank text goes to review as ``empty``."""
         if not isinstance(text, str) or not text.strip():
             return self._result(report_id, "unlabelled", [], ["empty"])
+        if len(text) > UNANALYSED_FACTOR * self.pack.max_chars:
+            return self._result(report_id, "unlabelled", [], ["too_long"])
         text = to_nfc(text)
         legacy = self._legacy_encoding(text)
         if legacy:
@@ -132,16 +180,27 @@ class Labeler:
                 continue
             if not analysis.exact:
                 unmatched += 1
+            if self.pack.fuzzy_label and analysis.fuzzy and _corrections_only(analysis):
+                # fuzzy.label (Spanish): a misspelt word corrected to the pack's vocabulary is read as written
+                # correctly: "consolidciones" is a label, and a misspelt cue ("compatile con") rereads the exact
+                # match it governs, as a reviewer accepting the suggestion would (review.suggest).
+                reread = [e for e in analysis.exact if not any(f[9] < e[10] and e[9] < f[10] for f in analysis.fuzzy)]
+                mentions += self._build(text, sentence, reread, bullet_regions, "exact")
+                mentions += self._build(text, sentence, analysis.fuzzy, bullet_regions, "corrected")
+                continue
             mentions += self._build(text, sentence, analysis.exact, bullet_regions, "exact")
             fuzzy += self._build(text, sentence, analysis.fuzzy, bullet_regions, "fuzzy")
         if fuzzy:
             reasons.append("fuzzy_only")
-        if not any(m.kind == "exact" for m in mentions):
+        if not any(m.kind in ("exact", "corrected") for m in mentions):
             if not fuzzy:
                 reasons.append("no_match")
         elif unmatched and self.pack.unmatched_sentence == "review":
             reasons.append("unmatched_sentence")
-        if mentions and (find_conflicts(mentions) or self._template_conflict(analysed, mentions)):
+        checked = [m for m in mentions if self.pack.findings[m.finding].conflicts] if mentions else mentions
+        if self.pack.on_conflict == "positive":
+            checked = []  # present wins in aggregation (CheXpert's rule); not a reason for review
+        if mentions and (find_conflicts(checked) or self._template_conflict(analysed, mentions)):
             reasons.append("conflict")
         method = "rule" if not reasons else "unlabelled"
         result = self._result(report_id, method, mentions, reasons)
@@ -151,6 +210,25 @@ class Labeler:
         if normal and any(m.status != 0 and m.abnormal for m in fuzzy):
             result.findings.pop(normal, None)  # a suggested finding may make the report abnormal
         return result
+
+    def _attributed(self, exact: list[tuple], words: list[str]) -> list[tuple]:
+        """Drop a descriptor mention attributed to a later finding ("aumento de densidad en relación con
+        atelectasia", "nódulo sugestivo de mamila"): the finding it is attributed to is the label."""
+        drop = set()
+        for i, d in enumerate(exact):
+            if d[0] not in self._descriptors or d[1] == 0:
+                continue
+            for o in exact:
+                if o[9] >= d[10] and o[1] != 0 and o[0] not in self._descriptors:
+                    between = f" {' '.join(words[d[10]:o[9]])} "
+                    if any(cue in between for cue in self._attribution):
+                        drop.add(i)
+                        break
+        return [m for i, m in enumerate(exact) if i not in drop] if drop else exact
+
+    def _is_admin(self, words: list[str]) -> bool:
+        """Whether a sentence opens like an administrative one (pack.yaml ``admin_lines``)."""
+        return any(tuple(words[:n]) in self._admin for n in self._admin_lengths if n <= len(words))
 
     def _legacy_encoding(self, text: str) -> str | None:
         if self.pack.lang != "vi":
@@ -169,6 +247,9 @@ class Labeler:
 
     def _words(self, skey: str) -> tuple[list[str], list[tuple[int, int]]]:
         tokens = tokenize(skey)
+        if self._word_stage is not None:
+            tokens = self._word_stage(skey, tokens)  # vi: diacritics, glued words, "(-)", CTR, ordinals
+        tokens = expand_abbreviations(tokens, self.compiled.abbreviations)
         words = [w for w, _, _ in tokens]
         spans = [(s, e) for _, s, e in tokens]
         stemmer = self.compiled.stemmer
@@ -182,7 +263,7 @@ class Labeler:
         words, spans = self._words(skey)
         if not words:
             return _Analysis(0, None, (), (), ())
-        template = self.compiled.templates.lookup(" ".join(words))
+        template = self._template(skey, words, spans)
         matches = self.compiled.trie.scan(words)
         if template is not None:
             # A normal statement still names what it rules out ("no pleural effusion"): keep those negatives.
@@ -193,8 +274,92 @@ class Labeler:
             counts[match.payload] = counts.get(match.payload, 0) + 1
         clauses = self._clauses(skey, spans)
         exact = self._mentions(matches, spans, clauses)
+        if self._descriptors and len(exact) > 1:
+            exact = self._attributed(exact, words)
         fuzzy = self._fuzzy(words, spans, clauses, exact) if self.pack.fuzzy_enabled else ()
+        if not exact and not fuzzy and self._is_admin(words):
+            # Technique, comparison, advice, signature: skipped, never a reason to review (a misspelt finding
+            # in one, "Rx portátil: consolidciones", is still read).
+            return _Analysis(len(words), ADMIN, (), (), ())
         return _Analysis(len(words), None, tuple(counts.items()), tuple(exact), tuple(fuzzy))
+
+    def _template(self, skey: str, words: list[str], spans: list[tuple[int, int]]) -> Template | str | None:
+        """A whole-sentence template, a normal statement (normals.py), or every clause one of these."""
+        template = self.compiled.templates.lookup(" ".join(words))
+        if template is not None or not self._normals:
+            return template
+        template = self._normals.match(words)
+        if template is not None:
+            return template
+        return self._clausewise(skey, words, spans)
+
+    def _clausewise(self, skey: str, words: list[str], spans: list[tuple[int, int]]) -> Template | str | None:
+        """"Tim không to, trung thất không giãn": each clause a normal statement -> one with all their regions.
+
+        Clauses that only name regions before a colon or a spaced dash are a heading ("Tim - trung thất:
+        không to, không giãn"); a clause after it may be a bare predicate that completes the heading.
+        """
+        breaks = [i for i, c in enumerate(skey) if c in ",;:" or (c == "-" and skey[i - 1:i + 2] == " - ")]
+        if not breaks:
+            return None
+        ids = clause_ids([sp[0] for sp in spans], breaks)
+        clauses: list[list[str]] = []
+        last = None
+        for word, cid in zip(words, ids, strict=True):
+            if cid != last:
+                clauses.append([])
+            clauses[-1].append(word)
+            last = cid
+        if len(clauses) < 2:
+            return None
+        normals = self._normals
+        context: list[str] = []   # subjects a bare predicate clause completes ("xương đòn liên tục, cân xứng")
+        pending = False           # a clause that only named subjects still waits for its predicate
+        regions: list[str] = []
+        for clause in clauses:
+            hit = self.compiled.templates.lookup(" ".join(clause)) or normals.match(clause)
+            if hit is None and context:
+                hit = normals.match(context + clause)
+            if hit is None and "và" in clause:
+                hit = self._joined_by_and(clause, context)
+            if hit is None:
+                if normals.is_subjects(clause):
+                    context, pending = (context if pending else []) + clause, True
+                    continue
+                return None
+            pending = False
+            if isinstance(hit, Template):
+                regions += [r for r in hit.regions if r not in regions]
+                context = normals.subject_prefix(clause) or context
+        if pending or not regions:
+            return None if pending else "clauses"
+        return Template(" ".join(words), ("all",) if "all" in regions else tuple(regions))
+
+    def _is_normal_statement(self, skey: str, tokens: list[tuple[str, int, int]]) -> bool | frozenset:
+        """The Vietnamese word stage's tie-breaker between unaccented readings: True when the tokens of
+        ``skey`` are a template or normal statement (clause by clause included), else the findings and
+        statuses the rules read in them (an empty set when none)."""
+        tokens = expand_abbreviations(tokens, self.compiled.abbreviations)
+        words, spans = [w for w, _, _ in tokens], [(s, e) for _, s, e in tokens]
+        if self._template(skey, words, spans) is not None:
+            return True
+        mentions = self._mentions(self.compiled.trie.scan(words), spans, self._clauses(skey, spans))
+        return frozenset((m[0], m[1]) for m in mentions)
+
+    def _joined_by_and(self, clause: list[str], context: list[str]) -> Template | None:
+        """"hai trường phổi sáng và phế quản không dày thành": two normal statements joined by "và"."""
+        regions: list[str] = []
+        part: list[str] = []
+        for word in [*clause, "và"]:
+            if word != "và" or not part:
+                part.append(word)
+                continue
+            hit = self._normals.match(part) or (self._normals.match(context + part) if context else None)
+            if not isinstance(hit, Template):
+                return None
+            regions += [r for r in hit.regions if r not in regions]
+            part = []
+        return Template(" ".join(clause), tuple(regions)) if regions else None
 
     def _is_template_report(self, analyses: list[_Analysis]) -> bool:
         covered: set[str] = set()
@@ -203,13 +368,15 @@ class Labeler:
                 return False
             if isinstance(analysis.template, Template):
                 covered.update(analysis.template.regions)
+        if self.pack.template_coverage == "any":
+            return bool(covered)
         return "all" in covered or (bool(covered) and covered >= set(self._region_order))
 
     def _template_result(self, report_id, text, analysed, reasons) -> LabelResult:
         normal = self.compiled.normal_finding
         evidence = [
-            {"finding": normal, "status": 1, "sentence": text[s.start:s.end], "start": s.start, "end": s.end,
-             "cue": None, "rule": f"template:{a.template.text}", "match": "template"}
+            evidence_item(normal, 1, s.start, s.end, None, f"template:{a.template.text}", [], "template", s.start,
+                          text[s.start:s.end])
             for s, a in analysed if isinstance(a.template, Template)
         ]
         negatives = [m for s, a in analysed for m in self._build(text, s, a.exact, {}, "template")]
@@ -246,6 +413,11 @@ class Labeler:
                 if any(x.payload == name and x.start < match.end and match.start < x.end for x in excluded):
                     continue
                 finding = self.pack.findings[name]
+                if finding.sites and locs:
+                    # Granularity (PadChest): a site the sentence names picks the finding's child label.
+                    child = next((c for loc, c in finding.sites.items() if loc in locs), None)
+                    if child is not None:
+                        name, finding = child, self.pack.findings[child]
                 if polarity == "neg":
                     status, cue = 0, None
                 else:
@@ -333,6 +505,8 @@ class Labeler:
     # -- output -------------------------------------------------------------------------------------
 
     def _template_conflict(self, analysed: list[tuple[Sentence, _Analysis]], mentions: list[Mention]) -> bool:
+        if self.pack.normal_summary == "finding":
+            return False  # "Sin hallazgos de relevancia. Granuloma calcificado.": the finding is labelled, not normal
         says_all_normal = any(isinstance(a.template, Template) and "all" in a.template.regions for _, a in analysed)
         return says_all_normal and any(m.status == 1 and m.abnormal for m in mentions)
 
@@ -340,7 +514,10 @@ class Labeler:
         findings = aggregate_findings(mentions)
         regions = roll_up_regions(mentions, self._region_order)
         normal = self.compiled.normal_finding
-        if normal and mentions and regions["abnormal"] == 0 and normal not in findings:
+        # Normal only when the report states it: a template, or every finding it names ruled out. Follow-up
+        # wording ("sin cambios", "estabilidad radiológica") or a device the pack does not count as abnormal
+        # says nothing about normality.
+        if normal and mentions and normal not in findings and all(m.status == 0 for m in mentions):
             findings[normal] = 1
         evidence = [m.evidence() for m in mentions]
         return LabelResult(report_id, method, findings, regions, evidence, reasons, self.version)

@@ -23,9 +23,10 @@ DIRECTIONS = {"before": "before", "forward": "before", "after": "after", "backwa
               "both": "both", "bidirectional": "both"}
 PACK_KEYS = {"lang", "name", "description", "diacritics", "fuzzy", "regions", "section_headers",
              "skip_sections", "bullets", "region_sections", "region_words", "unmatched_sentence",
-             "clause_breaks", "stemmed", "max_chars", "version_note"}
+             "clause_breaks", "stemmed", "max_chars", "version_note", "devices_abnormal", "admin_lines",
+             "preamble_headers", "template_coverage", "normal_summary", "attribution_cues", "on_conflict"}
 FINDING_KEYS = {"name", "region", "phrases", "negative_phrases", "exclude", "abnormal", "description",
-                "cui", "localizations"}
+                "cui", "localizations", "device", "sites", "conflicts", "descriptor"}
 CUE_KEYS = {"cue", "category", "direction", "max_scope", "note"}
 TEMPLATE_KEYS = {"text", "regions", "note"}
 LOC_KEYS = {"name", "phrases", "cui"}
@@ -57,6 +58,16 @@ class Finding:
     exclude: list[str] = field(default_factory=list)
     abnormal: bool = True
     source: Source | None = None
+    device: bool = False
+    # localization -> a more specific finding: PadChest labels a finding with a site by its child label
+    # ("fractura" + "arcos costales" -> rib fracture). First match in the listed order wins.
+    sites: dict[str, str] = field(default_factory=dict)
+    # False for generic findings ("tổn thương", "bất thường"): negated in one sentence and present in another
+    # they are two different things, not a contradiction for review.
+    conflicts: bool = True
+    # A descriptor ("aumento de densidad") attributed in its sentence to another finding ("... en relación
+    # con atelectasia") is not labelled: PadChest labels what the opacity is attributed to.
+    descriptor: bool = False
 
 
 @dataclass
@@ -94,6 +105,7 @@ class Pack:
     fuzzy_enabled: bool = True
     fuzzy_min_score: float = 90.0
     fuzzy_min_length: int = 6
+    fuzzy_label: bool = False  # a correction that finds a new finding labels it (instead of a suggestion)
     regions: tuple[str, ...] = REGIONS
     section_headers: list[str] = field(default_factory=list)
     skip_sections: list[str] = field(default_factory=list)
@@ -103,11 +115,26 @@ class Pack:
     unmatched_sentence: str = "ignore"
     clause_breaks: str = ";:"
     max_chars: int = 100_000
+    # "all": a report is normal by template only when its templates cover every region (Phu Tho);
+    # "any": every sentence a normal statement is enough (house styles that leave a region unsaid).
+    template_coverage: str = "all"
+    devices_abnormal: bool = True
+    admin_lines: list[str] = field(default_factory=list)
+    attribution_cues: list[str] = field(default_factory=list)
+    normal_summary: str = "review"  # a whole-study normal template beside a positive finding: review | finding
+    # a finding stated present and absent: "review" (a person decides) or "positive" (the CheXpert labeler's
+    # aggregation: present wins, no review)
+    on_conflict: str = "review"
+    preamble_headers: list[str] = field(default_factory=list)
     findings: dict[str, Finding] = field(default_factory=dict)
     cues: list[Cue] = field(default_factory=list)
     templates: list[Template] = field(default_factory=list)
     ignore: list[str] = field(default_factory=list)
     localizations: dict[str, Localization] = field(default_factory=dict)
+    # Word -> expansion, applied to report words and to the pack's own text ("tdmp", "bt", "2" -> "hai").
+    abbreviations: dict[str, str] = field(default_factory=dict)
+    # Region subjects x normal predicates, matched compositionally (labeler/normals.py).
+    normal_statements: list[dict] = field(default_factory=list)
 
 
 class LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when present: 10x faster
@@ -210,9 +237,26 @@ def _parse_findings(items: Any, path: Path, pack: Pack, errors: list[str]) -> No
         if not isinstance(abnormal, bool):
             errors.append(f"{where}: 'abnormal' must be true or false")
             abnormal = True
+        device = item.get("device", False)
+        if not isinstance(device, bool):
+            errors.append(f"{where}: 'device' must be true or false")
+            device = False
+        if device and "abnormal" in item:
+            errors.append(f"{where}: device '{name}' sets 'abnormal'; a device's abnormal comes from the pack's "
+                          f"devices_abnormal option (pack.yaml), remove it here")
+        if device and region != "none":
+            errors.append(f"{where}: device '{name}' has region '{region}'; a device marks no region (region: none)")
+        sites = item.get("sites") or {}
+        if not isinstance(sites, dict) or not all(isinstance(v, str) for k, v in sites.items() if k != "__line__"):
+            errors.append(f"{where}: 'sites' must map a localization name to a finding name")
+            sites = {}
+        sites = {str(k).strip().lower(): v.strip().lower() for k, v in sites.items() if k != "__line__"}
         existing = pack.findings.get(name)
         if existing is None:
-            pack.findings[name] = Finding(name, region, phrases, negatives, exclude, abnormal, Source(str(path), item.get("__line__", 1)))
+            pack.findings[name] = Finding(name, region, phrases, negatives, exclude, abnormal,
+                                          Source(str(path), item.get("__line__", 1)), device, sites,
+                                          bool(item.get("conflicts", True)),
+                                          descriptor=item.get("descriptor") is True)
         else:
             if existing.region != region:
                 errors.append(f"{where}: finding '{name}' has region '{region}' here but '{existing.region}' at {existing.source}")
@@ -296,6 +340,44 @@ def _parse_localizations(items: Any, path: Path, pack: Pack, errors: list[str]) 
         loc.phrases += phrases
 
 
+def _parse_abbreviations(items: Any, path: Path, pack: Pack, errors: list[str]) -> None:
+    if not isinstance(items, dict):
+        errors.append(f"{path}:1: 'abbreviations' must map a word to its expansion")
+        return
+    for word, expansion in items.items():
+        if word == "__line__":
+            continue
+        if not isinstance(expansion, str) or not expansion.strip() or len(str(word).split()) != 1:
+            errors.append(f"{path}:{items.get('__line__', 1)}: abbreviation '{word}' must be one word mapped to text")
+            continue
+        pack.abbreviations[str(word).strip()] = expansion.strip()
+
+
+def _parse_normal_statements(items: Any, path: Path, pack: Pack, errors: list[str]) -> None:
+    if not isinstance(items, list):
+        errors.append(f"{path}:1: 'normal_statements' must be a list of {{regions, subjects, predicates}}")
+        return
+    for item in items:
+        where = f"{path}:{item.get('__line__', 1) if isinstance(item, dict) else 1}"
+        if not isinstance(item, dict):
+            errors.append(f"{where}: each normal statement group must be a mapping")
+            continue
+        _unknown_keys(item, {"regions", "subjects", "predicates", "modifiers", "note"}, where, errors)
+        regions = item.get("regions")
+        if regions != "all" and not (isinstance(regions, list) and regions and all(r in pack.regions for r in regions)):
+            errors.append(f"{where}: regions must be 'all' or a list of {', '.join(pack.regions)}")
+            continue
+        subjects = _strings(item.get("subjects"), where, "subjects", errors)
+        predicates = _strings(item.get("predicates"), where, "predicates", errors)
+        if not subjects or not predicates:
+            errors.append(f"{where}: a normal statement group needs subjects and predicates")
+            continue
+        pack.normal_statements.append({"regions": ("all",) if regions == "all" else tuple(regions),
+                                       "subjects": subjects, "predicates": predicates,
+                                       "modifiers": _strings(item.get("modifiers"), where, "modifiers", errors),
+                                       "where": where})
+
+
 def _apply_settings(data: dict, path: Path, pack: Pack, errors: list[str]) -> None:
     where = f"{path}:{data.get('__line__', 1)}"
     _unknown_keys(data, PACK_KEYS, where, errors)
@@ -311,6 +393,10 @@ def _apply_settings(data: dict, path: Path, pack: Pack, errors: list[str]) -> No
     pack.fuzzy_enabled = bool(fuzzy.get("enabled", True))
     pack.fuzzy_min_score = float(fuzzy.get("min_score", 90))
     pack.fuzzy_min_length = int(fuzzy.get("min_length", 6))
+    pack.fuzzy_label = fuzzy.get("label", False)
+    if not isinstance(pack.fuzzy_label, bool):
+        errors.append(f"{where}: fuzzy.label must be true or false")
+        pack.fuzzy_label = False
     regions = data.get("regions", list(REGIONS))
     if not isinstance(regions, list) or any(r not in REGIONS for r in regions):
         errors.append(f"{where}: regions must be a list drawn from {', '.join(REGIONS)}")
@@ -333,6 +419,27 @@ def _apply_settings(data: dict, path: Path, pack: Pack, errors: list[str]) -> No
     breaks = data.get("clause_breaks", [";", ":"])
     pack.clause_breaks = "".join(_strings(breaks, where, "clause_breaks", errors))
     pack.max_chars = int(data.get("max_chars", 100_000))
+    coverage = data.get("template_coverage", "all")
+    if coverage not in ("all", "any"):
+        errors.append(f"{where}: template_coverage must be 'all' or 'any', got {coverage!r}")
+    pack.template_coverage = coverage
+    devices = data.get("devices_abnormal", True)
+    if not isinstance(devices, bool):
+        errors.append(f"{where}: devices_abnormal must be true or false, got {devices!r}")
+        devices = True
+    pack.devices_abnormal = devices
+    pack.normal_summary = str(data.get("normal_summary", "review"))
+    pack.on_conflict = str(data.get("on_conflict", "review"))
+    if pack.on_conflict not in ("review", "positive"):
+        errors.append(f"{where}: on_conflict must be 'review' or 'positive', got {pack.on_conflict!r}")
+    if pack.normal_summary not in ("review", "finding"):
+        errors.append(f"{where}: normal_summary must be 'review' or 'finding', got {pack.normal_summary!r}")
+    pack.attribution_cues = _strings(data.get("attribution_cues"), where, "attribution_cues", errors)
+    pack.admin_lines = _strings(data.get("admin_lines"), where, "admin_lines", errors)
+    pack.preamble_headers = _strings(data.get("preamble_headers"), where, "preamble_headers", errors)
+    stray = [h for h in pack.preamble_headers if h not in pack.section_headers]
+    if stray:
+        errors.append(f"{where}: preamble_headers {', '.join(stray)} are not in section_headers; add them there")
 
 
 def pack_version(folder: Path) -> str:
@@ -371,7 +478,8 @@ def load_pack(lang_or_path: str | Path) -> Pack:
         if not isinstance(data, dict):
             errors.append(f"{path}:1: expected a mapping with a top-level key (findings, cues, templates, ...)")
             continue
-        known = {"findings", "cues", "templates", "ignore", "localizations", "__line__"}
+        known = {"findings", "cues", "templates", "ignore", "localizations", "abbreviations", "normal_statements",
+                 "__line__"}
         unknown = sorted(set(data) - known)
         if unknown:
             errors.append(f"{path}:1: unknown top-level key(s) {', '.join(unknown)}; expected {', '.join(sorted(known - {'__line__'}))}")
@@ -383,8 +491,20 @@ def load_pack(lang_or_path: str | Path) -> Pack:
             _parse_templates(data, path, pack, errors)
         if "localizations" in data:
             _parse_localizations(data["localizations"], path, pack, errors)
+        if "abbreviations" in data:
+            _parse_abbreviations(data["abbreviations"], path, pack, errors)
+        if "normal_statements" in data:
+            _parse_normal_statements(data["normal_statements"], path, pack, errors)
     if not pack.findings and not errors:
         errors.append(f"{folder}: the pack defines no findings (add findings.yaml)")
+    for finding in pack.findings.values():
+        for loc, child in finding.sites.items():
+            if loc not in pack.localizations:
+                errors.append(f"{finding.source}: finding '{finding.name}' sites: unknown localization '{loc}'")
+            if child not in pack.findings:
+                errors.append(f"{finding.source}: finding '{finding.name}' sites: unknown finding '{child}'")
+        if finding.device:  # one policy for every device of the pack (docs/rules.md, "Devices")
+            finding.abnormal = pack.devices_abnormal
     if errors:
         raise RulePackError(errors)
     return pack

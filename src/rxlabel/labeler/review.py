@@ -18,7 +18,7 @@ from pathlib import Path
 
 from rapidfuzz import process
 
-from rxlabel.labeler.aggregate import aggregate_statuses
+from rxlabel.labeler.aggregate import aggregate_statuses, combine, evidence_item, evidence_sentence
 from rxlabel.labeler.io import REGION_COLUMNS, InputError, RecordWriter, read_records, read_reports
 from rxlabel.labeler.pack import Pack, load_pack
 from rxlabel.outputs import RunOutputs, csv_cell, csv_value, refuse_overwrite, verify_input
@@ -52,23 +52,52 @@ def parse_labels(cell: str) -> dict[str, int]:
 
 
 def suggested_findings(record: dict) -> dict[str, int]:
-    """What the rules suggest for a record: its findings, plus those found only by fuzzy matching."""
-    suggested = dict(record["findings"])
-    fuzzy = [e for e in record["evidence"] if e.get("match") == "fuzzy" and e.get("finding")]
-    for name, value in aggregate_statuses((e["finding"], e["status"]) for e in fuzzy).items():
-        suggested.setdefault(name, value)
-    return suggested
+    """What the rules suggest for a record (the findings of :func:`suggest`: fuzzy readings included)."""
+    return suggest(record)[0]
 
 
 def review_row(record: dict, text: object) -> dict:
-    """The queue row of a labelled record; fuzzy-only evidence is offered as suggested findings."""
-    suggested = suggested_findings(record)
+    """The queue row of a labelled record: the labels a reviewer gets by writing ``accept``.
+
+    A fuzzy (corrected) reading of the same words replaces the exact reading of a finding: for "Khôg thấy
+    tràn dịch màng phổi" the exact pass reads the effusion present (it does not know the misspelt cue),
+    the corrected pass reads it negated, and the corrected reading is the right one. Findings found only
+    by fuzzy matching are suggested too, and so are their regions.
+    """
+    suggested, regions = suggest(record)
     evidence = "; ".join(
-        f"{e['finding']}={e['status']} [{e.get('match', 'exact')}] '{e['sentence']}'" for e in record["evidence"]
+        f"{e['finding']}={e['status']} [{e.get('match', 'exact')}] '{evidence_sentence(e, text)}'"
+        for e in record["evidence"]
         if e.get("finding"))
     return {"report_id": record["report_id"], "reasons": ";".join(record["review_reasons"]),
             "text": text if isinstance(text, str) else "", "suggested_findings": format_labels(suggested),
-            "suggested_regions": format_labels(record["regions"]), "evidence": evidence}
+            "suggested_regions": format_labels(regions), "evidence": evidence}
+
+
+def suggest(record: dict) -> tuple[dict[str, int], dict[str, int]]:
+    """(findings, regions) a reviewer accepting the suggestions gets for ``record``."""
+    evidence = [e for e in record["evidence"] if e.get("finding")]
+    fuzzy = [e for e in evidence if e.get("match") == "fuzzy"]
+    if not fuzzy:
+        return dict(record["findings"]), dict(record["regions"])
+    kept = [e for e in evidence if e.get("match") != "fuzzy" and not any(
+        f["finding"] == e["finding"] and f["start"] < e["end"] and e["start"] < f["end"] for f in fuzzy)]
+    used = kept + fuzzy
+    findings = aggregate_statuses((e["finding"], e["status"]) for e in used)
+    for name, value in record["findings"].items():
+        if not any(e["finding"] == name for e in evidence):
+            findings.setdefault(name, value)  # labels with no evidence of their own (an inferred normal)
+    if "region" not in fuzzy[0]:
+        return findings, dict(record["regions"])  # a labels file written before evidence carried regions
+    regions = {r: 0 for r in record["regions"]}
+    present = [e for e in used if e["status"] != 0 and e.get("abnormal", True)]
+    for e in present:
+        for region in (e["region"], "abnormal"):
+            if region in regions:
+                regions[region] = combine([regions[region], e["status"]])
+    if present and "normal" in findings and not any(e["finding"] == "normal" for e in present):
+        findings.pop("normal")  # a suggested finding makes the report abnormal
+    return findings, regions
 
 
 def _write_queue(path: Path, rows: Iterable[dict], step: str, inputs: Iterable[str | Path | None]) -> int:
@@ -272,8 +301,8 @@ def apply_decisions(labels: str | Path, decisions: str | Path, out: str | Path,
                 rejected_rows.append([record["report_id"], "rejected_by_reviewer", json.dumps(record, ensure_ascii=False)])
             else:
                 summary.decided += 1
-                evidence = [*record["evidence"], {"finding": None, "status": None, "sentence": None, "start": None,
-                                                  "end": None, "cue": None, "rule": outcome["note"], "match": "review"}]
+                evidence = [*record["evidence"],
+                            evidence_item(None, None, None, None, None, outcome["note"], [], "review", None, None)]
                 writer.write([{**record, "method": "review", "findings": outcome["findings"],
                                "regions": outcome["regions"], "evidence": evidence}])
         writer.close(move=False)

@@ -11,11 +11,16 @@ about 40 microseconds a sentence.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 _LINE = re.compile(r"[^\n]+")
 _BULLET = re.compile(r"\s*(?:[-+•*>·–—]+|\d{1,2}\s*[.)]|[a-z]\))\s*")
 _HEADER = re.compile(r"\s*([^\W\d_][^\W\d_ ]*(?: [^\W\d_]+){0,7}(?: ?\([^()\n]{0,40}\))?)\s*:\s*")
+# Other header shapes, taken only for a header the pack knows: "Datos clínicos.", "JC.-", "MC -", or the
+# header alone on its line without a colon ("HALLAZGOS", "Rx tórax PA y lateral").
+_LOOSE_HEADER = re.compile(r"\s*([^\W\d_][^\W\d_ ]*(?: [^\W\d_]+){0,7})\s*(?:[.:]\s*-+|\.|-+|:|(?=\s*$))\s*")
+_FIRST_WORD = re.compile(r"\s*([^\W\d_]+)")
+_BULLET_CHARS = frozenset("-+•*>·–—")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _SENT_END = re.compile(r"[.!?]+(?=\s|$)")
 _LETTER = re.compile(r"[^\W\d_]")
@@ -39,6 +44,14 @@ class SplitterConfig:
     headers: frozenset[str] = frozenset()
     skip: frozenset[str] = frozenset()
     bullets: tuple[str, ...] = ("-", "+", "•", "*")
+    # Headers that open the findings: unheaded text before the first of them is the request or the
+    # clinical history ("COVID19. Disnea y fiebre" before "HALLAZGOS") and is skipped.
+    preamble: frozenset[str] = frozenset()
+    first_words: frozenset[str] = field(default=frozenset(), compare=False)
+
+    def __post_init__(self) -> None:
+        # First words of the known headers: a line that starts with none of them needs no loose-shape check.
+        object.__setattr__(self, "first_words", frozenset(h.split(" ", 1)[0] for h in self.headers | self.skip if h))
 
 
 def split_report(text: str, key: str, config: SplitterConfig) -> list[Sentence]:
@@ -46,8 +59,10 @@ def split_report(text: str, key: str, config: SplitterConfig) -> list[Sentence]:
     sentences: list[Sentence] = []
     section: str | None = None
     skip = False
+    skip_inline = False  # the skipped section's header line had text after it ("Chẩn đoán: viêm phổi")
     bullet_no = 0
     previous_end = 0
+    opening: int | None = None  # where the first findings-opening header stands
     for line in _LINE.finditer(key):
         start, end = line.span()
         if skip and _BLANK_LINE.search(key, previous_end, start):
@@ -56,11 +71,34 @@ def split_report(text: str, key: str, config: SplitterConfig) -> list[Sentence]:
         previous_end = end
         header = _HEADER.match(key, start, end)
         if header:
-            name = header.group(1).strip()
+            name, header_end = header.group(1).strip(), header.end()
+        elif config.first_words:
+            name, header_end = _loose_header(key, start, end, config)
+        else:
+            name, header_end = None, start
+        if name is None and key[start:start + 1] in _BULLET_CHARS:
+            # "- Motivo de consulta: sospecha de covid": a known header behind a bullet marker.
+            marker = _BULLET.match(key, start, end)
+            if marker and marker.end() > start and _is_bullet(key[start:marker.end()], config):
+                inner, inner_end = _header(key, marker.end(), end, config)
+                if inner is not None and (inner in config.headers or inner in config.skip):
+                    name, header_end = inner, inner_end
+        if name is not None:
             if name in config.headers or name in config.skip:
                 section, skip = name, name in config.skip
-                start = header.end()
-            elif header.end() >= end:
+                if opening is None and name in config.preamble:
+                    opening = start
+                start = header_end
+                if skip:
+                    skip_inline = header_end < end
+                    # "Datos clínicos: RX tórax portátil:" - a known header right after the skipped one opens it.
+                    inner, inner_end = _header(key, start, end, config)
+                    if inner is not None and inner in config.headers and inner_end >= end:
+                        section, skip = inner, False
+                        continue
+                if header_end >= end:
+                    continue
+            elif header_end >= end:
                 # A line that is only an unknown header ("TÉCNICA:", "Hình ảnh X quang ngực thẳng:") opens a new,
                 # labelled section: it also ends a skipped one.
                 section, skip = name, False
@@ -68,11 +106,48 @@ def split_report(text: str, key: str, config: SplitterConfig) -> list[Sentence]:
         bullet = None
         marker = _BULLET.match(key, start, end)
         if marker and marker.end() > start and _is_bullet(key[start:marker.end()], config):
+            if skip and skip_inline and name is None:
+                # A one-line field ("Chẩn đoán: viêm phổi") followed by bullets without a blank line: the
+                # bullets are the findings, not more of the field.
+                section, skip = None, False
             bullet_no += 1
             bullet = bullet_no
             start = marker.end()
         _split_line(text, start, end, section, bullet, skip, sentences)
+    if opening is not None:
+        for sentence in sentences:
+            if sentence.start >= opening:
+                break
+            sentence.skip = True
     return sentences
+
+
+def _header(key: str, start: int, end: int, config: SplitterConfig) -> tuple[str | None, int]:
+    """(header name, end of the header) of the line ``key[start:end]``, or (None, start)."""
+    header = _HEADER.match(key, start, end)
+    if header:
+        return header.group(1).strip(), header.end()
+    return _loose_header(key, start, end, config)
+
+
+def _loose_header(key: str, start: int, end: int, config: SplitterConfig) -> tuple[str | None, int]:
+    """A known header of another shape ("Datos clínicos.", "JC.-", a bare "HALLAZGOS" line)."""
+    first = _FIRST_WORD.match(key, start, end)
+    if first is None or first.group(1) not in config.first_words:
+        return None, start
+    loose = _LOOSE_HEADER.match(key, start, end)
+    if loose:
+        name = " ".join(loose.group(1).split())
+        if name in config.headers or name in config.skip:
+            return name, loose.end()
+    words = key[start:end].split()
+    for n in (3, 2):
+        # "Juicio clínico crepitantes en base derecha": a known request field of two or more words opens the
+        # line without punctuation (one word would be too common: "técnica deficiente").
+        name = " ".join(words[:n])
+        if len(words) > n and name in config.skip:
+            return name, key.index(words[n - 1], start) + len(words[n - 1])
+    return None, start
 
 
 def _is_bullet(marker: str, config: SplitterConfig) -> bool:

@@ -171,7 +171,8 @@ POSITIVE = {
          S("Hình tim to, tràn dịch màng phổi hai bên.", ("cardiomegaly", CA, 1), ("pleural effusion", PL, 1)),
          S("Tràn khí trung thất.", ("pneumomediastinum", CA, 1)),
          S("Hạch trung thất to.", ("adenopathy", CA, 1)),
-         S("Mức nước hơi sau tim, thoát vị hoành.", ("hiatal hernia", CA, 1)),
+         # A hiatal hernia lies below the heart: abnormal, no region (the dev reports' convention, issue 12).
+         S("Mức nước hơi sau tim, thoát vị hoành.", ("hiatal hernia", NO, 1)),
          S("Bóng tim to, không thấy tràn dịch màng ngoài tim.", ("cardiomegaly", CA, 1), ("pericardial effusion", CA, 0))],
 }
 OUT_OF_REGION = [S("Liềm hơi dưới vòm hoành phải.", ("pneumoperitoneo", NO, 1)),
@@ -324,7 +325,7 @@ PHRASING = [
     (CW, "- Cột sống ngực vẹo sang trái.", (1,0,0,0,1)),
     (CW, "- Mật độ xương giảm.", (1,0,0,0,1)),
     (CW, "- Khí trong phần mềm thành ngực phải.", (1,0,0,0,1)),
-    (CW, "- Nẹp vít xương đòn phải.", (0,0,0,0,0)),
+    (CW, "- Nẹp vít xương đòn phải.", (0,0,0,0,1)),  # a device: abnormal, no region (devices_abnormal)
     (CW, "- Không phát hiện tổn thương xương.", (0,0,0,0,0)),
     (PL, "- Tràn dịch màng phổi trái lượng nhiều, đẩy lệch trung thất sang phải.", (0,1,0,1,1)),
     (PL, "- Góc sườn hoành phải tù nhẹ.", (0,1,0,0,1)),
@@ -359,7 +360,7 @@ PHRASING = [
     (CA, "- Bóng tim không to. Quai động mạch chủ vồng nhẹ.", (0,0,0,1,1)),
     (CA, "- Chỉ số tim ngực tăng.", (0,0,0,1,1)),
     (CA, "- Khí quản bị đẩy sang trái.", (0,0,0,1,1)),
-    (CA, "- Máy tạo nhịp tim vùng ngực trái.", (0,0,0,0,0)),
+    (CA, "- Máy tạo nhịp tim vùng ngực trái.", (0,0,0,0,1)),  # a device: abnormal, no region
     (CA, "- Bóng tim bình thường, không thấy tràn dịch màng ngoài tim.", (0,0,0,0,0)),
     (CA, "- Nghi ngờ giãn quai động mạch chủ.", (0,0,0,-1,-1)),
     (PL, "- Không thấy tràn dịch màng phổi. Vòm hoành trái nâng cao.", (0,0,0,0,1)),
@@ -420,7 +421,8 @@ PHRASING = [
     (PA, "- Đám mờ thuỳ trên phổi phải đã hết.", (0,0,0,0,0)),
     (PL, "- Tràn dịch màng phổi phải đã được dẫn lưu, còn ít dịch.", (0,1,0,0,1)),
     (PL, "- Nghi ngờ có tràn khí màng phổi đỉnh phổi trái.", (0,-1,0,0,-1)),
-    (PL, "- Không rõ tràn dịch màng phổi.", (0,-1,0,0,-1)),
+    # "không rõ X" reads "no definite X" (negative), as the independently written dev reports code it.
+    (PL, "- Không rõ tràn dịch màng phổi.", (0,0,0,0,0)),
     (PL, "- Góc sườn hoành phải hơi tù, có thể do dày dính màng phổi.", (0,1,0,0,1)),
     (PL, "- Hiện không thấy tràn khí màng phổi.", (0,0,0,0,0)),
     (CW, "- Không thấy hình ảnh gãy xương mới.", (0,0,0,0,0)),
@@ -747,8 +749,9 @@ def tricky() -> list[dict]:
         H("029", "Mô tả hình ảnh:\n- Xương lồng ngực bình thường.\n- Góc sườn hoành hai bên nhọn.\n- Hai phế trường sáng đều.\n"
                  "- Hình tim to, chỉ số tim ngực khoảng 0,58.", (0, 0, 0, 1, 1), method="rule", findings={"cardiomegaly": 1}),
         H("030", "Mô tả hình ảnh:\n- Gãy cung bên xương sườn 5 phải.\n- Góc sườn hoành hai bên nhọn.\n- Hai phế trường sáng đều.\n"
-                 "- Bóng tim không to.\nKết luận: Hình ảnh tim phổi bình thường.", (1, 0, 0, 0, 1), review=True,
-          note="contradiction: a fracture and a whole-report normal conclusion go to a person"),
+                 "- Bóng tim không to.\nKết luận: Hình ảnh tim phổi bình thường.", (1, 0, 0, 0, 1), method="rule",
+          note="a whole-report normal conclusion beside a finding summarises the rest: the fracture is labelled "
+               "(normal_summary: finding, issue 12)"),
         H("031", "MÔ TẢ HÌNH ẢNH:\n1. Hai phế trường sáng đều.\n2. Bóng tim không to.\n3. Góc sườn hoành hai bên nhọn.\n"
                  "4. Không thấy bất thường xương lồng ngực.", (0, 0, 0, 0, 0), method="template", note="numbered bullets"),
         H("032", "+ Không thấy bất thường xương lồng ngực.\n+ Không thấy hình tràn dịch, tràn khí màng phổi.\n"
@@ -769,7 +772,8 @@ def tricky() -> list[dict]:
                  "- Hai phế trường sáng đều.\n- Bóng tim không to.", (0, 1, 0, 0, 1), method="rule",
           findings={"pleural effusion": 0, "pleural thickening": 1}),
         H("039", "Mô tả hình ảnh:\n- Xương lồng ngực bình thường.\n- Ko thấy tràn dịch màng phổi.\n- Hai phế trường sáng đều.\n"
-                 "- Bóng tim không to.", (0, 0, 0, 0, 0), method="rule", note="typed 'ko' for không",
+                 "- Bóng tim không to.", (0, 0, 0, 0, 0), method="template",
+          note="typed 'ko' for không (an abbreviation: the sentence is then a normal template)",
           findings={"pleural effusion": 0}),
         H("040", "Mô tả hình ảnh:\n- Xương lồng ngực bình thường.\n- Góc sườn hoành hai bên nhọn.\n- Hai phế trường sáng đều.\n"
                  "- Tim to, phổi ứ huyết.", (0, 0, 1, 1, 1), method="rule",
@@ -789,8 +793,9 @@ def tricky() -> list[dict]:
                  "- Bóng tim to toàn bộ.", (1, 1, 1, 1, 1), method="rule",
           findings={"osteoporosis": 1, "pleural effusion": 1, "infiltrates": 1, "cardiomegaly": 1}),
         H("046", "Mô tả hình ảnh:\n- Xương lồng ngực bình thường.\n- Góc sườn hoành hai bên nhọn.\n- Hai phế trường sáng đều.\n"
-                 "- Bóng tim không to.\n- Ống nội khí quản đúng vị trí.", (0, 0, 0, 0, 0), method="rule",
-          note="a support device is not an abnormality", findings={"endotracheal tube": 1}),
+                 "- Bóng tim không to.\n- Ống nội khí quản đúng vị trí.", (0, 0, 0, 0, 1), method="rule",
+          note="a support device makes abnormal 1 and no region (devices_abnormal: true, issue 12 class 11)",
+          findings={"endotracheal tube": 1}),
         H("047", "Mô tả hình ảnh:\n- Bất thường cung sau xương sườn 4 trái.\n- Góc sườn hoành hai bên nhọn.\n"
                  "- Hai phế trường sáng đều.\n- Bóng tim không to.", (1, 0, 0, 0, 1), method="rule",
           note="generic abnormality takes the region of its bullet", findings={"unspecified abnormality": 1}),

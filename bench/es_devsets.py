@@ -1,0 +1,89 @@
+"""Spanish development figures on the read part and the scored-only part (rxlabel.labeler.devsplit).
+
+PadChest-GR: image-level micro-F1 as ``rxlabel evaluate`` gives it (classes present in the gold,
+uncertain counted present) and the stricter figure that also counts false positives on labels the
+gold never uses (every finding the labeller outputs, ``normal`` included). BIMCV-COVID19: the share
+of reports sent to review. Prints a table and one JSON line (appended to bench/results/es_devsets.jsonl).
+
+    PYTHONPATH=src python bench/es_devsets.py [--data ../shared/data]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from rxlabel import labeler  # noqa: E402
+from rxlabel.labeler.devsplit import READ, SCORE, bimcv_reports, padchest_gr_reports  # noqa: E402
+from rxlabel.labeler.evaluate import evaluate  # noqa: E402
+from rxlabel.schema import REGION_COLUMNS  # noqa: E402
+
+RESULTS = ROOT / "bench" / "results" / "es_devsets.jsonl"
+
+
+def gr_scores(frame: pd.DataFrame, lab: labeler.Labeler) -> dict:
+    """micro-F1 (evaluate's classes) and strict micro-F1 (all predicted classes too) of ``frame``."""
+    preds = {rid: lab(text, rid).findings for rid, text in frame.text.items()}
+    gold = pd.DataFrame.from_dict({rid: dict.fromkeys(ls, 1) for rid, ls in frame.labels.items()}, orient="index")
+    pred = pd.DataFrame.from_dict({rid: preds[rid] for rid in frame.index}, orient="index")
+    pred = pred.drop(columns=[c for c in pred.columns if c in REGION_COLUMNS]).reindex(frame.index)
+    gold = gold.reindex(frame.index)
+    micro = evaluate(gold, pred, None, "positive", 0)["micro"]
+    classes = sorted(set(gold.columns) | {c for c in pred.columns if (pred[c].fillna(0) != 0).any()})
+    strict = evaluate(gold.reindex(columns=classes), pred.reindex(columns=classes), classes, "positive", 0)["micro"]
+    return {"images": len(frame), "micro_f1": round(micro["f1"], 4), "micro_p": round(micro["precision"], 4),
+            "micro_r": round(micro["recall"], 4), "strict_micro_f1": round(strict["f1"], 4),
+            "strict_micro_p": round(strict["precision"], 4)}
+
+
+def bimcv_scores(frame: pd.DataFrame, lab: labeler.Labeler) -> dict:
+    reasons: Counter = Counter()
+    queued = 0
+    for rid, text in frame.text.items():
+        result = lab(text, rid)
+        if result.method == "unlabelled" or result.rejected:
+            queued += 1
+            reasons.update(result.review_reasons)
+    return {"reports": len(frame), "review": queued, "review_share": round(queued / max(len(frame), 1), 4),
+            "reasons": dict(reasons.most_common())}
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data"), help="the shared data folder")
+    parser.add_argument("--no-append", action="store_true")
+    args = parser.parse_args(argv)
+    data = Path(args.data)
+    lab = labeler.Labeler("es")
+    gr = padchest_gr_reports(data / "es" / "padchest_gr" / "padchest_gr_master_table.csv")
+    bimcv = bimcv_reports(data / "es" / "bimcv_covid19" / "bimcv_covid19_reports_raw.jsonl")
+    record = {"bench": "es_devsets", "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+              "rules_version": lab.version}
+    for part in (READ, SCORE):
+        record[f"padchest_gr_{part}"] = gr_scores(gr[gr.part == part], lab)
+        record[f"bimcv_{part}"] = bimcv_scores(bimcv[bimcv.part == part], lab)
+    print(f"{'':14}{'read':>28}{'score':>28}")
+    for key in ("micro_f1", "strict_micro_f1"):
+        print(f"GR {key:<16}" + "".join(f"{record[f'padchest_gr_{p}'][key]:>28}" for p in (READ, SCORE)))
+    print("BIMCV review  " + "".join(
+        f"{record[f'bimcv_{p}']['review']}/{record[f'bimcv_{p}']['reports']} "
+        f"({record[f'bimcv_{p}']['review_share']:.1%})".rjust(28) for p in (READ, SCORE)))
+    print(json.dumps(record, ensure_ascii=False))
+    if not args.no_append:
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        with RESULTS.open("a", encoding="utf-8") as fh:
+            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return record
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,395 @@
+"""Vietnamese word stage: from the tokens of a sentence key to the words the rules read.
+
+Runs after tokenising and before the pack's abbreviations are expanded; every output word keeps the
+span of the text it came from, so evidence offsets stay valid. It does five deterministic things:
+
+- **diacritic restoration** (a report typed without an input method): a word with no tone marks
+  that the pack does not know is replaced by the one pack word it could be ("tran dich" -> "tràn
+  dịch"); a sentence with no diacritic at all is restored word by word, known words included
+  ("khong thay" -> "không thấy"). Several readings ("mo": mô / mờ) are decided by the pack's own word
+  pairs ("nhu mô", "đám mờ"), else by a clear majority in the pack's text; anything still ambiguous is
+  left as typed, so the fuzzy stage sends it to review;
+- **glued words** ("khôngthấy", "chủkhông"): a word the pack does not know that is two pack words
+  is split in two;
+- **structured values**: ``(-)`` reads "âm tính" and ``(+)`` "dương tính"; a "Subject: không" line
+  (``không``, ``ko``, ``không có``, ``(-)``, ``âm tính``) reads "Subject âm tính", a post-negation;
+- **cardiothoracic ratio** ("CSTN < 0,5", "chỉ số tim-ngực = 0,43", "tỷ lệ tim/lồng ngực khoảng 0,58"):
+  below 0.5 reads "chỉ số tim ngực bình thường", 0.53 or more "chỉ số tim ngực tăng"; 0.50-0.52 is left
+  as written (borderline: a person decides);
+- **ordinals and Roman numerals** opening a sentence ("I.", "iii.", "3/", "2)") are list markers,
+  not words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+
+from rapidfuzz.distance import OSA
+
+from rxlabel.labeler.compiled import expand_abbreviations, expand_phrase
+from rxlabel.labeler.normalize import strip_diacritics
+
+Token = tuple[str, int, int]
+
+_ROMAN = frozenset("i ii iii iv v vi vii viii ix x".split())
+_ORDINAL_END = re.compile(r"\s*[.)/\-:–]")
+_SIGN = re.compile(r"\(\s*([-–+])\s*\)")
+_SIDES = frozenset({"2", "hai", "bên", "p", "t", "phải", "trái", "cả"})
+_NEG_VALUES = frozenset(strip_diacritics(v) for v in (
+    "không", "ko", "k", "không có", "âm tính", "không thấy", "chưa thấy", "chưa có", "âm", "neg", "negative", "không rõ"))
+# Read on the key without diacritics, so "chi so tim nguc duoi 0,5" is read like "chỉ số tim ngực dưới 0,5".
+_CTR = re.compile(
+    r"(?:chi\w? so|ty le|ti le|cstn|ctr)\s*(?:tim|t)?[\s\-/]*(?:long\s*)?(?:nguc|n)?\s*(?:\(ctr\))?\s*"
+    r"[:=~\-]?\s*(khoang|xap xi|duoi|tren|nho hon|lon hon|<=|>=|<|>|≤|≥|=|~|≈)?\s*(\d+(?:[.,]\d+)?)")
+_BELOW = frozenset({"duoi", "<", "<=", "≤", "nho hon"})
+_ABOVE = frozenset({"tren", ">", ">=", "≥", "lon hon"})
+_CTR_NORMAL = ("chỉ", "số", "tim", "ngực", "bình", "thường")
+_CTR_HIGH = ("chỉ", "số", "tim", "ngực", "tăng")
+
+
+def _is_plain(word: str) -> bool:
+    return word.isascii()
+
+
+# Everyday words whose unaccented form is a pack word: never "corrected" into it ("tìm" is not "tim").
+_REAL_WORDS = frozenset({"tìm", "tím", "tỉm", "cố", "cỡ", "có", "đó", "đỏ", "mổ", "mỡ", "mở", "tô", "tổ", "tờ", "bố", "bộ"})
+
+_TELEX_VOWELS = (("aa", "â"), ("aw", "ă"), ("ee", "ê"), ("oo", "ô"), ("ow", "ơ"), ("uw", "ư"), ("dd", "đ"))
+_TELEX_TONES = {"s": "\u0301", "f": "\u0300", "r": "\u0309", "x": "\u0303", "j": "\u0323"}
+_TONE_VOWEL = re.compile("[aăâeêioôơuưy]")
+
+
+def _telex(word: str) -> str | None:
+    """Decode a syllable typed in Telex with the input method off ("thaays" -> "thấy", "ddawcj" -> "đặc")."""
+    import unicodedata
+
+    out = word
+    for pair, letter in _TELEX_VOWELS:
+        out = out.replace(pair, letter)
+    tone = None
+    if len(out) > 2 and out[-1] in _TELEX_TONES:
+        tone, out = _TELEX_TONES[out[-1]], out[:-1]
+    if out == word:
+        return None
+    if tone:
+        vowels = [m.start() for m in _TONE_VOWEL.finditer(out)]
+        if not vowels:
+            return None
+        # The mark goes on the modified vowel if any, else on the second of two vowels before a final
+        # consonant, else on the first ("thấy", "hoàn", "của").
+        marked = [i for i in vowels if out[i] in "ăâêôơư"]
+        if marked:
+            pos = marked[-1]
+        elif len(vowels) >= 2 and (vowels[-1] < len(out) - 1 or out[vowels[0]:vowels[0] + 2] in ("oa", "oe", "uy")):
+            pos = vowels[-1]
+        else:
+            pos = vowels[0]
+        out = unicodedata.normalize("NFC", out[:pos + 1] + tone + out[pos + 1:])
+    return out
+
+
+class ViWordStage:
+    """Callable ``(sentence_key, tokens) -> tokens`` built from a compiled pack's vocabulary."""
+
+    def __init__(self, vocab: Iterable[str], texts: Iterable[list[str]],
+                 abbreviations: dict[str, tuple[str, ...]] | None = None):
+        self.vocab = frozenset(vocab)
+        self.abbreviations = abbreviations or {}
+        # words -> True when they are a normal statement of the pack (set by the labeller; see _by_statement)
+        self.judge = None
+        self.readings: dict[str, set[str]] = {}
+        for word in self.vocab:
+            self.readings.setdefault(strip_diacritics(word), set()).add(word)
+        self.bigrams: Counter[tuple[str, str]] = Counter()
+        self.freq: Counter[str] = Counter()
+        for words in texts:
+            self.freq.update(words)
+            self.bigrams.update(zip(words, words[1:], strict=False))
+        self._by_initial: dict[str, list[str]] = {}
+        for plain in self.readings:
+            if len(plain) >= 3:
+                self._by_initial.setdefault(plain[0], []).append(plain)
+        self._fixes: dict[str, str | frozenset[str] | None] = {}
+
+    def __call__(self, skey: str, tokens: list[Token]) -> list[Token]:
+        if not tokens:
+            return tokens
+        if all(len(w) == 1 and w.isalpha() for w, _, _ in tokens):
+            return []  # initials ("N.V.A", "BS. T.H.") close a signature: no words to label
+        tokens = self._drop_ordinal(skey, tokens)
+        tokens = self._signs(skey, tokens)
+        tokens = self._split_glued(tokens)
+        # Expanded before restoring too, so "gsh sang" is read beside "góc sườn hoành" ("sáng").
+        tokens = expand_abbreviations(tokens, self.abbreviations)
+        tokens = self._restore(skey, tokens, skey.isascii())
+        tokens = self._correct(tokens)
+        tokens = self._structured_negative(skey, tokens)
+        return self._ratio(skey, tokens)
+
+    # -- markers and values -------------------------------------------------------------------------
+
+    @staticmethod
+    def _drop_ordinal(skey: str, tokens: list[Token]) -> list[Token]:
+        word, _, end = tokens[0]
+        if word == "x" and len(tokens) > 1 and tokens[1][0] == "quang":
+            return tokens  # "X-quang", not the Roman ten
+        if (word in _ROMAN or (word.isdigit() and len(word) <= 2)) and (
+                len(tokens) == 1 or _ORDINAL_END.match(skey, end)):
+            return tokens[1:]
+        return tokens
+
+    @staticmethod
+    def _signs(skey: str, tokens: list[Token]) -> list[Token]:
+        if "(" not in skey:
+            return tokens
+        extra = [(w, m.start(), m.end()) for m in _SIGN.finditer(skey)
+                 for w in (("âm", "tính") if m.group(1) != "+" else ("dương", "tính"))]
+        return sorted(tokens + extra, key=lambda t: t[1]) if extra else tokens
+
+    @staticmethod
+    def _structured_negative(skey: str, tokens: list[Token]) -> list[Token]:
+        """"TDMP: không", "TKMP - không", "TDMP - (-) 2 bên": the value after the separator negates the key."""
+        colon = skey.rfind(":")
+        if colon < 0:
+            colon = skey.rfind(" - ") + 1
+            if colon <= 0:
+                return tokens
+        after = [t for t in tokens if t[1] > colon]
+        before = [t for t in tokens if t[1] < colon]
+        if not before or not after:
+            return tokens
+        value = [w for w, _, _ in after]
+        while value and value[-1] in _SIDES:
+            value.pop()
+        if len(value) > 1 and value[-2] in _SIDES:
+            value = value[:-2]
+        if strip_diacritics(" ".join(value)) in _NEG_VALUES:
+            start, end = after[0][1], after[-1][2]
+            return before + [("âm", start, end), ("tính", start, end)]
+        return tokens
+
+    def _split_glued(self, tokens: list[Token]) -> list[Token]:
+        out: list[Token] = []
+        for word, start, end in tokens:
+            if len(word) >= 5 and word not in self.vocab and not word.isdigit():
+                for cut in range(len(word) - 2, 1, -1):
+                    left, right = word[:cut], word[cut:]
+                    if self._known(left, right) and self._known(right, left):
+                        out += [(left, start, start + cut), (right, start + cut, end)]
+                        break
+                else:
+                    out.append((word, start, end))
+            else:
+                out.append((word, start, end))
+        return out
+
+    def _known(self, word: str, other: str) -> bool:
+        # Without tone marks a short syllable reads as too many words ("khoong" is not "kho" + "ong"):
+        # an unaccented part must be 4 letters or more.
+        if word in self.vocab:
+            return True
+        return _is_plain(word) and len(word) >= 4 and word in self.readings
+
+    # -- diacritics ---------------------------------------------------------------------------------
+
+    # -- misspellings --------------------------------------------------------------------------------
+
+    def _correct(self, tokens: list[Token]) -> list[Token]:
+        """A word the pack does not know, read as the one pack word it can be: typed with the input method
+        off ("thaays" -> "thấy"), a wrong tone mark ("nhỏn" -> "nhọn"), or one letter wrong, missing,
+        doubled or swapped ("khng" -> "không"). Only a unique reading is taken; otherwise the word is left
+        for the fuzzy stage (review)."""
+        out = tokens
+        for i, (word, start, end) in enumerate(tokens):
+            if word in self.vocab or len(word) < 3 or word.isdigit() or (_is_plain(word) and word in self.readings):
+                continue
+            fixed = self._fix(word)
+            if isinstance(fixed, frozenset):
+                prev = {out[i - 1][0]} if i else set()
+                nxt = {tokens[i + 1][0]} | (self.readings.get(tokens[i + 1][0], set()) if _is_plain(
+                    tokens[i + 1][0]) else set()) if i + 1 < len(tokens) else set()
+                fixed = self._decide(set(fixed), prev, nxt, keep=None, by_frequency=False)
+            if fixed is not None:
+                if out is tokens:
+                    out = list(tokens)
+                out[i] = (fixed, start, end)
+        return out
+
+    def _fix(self, word: str) -> str | frozenset[str] | None:
+        if word in self._fixes:
+            return self._fixes[word]
+        fixed = None
+        telex = _telex(word) if _is_plain(word) else None
+        if telex and telex in self.vocab:
+            fixed = telex
+        else:
+            plain = strip_diacritics(word)
+            readings = self.readings.get(plain, set()) if not _is_plain(word) else set()
+            if word in _REAL_WORDS:
+                fixed = None
+            elif len(readings) == 1:
+                fixed = next(iter(readings))
+            elif readings:
+                fixed = frozenset(readings)  # a wrong tone with several readings: the neighbours decide
+            elif not readings and len(word) >= 3:
+                near = {r for p in self._near(plain) for r in self.readings[p]}
+                if not _is_plain(word):
+                    near = {r for r in near if not _is_plain(r)} or near
+                if len(near) == 1 and (len(word) >= 4 or not _is_plain(word)):
+                    fixed = next(iter(near))
+                elif near:
+                    # decided by the neighbouring words (_correct); a 3-letter unaccented word ("cha" for
+                    # "chưa") is read only that way, never alone
+                    fixed = frozenset(near)
+        self._fixes[word] = fixed
+        return fixed
+
+    def _near(self, plain: str) -> list[str]:
+        """Unaccented pack words one edit (substitution, insertion, deletion, swap) from ``plain``."""
+        out = []
+        for candidate in self._by_initial.get(plain[0], ()):
+            if abs(len(candidate) - len(plain)) <= 1 and candidate != plain and OSA.distance(plain, candidate) <= 1:
+                out.append(candidate)
+        return out
+
+    def _restore(self, skey: str, tokens: list[Token], typed_plain: bool) -> list[Token]:
+        words = [w for w, _, _ in tokens]
+        # A sentence typed without any diacritic: every word is read again, known words included
+        # ("khong thay" -> "không thấy", though "thay" is a word too).
+        everything = typed_plain
+        options: list[set[str] | None] = []
+        changed = False
+        for w in words:
+            if w.isdigit() or not _is_plain(w) or (w in self.vocab and not everything):
+                options.append(None)
+                continue
+            readings = self.readings.get(w)
+            if not readings:
+                options.append(None)
+                continue
+            options.append(readings)
+            changed = True
+        if not changed:
+            return tokens
+        chosen = list(words)
+        open_: list[int] = []
+        for i, opts in enumerate(options):
+            if opts is None:
+                continue
+            if len(opts) == 1:
+                chosen[i] = next(iter(opts))
+                continue
+            prev = {chosen[i - 1]} | (options[i - 1] or set()) if i else set()
+            nxt = ({words[i + 1]} | (options[i + 1] or set())) if i + 1 < len(words) else set()
+            # Weak evidence leaves the word open for the sentence-level choice; still open, it stays as typed.
+            pick = self._decide(opts, prev, nxt, keep=None)
+            if pick is not None:
+                chosen[i] = pick
+            elif len(opts) > 1:
+                open_.append(i)
+        if open_ and self.judge is not None:
+            chosen = self._by_statement(skey, tokens, chosen, open_, options)
+        return [(c, s, e) for c, (_, s, e) in zip(chosen, tokens, strict=True)]
+
+    def _by_statement(self, skey: str, tokens: list[Token], chosen: list[str], open_: list[int],
+                      options: list[set[str] | None]) -> list[str]:
+        """Readings still open ("mo kẽ bình thường": mô or mờ) are chosen so the sentence is a normal statement
+        of the pack, when exactly one choice makes it one, or when every choice reads the same findings
+        ("tổn thương mô kẽ" and "mờ kẽ" are both an interstitial pattern); else they stay as typed (review)."""
+        from itertools import product
+
+        if len(open_) > 3:
+            return chosen
+        normal, readings = [], {}
+        for combo in product(*(sorted(options[i]) for i in open_)):
+            trial = list(chosen)
+            for i, word in zip(open_, combo, strict=True):
+                trial[i] = word
+            verdict = self.judge(skey, [(w, s, e) for w, (_, s, e) in zip(trial, tokens, strict=True)])
+            if verdict is True:
+                normal.append(trial)
+            elif verdict:
+                readings.setdefault(verdict, trial)
+        if len(normal) == 1:
+            return normal[0]
+        if not normal and len(readings) == 1:
+            return next(iter(readings.values()))
+        return chosen
+
+    def _decide(self, opts: set[str], prev: set[str], nxt: set[str], keep: str | None,
+                by_frequency: bool = True) -> str | None:
+        # Word pairs weighted by how often the pack writes them ("cơ hoành" far more than "phổi có").
+        scores = {o: sum(self.bigrams[(p, o)] for p in prev) + sum(self.bigrams[(o, n)] for n in nxt)
+                  for o in opts}
+        best = max(scores.values())
+        top = [o for o, s in scores.items() if s == best]
+        if best and len(top) == 1:
+            second = max([s for o, s in scores.items() if o != top[0]], default=0)
+            if best >= 2 * second or not by_frequency:
+                return top[0]
+        if not by_frequency:
+            return keep
+        ranked = sorted(top, key=lambda o: -self.freq[o])
+        if len(ranked) > 1 and self.freq[ranked[0]] >= 5 * max(1, self.freq[ranked[1]]):
+            return ranked[0]
+        return keep
+
+    # -- cardiothoracic ratio -----------------------------------------------------------------------
+
+    @staticmethod
+    def _ratio(skey: str, tokens: list[Token]) -> list[Token]:
+        if not any(ch.isdigit() for ch in skey):
+            return tokens
+        plain = strip_diacritics(skey)
+        if len(plain) != len(skey):
+            return tokens
+        for m in _CTR.finditer(plain):
+            value = float(m.group(2).replace(",", "."))
+            if value >= 10:
+                value /= 100  # "CSTN 45%"
+            comparator = m.group(1) or ""
+            if (comparator in _BELOW and value <= 0.5) or (comparator not in _ABOVE and value < 0.5):
+                words = _CTR_NORMAL
+            elif (comparator in _ABOVE and value >= 0.5) or (comparator not in _BELOW and value >= 0.53):
+                words = _CTR_HIGH
+            else:
+                continue
+            start, end = m.span()
+            inside = [t for t in tokens if start <= t[1] < end]
+            if not inside:
+                continue
+            s0, e0 = inside[0][1], inside[-1][2]
+            tokens = [t for t in tokens if t[1] < start] + [(w, s0, e0) for w in words] + [
+                t for t in tokens if t[1] >= end]
+        return tokens
+
+
+def pack_texts(pack, words_of) -> list[list[str]]:
+    """Word sequences of every phrase, cue, template and normal statement (for word pairs and counts)."""
+    texts: list[str] = []
+    for finding in pack.findings.values():
+        texts += finding.phrases + finding.negative_phrases
+    texts += [c.text for c in pack.cues]
+    texts += [t.text.replace("{*}", " ") for t in pack.templates] + [t.replace("{*}", " ") for t in pack.ignore]
+    # Headers typed without diacritics ("ket luan") are there for the splitter only: as vocabulary they
+    # would make every unaccented word a reading of itself.
+    headers = pack.section_headers + pack.skip_sections + list(getattr(pack, "admin_lines", []))
+    texts += [h for h in headers if not h.isascii()]
+
+    def expanded(items: Iterable[str]) -> list[list[str]]:
+        return [words_of(v) for t in items for v in (expand_phrase(t) if "(" in t else [t])]
+
+    out = expanded(texts)
+    for group in pack.normal_statements:
+        subjects, predicates = expanded(group["subjects"]), expanded(group["predicates"])
+        modifiers = expanded(group["modifiers"])
+        out += subjects + predicates + modifiers
+        tails = {s[-1] for s in subjects + modifiers if s}
+        heads = {p[0] for p in predicates + modifiers if p}
+        out += [[t, h] for t in tails for h in heads]
+    return out
+
+
+__all__ = ["ViWordStage", "pack_texts"]
