@@ -1,17 +1,35 @@
-"""Labeller throughput: rxlabel vs medspaCy ConText and negspaCy with the same rules, same run.
+"""Labeller throughput on real reports: rxlabel beside negspaCy, medspaCy ConText (same rules) and a bare
+phrase-scan ceiling, in one run.
 
-Five-sentence Spanish reports are generated (seeded) from the synthetic sentence set
-(tests/data/labeler/peers/synthetic-bench/synthetic_es.tsv) and the bundled sample reports. rxlabel
-is timed as an in-process ``Labeler.__call__`` loop and through ``labeler.batch.label_file`` on a
-temporary CSV (one process and ``--jobs 2``). medspaCy ConText and negspaCy get the rxlabel pack's
-own cues (converted to ConTextRules / a negspaCy termset) and its finding phrases (a medspaCy
-TargetMatcher / a spaCy EntityRuler), on ``spacy.blank(lang)`` + the sentencizer (their fastest
-configuration), through ``nlp.pipe``.
+Default corpus: the real reports in ``../shared/data`` (BIMCV-COVID19 Spanish reports, pack ``es``; the
+Vietnamese dev reports, pack ``vi``), replicated to ``--reports`` in three regimes:
 
-``--million`` also labels 1,000,000 short reports streaming from a temporary CSV in a child
-process and reports its peak RSS (``resource.getrusage``).
+- ``repeats``: the real reports cycled (each appears ``--reports`` / corpus-size times): the labeller's
+  per-sentence cache hits on every repeat, as it does on an archive's stock phrases;
+- ``unique_reports``: every report a new combination: a real report whose sentences (or, in reports
+  written as ``-`` bullets, whose bullet lines; headers kept) are each replaced by a sentence drawn
+  (seeded) from the whole corpus; no report repeats, sentences do;
+- ``unique_sentences``: the real reports cycled, with a running number put in every sentence
+  ("No se aprecia derrame pleural (1834)."), so that no sentence repeats anywhere and the cache never
+  hits (the number is a word the pack does not know).
 
-Prints the rates and ratios and one JSON line, also appended to bench/results/labeler_throughput.jsonl.
+Each regime: rxlabel (a fresh ``Labeler`` loop; for ``repeats`` the cache is warmed first),
+negspaCy and medspaCy (when importable: their own virtual environment, bench/README.md), and an
+Aho-Corasick scan (pyahocorasick) of the lower-cased text for the pack's finding phrases and cues,
+every variant and accent-free form: the ceiling for any labeller that must at least find the phrases.
+Rates are reports per CPU-second of this process (the machine is shared) and per wall second.
+Then the CLI end to end: ``rxlabel label`` CSV -> JSONL in a child process with ``--jobs 1`` and
+``--jobs 2``: wall, CPU (its own and its workers') and peak RSS. The generated-text regime (five
+sentences drawn from synthetic_es.tsv and the sample reports, as before) is a secondary line.
+
+    python bench/labeler_throughput.py --check-env     # what is installed, what is missing
+    python bench/labeler_throughput.py                 # real text, ~2-4 minutes on a loaded 2-CPU machine
+    python bench/labeler_throughput.py --corpus generated   # the former benchmark (generated reports)
+
+``--million`` also labels 1,000,000 short generated reports streaming from a temporary CSV in a child
+process and reports its peak RSS and the JSONL / CSV size ratio.
+
+Prints the rates and one JSON line, also appended to bench/results/labeler_throughput.jsonl.
 medspaCy pins spaCy 3.7, so run it from a separate virtual environment (bench/README.md).
 """
 
@@ -19,10 +37,12 @@ from __future__ import annotations
 
 import argparse
 import csv
+import itertools
 import json
 import os
 import platform
 import random
+import re
 import resource
 import statistics
 import subprocess
@@ -33,7 +53,10 @@ from collections import Counter, deque
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT / "src"))
+
+from _results import emit  # noqa: E402
 
 from rxlabel import labeler  # noqa: E402
 from rxlabel.labeler import Labeler, RulePackError  # noqa: E402
@@ -45,6 +68,10 @@ SAMPLE_ES = ROOT / "src" / "rxlabel" / "pipeline" / "data" / "sample_reports_es.
 MINI_ES = ROOT / "tests" / "data" / "labeler" / "mini_es"
 RESULTS = ROOT / "bench" / "results" / "labeler_throughput.jsonl"
 TARGET_RPS, TARGET_RATIO = 5000, 5.0
+SHARED = ROOT / ".." / "shared" / "data"
+REAL = {"es": SHARED / "es" / "bimcv_covid19" / "bimcv_covid19_reports_raw.jsonl",
+        "vi": SHARED / "vi" / "dev_reports" / "reports.jsonl"}
+REGIMES = ("repeats", "unique_reports", "unique_sentences")
 
 
 # -- corpus ---------------------------------------------------------------------------------------
@@ -74,7 +101,7 @@ def make_reports(n: int, sentences: list[str], seed: int, per_report: int = 5, u
                      for s in rng.choices(sentences, k=per_report)) for _ in range(n)]
 
 
-def real_reports(path: str, n: int) -> list[str]:
+def texts_file(path: str, n: int) -> list[str]:
     """``n`` report texts from a JSONL file's ``text`` field, cycled when the file has fewer."""
     with open(path, encoding="utf-8") as fh:
         texts = [json.loads(line)["text"] for line in fh if line.strip()]
@@ -152,13 +179,21 @@ def finding_phrases(lab: Labeler) -> list[tuple[str, str]]:
     return out
 
 
+def _blank(lang: str):
+    """``spacy.blank(lang)``; Vietnamese with spaCy's own syllable tokenizer (no pyvi word segmenter)."""
+    import spacy
+
+    if lang == "vi":
+        return spacy.blank("vi", config={"nlp": {"tokenizer": {"use_pyvi": False}}})
+    return spacy.blank(lang)
+
+
 def build_medspacy(lab: Labeler):
     import medspacy  # noqa: F401  (registers the factories)
-    import spacy
     from medspacy.context import ConTextRule
     from medspacy.target_matcher import TargetRule
 
-    nlp = spacy.blank(lab.pack.lang)
+    nlp = _blank(lab.pack.lang)
     nlp.add_pipe("sentencizer")
     matcher = nlp.add_pipe("medspacy_target_matcher")
     matcher.add([TargetRule(phrase, label) for label, phrase in finding_phrases(lab)])
@@ -199,9 +234,8 @@ def negspacy_termset(lab: Labeler) -> dict[str, list[str]]:
 
 def build_negspacy(lab: Labeler):
     import negspacy.negation  # noqa: F401  (registers the factory)
-    import spacy
 
-    nlp = spacy.blank(lab.pack.lang)
+    nlp = _blank(lab.pack.lang)
     nlp.add_pipe("sentencizer")
     ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
     ruler.add_patterns([{"label": label, "pattern": phrase} for label, phrase in finding_phrases(lab)])
@@ -255,11 +289,12 @@ def memory_child(pack: str, n: int, seed: int) -> dict:
         summary = label_file(source, Path(tmp) / "labels.jsonl", lang=pack, jobs=1, progress=False)
         seconds = time.perf_counter() - started
         out_mb = (Path(tmp) / "labels.jsonl").stat().st_size / 2**20
+        in_mb = source.stat().st_size / 2**20
     return {"reports": n, "accounted": summary.template + summary.rule + summary.review + summary.rejected,
             "seconds": round(seconds, 1), "reports_per_second": round(n / seconds),
             "peak_rss_mb_before_labelling": before, "peak_rss_mb": _peak_rss_mb(),
             "ru_maxrss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-            "output_mb": round(out_mb, 1)}
+            "input_csv_mb": round(in_mb, 1), "output_mb": round(out_mb, 1), "jsonl_over_csv": round(out_mb / in_mb, 2)}
 
 
 def _peak_rss_mb() -> float:
@@ -280,12 +315,256 @@ def run_million(pack: str, n: int, seed: int) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+# -- real reports ---------------------------------------------------------------------------------
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)")
+_TAIL = re.compile(r"([.!?:;]*)\s*$")
+
+
+def real_reports(lang: str) -> list[str]:
+    """The real reports of ``lang`` from ../shared/data (non-blank texts), or [] when absent."""
+    path = REAL[lang]
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8") as fh:
+        rows = [json.loads(line) for line in fh if line.strip()]
+    return [r["text"] for r in rows if isinstance(r.get("text"), str) and r["text"].strip()]
+
+
+def _layout(text: str) -> list[tuple[bool, list[str]]]:
+    """Lines of a report as (is_header, sentences); a header ("HALLAZGOS:", "MÔ TẢ HÌNH ẢNH:") is kept as
+    it is. Joining sentences with spaces and lines with newlines gives the report's structure back."""
+    out = []
+    for line in text.split("\n"):
+        header = not line.strip() or line.strip().endswith(":")
+        out.append((header, [line] if header else _SENTENCE_END.split(line)))
+    return out
+
+
+def _number(piece: str, n: int) -> str:
+    """``piece`` with `` (n)`` before its final punctuation."""
+    m = _TAIL.search(piece)
+    return f"{piece[:m.start()]} ({n}){m.group(1)}"
+
+
+def regime_texts(reports: list[str], n: int, regime: str, seed: int) -> list[str]:
+    """``n`` reports of a regime (see the module docstring); line structure (sections, bullets) is kept."""
+    cycled = [reports[i % len(reports)] for i in range(n)]
+    if regime == "repeats":
+        return cycled
+    counter, rng = itertools.count(1), random.Random(seed)
+    pool = [p for text in reports for header, parts in _layout(text) if not header for p in parts if p.strip()]
+    if regime == "unique_sentences":
+        def change(p: str) -> str:
+            return _number(p, next(counter)) if p.strip() else p
+    else:
+        def change(p: str) -> str:
+            return rng.choice(pool) if p.strip() else p
+    seen: set[str] = set()
+    out = []
+    while len(out) < n:
+        text = cycled[len(out)] if regime == "unique_sentences" else rng.choice(reports)
+        made = "\n".join(parts[0] if header else " ".join(change(p) for p in parts)
+                         for header, parts in _layout(text))
+        if made not in seen:
+            seen.add(made)
+            out.append(made)
+    return out
+
+
+def build_ceiling(lab: Labeler):
+    """An Aho-Corasick automaton over the pack's finding phrases and cues (every variant, accent-free forms)."""
+    import ahocorasick
+
+    automaton = ahocorasick.Automaton()
+    phrases = {p.lower() for _, p in finding_phrases(lab)}
+    phrases |= {v.lower() for cue in lab.pack.cues for v in _variants(cue.text)}
+    for phrase in phrases:
+        automaton.add_word(phrase, phrase)
+    automaton.make_automaton()
+    return automaton
+
+
+def scan_all(automaton, texts: list[str]) -> int:
+    found = 0
+    for text in texts:
+        for _ in automaton.iter(text.lower()):
+            found += 1
+    return found
+
+
+# ``python -m rxlabel`` that reports its own peak RSS (VmHWM is per process image: unlike ru_maxrss, the
+# bench's own size does not carry over into the child); with --jobs the workers' peaks are not included.
+_CLI_WRAPPER = """
+import atexit, sys
+def _hwm():
+    for line in open('/proc/self/status'):
+        if line.startswith('VmHWM:'):
+            sys.stderr.write('VMHWM_KB=' + line.split()[1] + chr(10))
+atexit.register(_hwm)
+from rxlabel.cli import main
+sys.argv = ['rxlabel'] + sys.argv[1:]
+main()
+"""
+
+
+def cli_run(texts: list[str], lang: str, jobs: int, folder: Path) -> dict:
+    """``rxlabel label`` CSV -> JSONL in a child process: wall, CPU (with its workers) and peak RSS."""
+    source = folder / f"{lang}.csv"
+    if not source.exists():
+        with source.open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(["report_id", "text"])
+            writer.writerows((f"r{i}", t) for i, t in enumerate(texts))
+    out = folder / f"{lang}_j{jobs}.jsonl"
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    started = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-c", _CLI_WRAPPER, "label", str(source), "-o", str(out), "--lang", lang,
+                             "--jobs", str(jobs), "--quiet"], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)  # CPU of the CLI and of its (waited) workers
+    wall = time.perf_counter() - started
+    err = proc.stderr.read().decode("utf-8", "replace")
+    proc.stderr.close()
+    if status != 0:
+        raise RuntimeError(f"rxlabel label failed ({status}): {err[-2000:]}")
+    cpu = usage.ru_utime + usage.ru_stime
+    hwm = re.findall(r"VMHWM_KB=(\d+)", err)
+    return {"jobs": jobs, "reports": len(texts), "wall_rps": round(len(texts) / wall),
+            "cpu_rps": round(len(texts) / max(cpu, 1e-9)), "wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
+            "peak_rss_mb": round(int(hwm[-1]) / 1024, 1) if hwm else None,
+            "jsonl_over_csv": round(out.stat().st_size / source.stat().st_size, 2)}
+
+
+def _rate(run, n: int) -> dict:
+    wall, cpu = time.perf_counter(), time.process_time()
+    run()
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    return {"wall_rps": round(n / wall), "cpu_rps": round(n / max(cpu, 1e-9))}
+
+
+def _peer_builders(lab: Labeler) -> dict:
+    """name -> built spaCy pipeline, for the peers importable here (and a language spaCy can blank)."""
+    try:
+        import medspacy  # noqa: F401
+        import negspacy  # noqa: F401
+        import spacy  # noqa: F401
+    except ImportError as exc:
+        print(f"peers skipped: {exc} (see bench/README.md for their virtual environment)", file=sys.stderr)
+        return {}
+    out = {}
+    for name, build in (("negspacy", build_negspacy), ("medspacy", build_medspacy)):
+        try:
+            out[name] = build(lab)
+        except Exception as exc:  # e.g. spacy.blank("vi") needs pyvi
+            print(f"{name} skipped for {lab.pack.lang}: {type(exc).__name__}: {exc}", file=sys.stderr)
+    return out
+
+
+def run_real(args, record: dict) -> None:
+    """The real-text benchmark: per language, per regime, every tool; then the CLI end to end."""
+    record["corpus"] = "real"
+    record["regimes_how"] = {"repeats": "real reports cycled",
+                             "unique_reports": "each sentence / bullet of a real report replaced by one drawn "
+                                               "from the corpus; no report repeats",
+                             "unique_sentences": "real reports cycled with a running number in every sentence"}
+    with tempfile.TemporaryDirectory(prefix="rxlabel-bench-") as tmp:
+        for lang in args.langs:
+            reports = real_reports(lang)
+            if not reports:
+                print(f"{lang}: {REAL[lang]} not found; skipped", file=sys.stderr)
+                continue
+            n = args.reports if lang == "es" else min(args.reports, args.vi_reports)
+            lab = Labeler(lang)
+            out: dict = {"corpus_reports": len(reports), "reports": n, "rules_version": lab.version,
+                         "mean_chars": round(sum(map(len, reports)) / len(reports))}
+            ceiling = build_ceiling(lab)
+            peers = {} if args.no_peers else _peer_builders(lab)
+            for regime in REGIMES:
+                texts = regime_texts(reports, n, regime, args.seed)
+                row: dict = {}
+                fresh = Labeler(lab.pack)
+                if regime == "repeats":
+                    drain(map(fresh, texts))  # warm: every distinct sentence analysed once
+                row["rxlabel"] = _rate(lambda fresh=fresh, texts=texts: drain(map(fresh, texts)), n)
+                row["ceiling_aho_corasick"] = _rate(lambda c=ceiling, texts=texts: scan_all(c, texts), n)
+                for name, nlp in peers.items():
+                    list(nlp.pipe(texts[:100]))
+                    row[name] = _rate(lambda nlp=nlp, texts=texts: drain(nlp.pipe(texts, batch_size=256)), n)
+                rx = row["rxlabel"]["cpu_rps"]
+                row["rxlabel_over_ceiling"] = round(rx / row["ceiling_aho_corasick"]["cpu_rps"], 3)
+                for name in peers:
+                    row[f"rxlabel_over_{name}"] = round(rx / row[name]["cpu_rps"], 2)
+                out[regime] = row
+                print(f"{lang} {regime:<17} " + "  ".join(
+                    f"{k} {v['cpu_rps']:,}/cpu-s ({v['wall_rps']:,}/s)" for k, v in row.items() if isinstance(v, dict)))
+            if not args.no_cli:
+                texts = regime_texts(reports, n, "repeats", args.seed)
+                out["cli"] = [cli_run(texts, lang, jobs, Path(tmp)) for jobs in args.jobs]
+                for c in out["cli"]:
+                    print(f"{lang} rxlabel label --jobs {c['jobs']}: {c['wall_rps']:,} reports/s wall, "
+                          f"{c['cpu_rps']:,}/cpu-s, peak RSS {c['peak_rss_mb']} MB, JSONL {c['jsonl_over_csv']}x CSV")
+            record[lang] = out
+    generated = make_reports(args.reports, spanish_sentences(), args.seed)
+    lab = Labeler("es")
+    drain(map(lab, generated[:200]))
+    record["generated_secondary"] = {"reports": len(generated), "rxlabel": _rate(lambda: drain(map(lab, generated)),
+                                                                                 len(generated))}
+    print(f"generated (secondary): rxlabel {record['generated_secondary']['rxlabel']['cpu_rps']:,}/cpu-s")
+
+
+# -- environment check ----------------------------------------------------------------------------
+
+NEEDED = [("rxlabel", "rxlabel", True), ("numpy", "numpy", True), ("orjson", "orjson", False),
+          ("ahocorasick", "pyahocorasick", False), ("spacy", "spacy", False), ("thinc", "thinc", False),
+          ("medspacy", "medspacy", False), ("negspacy", "negspacy", False)]
+
+
+def check_env() -> int:
+    """Say what the benchmark can run here and what is missing; 0 when the whole benchmark can run."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    missing = []
+    print(f"python {platform.python_version()} at {sys.executable}")
+    for module, dist, required in NEEDED:
+        try:
+            __import__(module)
+            if module == "medspacy":
+                import medspacy.context  # noqa: F401  (imports thinc's compiled parts: where numpy 2 fails)
+            try:
+                v = version(dist)
+            except PackageNotFoundError:
+                v = "?"
+            print(f"  ok       {dist:<14} {v}")
+        except Exception as exc:  # ImportError, or the binary mismatch ValueError of thinc under numpy 2
+            missing.append(dist)
+            print(f"  MISSING  {dist:<14} {type(exc).__name__}: {str(exc).splitlines()[0][:120]}"
+                  + ("" if not required else "  (required)"))
+    for lang, path in REAL.items():
+        print(f"  {'ok' if path.exists() else 'MISSING':<8} data {lang:<9} {path}")
+        if not path.exists():
+            missing.append(f"data:{lang}")
+    if missing:
+        print("missing: " + ", ".join(missing))
+        print("fix: python3 -m venv /work/venv-bench && /work/venv-bench/bin/pip install -e '.[bench]' "
+              "(bench/README.md); without the peers: --no-peers")
+        return 1
+    print("everything the benchmark uses is here")
+    return 0
+
+
 # -- main -----------------------------------------------------------------------------------------
 
 
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--reports", type=int, default=10_000, help="five-sentence reports to label (default 10000)")
+    parser.add_argument("--check-env", action="store_true", help="say what is installed and what is missing; exit")
+    parser.add_argument("--corpus", choices=["real", "generated"], default="real",
+                        help="real reports from ../shared/data (default) or the generated five-sentence reports")
+    parser.add_argument("--langs", nargs="+", default=["es", "vi"], help="real corpora to run (default es vi)")
+    parser.add_argument("--vi-reports", type=int, default=5_000, help="cap for the Vietnamese regimes (long reports)")
+    parser.add_argument("--no-cli", action="store_true", help="skip the rxlabel label CLI runs")
+    parser.add_argument("--reports", type=int, default=10_000, help="reports per regime (default 10000)")
     parser.add_argument("--pack", default="es", help="rule pack (language or folder); default es")
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--repeat", type=int, default=3, help="in-process timings: median of this many runs")
@@ -299,6 +578,8 @@ def main(argv: list[str] | None = None) -> dict:
                         help="real reports instead of generated ones: a JSONL file with a 'text' field per line "
                              "(e.g. ../shared/data/es/bimcv_covid19/bimcv_covid19_reports_raw.jsonl), cycled to --reports")
     args = parser.parse_args(argv)
+    if args.check_env:
+        raise SystemExit(check_env())
 
     lab, pack = load_pack(args.pack)
     if args.memory_child:
@@ -306,7 +587,19 @@ def main(argv: list[str] | None = None) -> dict:
         print(json.dumps(result))
         return result
 
-    texts = real_reports(args.texts, args.reports) if args.texts else make_reports(args.reports, spanish_sentences(), args.seed)
+    if args.corpus == "real" and not args.texts:  # --texts: the former benchmark on given texts
+        record = {"bench": "labeler_throughput", "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                  "machine": f"{platform.machine()} {os.cpu_count()} cpus", "python": platform.python_version(),
+                  "seed": args.seed, "load_average_1m": round(os.getloadavg()[0], 2)}
+        run_real(args, record)
+        if args.million:
+            record["million"] = run_million(pack, args.million_n, args.seed)
+        record["load_average_1m_end"] = round(os.getloadavg()[0], 2)
+        emit(record, RESULTS, append=not args.no_append)
+        return record
+
+    texts = texts_file(args.texts, args.reports) if args.texts else make_reports(args.reports, spanish_sentences(),
+                                                                                  args.seed)
     warm = texts[:200]
     for text in warm:
         lab(text)
@@ -396,12 +689,7 @@ def main(argv: list[str] | None = None) -> dict:
         print(f"million: peak RSS {record['million']['peak_rss_mb']} MB, "
               f"{record['million']['reports_per_second']} reports/s")
 
-    line = json.dumps(record, ensure_ascii=False)
-    print(line)
-    if not args.no_append:
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        with RESULTS.open("a", encoding="utf-8") as fh:
-            fh.write(line + "\n")
+    emit(record, RESULTS, append=not args.no_append)
     return record
 
 

@@ -171,3 +171,36 @@ def test_chexmask_file_without_an_id_column_is_refused(tmp_path: Path):
     bad.write_text("name,Left Lung\na,1 2\n")
     with pytest.raises(ChexmaskError, match="ImageID"):
         read_chexmask(bad)
+
+
+def test_dataset_folder_holds_its_heart_and_lung_masks_for_region_tasks(tmp_path: Path, built, table):
+    pytest.importorskip("torch")
+    from rxlabel.classifier.data import RxDataset
+    from rxlabel.cli import main as cli
+    from rxlabel.index.chexmask import read_table
+
+    keys = table["ImageID"].tolist()[:30]
+    csv = _padchest_like_chexmask(tmp_path, keys, [0.9] * len(keys))
+    runner = CliRunner()
+    assert runner.invoke(cli, ["masks", "import", str(csv), "--index", str(built.path), "-o",
+                               str(tmp_path / "m.parquet")]).exit_code == 0
+    images = tmp_path / "films"
+    images.mkdir()
+    for key in table["ImageID"]:  # 600 x 500 films: non-square, so the unpadding matters
+        Image.fromarray(np.full((600, 500), 120, np.uint8)).save(images / key)
+    out = tmp_path / "ds"
+    res = runner.invoke(cli, ["dataset", "create", str(built.path), "--multilabel", "--name", "anat", "--masks",
+                              str(tmp_path / "m.parquet"), "--image-root", str(images), "--out", str(out),
+                              "--store", str(tmp_path / "s.sqlite")])
+    assert res.exit_code == 0, res.output
+    manifest = pd.read_csv(out / "manifest.csv")
+    assert set(read_table(out / "masks.parquet")["key"]) == set(keys) & set(manifest["image_id"])
+    ds = RxDataset(out / "manifest.csv", image_size=32)
+    k = int(np.flatnonzero(manifest["image_id"].isin(keys))[0])
+    parts = ds.anatomy(k)
+    assert set(parts) == {"left_lung", "right_lung", "heart"} and parts["heart"].shape == (600, 500)
+    rows = np.flatnonzero(parts["heart"].any(axis=1))
+    # heart rows 500..760 of the 1024 square = film rows 500 * 600 / 1024 .. 760 * 600 / 1024
+    assert abs(rows[0] - 500 * 600 / 1024) <= 1 and abs(rows[-1] + 1 - 760 * 600 / 1024) <= 1
+    other = int(np.flatnonzero(~manifest["image_id"].isin(keys))[0])
+    assert ds.anatomy(other) == {}

@@ -90,3 +90,29 @@ def test_multilabel_manifest_is_read_by_the_classifier(tmp_path, searcher):
     m = read_manifest(path)
     assert set(m.classes) == set().union(*_labels(made.manifest))
     assert (m.labels == 1).sum() == sum(len(s) for s in _labels(made.manifest))
+
+
+@pytest.mark.parametrize("class_set", ["specific", "general"])
+def test_padchest_style_dataset_min_positives_200(tmp_path, class_set):
+    from rxlabel.index.build import build_index
+    from rxlabel.index.hierarchy import load_hierarchy
+    from rxlabel.index.query import Searcher
+    from rxlabel.index.store import load
+    from tests.index.conftest import make_table
+
+    table = make_table(n=2500, seed=4)
+    table.to_csv(tmp_path / "t.csv", index=False)
+    searcher = Searcher(load(build_index(tmp_path / "i.sqlite", padchest=[tmp_path / "t.csv"]).path),
+                        load_hierarchy("es"))
+    made = create(searcher, DatasetSpec(name="pc", terms=[], multilabel=True, class_set=class_set,
+                                        min_positives=200, seed=0))
+    m, counts = made.manifest, made.counts
+    labels = _labels(m)
+    per_class = pd.Series([c for s in labels for c in s]).value_counts()
+    assert per_class.min() >= 200 and all(labels)
+    assert all(n < 200 for n in counts["dropped_classes"].values())
+    assert counts["images"] + counts["dropped_no_label"] == counts["candidates"]
+    assert not (m.groupby("patient_id")["split"].nunique() > 1).any()
+    for c in per_class.index:
+        share = m["split"][[c in s for s in labels]].value_counts(normalize=True)
+        assert abs(share["train"] - 0.7) < 0.05, (c, share.to_dict())

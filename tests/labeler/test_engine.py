@@ -99,7 +99,7 @@ def test_output_shape_and_version(mini):
     assert list(d) == ["report_id", "method", "findings", "regions", "evidence", "review_reasons", "rules_version"]
     assert d["rules_version"] == mini.version and d["report_id"] == "r1"
     ev = d["evidence"][0]
-    assert {"finding", "status", "sentence", "start", "end", "cue", "rule"} <= set(ev)
+    assert {"finding", "status", "sentence", "window", "start", "end", "cue", "rule"} <= set(ev)
 
 
 def test_labeler_pickles_for_worker_processes(mini):

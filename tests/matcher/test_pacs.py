@@ -5,92 +5,28 @@ DICOMweb."""
 
 import json
 import shutil
-import socket
-import subprocess
 import time
 from pathlib import Path
 
 import pandas as pd
 import pydicom
 import pytest
-import requests
 from click.testing import CliRunner
 
 from rxlabel.cli import main
 from rxlabel.matcher import synth
 from rxlabel.matcher.netauth import PacsError, credentials_for
+from rxlabel.matcher.orthanc import DICOMWEB_PLUGIN, LocalOrthanc, free_port
 from rxlabel.matcher.pacs import FetchOptions, Query, fetch, queries_for
-
-USER, PASSWORD = "alice", "s3cret-pw"
-PLUGIN = Path("/usr/share/orthanc/plugins/libOrthancDicomWeb.so")
-CT_SOP = "1.2.840.10008.5.1.4.1.1.2"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def orthanc(tmp_path_factory):
-    exe = shutil.which("Orthanc")
-    if exe is None:
-        pytest.skip("Orthanc is not installed (apt-get install orthanc orthanc-dicomweb; .ci/run does it)")
-    if not PLUGIN.is_file():
-        pytest.skip(f"Orthanc's DICOMweb plugin is not installed at {PLUGIN} (apt-get install orthanc-dicomweb)")
-    root = tmp_path_factory.mktemp("orthanc")
-    http, dicom, move = _free_port(), _free_port(), _free_port()
-    cfg = {
-        "Name": "rxlabel-test", "StorageDirectory": str(root / "db"), "IndexDirectory": str(root / "db"),
-        "HttpPort": http, "DicomPort": dicom, "DicomAet": "ORTHANC", "RemoteAccessAllowed": False,
-        "AuthenticationEnabled": True, "RegisteredUsers": {USER: PASSWORD},
-        "HttpServerEnabled": True, "DicomServerEnabled": True,
-        "Plugins": [str(PLUGIN)], "DicomWeb": {"Enable": True, "Root": "/dicom-web/"},
-        "DicomAlwaysAllowFind": True, "DicomAlwaysAllowGet": True, "DicomAlwaysAllowStore": True,
-        "DicomAlwaysAllowMove": True, "DicomCheckModalityHost": False, "DicomCheckCalledAet": False,
-        "DicomModalities": {"rxlabel": ["RXLABEL", "127.0.0.1", move]},
-        "StableAge": 1, "LogExportedResources": False,
-    }
-    (root / "orthanc.json").write_text(json.dumps(cfg))
-    log = open(root / "orthanc.log", "w")  # noqa: SIM115
-    proc = subprocess.Popen([exe, str(root / "orthanc.json")], stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{http}"
-    try:
-        for _ in range(200):
-            try:
-                requests.get(base + "/system", auth=(USER, PASSWORD), timeout=1).raise_for_status()
-                break
-            except requests.RequestException:
-                if proc.poll() is not None:
-                    pytest.fail("Orthanc exited: " + (root / "orthanc.log").read_text()[-2000:])
-                time.sleep(0.1)
-        else:
-            pytest.fail("Orthanc did not answer within 20 s")
-        yield {"base": base, "dicom": dicom, "move": move, "root": root}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
-
-
-def _write_ct(a: synth.Archive, folder: Path) -> set[str]:
-    """A 20-slice chest CT on the day (and for the patient) of the archive's first chest film."""
-    film = next(r for r in a.images if r["study_date"] and r["view_position"] == "PA")
-    study = synth._uid(synth.random.Random(5))
-    sops = set()
-    for k in range(20):
-        rec = dict(film, study_uid=study, series_uid=study + ".1", sop_uid=f"{study}.1.{k + 1}", modality="CT",
-                   view_position="", accession="CT" + film["accession"])
-        p = synth.write_dicom(rec, folder / f"ct{k:02d}.dcm")
-        ds = pydicom.dcmread(p)
-        ds.SOPClassUID = ds.file_meta.MediaStorageSOPClassUID = CT_SOP
-        ds.save_as(p, enforce_file_format=True)
-        sops.add(rec["sop_uid"])
-    return sops
+    if shutil.which("Orthanc") is None or not DICOMWEB_PLUGIN.is_file():
+        pytest.skip("Orthanc or its DICOMweb plugin is not installed (apt-get install orthanc orthanc-dicomweb; "
+                    ".ci/run does it)")
+    with LocalOrthanc(tmp_path_factory.mktemp("orthanc")) as o:
+        yield o
 
 
 @pytest.fixture(scope="module")
@@ -99,14 +35,15 @@ def loaded(orthanc, tmp_path_factory):
     a = synth.generate(25, seed=21)
     synth.write_archive_dicom(a, root / "dicom")
     synth.write_archive_his(a, root / "his", per_file=100)
-    ct = _write_ct(a, root / "ct")
+    ct = synth.write_ct_study(a, root / "ct")
     files = sorted((root / "dicom").rglob("*.dcm")) + sorted((root / "ct").glob("*.dcm"))
-    with requests.Session() as s:
-        s.auth = (USER, PASSWORD)
-        for f in files:
-            s.post(orthanc["base"] + "/instances", data=f.read_bytes(), timeout=10).raise_for_status()
+    orthanc.load(files)
     img = {r["sop_uid"]: r for r in a.images}
-    return {**orthanc, "archive": a, "root": root, "ct": ct, "images": img}
+    return {"base": orthanc.base, "dicom": orthanc.dicom, "move": orthanc.move_port, "archive": a, "root": root,
+            "ct": ct, "images": img}
+
+
+USER, PASSWORD = LocalOrthanc.user, LocalOrthanc.password
 
 
 @pytest.fixture
@@ -192,9 +129,9 @@ def test_dead_pacs_fails_fast_with_a_clear_error(tmp_path):
     opts = FetchOptions(timeout=2, retries=2, backoff=0.1)
     t0 = time.monotonic()
     with pytest.raises(PacsError, match="failed after 2 attempt"):
-        fetch(f"dicom://NOBODY@127.0.0.1:{_free_port()}", [Query(date_range="20200101-20200102")], tmp_path, opts)
+        fetch(f"dicom://NOBODY@127.0.0.1:{free_port()}", [Query(date_range="20200101-20200102")], tmp_path, opts)
     with pytest.raises(PacsError, match="failed after 2 attempt"):
-        fetch(f"dicomweb+http://127.0.0.1:{_free_port()}/dicom-web", [Query(date_range="20200101-20200102")],
+        fetch(f"dicomweb+http://127.0.0.1:{free_port()}/dicom-web", [Query(date_range="20200101-20200102")],
               tmp_path, opts)
     assert time.monotonic() - t0 < 20
 
@@ -258,3 +195,60 @@ def test_match_against_orthanc_every_path(loaded, creds, tmp_path):
         s = synth.score(loaded["archive"], got, pd.read_csv(tmp_path / f"{name}.ambiguous.csv", dtype=str,
                                                             keep_default_na=False))
         assert s["precision"] == 1.0
+
+
+@pytest.mark.slow
+def test_run_config_with_a_pacs_site_is_incremental(loaded, creds, tmp_path):
+    import yaml
+
+    cfg = {"workdir": str(tmp_path / "w"), "steps": ["match"],
+           "sites": [{"name": "orthanc", "lang": "es", "pacs": f"dicomweb+{loaded['base']}/dicom-web",
+                      "his": [str(loaded["root"] / "his")]}],
+           "pacs": {"timeout": 20, "retries": 2, "modalities": ["cr", "dx"]}}
+    (tmp_path / "run.yaml").write_text(yaml.safe_dump(cfg))
+    runner = CliRunner()
+    first = runner.invoke(main, ["run", str(tmp_path / "run.yaml")])
+    assert first.exit_code == 0, first.output + repr(first.exception)
+    fetched = _sops(tmp_path / "w" / "pacs" / "orthanc")
+    assert fetched and not fetched & loaded["ct"] and fetched <= _expected_chest(loaded)
+    assert (tmp_path / "w" / "match" / "orthanc").is_dir()
+    second = runner.invoke(main, ["run", str(tmp_path / "run.yaml")])
+    assert second.exit_code == 0, second.output
+    assert "PACS: 0 new instances" in second.output and "(unchanged, skipped)" in second.output, second.output
+    cfg["pacs"]["password"] = "x"
+    (tmp_path / "bad.yaml").write_text(yaml.safe_dump(cfg))
+    bad = runner.invoke(main, ["run", str(tmp_path / "bad.yaml")])
+    assert bad.exit_code != 0 and "credentials never go in a configuration" in bad.output
+
+
+@pytest.mark.slow
+def test_sigkilled_fetch_process_resumes(loaded, creds, tmp_path):
+    """A real ``kill -9`` of ``rxlabel fetch`` mid-run: the rerun completes it and fetches nothing twice."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    src = Path(__file__).resolve().parents[2] / "src"
+    env = {**os.environ, "PYTHONPATH": str(src), "RXLABEL_PACS_USER": USER, "RXLABEL_PACS_PASSWORD": PASSWORD}
+    args = [sys.executable, "-m", "rxlabel", "fetch", "--quiet", "--pacs", f"dicom://ORTHANC@127.0.0.1:{loaded['dicom']}",
+            "--his", str(loaded["root"] / "his"), "-o", str(tmp_path / "out")]
+    state = tmp_path / "out" / ".rxlabel-fetch-state.jsonl"
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if state.is_file() and len(state.read_text().splitlines()) >= 3:
+            break
+        time.sleep(0.02)
+    assert proc.poll() is None, "the fetch finished before it could be killed: " + proc.stderr.read().decode()[-500:]
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(10)
+    done = _sops(tmp_path / "out")
+    assert 3 <= len(done)
+    rest = _fetch_cli(["--pacs", f"dicom://ORTHANC@127.0.0.1:{loaded['dicom']}", "--his", str(loaded["root"] / "his"),
+                       "-o", str(tmp_path / "out")])
+    assert rest["already_have"] >= len(done) - 1  # at most the one being written when killed is fetched again
+    reference = _fetch_cli(["--pacs", f"dicom://ORTHANC@127.0.0.1:{loaded['dicom']}", "--his",
+                            str(loaded["root"] / "his"), "-o", str(tmp_path / "ref")])
+    assert _sops(tmp_path / "out") == _sops(tmp_path / "ref")
+    assert rest["fetched"] + rest["already_have"] == reference["fetched"]

@@ -89,7 +89,8 @@ def test_empty_blank_huge_and_duplicate_reports_each_land_somewhere(cli, tmp_pat
     by_id = {r["report_id"]: r for r in labels}
     assert "empty" in by_id["b"]["review_reasons"] and "empty" in by_id["c"]["review_reasons"]
     assert by_id["d"]["method"] in ("unlabelled", "rule")  # a 1 MB report: labelled or sent to review, never lost
-    assert by_id["e"]["method"] == "unlabelled" and by_id["e"]["review_reasons"]  # no diacritics: a person looks
+    # Typed without diacritics, one reading in the pack's vocabulary: restored and labelled (issue 12, class 8).
+    assert by_id["e"]["method"] == "rule" and by_id["e"]["regions"]["cardio"] == 1
     assert f"total {len(rows):>8}" in res.output.replace("  ", " ") or str(len(rows)) in res.output
 
 

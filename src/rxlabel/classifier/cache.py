@@ -17,7 +17,6 @@ the GPU (one ``affine_grid`` / ``grid_sample`` for the batch).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from concurrent.futures import ThreadPoolExecutor
@@ -31,20 +30,13 @@ from torch.utils.data import Dataset
 from rxlabel.classifier.data import MEAN, STD, Augment, AugmentDraw, draw_params, mask_specs
 from rxlabel.classifier.images import ImageReadError
 from rxlabel.errors import RxlabelError
+from rxlabel.outputs import sha256
 
 CACHE_VERSION = 1
 
 
 class CacheError(RxlabelError, ValueError):
     """A cache that is missing, damaged or made from another manifest / size."""
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def build_cache(manifest: str | Path, out: str | Path, size: int = 512, jobs: int = 2, crop_margin: float = 0.05,
@@ -82,7 +74,7 @@ def build_cache(manifest: str | Path, out: str | Path, size: int = 512, jobs: in
     index.to_csv(out / "index.csv.partial", index=False)
     os.replace(out / "index.csv.partial", out / "index.csv")
     meta = {"version": CACHE_VERSION, "size": size, "n": len(paths), "manifest": str(manifest.resolve()),
-            "manifest_sha256": _sha256(manifest), "crop_margin": crop_margin, "crop_below": crop_below,
+            "manifest_sha256": sha256(manifest), "crop_margin": crop_margin, "crop_below": crop_below,
             "unreadable": int(sum(bool(r) for r in reasons))}
     (out / "meta.json").write_text(json.dumps(meta, indent=2))  # written last: its presence means complete
     return {**meta, "out": str(out), "bytes": int((out / "images.u8").stat().st_size)}
@@ -98,7 +90,7 @@ def open_cache(cache: str | Path, manifest: str | Path | None = None, size: int 
     if size is not None and meta["size"] != size:
         raise CacheError(f"{cache}: images cached at {meta['size']} px, the run asks for {size}; "
                          "rebuild the cache with --size or use the matching --image-size")
-    if manifest is not None and _sha256(Path(manifest)) != meta["manifest_sha256"]:
+    if manifest is not None and sha256(Path(manifest)) != meta["manifest_sha256"]:
         raise CacheError(f"{cache}: made from another manifest ({meta['manifest']}); rebuild it for {manifest}")
     arr = np.memmap(cache / "images.u8", dtype=np.uint8, mode="r", shape=(max(meta["n"], 1), meta["size"], meta["size"]))
     index = pd.read_csv(cache / "index.csv", keep_default_na=False)

@@ -15,6 +15,7 @@ import torch
 from torch.utils.data import Dataset, Sampler
 
 from rxlabel.classifier.images import ImageReadError, load_mask, load_prepared
+from rxlabel.errors import OptionError
 
 MEAN, STD = 0.5, 0.25
 
@@ -40,7 +41,7 @@ class Augment:
     def preset(name: str, flip: bool = True) -> Augment:
         """Named ranges: ``default`` (rxlabel's), ``padchest`` (the PadChest study's Keras generator), ``none``."""
         if name not in AUGMENT_PRESETS:
-            raise ValueError(f"unknown augmentation preset {name!r}; use one of {', '.join(AUGMENT_PRESETS)}")
+            raise OptionError(f"unknown augmentation preset {name!r}; use one of {', '.join(AUGMENT_PRESETS)}")
         return Augment(**{**AUGMENT_PRESETS[name], "flip": flip and AUGMENT_PRESETS[name]["flip"]})
 
     @property
@@ -299,6 +300,7 @@ class RxDataset(Dataset):
         self.labels = labels
         self.csv = m.frame
         self.transform, self.normalize = transform, normalize
+        self._manifest, self._anatomy = manifest, None
         self._images = RadiographDataset(m.frame["image_path"].tolist(), image_size=image_size,
                                          cache_dir=cache_dir, masks=mask_specs(m.frame))
 
@@ -307,6 +309,26 @@ class RxDataset(Dataset):
 
     def __repr__(self) -> str:
         return f"RxDataset(num_samples={len(self)}, pathologies={self.pathologies})"
+
+    def anatomy(self, idx: int) -> dict[str, np.ndarray]:
+        """Left lung, right lung and heart masks of image ``idx`` on its film's own grid (region tasks).
+
+        Read from ``masks.parquet`` beside the manifest (``dataset create --masks`` writes it); an image
+        without a CheXmask row gets an empty dict.
+        """
+        from rxlabel.classifier.images import read_image
+        from rxlabel.index.chexmask import border_box, image_masks, read_table
+
+        if self._anatomy is None:
+            table = read_table(Path(self._manifest).parent / "masks.parquet")
+            self._anatomy = table.drop_duplicates("key").set_index("key")
+        key = str(self.csv["image_id"].iloc[idx]) if "image_id" in self.csv else None
+        if key is None or key not in self._anatomy.index:
+            return {}
+        row = self._anatomy.loc[key]
+        film = read_image(self.csv["image_path"].iloc[idx])
+        border = border_box(film) if row["layout"] == "padchest" else (0, 0, 0, 0)
+        return image_masks(row, film.shape, key, border)
 
     def __getitem__(self, idx: int) -> dict:
         img = self._images.load(idx)[None].astype(np.float32)

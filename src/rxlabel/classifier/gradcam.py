@@ -64,13 +64,13 @@ def _grad_cam_at(model: torch.nn.Module, x: torch.Tensor, classes: Sequence[int]
         import difflib
 
         close = difflib.get_close_matches(layer, [n for n in names if n], n=5)
-        raise ValueError(f"--cam-layer {layer!r} is not a module of {type(model).__name__}"
+        raise OptionError(f"--cam-layer {layer!r} is not a module of {type(model).__name__}"
                          + (f"; did you mean {', '.join(close)}?" if close else ""))
     seen: list[torch.Tensor] = []
 
     def keep(_module, _inputs, output):
         if not isinstance(output, torch.Tensor) or output.ndim != 4:
-            raise ValueError(f"--cam-layer {layer!r} does not output an N x C x H x W feature map")
+            raise OptionError(f"--cam-layer {layer!r} does not output an N x C x H x W feature map")
         seen.append(output)
 
     handle = names[layer].register_forward_hook(keep)

@@ -276,13 +276,18 @@ def materialize(manifest: pd.DataFrame, out_dir: Path, mode: str) -> int:
         if dst in used:  # two archives can reuse a file name
             dst = dst.with_name(f"{_folder(image_id)}_{src.name}")
         used.add(dst)
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        if dst.exists() or dst.is_symlink():
-            dst.unlink()
-        if mode == "copy":
-            shutil.copy2(src, dst)
-        elif mode == "link":
-            os.link(src, dst)
-        else:
-            os.symlink(src.resolve(), dst)
+        place_file(src, dst, mode)
     return len(used)
+
+
+def place_file(src: Path, dst: Path, mode: str) -> None:
+    """Copy (``copy``), hard-link (``link``) or symlink (anything else) ``src`` to ``dst``, replacing ``dst``."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    if dst.exists() or dst.is_symlink():
+        dst.unlink()
+    if mode == "copy":
+        shutil.copy2(src, dst)
+    elif mode == "link":
+        os.link(src, dst)
+    else:
+        os.symlink(src.resolve(), dst)

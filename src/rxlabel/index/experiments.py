@@ -253,6 +253,11 @@ def make_dataset(
     manifest_path = out / "manifest.csv"
     sha = write_manifest(made.manifest, manifest_path)
     placed = materialize(made.manifest, out, mode) if mode else 0
+    if spec.masks:  # the dataset's CheXmask rows (lungs and heart) beside its manifest, for region tasks
+        from rxlabel.index.chexmask import read_table, write_table
+
+        table = read_table(spec.masks)
+        write_table(table[table["key"].isin(made.manifest["image_id"])].reset_index(drop=True), out / "masks.parquet")
     record(path, made, searcher, source, sha)
     return {"name": spec.name, "manifest": str(manifest_path), "sha256": sha, "store": str(path),
             "placed": placed, **made.counts}

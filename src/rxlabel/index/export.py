@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from collections import defaultdict
 from pathlib import Path
 
@@ -31,6 +30,7 @@ import pandas as pd
 import yaml
 
 from rxlabel.errors import RxlabelError
+from rxlabel.index.dataset import place_file
 
 FORMATS = ("chexpert", "padchest", "imagefolder", "parquet")
 HF_SPLITS = {"train": "train", "valid": "validation", "test": "test"}
@@ -211,7 +211,7 @@ def write_imagefolder(records: pd.DataFrame, out: Path, mode: str = "symlink", l
                 raise ExportError(f"{src}: image not found (image {image_id}); imagefolder needs the files")
             name = src_path.name if src_path.name not in used else f"{image_id}_{src_path.name}"
             used.add(name)
-            _place(src_path, folder / name, mode)
+            place_file(src_path, folder / name, mode)
             names.append(name)
         # lists as JSON text: a CSV cell has no list type, and an empty cell would make pandas / datasets
         # infer a float column for one split and a string column for another
@@ -224,17 +224,6 @@ def write_imagefolder(records: pd.DataFrame, out: Path, mode: str = "symlink", l
         _atomic_csv(pd.DataFrame(meta), folder / "metadata.csv")
         counts[hf] = len(group)
     return counts
-
-
-def _place(src: Path, dst: Path, mode: str) -> None:
-    if dst.exists() or dst.is_symlink():
-        dst.unlink()
-    if mode == "copy":
-        shutil.copy2(src, dst)
-    elif mode == "link":
-        os.link(src, dst)
-    else:
-        os.symlink(src.resolve(), dst)
 
 
 def _atomic_csv(frame: pd.DataFrame, path: Path) -> None:

@@ -6,10 +6,82 @@ else uncertain if any mention is uncertain, else negative; not mentioned means a
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 _RANK = {1: 3, -1: 2, 0: 1}
+WINDOW = 24  # characters of context kept either side of a mention in its evidence window
+ELLIPSIS = "\u2026"
+
+
+def rule_id(rule: str | None) -> str | None:
+    """A short stable id for a rule string: ``phrase:<pattern>`` -> ``phrase:1a2b3c4d5e``.
+
+    Evidence carries the id, not the pattern (patterns run to hundreds of characters and repeat on
+    every mention); :func:`rule_ids` maps ids back to the pack's patterns. Ids depend only on the
+    pattern's text, so they stay the same when other rules of the pack change. Short patterns (up to
+    24 characters, readable as they are) and ``review:<reviewer>`` notes pass through.
+    """
+    if not rule or ":" not in rule:
+        return rule
+    kind, _, body = rule.partition(":")
+    if kind == "review" or len(body) <= 24:
+        return rule
+    return f"{kind}:{hashlib.blake2b(body.encode('utf-8'), digest_size=5).hexdigest()}"
+
+
+def rule_ids(rules: Iterable[str]) -> dict[str, str]:
+    """``rule_id(rule) -> rule`` for the given full rule strings (e.g. every phrase of a pack)."""
+    return {rule_id(r): r for r in rules}
+
+
+def pack_rule_ids(pack) -> dict[str, str]:
+    """``rule id -> full rule`` for every phrase and template of a rule pack (what evidence ids point at)."""
+    rules = []
+    for finding in pack.findings.values():
+        rules += [f"phrase:{p}" for p in finding.phrases]
+        rules += [f"negative_phrase:{p}" for p in finding.negative_phrases]
+    for template in pack.templates:
+        text = getattr(template, "text", template)
+        if isinstance(text, str):
+            rules += [f"template:{text}", f"fuzzy_template:{text}"]
+    return rule_ids(rules)
+
+
+def clip_window(sentence: str, start: int, end: int, width: int = WINDOW) -> str:
+    """The mention ``sentence[start:end]`` with up to ``width`` characters either side, clipped to the
+    sentence; an ellipsis marks each clipped side. The mention itself is clipped to 4 x ``width``."""
+    if end - start > 4 * width:
+        return sentence[start:start + 4 * width] + ELLIPSIS
+    lo, hi = max(0, start - width), min(len(sentence), end + width)
+    return (ELLIPSIS if lo > 0 else "") + sentence[lo:hi] + (ELLIPSIS if hi < len(sentence) else "")
+
+
+def evidence_item(finding: str | None, status: int | None, start: int | None, end: int | None, cue: str | None,
+                  rule: str | None, localizations: list[str], match: str, sentence_start: int | None,
+                  sentence: str | None) -> dict:
+    """One evidence object of the label record (docs/labeler.md): offsets into the report text, the
+    cue, a rule id and a clipped window; the sentence is ``text[sentence[0]:sentence[1]]``."""
+    if sentence is None or sentence_start is None or start is None or end is None:
+        span, window = None, None
+    else:
+        span = [sentence_start, sentence_start + len(sentence)]
+        window = clip_window(sentence, start - sentence_start, end - sentence_start)
+    return {"finding": finding, "status": status, "start": start, "end": end, "cue": cue, "rule": rule_id(rule),
+            "localizations": localizations, "match": match, "sentence": span, "window": window}
+
+
+def evidence_sentence(item: dict, text: object, max_chars: int = 300) -> str:
+    """The sentence an evidence item came from, recovered from the report text and its offsets, else
+    (no text, or a sentence over ``max_chars``, which would repeat on every mention) its clipped window."""
+    span = item.get("sentence")
+    if (isinstance(span, list) and len(span) == 2 and isinstance(text, str) and span[1] <= len(text)
+            and span[1] - span[0] <= max_chars):
+        return text[span[0]:span[1]]
+    if isinstance(span, str):  # records written before evidence carried offsets
+        return span
+    return item.get("window") or ""
 
 
 @dataclass(slots=True)
@@ -30,10 +102,12 @@ class Mention:
     kind: str = "exact"
 
     def evidence(self) -> dict:
-        return {"finding": self.finding, "status": self.status, "sentence": self.sentence,
-                "start": self.start, "end": self.end, "cue": self.cue, "rule": self.rule,
-                "localizations": self.localizations, "match": self.kind, "region": self.region,
-                "abnormal": self.abnormal}
+        """The bounded evidence object: offsets, cue, rule id and a clipped window (not the sentence),
+        with the mention's region and whether the finding is abnormal."""
+        item = evidence_item(self.finding, self.status, self.start, self.end, self.cue, self.rule,
+                             self.localizations, self.kind, self.sentence_start, self.sentence)
+        item["region"], item["abnormal"] = self.region, self.abnormal
+        return item
 
 
 def combine(statuses: list[int]) -> int:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import itertools
-import json
 import multiprocessing as mp
 import os
 import time
@@ -22,7 +21,7 @@ from tqdm import tqdm
 
 from rxlabel.labeler.engine import Labeler
 from rxlabel.labeler.idset import SeenIds
-from rxlabel.labeler.io import RecordWriter, ReportRow, read_reports
+from rxlabel.labeler.io import RecordWriter, ReportRow, read_reports, record_line
 from rxlabel.labeler.review import REVIEW_COLUMNS, review_row
 from rxlabel.outputs import RunOutputs, csv_cell
 
@@ -77,7 +76,7 @@ def label_rows(rows: list[ReportRow]) -> list[tuple[ReportRow, dict | None, str 
             out.append((row, None, None, result.rejected))
             continue
         record = result.to_dict()
-        out.append((row, record, json.dumps(record, ensure_ascii=False) + "\n", None))
+        out.append((row, record, record_line(record), None))
     return out
 
 

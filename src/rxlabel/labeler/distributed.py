@@ -16,7 +16,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from rxlabel.labeler.batch import Router, Summary
-from rxlabel.labeler.io import ReportInputError, ReportRow, file_format, open_parquet, parquet_rows
+from rxlabel.labeler.io import (
+    ReportInputError,
+    ReportRow,
+    file_format,
+    open_parquet,
+    parquet_rows,
+    record_line,
+)
 from rxlabel.labeler.io import read_reports as _read_reports
 
 
@@ -42,7 +49,6 @@ def _label_chunk(rows: list[ReportRow], lang: str, stemmed: bool, full: bool = T
     With ``full=False`` (JSONL output) the record travels back as its line and a stub (method, review
     reasons), whole only when the report goes to review: results are most of the traffic.
     """
-    import json
 
     from rxlabel import labeler
     lab = labeler.load(lang, stemmed=stemmed)  # cached per worker process
@@ -56,7 +62,7 @@ def _label_chunk(rows: list[ReportRow], lang: str, stemmed: bool, full: bool = T
             out.append((row, None, None, result.rejected))
             continue
         record = result.to_dict()
-        line = json.dumps(record, ensure_ascii=False) + "\n"
+        line = record_line(record)
         if not full and record["method"] != "unlabelled":
             record = {"method": record["method"], "review_reasons": record["review_reasons"]}
         out.append((row, record, line, None))

@@ -15,7 +15,13 @@ from typing import NamedTuple
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from rxlabel.labeler.aggregate import Mention, aggregate_findings, find_conflicts, roll_up_regions
+from rxlabel.labeler.aggregate import (
+    Mention,
+    aggregate_findings,
+    evidence_item,
+    find_conflicts,
+    roll_up_regions,
+)
 from rxlabel.labeler.compiled import (
     CompiledPack,
     admin_prefixes,
@@ -78,6 +84,10 @@ class _Analysis(NamedTuple):
 
 
 _CACHE_LIMIT = 100_000
+# Reports longer than max_chars are labelled and flagged ``too_long``; past this many times max_chars
+# they go to the queue unanalysed, so one runaway report (a 5 MB text without a sentence break) costs
+# bounded time and memory and harms no other row.
+UNANALYSED_FACTOR = 10
 
 
 def _corrections_only(analysis: _Analysis) -> bool:
@@ -142,6 +152,8 @@ class Labeler:
         """Label one report. Non-string or blank text goes to review as ``empty``."""
         if not isinstance(text, str) or not text.strip():
             return self._result(report_id, "unlabelled", [], ["empty"])
+        if len(text) > UNANALYSED_FACTOR * self.pack.max_chars:
+            return self._result(report_id, "unlabelled", [], ["too_long"])
         text = to_nfc(text)
         legacy = self._legacy_encoding(text)
         if legacy:
@@ -364,8 +376,8 @@ class Labeler:
     def _template_result(self, report_id, text, analysed, reasons) -> LabelResult:
         normal = self.compiled.normal_finding
         evidence = [
-            {"finding": normal, "status": 1, "sentence": text[s.start:s.end], "start": s.start, "end": s.end,
-             "cue": None, "rule": f"template:{a.template.text}", "match": "template"}
+            evidence_item(normal, 1, s.start, s.end, None, f"template:{a.template.text}", [], "template", s.start,
+                          text[s.start:s.end])
             for s, a in analysed if isinstance(a.template, Template)
         ]
         negatives = [m for s, a in analysed for m in self._build(text, s, a.exact, {}, "template")]

@@ -26,6 +26,23 @@ ID_CANDIDATES = ("report_id", "ReportID", "id", "ID", "accession", "session")
 TEXT_CANDIDATES = ("text", "report", "Report", "description", "DESCRIPTION", "findings", "report_text")
 
 
+try:  # orjson: ~5x faster than json.dumps for label records, same JSON content
+    import orjson
+except ImportError:  # pragma: no cover - orjson is a base dependency; json is the fallback
+    orjson = None
+
+
+def record_line(record: dict) -> str:
+    """One JSONL line (compact, UTF-8 text unescaped) for a label record; the same bytes with or
+    without orjson for the record types rxlabel writes (str, int, None, lists, dicts)."""
+    if orjson is not None:
+        try:
+            return orjson.dumps(record).decode("utf-8") + "\n"
+        except TypeError:  # lone surrogates or exotic values: let json decide (and say why)
+            pass
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
 class ReportInputError(RxlabelError, ValueError):
     """Bad report or label input: the message names the file, the row and what to do."""
 
@@ -250,7 +267,7 @@ class RecordWriter:
         """Append records; ``lines`` are their JSON lines when already serialised (by worker processes)."""
         self.count += len(records)
         if self.kind == "jsonl":
-            self._fh.writelines(lines if lines is not None else (json.dumps(r, ensure_ascii=False) + "\n" for r in records))
+            self._fh.writelines(lines if lines is not None else map(record_line, records))
         elif self.kind in ("csv", "tsv"):
             self._csv.writerows(flatten(r, self.finding_names) for r in records)
         else:

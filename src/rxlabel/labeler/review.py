@@ -18,7 +18,7 @@ from pathlib import Path
 
 from rapidfuzz import process
 
-from rxlabel.labeler.aggregate import aggregate_statuses, combine
+from rxlabel.labeler.aggregate import aggregate_statuses, combine, evidence_item, evidence_sentence
 from rxlabel.labeler.io import REGION_COLUMNS, InputError, RecordWriter, read_records, read_reports
 from rxlabel.labeler.pack import Pack, load_pack
 from rxlabel.outputs import RunOutputs, csv_cell, csv_value, refuse_overwrite, verify_input
@@ -66,7 +66,8 @@ def review_row(record: dict, text: object) -> dict:
     """
     suggested, regions = suggest(record)
     evidence = "; ".join(
-        f"{e['finding']}={e['status']} [{e.get('match', 'exact')}] '{e['sentence']}'" for e in record["evidence"]
+        f"{e['finding']}={e['status']} [{e.get('match', 'exact')}] '{evidence_sentence(e, text)}'"
+        for e in record["evidence"]
         if e.get("finding"))
     return {"report_id": record["report_id"], "reasons": ";".join(record["review_reasons"]),
             "text": text if isinstance(text, str) else "", "suggested_findings": format_labels(suggested),
@@ -300,8 +301,8 @@ def apply_decisions(labels: str | Path, decisions: str | Path, out: str | Path,
                 rejected_rows.append([record["report_id"], "rejected_by_reviewer", json.dumps(record, ensure_ascii=False)])
             else:
                 summary.decided += 1
-                evidence = [*record["evidence"], {"finding": None, "status": None, "sentence": None, "start": None,
-                                                  "end": None, "cue": None, "rule": outcome["note"], "match": "review"}]
+                evidence = [*record["evidence"],
+                            evidence_item(None, None, None, None, None, outcome["note"], [], "review", None, None)]
                 writer.write([{**record, "method": "review", "findings": outcome["findings"],
                                "regions": outcome["regions"], "evidence": evidence}])
         writer.close(move=False)

@@ -189,11 +189,13 @@ def match(dicom, pacs, his, output, window_h, before_h, session_slack, his_tz, s
 @click.option("--format", "fmt", type=click.Choice(["png", "jpg"]), default="png", show_default=True,
               help="PNG (8 or 16-bit) or JPEG (8-bit).")
 @click.option("--window", nargs=2, type=float, help="Window CENTER WIDTH instead of the file's VOI LUT / window.")
+@click.option("--png-level", type=click.IntRange(0, 9), default=1, show_default=True,
+              help="PNG zlib level: 1 writes ~4x faster than 6 for ~17% more bytes; same level, same bytes.")
 @click.option("--deidentify", is_flag=True, help="Name files by a salted hash of the SOP UID; drop patient ids.")
 @click.option("--salt", envvar="RXLABEL_SALT", help="Salt for --deidentify (or env RXLABEL_SALT); keep it secret.")
 @click.option("--jobs", default=1, show_default=True)
 @click.option("--quiet", is_flag=True)
-def convert(pairs, out_dir, size, bits, fmt, window, deidentify, salt, jobs, quiet):
+def convert(pairs, out_dir, size, bits, fmt, window, png_level, deidentify, salt, jobs, quiet):
     """Convert the images of a pairs table to PNG or JPEG and write manifest.csv beside them."""
     from rxlabel.matcher.convert import ConvertOptions, convert_pairs
     from rxlabel.matcher.pipeline import read_pairs
@@ -207,13 +209,16 @@ def convert(pairs, out_dir, size, bits, fmt, window, deidentify, salt, jobs, qui
     if fmt == "jpg" and bits == "16":
         raise click.ClickException("JPEG is 8-bit only: use --bits 8 with --format jpg, or --format png for 16-bit")
     opts = ConvertOptions(size=size, bits=int(bits), window=tuple(window) if window else None,
-                          salt=salt if deidentify else None, fmt=fmt)
+                          salt=salt if deidentify else None, fmt=fmt, png_level=png_level)
     manifest = convert_pairs(table, out_dir, opts, jobs=jobs, quiet=quiet)
-    ok = manifest.drop_duplicates("png")["status"].eq("ok").sum()
-    failed = manifest.drop_duplicates("png")
-    failed = failed[failed["status"] != "ok"]
+    counts = manifest.attrs["counts"]
+    failed = manifest[manifest["status"] != "ok"]
+    if "image_path" in failed:  # one line per image, not per pair (absent when de-identified)
+        failed = failed.drop_duplicates("image_path")
     for row in failed.itertuples():
         click.echo(f"failed: {getattr(row, 'image_path', row.png)}: {row.reason}", err=True)
-    click.echo(f"converted {ok} images, {len(failed)} failed; manifest: {Path(out_dir) / 'manifest.csv'}")
-    if ok == 0 and len(failed):
+    click.echo(f"converted {counts['ok']} of {counts['images']} images, {counts['failed']} failed; "
+               f"manifest: {Path(out_dir) / 'manifest.csv'}")
+    ok = counts["ok"]
+    if ok == 0 and counts["failed"]:
         sys.exit(1)

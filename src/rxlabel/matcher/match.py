@@ -7,6 +7,14 @@ Rules, in order of strength:
 3. ``patient+time``: same patient, report time within ``[study - before, study + window]``, study time
    within the visit session (check-in to check-out) when the report has one.
 
+Placeholder patient ids ("ANONYMOUS", "0", "SIN ID", a ward's default) would pair every image with
+every report that shares them, a cost that grows with the square. Such ids are taken out of the
+patient-based rules (2 and 3): the documented list :data:`PLACEHOLDER_PATIENT_IDS` and any id with more
+than ``MatchConfig.max_candidates`` images or reports of the same id around one report or image (no
+real patient has that many chest studies in a few days). Their images and reports still match by
+study UID; the rest go to the unmatched tables with reason ``placeholder_patient_id``. The same count
+bounds the candidate pairs of any image or report, so memory stays linear in the input.
+
 Times are compared in UTC when both sides state their offset and in local wall time otherwise; every
 pair records which (``time_basis``). An image with several candidate reports of its strongest rule
 takes the nearest in time when their normalised texts are all the same (a retake or a duplicate
@@ -37,6 +45,16 @@ class MatchConfig:
     before_h: float = 1.0
     session_slack_min: float = 15.0
     his_tz: str | None = None
+    max_candidates: int = 50
+
+
+# Patient ids that are not a patient (compared after strip + case-fold, inner spaces, dots and dashes
+# removed): exports write these when the id is unknown. Numeric ids of one repeated digit ("0000") too.
+PLACEHOLDER_PATIENT_IDS = frozenset({
+    "anonymous", "anonimo", "anónimo", "anon", "unknown", "desconocido", "sinid", "noid", "sindatos", "nn",
+    "na", "n/a", "none", "null", "nil", "test", "prueba", "xxx", "xxxx", "patient", "paciente", "tmp",
+    "temp", "temporal", "urgencias", "khongro", "khôngrõ", "vôdanh", "vodanh",
+})
 
 
 @dataclass
@@ -93,6 +111,57 @@ def _distance(d_lo: np.ndarray, d_hi: np.ndarray) -> np.ndarray:
     return np.where(inside, 0.0, np.minimum(np.abs(d_lo), np.abs(d_hi)))
 
 
+# ---------------------------------------------------------------- placeholder patient ids
+
+
+def is_placeholder_patient_id(value: str) -> bool:
+    """True for a documented placeholder id (:data:`PLACEHOLDER_PATIENT_IDS`) or one repeated digit."""
+    key = "".join(ch for ch in str(value).strip().casefold() if ch not in " .-_")
+    if not key:
+        return False
+    return key in PLACEHOLDER_PATIENT_IDS or (key.isdigit() and len(set(key)) == 1)
+
+
+def _time_keys(images: pd.DataFrame, reports: pd.DataFrame, cfg: MatchConfig):
+    """Sorted (patient, local second) keys of the images with a patient and a time, and each report's
+    candidate range [lo, hi) in them: the widened window of the time rule (exact tests come later)."""
+    i = images[(images["patient_id"] != "") & images["t_local"].notna()]
+    r = reports[(reports["patient_id"] != "") & reports["r_local"].notna()]
+    if i.empty or r.empty:
+        return None
+    codes, _ = pd.factorize(pd.concat([i["patient_id"], r["patient_id"]], ignore_index=True))
+    ic, rc = codes[: len(i)].astype(np.int64), codes[len(i) :].astype(np.int64)
+    it, rt = _to_us(i["t_local"]) // _S, _to_us(r["r_local"]) // _S
+    # Local clocks may differ by up to 26 h between zones: widen, then test exactly below.
+    margin = 26 * 3600 + 86400
+    window, before = int(cfg.window_h * 3600), int(cfg.before_h * 3600)
+    base = min(it.min(), rt.min()) - window - margin - 1
+    span = 1 << 34
+    ikey = ic * span + (it - base)
+    order = np.argsort(ikey, kind="stable")
+    skey = ikey[order]
+    lo = np.searchsorted(skey, rc * span + (rt - window - margin - base), "left")
+    hi = np.searchsorted(skey, rc * span + (rt + before + margin - base), "right")
+    # The same range seen from each image: how many reports of its patient could pair with it.
+    rkey = np.sort(rc * span + (rt - base))
+    ilo = np.searchsorted(rkey, ikey - before - margin, "left")
+    ihi = np.searchsorted(rkey, ikey + window + margin, "right")
+    return i, r, order, lo, hi, ihi - ilo
+
+
+def overloaded_patient_ids(images: pd.DataFrame, reports: pd.DataFrame, cfg: MatchConfig) -> set[str]:
+    """Patient ids that are placeholders: listed, or with more than ``cfg.max_candidates`` images around
+    one of their reports (or reports around one image) in the time rule's range. O(n log n), no pairs built."""
+    ids = set(pd.unique(pd.concat([images["patient_id"], reports["patient_id"]], ignore_index=True)))
+    flagged = {p for p in ids if p and is_placeholder_patient_id(p)}
+    keys = _time_keys(images, reports, cfg)
+    if keys is not None:
+        i, r, _, lo, hi, per_image = keys
+        flagged |= set(r["patient_id"].to_numpy()[(hi - lo) > cfg.max_candidates])
+        flagged |= set(i["patient_id"].to_numpy()[per_image > cfg.max_candidates])
+    return flagged
+
+
 # ---------------------------------------------------------------- candidate generation
 
 
@@ -116,25 +185,16 @@ def _by_accession(images: pd.DataFrame, reports: pd.DataFrame) -> tuple[pd.DataF
 
 
 def _by_time(images: pd.DataFrame, reports: pd.DataFrame, cfg: MatchConfig) -> pd.DataFrame:
-    """Range join on (patient, local time) over sorted keys, then exact tests with offsets and sessions."""
-    i = images[(images["patient_id"] != "") & images["t_local"].notna()]
-    r = reports[(reports["patient_id"] != "") & reports["r_local"].notna()]
-    if i.empty or r.empty:
+    """Range join on (patient, local time) over sorted keys, then exact tests with offsets and sessions.
+
+    Overloaded patient ids are blanked by :func:`match_tables` first; the cap on each report's range
+    is a second guard, so the candidate table never exceeds ``max_candidates`` rows per report."""
+    keys = _time_keys(images, reports, cfg)
+    if keys is None:
         return pd.DataFrame(columns=["rep", "img", "in_window", "in_session"])
-    codes, _ = pd.factorize(pd.concat([i["patient_id"], r["patient_id"]], ignore_index=True))
-    ic, rc = codes[: len(i)].astype(np.int64), codes[len(i) :].astype(np.int64)
-    it, rt = _to_us(i["t_local"]) // _S, _to_us(r["r_local"]) // _S
-    # Local clocks may differ by up to 26 h between zones: widen, then test exactly below.
-    margin = 26 * 3600 + 86400
+    i, r, order, lo, hi, _ = keys
     window, before = int(cfg.window_h * 3600), int(cfg.before_h * 3600)
-    base = min(it.min(), rt.min()) - window - margin - 1
-    span = 1 << 34
-    ikey = ic * span + (it - base)
-    order = np.argsort(ikey, kind="stable")
-    skey = ikey[order]
-    lo = np.searchsorted(skey, rc * span + (rt - window - margin - base), "left")
-    hi = np.searchsorted(skey, rc * span + (rt + before + margin - base), "right")
-    n = hi - lo
+    n = np.minimum(hi - lo, cfg.max_candidates)
     rep_pos = np.repeat(np.arange(len(r)), n)
     starts = np.repeat(lo - np.concatenate(([0], np.cumsum(n)[:-1])), n)
     img_pos = order[np.arange(n.sum()) + starts]
@@ -196,9 +256,18 @@ def match_tables(images: pd.DataFrame, reports: pd.DataFrame, cfg: MatchConfig |
             if col in frame:
                 frame[col] = frame[col].fillna("").astype(str)
 
+    # Placeholder ids take no part in patient-based rules (nor in the study-UID patient check): blank
+    # them while candidates are made, restore them for the outputs.
+    placeholders = overloaded_patient_ids(images, reports, cfg)
+    original = images["patient_id"].copy(), reports["patient_id"].copy()
+    img_ph, rep_ph = images["patient_id"].isin(placeholders), reports["patient_id"].isin(placeholders)
+    images.loc[img_ph, "patient_id"] = ""
+    reports.loc[rep_ph, "patient_id"] = ""
     c1, uid_conflict = _by_uid(images, reports)
     c2, acc_reused = _by_accession(images, reports)
     tw = _by_time(images, reports, cfg)
+    images["patient_id"], reports["patient_id"] = original
+    images["placeholder"], reports["placeholder"] = img_ph.to_numpy(), rep_ph.to_numpy()
     c3 = tw.loc[tw["in_session"], ["rep", "img"]]
     cand = pd.concat([c1.assign(rank=0), c2.assign(rank=1), c3.assign(rank=2)], ignore_index=True)
     cand = cand.astype({"rep": np.int64, "img": np.int64})  # empty inputs would leave float index columns
@@ -247,6 +316,7 @@ def match_tables(images: pd.DataFrame, reports: pd.DataFrame, cfg: MatchConfig |
         "unmatched_images": len(um_img), "unmatched_reports": len(um_rep),
         "by_rule": {k: int(v) for k, v in pairs["rule"].value_counts().items()},
         "time_basis": {k: int(v) for k, v in pairs["time_basis"].value_counts().items()},
+        "placeholder_patient_ids": sorted(placeholders),
     }
     pairs = pairs.drop(columns=["_img", "_rep"])
     return MatchResult(pairs, ambiguous, um_img, um_rep, summary)
@@ -301,7 +371,10 @@ def _unmatched_images(images, done, tw, uid_conflict, acc_reused, reports) -> pd
     rep_patients = set(reports["patient_id"])
     reasons = []
     for row in rest.itertuples(index=False):
-        if row.img in in_session:
+        if row.placeholder:
+            reasons.append("placeholder_patient_id: its PatientID is a placeholder or shared by more studies "
+                           "than a patient has; matched by study UID only")
+        elif row.img in in_session:
             reasons.append("reports_bound_elsewhere: its candidate reports were paired by a stronger key")
         elif row.img in in_window:
             reasons.append("outside_session: a report is within the time window but the study is outside that visit's check-in/out")
@@ -333,6 +406,9 @@ def _unmatched_reports(reports, images, done, tw, cand, lost_same, winners, uid_
     for row in rest.itertuples(index=False):
         if row.rep in lost:
             reasons.append(f"duplicate_text: same text as report {rep_id[winners[lost[row.rep]]]}, which is nearer in time to the image")
+        elif row.placeholder:
+            reasons.append("placeholder_patient_id: its patient id is a placeholder or shared by more reports "
+                           "than a patient has; matched by study UID only")
         elif row.rep in in_session:
             reasons.append("images_bound_elsewhere: its candidate images were paired by a stronger key")
         elif row.rep in in_window:

@@ -90,10 +90,31 @@ def http_session(url: str, netrc: str | Path | None = None, ca_bundle: str | Pat
     elif cred:
         s.auth = (cred.user, cred.password)
     ca = ca_bundle or os.environ.get(ENV_CA)
+    s.verify = True
     if ca:
         if not Path(ca).is_file():
             raise PacsError(f"CA bundle {ca} does not exist")
-        s.verify = str(ca)
-    else:
-        s.verify = True
+        s.mount("https://", _PinnedCA(str(ca)))
     return s
+
+
+def _pinned_adapter():
+    from requests.adapters import HTTPAdapter
+
+    class PinnedCA(HTTPAdapter):
+        """Verifies against the given CA bundle on every request: requests lets REQUESTS_CA_BUNDLE /
+        CURL_CA_BUNDLE override a session's ``verify``, which would silently ignore ``--ca-bundle``."""
+
+        def __init__(self, ca: str):
+            super().__init__()
+            self.ca = ca
+
+        def send(self, request, **kwargs):
+            kwargs["verify"] = self.ca
+            return super().send(request, **kwargs)
+
+    return PinnedCA
+
+
+def _PinnedCA(ca: str):  # noqa: N802 - reads as the adapter class it builds
+    return _pinned_adapter()(ca)

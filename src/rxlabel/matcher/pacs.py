@@ -41,6 +41,7 @@ from rxlabel.matcher.tables import norm_patient
 CALLING_AET = os.environ.get("RXLABEL_AET", "RXLABEL")
 STATE_NAME = ".rxlabel-fetch-state.jsonl"
 SKIP_VIEWS = frozenset({"LAT", "OBL"})
+QIDO_PAGE = 1000  # results asked for per QIDO-RS request
 
 __all__ = ["FetchOptions", "PacsError", "Query", "fetch", "fetch_for_reports", "queries_for"]
 
@@ -99,6 +100,7 @@ class Counts:
     instances_found: int = 0
     skipped_view: int = 0
     already_have: int = 0
+    duplicate: int = 0
     fetched: int = 0
 
 
@@ -165,6 +167,9 @@ def fetch(url: str, queries: list[Query], dest: str | Path, options: FetchOption
                 if q.study_uid or patients is None or norm_patient(pid) in patients:
                     studies.setdefault(study_uid)
         c.studies = len(studies)
+        # One UID may sit under two patient records (an image sent without PatientID, then with it):
+        # the PACS lists its series and instances twice; each SOP instance is considered once.
+        seen: set[str] = set()
         for study_uid in tqdm(sorted(studies), unit="study", desc="retrieve", disable=not show):
             for s in client.find_series(study_uid):
                 c.series += 1
@@ -175,6 +180,10 @@ def fetch(url: str, queries: list[Query], dest: str | Path, options: FetchOption
                 c.series_kept += 1
                 todo = []
                 for inst in client.find_instances(s):
+                    if inst.sop_uid in seen:
+                        c.duplicate += 1
+                        continue
+                    seen.add(inst.sop_uid)
                     c.instances_found += 1
                     if view_of({"view_position": inst.view_position})[0] in SKIP_VIEWS:
                         c.skipped_view += 1
@@ -187,6 +196,7 @@ def fetch(url: str, queries: list[Query], dest: str | Path, options: FetchOption
         out = {"queries": c.queries, "studies": c.studies, "series": c.series, "series_kept": c.series_kept,
                "series_skipped": c.series_skipped, "instances_found": c.instances_found,
                "skipped_view": c.skipped_view, "already_have": c.already_have, "fetched": c.fetched,
+               "duplicate_listings": c.duplicate,
                "instances": c.fetched + c.already_have}
         out.update(client.stats())
     return out
@@ -485,6 +495,12 @@ class _Retryable(Exception):
     """An HTTP status worth retrying (429, 502, 503, 504)."""
 
 
+def _tls_error(exc, url: str) -> PacsError:
+    why = str(exc.args[0] if exc.args else exc)[-300:]
+    return PacsError(f"{url}: the TLS certificate is not trusted ({why}); verification stays on: "
+                     "give the hospital's CA bundle with --ca-bundle / RXLABEL_PACS_CA (pacs: ca_bundle in a run)")
+
+
 def _check(resp, what: str):
     if resp.status_code in (429, 502, 503, 504):
         raise _Retryable(f"HTTP {resp.status_code}")
@@ -507,12 +523,17 @@ class OrthancRestClient(_Client):
         self.requests = 0
 
     def _call(self, path: str, body: dict | None = None):
+        import requests
+
         def once():
             self.requests += 1
-            if body is None:
-                resp = self.session.get(self.base + path, timeout=self.opts.timeout)
-            else:
-                resp = self.session.post(self.base + path, json=body, timeout=self.opts.timeout)
+            try:
+                if body is None:
+                    resp = self.session.get(self.base + path, timeout=self.opts.timeout)
+                else:
+                    resp = self.session.post(self.base + path, json=body, timeout=self.opts.timeout)
+            except requests.exceptions.SSLError as exc:
+                raise _tls_error(exc, self.base) from None
             return _check(resp, f"{self.base}{path}")
 
         return retrying(f"Orthanc {self.base}", once, self.opts, _http_transient())
@@ -582,6 +603,8 @@ class DicomwebClient(_Client):
             self.requests[kind] += 1
             try:
                 return fn()
+            except requests.exceptions.SSLError as exc:
+                raise _tls_error(exc, self.url) from None
             except requests.HTTPError as exc:
                 code = exc.response.status_code if exc.response is not None else 0
                 if code in (429, 502, 503, 504):
@@ -591,24 +614,37 @@ class DicomwebClient(_Client):
 
         return retrying(f"DICOMweb {self.url}", once, self.opts, _http_transient())
 
+    def _paged(self, search: Callable, **kw) -> list[dict]:
+        """Every result of a QIDO-RS search, page by page; stops when a page brings nothing new, so a
+        server that ignores ``offset`` (dicomweb-client's own ``get_remaining`` would loop) cannot hang us."""
+        out: list[dict] = []
+        seen: set[str] = set()
+        offset = 0
+        while True:
+            page = self._do("qido", lambda o=offset: search(offset=o, limit=QIDO_PAGE, get_remaining=False, **kw))
+            new = [x for x in page if json.dumps(x, sort_keys=True) not in seen]
+            seen.update(json.dumps(x, sort_keys=True) for x in new)
+            out.extend(new)
+            if not new or len(page) < QIDO_PAGE:
+                return out
+            offset += len(page)
+
     def find_studies(self, q: Query) -> list[tuple[str, str, str]]:
         filters = {k: v for k, v in (("StudyInstanceUID", q.study_uid), ("PatientID", q.patient_id),
                                      ("StudyDate", q.date_range)) if v}
-        found = self._do("qido", lambda: self.client.search_for_studies(search_filters=filters, get_remaining=True))
+        found = self._paged(self.client.search_for_studies, search_filters=filters)
         out = [(_dw(s, "0020000D"), _dw(s, "00100020"), _dw(s, "00080020")) for s in found]
         return [x for x in out if x[0]]
 
     def find_series(self, study_uid: str) -> list[Series]:
         fields = ["Modality", "BodyPartExamined", "SeriesDescription", "ProtocolName"]
-        found = self._do("qido", lambda: self.client.search_for_series(study_instance_uid=study_uid, fields=fields,
-                                                                       get_remaining=True))
+        found = self._paged(self.client.search_for_series, study_instance_uid=study_uid, fields=fields)
         return [Series(study_uid, _dw(s, "0020000E"), _dw(s, "00080060"), _dw(s, "00180015"), _dw(s, "0008103E"),
                        _dw(s, "00181030")) for s in found if _dw(s, "0020000E")]
 
     def find_instances(self, s: Series) -> list[Instance]:
-        found = self._do("qido", lambda: self.client.search_for_instances(
-            study_instance_uid=s.study_uid, series_instance_uid=s.series_uid, fields=["ViewPosition"],
-            get_remaining=True))
+        found = self._paged(self.client.search_for_instances, study_instance_uid=s.study_uid,
+                            series_instance_uid=s.series_uid, fields=["ViewPosition"])
         return [Instance(_dw(i, "00080018"), _dw(i, "00185101")) for i in found if _dw(i, "00080018")]
 
     def retrieve(self, s: Series, todo: list[Instance]) -> None:

@@ -426,3 +426,26 @@ def write_archive_fhir(a: Archive, root: str | Path, bundle: bool = False) -> li
         p.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in items), "utf-8")
         out.append(p)
     return out
+
+
+SOP_CT = "1.2.840.10008.5.1.4.1.1.2"
+
+
+def write_ct_study(a: Archive, folder: str | Path, slices: int = 20) -> set[str]:
+    """A chest CT (``slices`` CT Image Storage instances) for the patient and day of the archive's first dated
+    PA film: what a PACS fetch must leave alone. Returns its SOP Instance UIDs."""
+    import pydicom
+
+    folder = Path(folder)
+    film = next(r for r in a.images if r["study_date"] and r["view_position"] == "PA")
+    study = _uid(random.Random(5))
+    sops = set()
+    for k in range(slices):
+        rec = dict(film, study_uid=study, series_uid=study + ".1", sop_uid=f"{study}.1.{k + 1}", modality="CT",
+                   view_position="", accession="CT" + film["accession"])
+        p = write_dicom(rec, folder / f"ct{k:02d}.dcm")
+        ds = pydicom.dcmread(p)
+        ds.SOPClassUID = ds.file_meta.MediaStorageSOPClassUID = SOP_CT
+        ds.save_as(p, enforce_file_format=True)
+        sops.add(rec["sop_uid"])
+    return sops

@@ -14,6 +14,9 @@ Example configuration (paths relative to the configuration file)::
     seed: 0
     sites:
       - {name: phutho, lang: vi, dicom: pacs/phutho, his: [his/phutho], his_tz: "+0700"}
+      # or straight from the PACS (credentials from the environment or a netrc file, never here):
+      - {name: hgu, lang: es, pacs: "dicomweb+https://pacs.example.org/dicom-web", his: [his/hgu]}
+    pacs: {retrieve: move, move_port: 11113, calling_aet: RXLABEL, netrc: secrets/netrc, timeout: 30}
     match: {window_h: 24, jobs: 2}
     convert: {size: 512}
     label: {jobs: 2}
@@ -38,10 +41,13 @@ import yaml
 
 from rxlabel.config import SettingError, check_section, defaults
 from rxlabel.matcher.match import MatchConfig
+from rxlabel.matcher.pacs import FetchOptions
 from rxlabel.pipeline import steps
 from rxlabel.pipeline.demo import Runner
 
 _MATCH = defaults(MatchConfig)
+_FETCH = defaults(FetchOptions)
+_SECRET_KEYS = {"user", "username", "password", "token", "secret", "auth", "credentials"}
 
 @dataclass
 class MatchSection:
@@ -51,6 +57,25 @@ class MatchSection:
     before_h: float = _MATCH["before_h"]
     his_tz: str | None = None
     jobs: int = 1
+
+
+@dataclass
+class PacsSection:
+    """``pacs:`` options of the fetch for sites given as ``pacs: URL`` (:class:`rxlabel.matcher.pacs.FetchOptions`).
+
+    Credentials are never options: they come from the environment or the ``netrc`` file named here.
+    """
+
+    modalities: list[str] = field(default_factory=lambda: list(_FETCH["modalities"]))
+    retrieve: str = _FETCH["retrieve"]
+    calling_aet: str = _FETCH["calling_aet"]
+    move_aet: str = _FETCH["move_aet"]
+    move_port: int = _FETCH["move_port"]
+    timeout: float = _FETCH["timeout"]
+    retries: int = _FETCH["retries"]
+    backoff: float = _FETCH["backoff"]
+    netrc: str | None = None
+    ca_bundle: str | None = None
 
 
 @dataclass
@@ -119,15 +144,16 @@ class SiteConfig:
 
     name: str
     lang: str
-    dicom: str
     his: str | list[str]
+    dicom: str | None = None  # a folder of DICOM files, or:
+    pacs: str | None = None  # a PACS address (rxlabel fetch), fetched into WORKDIR/pacs/<name>
     his_tz: str | None = None
 
 
 # section -> its options (the one source of their names, types and defaults); None: not a mapping
 SECTIONS: dict[str, type | None] = {
     "workdir": None, "seed": None, "sites": None,
-    "match": MatchSection, "convert": ConvertSection, "label": LabelSection, "review": EmptySection,
+    "match": MatchSection, "pacs": PacsSection, "convert": ConvertSection, "label": LabelSection, "review": EmptySection,
     "index": EmptySection, "dataset": DatasetSection, "train": TrainSection, "evaluate": EvaluateSection,
     "heatmap": HeatmapSection, "steps": None,
 }
@@ -153,6 +179,10 @@ def load_config(path: str | Path) -> dict:
         raise ConfigError(f"{path}: cannot read the configuration: {exc}") from None
     if not isinstance(cfg, dict):
         raise ConfigError(f"{path}: the configuration must be a mapping of sections")
+    leaked = _SECRET_KEYS & set(cfg.get("pacs") or {}) if isinstance(cfg.get("pacs"), dict) else set()
+    if leaked:
+        raise ConfigError(f"{path}: 'pacs' has {', '.join(sorted(leaked))}: credentials never go in a configuration; "
+                          "set RXLABEL_PACS_USER/RXLABEL_PACS_PASSWORD or RXLABEL_PACS_TOKEN, or name a netrc file")
     for key in cfg:
         if key not in SECTIONS:
             raise ConfigError(f"{path}: unknown section '{key}'; known: {', '.join(SECTIONS)}")
@@ -166,6 +196,9 @@ def load_config(path: str | Path) -> dict:
         raise ConfigError(f"{path}: seed must be an integer, got {cfg['seed']!r}")
     base = path.resolve().parent
     cfg["sites"] = _check_sites(cfg.get("sites"), path, base)
+    for key in ("netrc", "ca_bundle"):
+        if cfg["pacs"][key]:
+            cfg["pacs"][key] = str((base / cfg["pacs"][key]).resolve())
     cfg["workdir"] = str((base / str(cfg.get("workdir", "rxlabel-run"))).resolve())
     cfg.setdefault("seed", 0)
     cfg["steps"] = list(cfg.get("steps") or ALL_STEPS)
@@ -189,9 +222,11 @@ def _check_sites(sites: object, path: Path, base: Path) -> list[dict]:
     for i, site in enumerate(sites):
         if not isinstance(site, dict):
             raise ConfigError(f"{path}: sites[{i}] must be a mapping with name, lang, dicom and his")
-        missing = {"name", "lang", "dicom", "his"} - set(site)
+        missing = {"name", "lang", "his"} - set(site)
         if missing:
             raise ConfigError(f"{path}: sites[{i}] lacks {', '.join(sorted(missing))}")
+        if (site.get("dicom") is None) == (site.get("pacs") is None):
+            raise ConfigError(f"{path}: sites[{i}] needs exactly one of 'dicom' (a folder) or 'pacs' (a URL)")
         try:
             site = check_section(site, SiteConfig, f"{path}: sites[{i}]")
         except SettingError as exc:
@@ -205,10 +240,18 @@ def _check_sites(sites: object, path: Path, base: Path) -> list[dict]:
                               f"{', '.join(available_packs())}, or give a pack folder")
         if (base / lang / "pack.yaml").is_file() and lang not in available_packs():
             site["lang"] = str((base / lang).resolve())
-        site["dicom"] = str((base / site["dicom"]).resolve())
+        if site["pacs"]:
+            from rxlabel.matcher.netauth import PacsError, refuse_userinfo
+
+            try:
+                refuse_userinfo(site["pacs"])
+            except PacsError as exc:
+                raise ConfigError(f"{path}: sites[{i}].pacs ({site['name']}): {exc}") from None
+        else:
+            site["dicom"] = str((base / site["dicom"]).resolve())
         his = site["his"] if isinstance(site["his"], list) else [site["his"]]
         site["his"] = [str((base / h).resolve()) for h in his]
-        for key, p in [("dicom", site["dicom"]), *(("his", h) for h in site["his"])]:
+        for key, p in [*([("dicom", site["dicom"])] if site["dicom"] else []), *(("his", h) for h in site["his"])]:
             if not Path(p).exists():
                 raise ConfigError(f"{path}: sites[{i}].{key} ({site['name']}): {p} does not exist")
         out.append(site)
@@ -315,13 +358,29 @@ def run_pipeline(cfg: dict, force: bool = False, echo: Callable[[str], None] = c
         if step in want:
             r.step(step, body, needs=needs)
 
+    def fetch_site(name: str, site: dict, window_h: float) -> str:
+        """A PACS site's images, fetched incrementally into WORKDIR/pacs/<site> (no step record: the PACS
+        changes under us, and an unchanged folder already lets the match step be skipped)."""
+        from rxlabel.matcher.his import read_his
+        from rxlabel.matcher.pacs import FetchOptions, fetch_for_reports
+
+        p = dict(cfg["pacs"])
+        if "modalities" in p:
+            p["modalities"] = tuple(str(m).upper() for m in p["modalities"])
+        dest = w / "pacs" / name
+        got = fetch_for_reports(site["pacs"], read_his(site["his"]).reports, dest, window_h=window_h, quiet=True,
+                                options=FetchOptions(**p))
+        echo(f"  [{name}] PACS: {got['fetched']} new instances, {got['already_have']} already fetched, "
+             f"{got['series'] - got['series_kept']} series not chest radiographs")
+        return str(dest)
+
     def do_match(name, site):
         opts = cfg["match"]
         params = {"window_h": float(opts["window_h"]), "before_h": float(opts["before_h"]),
                   "his_tz": site.get("his_tz") or opts.get("his_tz")}
-        res = store.run(f"match:{name}", [site["dicom"], *site["his"]], params, versions(),
-                        lambda: steps.match(site["dicom"], site["his"], w / "match" / name,
-                                            jobs=opts["jobs"], **params),
+        dicom = fetch_site(name, site, params["window_h"]) if site.get("pacs") else site["dicom"]
+        res = store.run(f"match:{name}", [dicom, *site["his"]], params, versions(),
+                        lambda: steps.match(dicom, site["his"], w / "match" / name, jobs=opts["jobs"], **params),
                         lambda res: [res["pairs"], res["ambiguous"], res["unmatched_images"], res["unmatched_reports"]])
         _say(echo, name, res, f"{res['summary']['paired_images']} images paired")
         return res

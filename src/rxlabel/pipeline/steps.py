@@ -76,8 +76,7 @@ def convert(pairs: str | Path, out_dir: str | Path, *, size: int = 256, jobs: in
                         "report_time", "rule") if c in ok]
     target = out_dir / "pairs_png.csv"
     _write_csv(ok[keep], target)
-    failed = manifest.drop_duplicates("png")
-    failed = failed[failed["status"] != "ok"]
+    failed = manifest[manifest["status"] != "ok"].drop_duplicates("image_path")
     return {"converted": int(ok["image_path"].nunique()), "failed": len(failed),
             "failed_reasons": failed["reason"].astype(str).str.split(":").str[0].value_counts().to_dict(),
             "pairs_png": str(target), "size": size}

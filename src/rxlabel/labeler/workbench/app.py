@@ -21,6 +21,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel
 
+from rxlabel.labeler.aggregate import pack_rule_ids
 from rxlabel.labeler.review import suggested_findings
 from rxlabel.labeler.workbench import agreement as agr
 from rxlabel.labeler.workbench.assistant import PROPOSE, Assistant
@@ -58,6 +59,13 @@ class Workbench:
         thread.start()
         if wait:
             thread.join()
+
+    def wait(self, timeout: float = 300) -> bool:
+        """Wait until no retraining is running (its scores saved); False on timeout."""
+        if not self._training.acquire(timeout=timeout):
+            return False
+        self._training.release()
+        return True
 
     def _retrain(self) -> None:
         try:
@@ -109,12 +117,14 @@ def highlight(text: str, evidence: list[dict]) -> str:
     return "".join(out)
 
 
-def fuzzy_corrections(text: str, evidence: list[dict]) -> list[dict]:
-    """Fuzzy matches as 'what the report says' -> 'what the pack says', with the finding it suggests."""
+def fuzzy_corrections(text: str, evidence: list[dict], rules: dict[str, str] | None = None) -> list[dict]:
+    """Fuzzy matches as 'what the report says' -> 'what the pack says', with the finding it suggests;
+    ``rules`` maps evidence rule ids back to the pack's patterns (``aggregate.pack_rule_ids``)."""
     out = []
     for e in evidence:
         if e.get("match") == "fuzzy" and e.get("start") is not None:
-            out.append({"written": text[e["start"]:e["end"]], "read_as": (e.get("rule") or "").split(":", 1)[-1],
+            rule = (rules or {}).get(e.get("rule") or "", e.get("rule") or "")
+            out.append({"written": text[e["start"]:e["end"]], "read_as": rule.split(":", 1)[-1],
                         "finding": e.get("finding"), "status": STATUS_NAMES.get(e.get("status"), "")})
     return out
 
@@ -128,6 +138,7 @@ def create_app(store: Store, token: str | None = None, assistant: bool = True, b
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     findings = sorted(store.pack.findings)
+    rules = pack_rule_ids(store.pack)  # evidence carries rule ids; the page shows the pattern
 
     @app.middleware("http")
     async def guard(request: Request, call_next):
@@ -203,7 +214,7 @@ def create_app(store: Store, token: str | None = None, assistant: bool = True, b
         todo = next((x for x in ids[i + 1:] + ids[:max(i, 0)] if x not in done and x != rid), None)
         return prev, nxt, todo
 
-    @app.get("/report/{rid}", response_class=HTMLResponse)
+    @app.get("/report/{rid:path}", response_class=HTMLResponse)
     def report(request: Request, rid: str, qc: int | None = None):
         me = who(request)
         if not me:
@@ -219,7 +230,7 @@ def create_app(store: Store, token: str | None = None, assistant: bool = True, b
             return x and f"/report/{quote(x)}" + (f"?qc={qc}" if qc else "")
 
         return page(request, "report.html", rid=rid, rec=rec, text_html=highlight(rep["text"], rec["evidence"]),
-                    suggested=suggested_findings(rec), fuzzy=fuzzy_corrections(rep["text"], rec["evidence"]),
+                    suggested=suggested_findings(rec), fuzzy=fuzzy_corrections(rep["text"], rec["evidence"], rules),
                     scores=sc, propose=PROPOSE, own=own, findings=findings, certainties=CERTAINTIES,
                     source=source, qc=qc, prev=link(prev), next=link(nxt),
                     todo=link(todo), back="/qc" if qc else "/queue", status_names=STATUS_NAMES)
