@@ -24,7 +24,8 @@ DIRECTIONS = {"before": "before", "forward": "before", "after": "after", "backwa
 PACK_KEYS = {"lang", "name", "description", "diacritics", "fuzzy", "regions", "section_headers",
              "skip_sections", "bullets", "region_sections", "region_words", "unmatched_sentence",
              "clause_breaks", "stemmed", "max_chars", "version_note", "devices_abnormal", "admin_lines",
-             "preamble_headers", "template_coverage", "normal_summary", "attribution_cues", "on_conflict"}
+             "preamble_headers", "template_coverage", "normal_summary", "attribution_cues", "on_conflict",
+             "statement_words"}
 FINDING_KEYS = {"name", "region", "phrases", "negative_phrases", "exclude", "abnormal", "description",
                 "cui", "localizations", "device", "sites", "conflicts", "descriptor"}
 CUE_KEYS = {"cue", "category", "direction", "max_scope", "note"}
@@ -121,6 +122,9 @@ class Pack:
     devices_abnormal: bool = True
     admin_lines: list[str] = field(default_factory=list)
     attribution_cues: list[str] = field(default_factory=list)
+    # Words that make a comma clause a statement of its own ("..., gãy cũ xương sườn 7 trái đã can"): that
+    # comma ends a cue's scope, while a comma between bare nouns ("không thấy tràn dịch, tràn khí") does not.
+    statement_words: list[str] = field(default_factory=list)
     normal_summary: str = "review"  # a whole-study normal template beside a positive finding: review | finding
     # a finding stated present and absent: "review" (a person decides) or "positive" (the CheXpert labeler's
     # aggregation: present wins, no review)
@@ -440,6 +444,7 @@ def _apply_settings(data: dict, path: Path, pack: Pack, errors: list[str]) -> No
     if pack.normal_summary not in ("review", "finding"):
         errors.append(f"{where}: normal_summary must be 'review' or 'finding', got {pack.normal_summary!r}")
     pack.attribution_cues = _strings(data.get("attribution_cues"), where, "attribution_cues", errors)
+    pack.statement_words = _strings(data.get("statement_words"), where, "statement_words", errors)
     pack.admin_lines = _strings(data.get("admin_lines"), where, "admin_lines", errors)
     pack.preamble_headers = _strings(data.get("preamble_headers"), where, "preamble_headers", errors)
     stray = [h for h in pack.preamble_headers if h not in pack.section_headers]
