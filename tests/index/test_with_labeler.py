@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 from click.testing import CliRunner
+from PIL import Image
 
 from rxlabel.index.build import build_index
 from rxlabel.index.query import Searcher
@@ -28,6 +29,9 @@ def test_labeller_output_builds_the_same_index_from_jsonl_and_csv(tmp_path: Path
     pairs = tmp_path / "pairs.csv"
     pd.DataFrame({"image_path": [f"img/{r}.png" for r in REPORTS], "patient_id": ["p1", "p2", "p3", "p4"],
                   "study_time": "2024-01-01T10:00:00", "report_id": list(REPORTS)}).to_csv(pairs, index=False)
+    (tmp_path / "img").mkdir()
+    for r in REPORTS:  # only images that exist and decode are indexed
+        Image.new("L", (4, 4)).save(tmp_path / "img" / f"{r}.png")
     indexes = []
     for suffix in ("jsonl", "csv"):
         # One folder per run: the two runs' sidecars (review queue, rejects) would otherwise share names.

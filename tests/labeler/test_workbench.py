@@ -308,3 +308,87 @@ def test_report_page_is_blind_and_highlights_evidence(store):
     auto = store.ids(queued=False)[0]
     r = bo.post("/api/decision", json={"report_id": auto, "action": "accept"})
     assert r.status_code == 400 and "QC page" in r.json()["error"]
+
+
+# -- the assistant -----------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def trained(labels):
+    from rxlabel.labeler.pack import load_pack
+    from rxlabel.labeler.workbench.assistant import Assistant
+
+    records = [json.loads(line) for line in open(labels, encoding="utf-8")]
+    texts = {json.loads(line)["report_id"]: json.loads(line)["text"] for line in open(VI_DEV, encoding="utf-8")}
+    items = [(r, texts[r["report_id"]]) for r in records]
+    pack = load_pack("vi")
+    return Assistant(pack).fit(Assistant(pack).examples(items)), items, pack
+
+
+def test_assistant_ranks_abnormal_reports_first(trained):
+    from sklearn.metrics import roc_auc_score
+
+    assistant, items, pack = trained
+    abnormal = {n for n, f in pack.findings.items() if f.abnormal}
+    ranked = [(assistant.score({**r, "evidence": []}, t)["p_abnormal"],
+               any(v != 0 and f in abnormal for f, v in r["findings"].items())) for r, t in items]
+    auc = roc_auc_score([a for _, a in ranked], [p for p, _ in ranked])
+    assert auc > 0.75, auc  # rule-abnormal reports come first though the model sees no rule evidence
+
+
+def test_assistant_proposes_for_sentences_no_rule_understood(trained):
+    assistant, items, _ = trained
+    record = {"report_id": "x", "method": "unlabelled", "findings": {}, "evidence": []}
+    text = "Tràn dịch màng phổi bên phải lượng ít."
+    scored = assistant.score(record, text)
+    assert scored["proposals"] and scored["proposals"][0]["finding"] == "pleural effusion"
+    assert 0.3 <= scored["proposals"][0]["p"] <= 1 and scored["proposals"][0]["sentence"] == text
+    # a sentence a rule understood gets no proposal: the rules speak for it
+    understood = {**record, "evidence": [{"finding": "pleural effusion", "status": 1, "start": 0, "end": 19,
+                                          "match": "exact"}]}
+    assert assistant.score(understood, text)["proposals"] == []
+
+
+def test_proposals_are_suggestions_and_the_model_retrains_after_a_batch(store):
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from rxlabel.labeler.workbench.app import create_app
+
+    app = create_app(store, batch=3)
+    wb = app.state.workbench
+    assert wb.wait(120)
+    assert wb.assistant.version == 1 and len(store.scores()) == store.counts()["queue"]
+    client = TestClient(app)
+    client.post("/login", data={"name": "ana"})
+    for rid in store.ids()[:3]:
+        client.post("/api/decision", json={"report_id": rid, "action": "set", "findings": {"pneumothorax": 1}})
+    deadline = time.time() + 120
+    while wb.assistant.version < 2 and time.time() < deadline:
+        time.sleep(0.2)
+    assert wb.wait(120) and wb.assistant.version >= 2 and wb.assistant.trained_on > 0
+
+
+def test_accept_keeps_the_rules_findings_and_only_accept_all_adds_proposals(store):
+    rid = next(i for i in store.ids() if "pneumothorax" not in store.report(i)["record"]["findings"])
+    store.save_scores({rid: {"p_abnormal": 0.9, "proposals": [
+        {"finding": "pneumothorax", "p": 0.8, "sentence": "s", "start": 0, "end": 1},
+        {"finding": "mass", "p": 0.4, "sentence": "s", "start": 0, "end": 1}]}}, version=1)
+    plain = store.decide(rid, "ana", "accept")["findings"]
+    more = store.decide(rid, "ana", "accept_all")["findings"]
+    assert "pneumothorax" not in plain and more == {**plain, "pneumothorax": 1}  # mass (0.4) stays a suggestion
+
+
+def test_highlight_marks_status_and_cue_and_escapes_the_text():
+    from rxlabel.labeler.workbench.app import highlight
+
+    text = "<script>x</script> No se observa derrame pleural. Posible neumonía."
+    evidence = [{"finding": "pleural effusion", "status": 0, "start": text.index("derrame"),
+                 "end": text.index("derrame") + len("derrame pleural"), "cue": "No se observa", "match": "exact"},
+                {"finding": "pneumonia", "status": -1, "start": text.index("neumonía"),
+                 "end": text.index("neumonía") + len("neumonía"), "cue": "Posible", "match": "fuzzy"}]
+    out = highlight(text, evidence)
+    assert "<script>" not in out and "&lt;script&gt;" in out
+    assert '<mark class="ev negated exact"' in out and ">derrame pleural</mark>" in out
+    assert '<mark class="cue" title="cue of pleural effusion: No se observa">No se observa</mark>' in out
+    assert '<mark class="ev uncertain fuzzy"' in out and ">Posible</mark>" in out

@@ -83,9 +83,18 @@ def setup(tmp_path):
     if not CHROMIUM.exists():
         pytest.skip("Debian chromium is not installed (/usr/bin/chromium); apt-get install chromium")
     pytest.importorskip("playwright.sync_api", reason="pip install playwright (the system Chromium is used)")
+    # every other report ends in a sentence no rule knows, so about half reach the queue whatever the
+    # Vietnamese pack's coverage (as in test_workbench.py)
+    reports = tmp_path / "reports.jsonl"
+    with VI_DEV.open(encoding="utf-8") as src, reports.open("w", encoding="utf-8") as dst:
+        for i, line in enumerate(src):
+            row = json.loads(line)
+            if i % 2 == 0:
+                row["text"] += "\nXyzw qwrtk plmnv."
+            dst.write(json.dumps(row, ensure_ascii=False) + "\n")
     labels = tmp_path / "labels.jsonl"
-    label_file(VI_DEV, labels, "vi", progress=False)
-    server = Server(labels, tmp_path / "review.sqlite", tmp_path / "server.log").start()
+    label_file(reports, labels, "vi", progress=False)
+    server = Server(labels, tmp_path / "review.sqlite", tmp_path / "server.log", reports).start()
     yield server, labels, tmp_path
     server.kill()
 

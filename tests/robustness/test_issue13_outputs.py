@@ -254,3 +254,17 @@ def test_class17_excel_decisions_files(cli, tmp_path, sep, encoding, newline):
         assert res.exit_code == 0, res.output
         got = {r["report_id"]: r for r in read_jsonl(tmp_path / "r.jsonl")}
         assert got["a"]["method"] == "review" and got["a"]["findings"] == {"pleural effusion": 1}
+
+
+@pytest.mark.parametrize("sep,encoding,newline,option", [(";", "utf-8-sig", "\r\n", "utf-8"), (";", "cp1252", "\r\n", "cp1252"),
+                                                         ("\t", "utf-8", "\r\n", "utf-8")])
+def test_class17_excel_report_exports_are_read_not_missing_columns(cli, tmp_path, sep, encoding, newline, option):
+    rows = [["report_id", "text"], ["a", "Cardiomegalia; sin derrame pleural."], ["b", "No se observa neumotórax."]]
+    body = newline.join(sep.join(f'"{c}"' if sep in c else c for c in r) for r in rows) + newline
+    src = tmp_path / "excel.csv"
+    src.write_bytes(body.encode(encoding))
+    res = cli("label", src, "-o", tmp_path / "o.jsonl", "--lang", "es", "--encoding", option)
+    assert res.exit_code == 0 and "Traceback" not in res.output, res.output
+    got = {r["report_id"]: r for r in read_jsonl(tmp_path / "o.jsonl")}
+    assert set(got) == {"a", "b"} and got["a"]["findings"].get("cardiomegaly") == 1
+    assert got["b"]["findings"].get("pneumothorax") == 0

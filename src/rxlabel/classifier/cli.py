@@ -13,6 +13,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 import click
+import numpy as np
 
 from rxlabel import logs
 from rxlabel.classifier.data import AUGMENT_PRESETS, Augment
@@ -132,6 +133,12 @@ def predict(runs, inputs, out, device, batch_size, quiet) -> None:
     from rxlabel.classifier.predict import predict_images
 
     table, skipped = predict_images(runs, inputs, device, batch_size, progress=not quiet and sys.stderr.isatty())
+    numeric = table.select_dtypes("number")
+    if len(numeric.columns) and not np.isfinite(numeric.to_numpy(dtype=float)).all():
+        raise click.ClickException(
+            f"the model gives non-finite probabilities (NaN) for {int((~np.isfinite(numeric.to_numpy(dtype=float))).any(axis=1).sum())} "
+            f"image(s): its weights are not finite (a diverged training run?). Nothing was written; retrain with a lower --lr "
+            f"or use an earlier checkpoint.")
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(out, index=False)

@@ -22,7 +22,7 @@ import pandas as pd
 
 from rxlabel.classifier.labels import CHEXPERT_14, COARSE_CLASSES, chexpert_labels_to_coarse
 from rxlabel.errors import OptionError, RxlabelError
-from rxlabel.schema import TRAINING_MANIFEST_COLUMNS
+from rxlabel.schema import TRAINING_MANIFEST_COLUMNS, patient_key
 
 REQUIRED = TRAINING_MANIFEST_COLUMNS
 META_COLUMNS = {
@@ -87,10 +87,11 @@ def _wide_columns(df: pd.DataFrame) -> list[str]:
     for col in df.columns:
         if col in META_COLUMNS:
             continue
+        filled = df[col].notna() & (df[col].astype(str).str.strip() != "")
         values = pd.to_numeric(df[col], errors="coerce")
-        if (values.isna() & df[col].notna() & (df[col].astype(str).str.strip() != "")).any():
-            continue  # a text column is metadata, not a label
-        if set(values.dropna().unique()) <= {1.0, 0.0, -1.0}:
+        # Mostly 1/0/-1: a label column, whose other values are errors (read_manifest names the row), never a
+        # reason to drop the class. Mostly other values (text, ages, sizes): metadata.
+        if filled.any() and values[filled].isin((1.0, 0.0, -1.0)).mean() > 0.5:
             cols.append(col)
     return cols
 
@@ -152,10 +153,12 @@ def read_manifest(path: str | Path, classes: list[str] | None = None) -> Manifes
         if absent:
             raise ManifestError(f"{path}: class column(s) not in the manifest: {', '.join(absent)}")
         lab = np.stack([pd.to_numeric(df[n], errors="coerce").to_numpy(dtype=np.float64) for n in names], axis=1)
-        bad = ~np.isnan(lab) & ~np.isin(lab, (1.0, 0.0, -1.0))
+        filled = np.stack([(df[n].notna() & (df[n].astype(str).str.strip() != "")).to_numpy() for n in names], axis=1)
+        bad = filled & ~np.isin(lab, (1.0, 0.0, -1.0))  # 2, 0.5, 'yes' and 'no' alike
         if bad.any():
             i, j = np.argwhere(bad)[0]
-            raise ManifestError(f"{path}: row {i + 2}: column {names[j]!r} holds {lab[i, j]}; use 1, 0, -1 or blank")
+            raise ManifestError(f"{path}: row {i + 2}: column {names[j]!r} holds '{df[names[j]].iloc[i]}'; "
+                                f"use 1, 0, -1 or blank ({int(bad[:, j].sum())} such value(s) in that column)")
     return Manifest(df.reset_index(drop=True), list(names), lab, path)
 
 
@@ -210,8 +213,8 @@ def check_trainable(m: Manifest) -> None:
             )
         if n == 0:
             raise ManifestError(f"{m.path}: class {c!r} has no negative image in the train split")
-    other = set(m.frame.loc[m.frame["split"] != "train", "patient_id"])
-    overlap = set(train.frame["patient_id"]) & other
+    other = {patient_key(p) for p in m.frame.loc[m.frame["split"] != "train", "patient_id"]}
+    overlap = {patient_key(p) for p in train.frame["patient_id"]} & other  # p000 / P000 / 'p000 ' are one patient
     if overlap:
         raise ManifestError(
             f"{m.path}: {len(overlap)} patient(s) appear in train and in another split "

@@ -357,6 +357,8 @@ def _train(cfg: TrainConfig, rank: int, world: int, device: torch.device) -> dic
                 with torch.autocast(device.type, dtype=torch.float16, enabled=use_amp):
                     logits = model(x)
                 loss = loss_fn(logits.float(), y, mk)
+                if not torch.isfinite(loss.detach()):
+                    raise _diverged(cfg, epoch, state["step"], float(loss.detach()), last_path)
                 scaler.scale(loss / cfg.accumulate).backward()
             running += float(loss.detach()) * x.shape[0]
             seen += x.shape[0]
@@ -382,6 +384,8 @@ def _train(cfg: TrainConfig, rank: int, world: int, device: torch.device) -> dic
             _evaluate_and_log(evaluate_now, state, cfg, epoch, running / max(seen, 1), seen * world,
                               time.perf_counter() - t0, optimizer, model, main, metrics_path, best_path, classes)
         state["epoch"] = epoch + 1
+        if not all(torch.isfinite(p).all() for p in unwrap(model).parameters()):
+            raise _diverged(cfg, epoch, state["step"], float("nan"), last_path)  # never save NaN weights
         if main:
             payload = {"model": unwrap(model).state_dict(), "optimizer": optimizer.state_dict(),
                        "scheduler": scheduler.state_dict(), "state": dict(state), "meta": _meta(cfg, classes)}
@@ -398,6 +402,18 @@ def _train(cfg: TrainConfig, rank: int, world: int, device: torch.device) -> dic
     if main:
         (out / "summary.json").write_text(json.dumps(summary, indent=2))
     return summary
+
+
+class TrainingDiverged(TrainError):
+    """The loss (or the weights) became NaN/inf: training stops; the last finite checkpoint is kept."""
+
+
+def _diverged(cfg: TrainConfig, epoch: int, step: int, loss: float, last_path: Path) -> TrainingDiverged:
+    kept = (f"the last finite checkpoint is {last_path} (end of epoch {epoch})" if last_path.exists()
+            else "no checkpoint was written (it diverged in the first epoch)")
+    return TrainingDiverged(
+        f"training diverged at epoch {epoch + 1}, step {step}: the loss is {loss} (lr {cfg.lr:g}); {kept}. "
+        f"Lower --lr (e.g. {cfg.lr / 10:g}), add warm-up steps, or check the images for extreme values.")
 
 
 class _null:

@@ -48,14 +48,19 @@ def read_inputs(
     *,
     columns: PairColumns | None = None,
     known_images: set[str] | None = None,
+    verify_images: bool = True,
 ) -> Records:
-    """Read and merge every input (PadChest-style tables, then labeller output + pairs, in order)."""
+    """Read and merge every input (PadChest-style tables, then labeller output + pairs, in order).
+
+    ``verify_images``: pairs whose image is missing or does not decode are rejected with the reason.
+    """
     if len(labels) != len(pairs):
         raise IndexInputError(f"give one --pairs file per --labels file (got {len(labels)} labels, {len(pairs)} pairs)")
     if not padchest and not labels:
         raise IndexInputError("nothing to index: give --padchest FILE, or --labels FILE with --pairs FILE")
     parts = [read_padchest(p, known_images=known_images) for p in padchest]
-    parts += [read_labelled_pairs(lab, pair, columns=columns) for lab, pair in zip(labels, pairs, strict=True)]
+    parts += [read_labelled_pairs(lab, pair, columns=columns, verify_images=verify_images)
+              for lab, pair in zip(labels, pairs, strict=True)]
     return merge_records(parts)
 
 
@@ -83,11 +88,13 @@ def build_index(
     known_images: set[str] | None = None,
     hierarchy: str | None = None,
     on_error: str = "fail",
+    verify_images: bool = True,
 ) -> BuildResult:
     """Read, check and write an index; rejected rows go to ``<output>.rejected.csv``."""
     start = time.perf_counter()
     output = Path(output)
-    records = read_inputs(padchest, labels, pairs, columns=columns, known_images=known_images)
+    records = read_inputs(padchest, labels, pairs, columns=columns, known_images=known_images,
+                          verify_images=verify_images)
     rejected_path = output.with_name(output.name + ".rejected.csv")
     check_rejected(records.rejected, on_error, rejected_path)
     info = {"hierarchy": hierarchy or _default_hierarchy(_language(records)),

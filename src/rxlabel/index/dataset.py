@@ -110,6 +110,17 @@ def select_classes(searcher: Searcher, spec: DatasetSpec) -> tuple[dict[str, Bit
     return {t: ids - twice for t, ids in classes.items()}, counts
 
 
+def patient_groups(patients) -> np.ndarray:
+    """Per row, one spelling for all the spellings of its patient (``p000``, ``P000``, ``P000 ``: one patient).
+
+    Identity is :func:`rxlabel.schema.patient_key`; the spelling kept is the smallest seen, so data with one
+    spelling per patient splits exactly as before.
+    """
+    values = pd.Series(np.asarray(patients, dtype=object)).astype(str)
+    keys = values.map({u: schema.patient_key(u) for u in pd.unique(values)})
+    return values.groupby(keys.to_numpy(), sort=False).transform("min").to_numpy(dtype=object)
+
+
 def assign_splits(patients: pd.Series, classes: pd.Series, fractions: list[float], seed: int) -> pd.Series:
     """Split name per row so that no patient is in two splits and each class follows ``fractions``.
 
@@ -120,7 +131,7 @@ def assign_splits(patients: pd.Series, classes: pd.Series, fractions: list[float
     """
     names = SPLITS[: len(fractions)]
     class_codes, class_names = pd.factorize(np.asarray(classes, dtype=object), sort=True)
-    patient_codes, patient_names = pd.factorize(np.asarray(patients, dtype=object), sort=True)
+    patient_codes, patient_names = pd.factorize(patient_groups(patients), sort=True)
     per_patient = np.zeros((len(patient_names), len(class_names)), dtype=np.int64)
     np.add.at(per_patient, (patient_codes, class_codes), 1)
     totals = per_patient.sum(axis=0).astype(float)
@@ -147,6 +158,16 @@ def assign_splits(patients: pd.Series, classes: pd.Series, fractions: list[float
         bounds = np.cumsum(quota) * (sizes.sum() / max(quota.sum(), 1e-9))
         choice[members] = np.minimum(np.searchsorted(bounds, middle, side="right"), len(names) - 1)
     return pd.Series(np.asarray(names, dtype=object)[choice[patient_codes]], index=patients.index)
+
+
+def outside_hierarchy(searcher: Searcher) -> tuple[BitMap, list[str]]:
+    """Images whose every positive finding is unknown to the searcher's hierarchy, and those findings."""
+    hierarchy, positive = searcher.hierarchy, searcher.index.positive
+    if hierarchy is None:
+        return BitMap(), []
+    unknown = sorted(t for t in positive if t not in hierarchy)
+    known = BitMap.union(BitMap(), *(bm for t, bm in positive.items() if t in hierarchy))
+    return BitMap.union(BitMap(), *(positive[t] for t in unknown)) - known, unknown
 
 
 def create(searcher: Searcher, spec: DatasetSpec) -> Dataset:
@@ -200,6 +221,13 @@ def create(searcher: Searcher, spec: DatasetSpec) -> Dataset:
     warnings = [f"split '{split}' has no image of class '{term}'"
                 for split in SPLITS[: len(spec.split)] for term in spec.terms
                 if spec.split[SPLITS.index(split)] > 0 and f"{split}:{term}" not in counts]
+    outside, unknown = outside_hierarchy(searcher)
+    missed = outside - BitMap.union(BitMap(), *classes.values())
+    counts["outside_hierarchy_only"] = len(outside)
+    if missed:  # they cannot match a term of the hierarchy: without this line they would vanish silently
+        warnings.append(f"{len(missed)} image(s) have only findings the hierarchy does not know "
+                        f"({', '.join(unknown[:5])}{', ...' if len(unknown) > 5 else ''}) and are in no class; "
+                        f"add those findings to the hierarchy, or name them in --terms")
     counts["warnings"] = warnings
     counts["images"] = len(manifest)
     counts["patients"] = int(manifest["patient_id"].nunique())
@@ -213,7 +241,7 @@ def _is_plain_term(text: str) -> bool:
 
 def check_patient_disjoint(manifest: pd.DataFrame) -> None:
     """Raise if any patient has images in two splits (a leak between train and test)."""
-    patient, patient_names = pd.factorize(np.asarray(manifest["patient_id"], dtype=object))
+    patient, patient_names = pd.factorize(patient_groups(manifest["patient_id"]))  # on the normalised key
     split, _ = pd.factorize(np.asarray(manifest["split"], dtype=object))
     pairs = np.unique(patient.astype(np.int64) * (split.max(initial=0) + 1) + split)
     per_patient = np.bincount(pairs // (split.max(initial=0) + 1), minlength=len(patient_names))

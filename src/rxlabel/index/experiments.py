@@ -60,7 +60,12 @@ def _connect(path: Path) -> Iterator[sqlite3.Connection]:
     """The store with its tables; commits on success, rolls back on error, always closes."""
     con = sqlite3.connect(str(path))
     try:
-        con.executescript(SCHEMA)
+        try:
+            con.executescript(SCHEMA)
+        except sqlite3.DatabaseError as exc:  # "file is not a database", "database disk image is malformed"
+            raise StoreError(f"{path}: not a readable experiment store ({exc}); it is damaged or another kind of "
+                             f"file. Move it aside (its datasets' manifests remain valid) or pass --store NEW.sqlite"
+                             ) from exc
         with con:
             yield con
     finally:
@@ -251,13 +256,22 @@ def make_dataset(
     made = create(searcher, spec)
     out = Path(out_dir) if out_dir is not None else Path(spec.name)
     manifest_path = out / "manifest.csv"
-    sha = write_manifest(made.manifest, manifest_path)
-    placed = materialize(made.manifest, out, mode) if mode else 0
-    if spec.masks:  # the dataset's CheXmask rows (lungs and heart) beside its manifest, for region tasks
-        from rxlabel.index.chexmask import read_table, write_table
+    # The manifest gets its name only once the images and masks are placed and the store has the dataset: a
+    # failed create never leaves a complete-looking manifest.csv of a dataset the store does not know.
+    pending = manifest_path.with_name(manifest_path.name + ".pending")
+    try:
+        sha = write_manifest(made.manifest, pending)
+        placed = materialize(made.manifest, out, mode) if mode else 0
+        if spec.masks:  # the dataset's CheXmask rows (lungs and heart) beside its manifest, for region tasks
+            from rxlabel.index.chexmask import read_table, write_table
 
-        table = read_table(spec.masks)
-        write_table(table[table["key"].isin(made.manifest["image_id"])].reset_index(drop=True), out / "masks.parquet")
-    record(path, made, searcher, source, sha)
+            table = read_table(spec.masks)
+            write_table(table[table["key"].isin(made.manifest["image_id"])].reset_index(drop=True),
+                        out / "masks.parquet")
+        record(path, made, searcher, source, sha)
+    except BaseException:
+        pending.unlink(missing_ok=True)
+        raise
+    os.replace(pending, manifest_path)
     return {"name": spec.name, "manifest": str(manifest_path), "sha256": sha, "store": str(path),
             "placed": placed, **made.counts}

@@ -519,6 +519,32 @@ def _add_label_object(obj: object, row: int, source: str, out: _Labels) -> None:
         out.rules_versions.add(version)
 
 
+def unreadable_image(path: object, base: Path) -> str | None:
+    """Why the image at ``path`` (relative: to ``base``) cannot be used, or None when it exists and decodes."""
+    p = Path(str(path))
+    if not p.is_absolute() and not p.exists():
+        p = base / p
+    if not p.is_file():
+        return "image file missing (failed or not yet converted?)"
+    try:
+        if p.suffix.lower() in (".dcm", ".dicom", ""):
+            import pydicom
+
+            ds = pydicom.dcmread(p, force=True)
+            if "PixelData" not in ds:
+                return "image does not decode: DICOM without pixel data"
+        else:
+            from PIL import Image
+
+            with Image.open(p) as img:
+                img.verify()  # structure and checksums, without decoding every pixel twice
+            with Image.open(p) as img:
+                img.load()
+    except Exception as exc:  # PIL and pydicom raise many types for a damaged file
+        return f"image does not decode: {type(exc).__name__}"
+    return None
+
+
 @dataclass
 class PairColumns:
     """Names of the matcher pair columns used for the join (configurable: the matcher may rename them)."""
@@ -536,8 +562,13 @@ def read_labelled_pairs(
     *,
     columns: PairColumns | None = None,
     source: str | None = None,
+    verify_images: bool = True,
 ) -> Records:
-    """Join labeller output with matcher pairs: one indexed image per pair row, labelled by its report."""
+    """Join labeller output with matcher pairs: one indexed image per pair row, labelled by its report.
+
+    Only images that exist and decode are indexed (``verify_images``); the others are rejected with the reason
+    (a failed conversion must never reach a dataset).
+    """
     columns = columns or PairColumns()
     labels = read_labels(labels_path)
     pairs_path = Path(pairs_path)
@@ -560,6 +591,12 @@ def read_labelled_pairs(
     if nopat.any():
         rejected.append(_reject(pairs.index[nopat], image[nopat], "no patient id", src))
     keep &= ~nopat
+    if verify_images:
+        reasons = pd.Series({i: unreadable_image(p, pairs_path.parent) for i, p in image[keep].items()}, dtype=object)
+        reasons = reasons[reasons.notna()]
+        for reason, rows in reasons.groupby(reasons, sort=True).groups.items():
+            rejected.append(_reject(rows, image[rows], reason, src))
+        keep &= ~pairs.index.isin(reasons.index)
     report = pairs[columns.report].astype(str)
     unlabelled = keep & ~report.isin(labels.findings.keys())
     if unlabelled.any():

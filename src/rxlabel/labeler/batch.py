@@ -12,8 +12,10 @@ import itertools
 import multiprocessing as mp
 import os
 import time
-from collections import Counter
-from collections.abc import Iterable
+from collections import Counter, deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,9 +60,12 @@ class Summary:
 
 def _init_worker(lang: str, stemmed: bool) -> None:
     global _WORKER
+    if getattr(_WORKER, "key", None) == (lang, stemmed):
+        return  # forked from a parent that loaded it: a replacement worker starts at once
     from rxlabel.labeler import load
 
     _WORKER = load(lang, stemmed=stemmed)
+    _WORKER.key = (lang, stemmed)
 
 
 def label_rows(rows: list[ReportRow]) -> list[tuple[ReportRow, dict | None, str | None, str | None]]:
@@ -179,23 +184,81 @@ def label_file(input_path: str | Path, output_path: str | Path, lang: str = "es"
     chunks = itertools.chain([first], chunks)
     labeler = load(lang, stemmed=stemmed)
     router = Router(output_path, labeler.finding_names, labeler.version, review_out, rejects_out, [input_path])
-    pool = None
     try:
+        global _WORKER
+        _WORKER, labeler.key = labeler, (lang, stemmed)  # the worker of jobs=1, inherited by forked workers
         if jobs > 1:
-            pool = mp.get_context("spawn" if os.name == "nt" else "fork").Pool(
-                jobs, initializer=_init_worker, initargs=(lang, stemmed))
-            results = pool.imap(label_rows, chunks, chunksize=1)
+            results = pooled(chunks, jobs, lang, stemmed)
         else:
-            global _WORKER
-            _WORKER = labeler
             results = (label_rows(chunk) for chunk in chunks)
         return router.drain(results, started, progress)
     except BaseException:
         router.abort()  # a worker pool that fails to start leaves no partial files either
         raise
+
+
+WORKER_DIED = "worker_died: the labelling process died on this chunk twice (out of memory?); label these rows alone"
+
+
+def pooled(chunks: Iterable[list[ReportRow]], jobs: int, lang: str, stemmed: bool) -> Iterator[list]:
+    """:func:`label_rows` of each chunk, in order, on ``jobs`` processes that survive a worker's death.
+
+    A killed worker (the OOM killer) breaks the pool at once (``BrokenProcessPool``, no hang): a fresh pool
+    retries the unfinished chunks one at a time; a chunk that kills its worker while alone is rejected row by
+    row with :data:`WORKER_DIED`, so every other row is still labelled and the counts still add up.
+    """
+    ctx = mp.get_context("spawn" if os.name == "nt" else "fork")
+    if ctx.get_start_method() == "fork":
+        _init_worker(lang, stemmed)  # once, here: every (replacement) worker inherits it
+
+    def start() -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker, initargs=(lang, stemmed))
+
+    pool, source, pending = start(), iter(chunks), deque()
+    window = 2 * jobs
+    try:
+        while True:
+            while len(pending) < window and (chunk := next(source, None)) is not None:
+                pending.append([chunk, _submit(pool, chunk)])
+            if not pending:
+                return
+            chunk, future = pending[0]
+            try:
+                result = future.result()
+            except BrokenProcessPool:
+                pool.shutdown(wait=False, cancel_futures=True)
+                pool = start()
+                if window == 1:  # it was alone: this chunk kills its worker
+                    pending.popleft()
+                    yield [(row, None, None, WORKER_DIED) for row in chunk]
+                window = 1  # isolate: retry the unfinished chunks one by one
+                for item in pending:
+                    item[1] = None
+                _resubmit(pending, pool)
+                continue
+            pending.popleft()
+            if window == 1 and not any(item[1] is None for item in pending):
+                window = 2 * jobs  # the lost chunks are done: back to full speed
+            _resubmit(pending, pool)
+            yield result
     finally:
-        if pool is not None:
-            pool.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _resubmit(pending: deque, pool: ProcessPoolExecutor) -> None:
+    """Submit the first pending chunk that lost its future (one at a time while isolating)."""
+    if pending and pending[0][1] is None:
+        pending[0][1] = _submit(pool, pending[0][0])
+
+
+def _submit(pool: ProcessPoolExecutor, chunk: list[ReportRow]) -> Future:
+    """``pool.submit``; a pool that broke meanwhile gives a failed future, handled like the others."""
+    try:
+        return pool.submit(label_rows, chunk)
+    except BrokenProcessPool as exc:
+        failed: Future = Future()
+        failed.set_exception(exc)
+        return failed
 
 
 def _reject_reason(row: ReportRow, first_row: int | None) -> str | None:

@@ -8,6 +8,7 @@ without them in an accent-insensitive pack, and the Spanish pack serves PadChest
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -19,6 +20,36 @@ from rxlabel.labeler.sentences import SplitterConfig
 WILDCARD = "{*}"
 MAX_EXPANSIONS = 512
 _GROUP = re.compile(r"\(([^()]*)\)")
+
+
+def phrase_syntax_error(text: str) -> str | None:
+    """Why ``text`` is not a well-formed phrase (``(a|b)`` groups, balanced, no stray brackets), else None.
+
+    Strict, so a typo such as ``realizad{a|o)|}`` is an error in ``rules check`` instead of a phrase that never
+    matches what was meant.
+    """
+    bad = sorted({c for c in text if unicodedata.category(c) in ("Cc", "Cf") and c not in " "})
+    if bad:
+        return f"phrase {text!r} has control character(s) {', '.join(f'U+{ord(c):04X}' for c in bad)}; remove them"
+    rest = text.replace(WILDCARD, "")
+    stray = sorted({c for c in rest if c in "{}[]"})
+    if stray:
+        return f"phrase '{text}' has '{''.join(stray)}': variants are written (a|b) with round brackets only"
+    depth = 0
+    for i, c in enumerate(rest):
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+            if depth < 0:
+                return f"phrase '{text}' closes a bracket at character {i + 1} that was never opened"
+        elif c == "|" and depth == 0:
+            return f"phrase '{text}' has '|' outside brackets at character {i + 1}; write (a|b)"
+    if depth:
+        return f"phrase '{text}' leaves {depth} bracket(s) open; close each (a|b) group"
+    if "()" in rest.replace(" ", ""):
+        return f"phrase '{text}' has an empty group '()'; write (a|) for an optional word"
+    return None
 
 
 def expand_abbreviations(tokens: list[tuple[str, int, int]], table: dict[str, tuple[str, ...]]
@@ -141,6 +172,10 @@ def compile_pack(pack: Pack, stemmed: bool = False) -> CompiledPack:
     stripped_vocab: set[str] = set()
 
     def add(text: str, group: str, payload: object, where: str, check: bool = True) -> None:
+        problem = phrase_syntax_error(text)
+        if problem:
+            errors.append(f"{where}: {problem}")
+            return
         if "(" in text:
             try:
                 variants = expand_phrase(text)

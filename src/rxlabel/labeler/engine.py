@@ -126,6 +126,7 @@ class Labeler:
         self._attribution = tuple(f" {' '.join(w)} " for c in self.pack.attribution_cues
                                   for w in map(self.compiled.words, expand_phrase(c)) if w)
         self._normals = self.compiled.normals
+        self._statement_words = frozenset(w for p in self.pack.statement_words for w in self.compiled.words(p))
         self._word_stage = None
         if self.pack.lang == "vi":
             from rxlabel.labeler.words_vi import ViWordStage, pack_texts
@@ -272,7 +273,7 @@ class Labeler:
         counts: dict[str, int] = {}
         for match in matches.get(REGION_WORD, ()):
             counts[match.payload] = counts.get(match.payload, 0) + 1
-        clauses = self._clauses(skey, spans)
+        clauses = self._clauses(skey, spans, words)
         exact = self._mentions(matches, spans, clauses)
         if self._descriptors and len(exact) > 1:
             exact = self._attributed(exact, words)
@@ -430,12 +431,21 @@ class Labeler:
                             spans[match.end - 1][1], cue_span, rule, locs, match.start, match.end))
         return out
 
-    def _clauses(self, skey: str, spans: list[tuple[int, int]]) -> list[int]:
+    def _clauses(self, skey: str, spans: list[tuple[int, int]], words: list[str] | None = None) -> list[int]:
         breaks = self.pack.clause_breaks
-        if not breaks or not any(b in skey for b in breaks):
+        positions = [i for i, c in enumerate(skey) if c in breaks] if breaks else []
+        if words is not None and self._statement_words and "," in skey:
+            positions = sorted(positions + self._statement_commas(skey, spans, words))
+        if not positions:
             return [0] * len(spans)
-        positions = [i for i, c in enumerate(skey) if c in breaks]
         return clause_ids([sp[0] for sp in spans], positions)
+
+    def _statement_commas(self, skey: str, spans: list[tuple[int, int]], words: list[str]) -> list[int]:
+        """Commas whose next clause holds a statement word (pack ``statement_words``): they end a cue's scope."""
+        commas = [i for i, c in enumerate(skey) if c == ","]
+        ids = clause_ids([sp[0] for sp in spans], commas)
+        stated = {cid for word, cid in zip(words, ids, strict=True) if cid and word in self._statement_words}
+        return [commas[cid - 1] for cid in sorted(stated)]
 
     def _build(self, text: str, sentence: Sentence, items: list[tuple], bullet_regions: dict[int, str],
                kind: str) -> list[Mention]:

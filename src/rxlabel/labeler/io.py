@@ -81,7 +81,8 @@ def _pick(columns: list[str], wanted: str | None, candidates: tuple[str, ...], w
 
 def _check_encoding(path: Path, encoding: str) -> None:
     """Fail early, naming the row, when a file is not in the stated encoding."""
-    if encoding.lower().replace("-", "") not in ("utf8", "utf8sig"):
+    if encoding.lower().replace("-", "").replace("_", "") not in ("utf8", "utf8sig"):
+        _refuse_utf8_read_as_other(path, encoding)
         return
     line = 1
     with open(path, "rb") as fh:
@@ -107,6 +108,26 @@ def _check_encoding(path: Path, encoding: str) -> None:
         raise ReportInputError(f"{path}: the file ends inside a UTF-8 character (truncated?); check the file or pass --encoding")
 
 
+def _refuse_utf8_read_as_other(path: Path, encoding: str, sample: int = 8 << 20) -> None:
+    """A file that is valid UTF-8 with accented letters, read as latin-1/cp1252/cp1258, becomes mojibake
+    ('negación' -> 'negaciÃ³n') and loses negations silently: stop and name the fix."""
+    with open(path, "rb") as fh:
+        data = fh.read(sample)
+    if not any(b >= 0x80 for b in data):
+        return  # plain ASCII reads the same in every encoding
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if not (exc.reason == "unexpected end of data" and len(data) == sample):
+            return  # not UTF-8: the stated encoding may well be right
+    line = data[: next(i for i, b in enumerate(data) if b >= 0x80)].count(b"\n") + 1
+    word = data.split(b"\n")[line - 1].decode("utf-8", "replace")[:60]
+    raise ReportInputError(
+        f"{path}: the file is UTF-8 (line {line}: {word!r}), but --encoding {encoding} was given; read that way its "
+        f"accented letters become mojibake ({word.encode('utf-8').decode(encoding, 'replace')[:60]!r}). "
+        f"Drop --encoding (UTF-8 is the default).")
+
+
 def read_reports(path: str | Path, id_col: str | None = None, text_col: str | None = None,
                  encoding: str = "utf-8", chunk_size: int = 5000) -> Iterator[list[ReportRow]]:
     """Yield chunks of rows. Missing ids become the row number (``row-<n>``); text is NFC-normalised."""
@@ -123,7 +144,21 @@ def read_reports(path: str | Path, id_col: str | None = None, text_col: str | No
     elif kind == "parquet":
         yield from _read_parquet(path, id_col, text_col, chunk_size)
     else:
-        yield from _read_delimited(path, "," if kind == "csv" else "\t", id_col, text_col, encoding, chunk_size)
+        if encoding.lower().replace("-", "").replace("_", "") == "utf8":
+            encoding = "utf-8-sig"  # Excel's "CSV UTF-8" starts with a BOM, which is not part of the first column name
+        sep = sniff_delimiter(path, encoding) if kind == "csv" else "\t"
+        yield from _read_delimited(path, sep, id_col, text_col, encoding, chunk_size)
+
+
+def sniff_delimiter(path: Path, encoding: str) -> str:
+    """``,``, or the ``;`` (or TAB) that Excel writes in Spanish and Vietnamese locales, from the header line."""
+    try:
+        with open(path, encoding=encoding, errors="replace", newline="") as fh:
+            header = fh.readline()
+    except (OSError, LookupError):
+        return ","
+    counts = {d: header.count(d) for d in (",", ";", "\t")}
+    return max(counts, key=lambda d: (counts[d], d == ","))
 
 
 def _nfc(text: object) -> object:
@@ -203,7 +238,26 @@ def open_parquet(path: Path, id_col: str | None, text_col: str | None):
     texts = _pick(columns, text_col, TEXT_CANDIDATES, "report text", path, "--text-col")
     if texts is None:
         raise ReportInputError(f"{path}: no report text column; the file has: {', '.join(columns)}. Pass --text-col.")
+    _check_text_type(path, texts, pf.schema_arrow.field(texts).type)
     return pf, ids, texts
+
+
+def _check_text_type(path: Path, column: str, kind) -> None:
+    """Report text must be stored as text: binary, numbers or lists would make every report 'empty'."""
+    import pyarrow as pa
+
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_null(kind):
+        return
+    if pa.types.is_dictionary(kind) and (pa.types.is_string(kind.value_type) or pa.types.is_large_string(kind.value_type)):
+        return
+    if pa.types.is_binary(kind) or pa.types.is_large_binary(kind) or pa.types.is_fixed_size_binary(kind):
+        fix = "the column holds bytes: decode it before writing (e.g. df[col] = df[col].str.decode('utf-8'))"
+    elif pa.types.is_list(kind) or pa.types.is_large_list(kind):
+        fix = "the column holds lists (sentences?): join them into one string per report"
+    else:
+        fix = "a report text column must hold strings"
+    raise ReportInputError(f"{path}: the text column '{column}' is stored as {kind}, not text; {fix}, "
+                           f"or pass --text-col with the column that holds the report")
 
 
 def parquet_rows(data: dict, ids: str | None, texts: str, first_row: int) -> list[ReportRow]:

@@ -24,7 +24,8 @@ DIRECTIONS = {"before": "before", "forward": "before", "after": "after", "backwa
 PACK_KEYS = {"lang", "name", "description", "diacritics", "fuzzy", "regions", "section_headers",
              "skip_sections", "bullets", "region_sections", "region_words", "unmatched_sentence",
              "clause_breaks", "stemmed", "max_chars", "version_note", "devices_abnormal", "admin_lines",
-             "preamble_headers", "template_coverage", "normal_summary", "attribution_cues", "on_conflict"}
+             "preamble_headers", "template_coverage", "normal_summary", "attribution_cues", "on_conflict",
+             "statement_words"}
 FINDING_KEYS = {"name", "region", "phrases", "negative_phrases", "exclude", "abnormal", "description",
                 "cui", "localizations", "device", "sites", "conflicts", "descriptor"}
 CUE_KEYS = {"cue", "category", "direction", "max_scope", "note"}
@@ -121,6 +122,9 @@ class Pack:
     devices_abnormal: bool = True
     admin_lines: list[str] = field(default_factory=list)
     attribution_cues: list[str] = field(default_factory=list)
+    # Words that make a comma clause a statement of its own ("..., gãy cũ xương sườn 7 trái đã can"): that
+    # comma ends a cue's scope, while a comma between bare nouns ("không thấy tràn dịch, tràn khí") does not.
+    statement_words: list[str] = field(default_factory=list)
     normal_summary: str = "review"  # a whole-study normal template beside a positive finding: review | finding
     # a finding stated present and absent: "review" (a person decides) or "positive" (the CheXpert labeler's
     # aggregation: present wins, no review)
@@ -189,6 +193,11 @@ def _read_yaml(path: Path, errors: list[str]) -> Any:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
         errors.append(f"{path}:{line}: YAML syntax error: {exc.problem or exc}")
+        return None
+    except yaml.reader.ReaderError as exc:  # a control character typed or pasted into the file
+        line = text[: exc.position].count("\n") + 1
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
+        errors.append(f"{path}:{line}: control character U+{code:04X} in the file; delete it (it is invisible in most editors)")
         return None
 
 
@@ -391,8 +400,8 @@ def _apply_settings(data: dict, path: Path, pack: Pack, errors: list[str]) -> No
         errors.append(f"{where}: 'fuzzy' must be a mapping (enabled, min_score, min_length)")
         fuzzy = {}
     pack.fuzzy_enabled = bool(fuzzy.get("enabled", True))
-    pack.fuzzy_min_score = float(fuzzy.get("min_score", 90))
-    pack.fuzzy_min_length = int(fuzzy.get("min_length", 6))
+    pack.fuzzy_min_score = _number(fuzzy.get("min_score", 90), float, where, "fuzzy.min_score", errors, 90.0)
+    pack.fuzzy_min_length = _number(fuzzy.get("min_length", 6), int, where, "fuzzy.min_length", errors, 6)
     pack.fuzzy_label = fuzzy.get("label", False)
     if not isinstance(pack.fuzzy_label, bool):
         errors.append(f"{where}: fuzzy.label must be true or false")
@@ -418,7 +427,7 @@ def _apply_settings(data: dict, path: Path, pack: Pack, errors: list[str]) -> No
     pack.unmatched_sentence = unmatched
     breaks = data.get("clause_breaks", [";", ":"])
     pack.clause_breaks = "".join(_strings(breaks, where, "clause_breaks", errors))
-    pack.max_chars = int(data.get("max_chars", 100_000))
+    pack.max_chars = _number(data.get("max_chars", 100_000), int, where, "max_chars", errors, 100_000)
     coverage = data.get("template_coverage", "all")
     if coverage not in ("all", "any"):
         errors.append(f"{where}: template_coverage must be 'all' or 'any', got {coverage!r}")
@@ -435,11 +444,26 @@ def _apply_settings(data: dict, path: Path, pack: Pack, errors: list[str]) -> No
     if pack.normal_summary not in ("review", "finding"):
         errors.append(f"{where}: normal_summary must be 'review' or 'finding', got {pack.normal_summary!r}")
     pack.attribution_cues = _strings(data.get("attribution_cues"), where, "attribution_cues", errors)
+    pack.statement_words = _strings(data.get("statement_words"), where, "statement_words", errors)
     pack.admin_lines = _strings(data.get("admin_lines"), where, "admin_lines", errors)
     pack.preamble_headers = _strings(data.get("preamble_headers"), where, "preamble_headers", errors)
     stray = [h for h in pack.preamble_headers if h not in pack.section_headers]
     if stray:
         errors.append(f"{where}: preamble_headers {', '.join(stray)} are not in section_headers; add them there")
+
+
+def _number(value: Any, kind: type, where: str, what: str, errors: list[str], default: float) -> Any:
+    """A numeric setting, or an error naming it (a pack is edited by hand: '90%' or 'ninety' is a message)."""
+    try:
+        if isinstance(value, bool) or (kind is int and isinstance(value, float) and not value.is_integer()):
+            raise ValueError
+        number = kind(value)
+        if number != number or number < 0:
+            raise ValueError
+        return number
+    except (TypeError, ValueError):
+        errors.append(f"{where}: {what} must be a {'whole ' if kind is int else ''}number >= 0, got {value!r}")
+        return default
 
 
 def pack_version(folder: Path) -> str:

@@ -13,12 +13,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from rxlabel.labeler.normalize import strip_diacritics
+
 _LINE = re.compile(r"[^\n]+")
 _BULLET = re.compile(r"\s*(?:[-+•*>·–—]+|\d{1,2}\s*[.)]|[a-z]\))\s*")
-_HEADER = re.compile(r"\s*([^\W\d_][^\W\d_ ]*(?: [^\W\d_]+){0,7}(?: ?\([^()\n]{0,40}\))?)\s*:\s*")
+# Words of a header may be separated by several spaces or tabs ("CHAN  DOAN:"); the name is read with single spaces.
+_HEADER = re.compile(r"\s*([^\W\d_][^\W\d_ \t]*(?:[ \t]+[^\W\d_]+){0,7}(?:[ \t]*\([^()\n]{0,40}\))?)[ \t]*:\s*")
 # Other header shapes, taken only for a header the pack knows: "Datos clínicos.", "JC.-", "MC -", or the
 # header alone on its line without a colon ("HALLAZGOS", "Rx tórax PA y lateral").
-_LOOSE_HEADER = re.compile(r"\s*([^\W\d_][^\W\d_ ]*(?: [^\W\d_]+){0,7})\s*(?:[.:]\s*-+|\.|-+|:|(?=\s*$))\s*")
+_LOOSE_HEADER = re.compile(r"\s*([^\W\d_][^\W\d_ \t]*(?:[ \t]+[^\W\d_]+){0,7})\s*(?:[.:]\s*-+|\.|-+|:|(?=\s*$))\s*")
 _FIRST_WORD = re.compile(r"\s*([^\W\d_]+)")
 _BULLET_CHARS = frozenset("-+•*>·–—")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
@@ -48,10 +54,39 @@ class SplitterConfig:
     # clinical history ("COVID19. Disnea y fiebre" before "HALLAZGOS") and is skipped.
     preamble: frozenset[str] = frozenset()
     first_words: frozenset[str] = field(default=frozenset(), compare=False)
+    # Known header names by their accent-free form: "ĐỀ NGHI:", "Kết luá̂n:" (a tone dropped or wrong).
+    by_stripped: dict[str, str] = field(default_factory=dict, compare=False)
+    _close: dict[str, str] = field(default_factory=dict, compare=False, repr=False)  # name -> known(name), memo
 
     def __post_init__(self) -> None:
         # First words of the known headers: a line that starts with none of them needs no loose-shape check.
         object.__setattr__(self, "first_words", frozenset(h.split(" ", 1)[0] for h in self.headers | self.skip if h))
+        by_stripped: dict[str, str] = {}
+        for name in sorted(self.skip) + sorted(self.headers):  # a labelled header wins a tie
+            by_stripped[strip_diacritics(name)] = name
+        object.__setattr__(self, "by_stripped", by_stripped)
+
+    def known(self, name: str) -> str:
+        """The known header ``name`` stands for, read through a dropped or wrong tone or one typo in a name of
+        six letters or more ("Lm sàng:", "CHUẨN ĐOÁN:"); else ``name`` itself."""
+        if name in self.headers or name in self.skip:
+            return name
+        hit = self._close.get(name)
+        if hit is None:
+            # Structured lines ("Màng phổi: không") repeat their names: each is looked up once.
+            if len(self._close) > 10_000:
+                self._close.clear()
+            hit = self._close[name] = self._lookup(name)
+        return hit
+
+    def _lookup(self, name: str) -> str:
+        stripped = strip_diacritics(name)
+        hit = self.by_stripped.get(stripped)
+        if hit is not None or len(stripped.replace(" ", "")) < 6:
+            return hit or name
+        close = {self.by_stripped[s] for s, _, _ in
+                 process.extract(stripped, self.by_stripped.keys(), scorer=OSA.distance, score_cutoff=1, limit=None)}
+        return close.pop() if len(close) == 1 else name
 
 
 def split_report(text: str, key: str, config: SplitterConfig) -> list[Sentence]:
@@ -71,9 +106,9 @@ def split_report(text: str, key: str, config: SplitterConfig) -> list[Sentence]:
         previous_end = end
         header = _HEADER.match(key, start, end)
         if header:
-            name, header_end = header.group(1).strip(), header.end()
+            name, header_end = config.known(_name(header.group(1))), header.end()
         elif config.first_words:
-            name, header_end = _loose_header(key, start, end, config)
+            name, header_end = _loose_header(key, start, end, config, text)
         else:
             name, header_end = None, start
         if name is None and key[start:start + 1] in _BULLET_CHARS:
@@ -126,11 +161,17 @@ def _header(key: str, start: int, end: int, config: SplitterConfig) -> tuple[str
     """(header name, end of the header) of the line ``key[start:end]``, or (None, start)."""
     header = _HEADER.match(key, start, end)
     if header:
-        return header.group(1).strip(), header.end()
+        return config.known(_name(header.group(1))), header.end()
     return _loose_header(key, start, end, config)
 
 
-def _loose_header(key: str, start: int, end: int, config: SplitterConfig) -> tuple[str | None, int]:
+def _name(header: str) -> str:
+    """A header name with its words single-spaced ("chan  doan " -> "chan doan"), as the pack lists it."""
+    return " ".join(header.split())
+
+
+def _loose_header(key: str, start: int, end: int, config: SplitterConfig,
+                  text: str | None = None) -> tuple[str | None, int]:
     """A known header of another shape ("Datos clínicos.", "JC.-", a bare "HALLAZGOS" line)."""
     first = _FIRST_WORD.match(key, start, end)
     if first is None or first.group(1) not in config.first_words:
@@ -143,10 +184,13 @@ def _loose_header(key: str, start: int, end: int, config: SplitterConfig) -> tup
     words = key[start:end].split()
     for n in (3, 2):
         # "Juicio clínico crepitantes en base derecha": a known request field of two or more words opens the
-        # line without punctuation (one word would be too common: "técnica deficiente").
+        # line without punctuation (one word would be too common: "técnica deficiente"); so does a known
+        # labelled header typed in capitals ("KẾT LUẬN Không có dấu hiệu bệnh lý").
         name = " ".join(words[:n])
-        if len(words) > n and name in config.skip:
-            return name, key.index(words[n - 1], start) + len(words[n - 1])
+        if len(words) > n and (name in config.skip or name in config.headers):
+            header_end = key.index(words[n - 1], start) + len(words[n - 1])
+            if name in config.skip or (text is not None and text[start:header_end].isupper()):
+                return name, header_end
     return None, start
 
 

@@ -23,6 +23,7 @@ span of the text it came from, so evidence offsets stay valid. It does five dete
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 
@@ -47,6 +48,15 @@ _BELOW = frozenset({"duoi", "<", "<=", "≤", "nho hon"})
 _ABOVE = frozenset({"tren", ">", ">=", "≥", "lon hon"})
 _CTR_NORMAL = ("chỉ", "số", "tim", "ngực", "bình", "thường")
 _CTR_HIGH = ("chỉ", "số", "tim", "ngực", "tăng")
+
+
+_TONE_MARKS = dict.fromkeys(map(ord, "\u0301\u0300\u0309\u0303\u0323"))
+
+
+def _marked_letters(word: str) -> set[str]:
+    """The letters of ``word`` with a vowel mark or a bar (ư, ơ, â, ê, ô, ă, đ), tones ignored."""
+    toneless = unicodedata.normalize("NFC", unicodedata.normalize("NFD", word).translate(_TONE_MARKS))
+    return {c for c in toneless if not c.isascii()}
 
 
 def _is_plain(word: str) -> bool:
@@ -227,6 +237,10 @@ class ViWordStage:
         else:
             plain = strip_diacritics(word)
             readings = self.readings.get(plain, set()) if not _is_plain(word) else set()
+            if readings:
+                # A reading keeps the letters the typist marked ("chaư" is not "cháu": its "ư" says "chưa").
+                marked = _marked_letters(word)
+                readings = {r for r in readings if marked <= _marked_letters(r)}
             if word in _REAL_WORDS:
                 fixed = None
             elif len(readings) == 1:

@@ -196,9 +196,11 @@ def match(dicom, pacs, his, output, window_h, before_h, session_slack, his_tz, s
               help="PNG zlib level: 1 writes ~4x faster than 6 for ~17% more bytes; same level, same bytes.")
 @click.option("--deidentify", is_flag=True, help="Name files by a salted hash of the SOP UID; drop patient ids.")
 @click.option("--salt", envvar="RXLABEL_SALT", help="Salt for --deidentify (or env RXLABEL_SALT); keep it secret.")
+@click.option("--deid-dates", type=click.Choice(["shift", "year"]), default="shift", show_default=True,
+              help="With --deidentify: shift each patient's dates by a secret number of days, or keep the year only.")
 @click.option("--jobs", default=1, show_default=True)
 @click.option("--quiet", is_flag=True)
-def convert(pairs, out_dir, size, bits, fmt, window, png_level, deidentify, salt, jobs, quiet):
+def convert(pairs, out_dir, size, bits, fmt, window, png_level, deidentify, salt, deid_dates, jobs, quiet):
     """Convert the images of a pairs table to PNG or JPEG and write manifest.csv beside them."""
     from rxlabel.matcher.convert import ConvertOptions, convert_pairs
     from rxlabel.matcher.pipeline import read_pairs
@@ -212,7 +214,7 @@ def convert(pairs, out_dir, size, bits, fmt, window, png_level, deidentify, salt
     if fmt == "jpg" and bits == "16":
         raise click.ClickException("JPEG is 8-bit only: use --bits 8 with --format jpg, or --format png for 16-bit")
     opts = ConvertOptions(size=size, bits=int(bits), window=tuple(window) if window else None,
-                          salt=salt if deidentify else None, fmt=fmt, png_level=png_level)
+                          salt=salt if deidentify else None, fmt=fmt, png_level=png_level, dates=deid_dates)
     with logs.Heartbeat("convert"):
         manifest = convert_pairs(table, out_dir, opts, jobs=jobs, quiet=quiet or logs.is_quiet())
     counts = manifest.attrs["counts"]

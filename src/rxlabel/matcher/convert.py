@@ -34,6 +34,7 @@ class ConvertOptions:
     salt: str | None = None  # set: file names are HMAC-SHA256(salt, SOP UID), no patient id in outputs
     fmt: str = "png"  # png (8/16-bit) or jpg (8-bit, quality 95)
     png_level: int = 1  # zlib level: 1 is ~4x faster to write than Pillow's default 6 for ~17% more bytes
+    dates: str = "shift"  # with a salt: dates shifted per patient ("shift") or cut to the year ("year")
 
 
 # The one DICOM-to-array path (rxlabel.imaging), under the names this module has always exported.
@@ -153,6 +154,18 @@ def _settle(job, record: dict) -> dict:
     return record
 
 
+def deidentified_manifest(manifest: pd.DataFrame, pairs: pd.DataFrame, opts: ConvertOptions) -> pd.DataFrame:
+    """The manifest without ids, names, exact dates, source paths or identifiers in the report text (see rxlabel.deid)."""
+    from rxlabel.deid import Deidentifier
+
+    deid = Deidentifier(opts.salt, opts.dates)
+    deid.learn_table(pairs)  # ids, dates, and names/birth dates from the DICOM headers, per patient
+    image_key = manifest["png"].str.removesuffix("." + opts.fmt)
+    out = deid.table(manifest).rename(columns={"patient_id": "patient_key"})
+    out.insert(0, "image_key", image_key)
+    return out
+
+
 def _job(args: tuple[str, str, ConvertOptions]) -> dict:
     return convert_one(*args)
 
@@ -162,7 +175,8 @@ def convert_pairs(
 ) -> pd.DataFrame:
     """Convert every distinct image of a pairs table; returns (and writes ``manifest.csv``) one row per pair.
 
-    With a salt the manifest carries ``patient_key`` (salted hash of the patient id) instead of ids and paths.
+    With a salt the manifest carries ``patient_key`` (salted pseudonym of the patient id), pseudonymous ids, shifted
+    dates and scrubbed text instead of ids, paths, dates and identifiers (:func:`deidentified_manifest`).
     """
     opts = opts or ConvertOptions()
     out_dir = Path(out_dir)
@@ -199,11 +213,7 @@ def convert_pairs(
         raise RuntimeError(f"internal accounting error: {counts} for {images['image_path'].nunique()} images")
     manifest = pairs.merge(conv, on="image_path", how="left")
     if opts.salt is not None:
-        manifest["patient_key"] = [out_name(str(p), "", opts.salt) for p in manifest["patient_id"]]
-        manifest["image_key"] = manifest["png"].str.removesuffix("." + opts.fmt)
-        drop = [c for c in ("image_path", "patient_id", "sop_uid", "study_uid", "series_uid", "session_id",
-                            "report_source", "note") if c in manifest]
-        manifest = manifest.drop(columns=drop)
+        manifest = deidentified_manifest(manifest, pairs, opts)
     tmp = out_dir / ".manifest.csv.partial"
     manifest.to_csv(tmp, index=False)
     os.replace(tmp, out_dir / "manifest.csv")

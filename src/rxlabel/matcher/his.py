@@ -457,7 +457,13 @@ def iter_his_files(path: str | Path) -> Iterator[Path]:
     if p.is_file():
         yield p
         return
-    for dirpath, dirnames, filenames in os.walk(p):
+    seen: set[str] = set()
+    for dirpath, dirnames, filenames in os.walk(p, followlinks=True):  # a symlinked folder is part of the export
+        real = os.path.realpath(dirpath)
+        if real in seen:  # a link back up the tree: walked once
+            dirnames[:] = []
+            continue
+        seen.add(real)
         dirnames.sort()
         for name in sorted(filenames):
             yield Path(dirpath) / name
@@ -474,6 +480,20 @@ def _is_fhir(p: Path, data: bytes) -> bool:
     return looks_like_fhir(p, data.lstrip(b"\xef\xbb\xbf \t\r\n")[:8])
 
 
+def _utf16_to_utf8(data: bytes) -> bytes:
+    """UTF-16 exports (Windows tools) as UTF-8, declaration included, so the XML safety checks see them as text."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or data[:2] in (b"<\x00", b"\x00<"):
+        try:
+            text = data.decode("utf-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else
+                               ("utf-16-le" if data[:1] == b"<" else "utf-16-be"))
+        except UnicodeDecodeError:
+            return data
+        text = re.sub(r"""(<\?xml[^>]*encoding\s*=\s*["'])utf-?16(?:[-_](?:le|be))?(["'])""", r"\1UTF-8\2",
+                      text.lstrip("\ufeff"), count=1, flags=re.IGNORECASE)
+        return text.encode("utf-8")
+    return data
+
+
 def read_his_file(path: str | Path, mapping: Mapping | None = None) -> HisBatch:
     """Read one HIS file of any supported kind (sniffed from its first bytes)."""
     p = Path(path)
@@ -482,6 +502,7 @@ def read_his_file(path: str | Path, mapping: Mapping | None = None) -> HisBatch:
         data = p.read_bytes()
     except OSError as exc:
         return HisBatch(problems=[Problem(str(p), None, "error", f"cannot read: {exc.strerror or exc}")], files=1)
+    data = _utf16_to_utf8(data)
     head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:8]
     try:
         if head.startswith(b"MSH"):

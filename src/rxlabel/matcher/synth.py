@@ -282,7 +282,9 @@ def write_dicom(rec: dict, path: str | Path, size: int = 8, pixels=None) -> Path
         for key, tag, vr in _WRITE_TAGS:
             if rec.get(key):
                 ds.add_new(tag, vr, rec[key])
-        ds.PatientName = "Synthetic^" + (rec.get("patient_id") or "Unknown")
+        ds.PatientName = rec.get("patient_name") or "Synthetic^" + (rec.get("patient_id") or "Unknown")
+        if rec.get("birth_date"):
+            ds.PatientBirthDate = rec["birth_date"]
         if pixels is None:
             yy, xx = np.mgrid[0:size, 0:size]
             pixels = ((xx + yy) * 255 // max(1, 2 * size - 2)).astype(np.uint8)

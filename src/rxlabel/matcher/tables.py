@@ -13,6 +13,7 @@ from rxlabel.errors import OptionError
 from rxlabel.matcher.chest import ViewClassifier, classify
 from rxlabel.matcher.his import Report, is_placeholder_accession
 from rxlabel.matcher.times import Stamp, image_stamp, parse_offset
+from rxlabel.schema import patient_key
 
 IMAGE_COLUMNS = ["path", "sop_uid", "study_uid", "series_uid", "patient_id", "accession", "t_local", "t_off",
                  "date_only", "time_source", "view", "chest_note", "transfer_syntax", "photometric"]
@@ -24,8 +25,9 @@ _NON_WORD = regex.compile(r"[\W_]+", regex.V1)
 
 
 def norm_patient(pid: str | None) -> str:
-    """Patient ids compare after trimming and case folding (HIS and PACS disagree on both)."""
-    return " ".join((pid or "").split()).upper()
+    """Patient ids compare by :func:`rxlabel.schema.patient_key` (HIS and PACS disagree on case and spaces),
+    shown in capitals as PACS write them."""
+    return " ".join(patient_key(pid).split()).upper()
 
 
 def norm_text(text: str) -> str:

@@ -155,8 +155,48 @@ def _pixels(img: np.ndarray, kind: str) -> tuple[np.ndarray, str]:
     return np.round(img * 255).astype(np.uint8), "MONOCHROME2"
 
 
-def generate_site(root: Path, lang: str, n_patients: int, seed: int, size: int) -> dict:
-    """One hospital: DICOM tree, HIS exports, and ``truth.json`` (image -> acceptable reports, image findings)."""
+# Identifiers a real archive carries (``phi=True``): names and birth dates in the DICOM header, and the
+# patient's name, record number and dates typed into some reports. ASCII, as many PACS store names; no
+# surname that is also a word of the reports written without diacritics ("tran" dich), which a scrubber must keep.
+SURNAMES = {"es": ["GARCIA", "LOPEZ", "MARTIN", "ROMERO", "NAVARRO", "MORENO", "ALONSO", "GUTIERREZ"],
+            "vi": ["NGUYEN", "PHAM", "HOANG", "HUYNH", "TRINH", "VUONG", "QUACH", "KHUU"]}
+GIVEN = {"es": ["LUCIA", "JAVIER", "CARMEN", "ANTONIO", "PILAR", "ISMAEL"],
+         "vi": ["VAN AN", "THI HOA", "MINH TUAN", "THU TRANG", "QUOC BAO"]}
+PHI_SENTENCE = {"es": " Paciente {given} {surname}, NHC {pid}, nacido el {birth}. Comparado con estudio previo del {prior}.",
+                "vi": "\nBệnh nhân {surname} {given}, mã BN {pid}, sinh ngày {birth}, so sánh phim ngày {prior}."}
+
+
+def _add_phi(a, lang: str, seed: int) -> dict:
+    """Give each patient a name and birth date, and type them (with a record number and a date) into 40% of reports."""
+    from datetime import datetime, timedelta
+
+    rng = random.Random(seed + 7919)  # its own stream: the rest of the archive is the same with or without PHI
+    people = {}
+    for sess in a.sessions:
+        pid = sess["patient_id"]
+        if pid not in people:
+            birth = datetime(1930, 1, 1) + timedelta(days=rng.randrange(0, 70 * 365))
+            people[pid] = {"surname": rng.choice(SURNAMES[lang]), "given": rng.choice(GIVEN[lang]), "birth": birth}
+        who = people[pid]
+        for rep in sess["reports"]:
+            if rep["text"] and rng.random() < 0.4:
+                rep["text"] += PHI_SENTENCE[lang].format(
+                    given=who["given"].title(), surname=who["surname"].title(), pid=pid,
+                    birth=who["birth"].strftime("%d/%m/%Y"), prior=(rep["time"] - timedelta(days=30)).strftime("%d/%m/%Y"))
+    for rec in a.images:
+        who = people.get(rec["patient_id"])
+        if who:
+            rec["patient_name"] = f"{who['surname']}^{who['given']}"
+            rec["birth_date"] = who["birth"].strftime("%Y%m%d")
+    return {pid: {"name": f"{w['surname']}^{w['given']}", "birth_date": w["birth"].strftime("%Y%m%d")}
+            for pid, w in people.items()}
+
+
+def generate_site(root: Path, lang: str, n_patients: int, seed: int, size: int, phi: bool = False) -> dict:
+    """One hospital: DICOM tree, HIS exports, and ``truth.json`` (image -> acceptable reports, image findings).
+
+    ``phi``: patients get names and birth dates, and some reports mention them (to test ``--deidentify``).
+    """
     from rxlabel.matcher import synth
 
     rng = random.Random(seed)
@@ -185,6 +225,7 @@ def generate_site(root: Path, lang: str, n_patients: int, seed: int, size: int) 
                         text = compose_report(lang, f, rng)
                 composed[key] = (text, f)
             rep["text"], report_findings[rep["id"]] = composed[key]
+    people = _add_phi(a, lang, seed) if phi else {}
     bases = _base_images(size)
     dicom_dir = root / lang / "dicom"
     kinds = {"plain": 0, "mono1": 0, "16bit": 0}
@@ -212,7 +253,7 @@ def generate_site(root: Path, lang: str, n_patients: int, seed: int, size: int) 
     his_files = synth.write_archive_his(a, his_dir, per_file=40)
     (his_dir / "his_broken.xml").write_bytes(b"<?xml version='1.0'?>\n<SESSIONS><SESSION><SESSION_ID>X</SESS")
     truth = {"images": image_truth, "expect_ambiguous": sorted(a.expect_ambiguous), "traps": a.traps,
-             "report_findings": report_findings, "pixel_kinds": kinds}
+             "report_findings": report_findings, "pixel_kinds": kinds, "people": people}
     (root / lang / "truth.json").write_text(json.dumps(truth, indent=1, ensure_ascii=False), "utf-8")
     return {"lang": lang, "site": SITES[lang], "dicom": str(dicom_dir), "his": str(his_dir),
             "truth": str(root / lang / "truth.json"), "dicom_files": len(a.images) + 2,
@@ -222,12 +263,12 @@ def generate_site(root: Path, lang: str, n_patients: int, seed: int, size: int) 
 
 
 def generate(root: str | Path, n_patients: int = 60, seed: int = 0, size: int = 192,
-             langs: tuple[str, ...] = ("es", "vi")) -> DemoArchive:
+             langs: tuple[str, ...] = ("es", "vi"), phi: bool = False) -> DemoArchive:
     """Write the demo archive under ``root``: one hospital per language; same seed, same bytes."""
     root = Path(root)
     out = DemoArchive(root)
     for k, lang in enumerate(langs):
-        out.sites[lang] = generate_site(root, lang, n_patients, seed * 100 + k + 1, size)
+        out.sites[lang] = generate_site(root, lang, n_patients, seed * 100 + k + 1, size, phi)
     return out
 
 

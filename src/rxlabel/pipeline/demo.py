@@ -141,24 +141,35 @@ class Runner:
         return path
 
 
-def run_demo(workdir: Path, cfg: DemoConfig, echo=logs.echo, only: tuple[str, ...] = ()) -> dict:
+def run_demo(workdir: Path, cfg: DemoConfig, echo=logs.echo, only: tuple[str, ...] = (), deid=None) -> dict:
     """Run the demo pipeline in ``workdir``; returns the record also written to ``workdir/summary.json``.
 
     Everything it says, with timestamps and any failing step's traceback, also goes to ``workdir/rxlabel.log``.
+    ``deid`` (a :class:`rxlabel.deid.Deidentifier`): the archive gets names, birth dates and identifiers typed into
+    reports; the match tables with source paths stay in a private temporary folder (read by convert only, removed
+    at the end) and every output in ``workdir`` outside ``archive/`` is de-identified.
     """
+    import shutil
+
     w = Path(workdir)
     w.mkdir(parents=True, exist_ok=True)
-    with logs.log_file(w):
-        r = Runner(w, echo, total=len(set(only or STEPS)))
-        try:
-            return _run_demo(w, cfg, r, echo, only)
-        finally:
-            r.close()
+    private = Path(tempfile.mkdtemp(prefix="rxlabel-private-")) if deid else None
+    try:
+        with logs.log_file(w):
+            r = Runner(w, echo, total=len(set(only or STEPS)))
+            try:
+                return _run_demo(w, cfg, r, echo, only, deid, private)
+            finally:
+                r.close()
+    finally:
+        if private is not None:
+            shutil.rmtree(private, ignore_errors=True)
 
 
-def _run_demo(w: Path, cfg: DemoConfig, r: Runner, echo, only: tuple[str, ...]) -> dict:
+def _run_demo(w: Path, cfg: DemoConfig, r: Runner, echo, only: tuple[str, ...], deid, private: Path | None) -> dict:
     r.record["config"] = asdict(cfg)
     r.record["kind"] = "demo"
+    r.record["deidentified"] = {"dates": deid.dates} if deid else False
     wanted = set(only or STEPS)
 
     def want(name: str) -> bool:
@@ -170,17 +181,24 @@ def _run_demo(w: Path, cfg: DemoConfig, r: Runner, echo, only: tuple[str, ...]) 
         from rxlabel.pipeline.archive import generate
 
         arch = r.step("archive", lambda: generate(w / "archive", cfg.patients_per_site, cfg.seed,
-                                                  cfg.archive_size).to_json())
+                                                  cfg.archive_size, phi=deid is not None).to_json())
         if arch:
             for lang, s in arch["sites"].items():
                 echo(f"  [{lang}] {s['dicom_files']} DICOM files, {s['reports']} reports in {s['his_files']} HIS "
                      f"files ({s['sessions']} visits); traps: {sum(s['traps'].values())}")
     sites = (r.record["steps"].get("archive", {}).get("result") or {}).get("sites", {})
+    private_pairs: dict[str, str] = {}  # with --deidentify: the identifying pairs, for convert only
     if want("match"):
         def do_match() -> dict:
             out = {}
             for lang, s in sites.items():
-                out[lang] = steps.match(s["dicom"], s["his"], w / "match" / lang, truth=s["truth"])
+                if deid:
+                    res = steps.match(s["dicom"], s["his"], private / "match" / lang, truth=s["truth"])
+                    private_pairs[lang] = res["pairs"]
+                    res.update(steps.deidentify_match(private / "match" / lang, w / "match" / lang, deid))
+                    out[lang] = res
+                else:
+                    out[lang] = steps.match(s["dicom"], s["his"], w / "match" / lang, truth=s["truth"])
                 m, sc = out[lang]["summary"], out[lang]["score"]
                 echo(f"  [{lang}] {m['files_scanned']} files, {m['chest_pa_images']} chest PA -> {m['paired_images']} "
                      f"paired, {m['ambiguous_images']} to review; precision {sc['precision']:.3f} "
@@ -193,7 +211,8 @@ def _run_demo(w: Path, cfg: DemoConfig, r: Runner, echo, only: tuple[str, ...]) 
         def do_convert() -> dict:
             out = {}
             for lang, m in matched.items():
-                out[lang] = steps.convert(m["pairs"], w / "images" / lang, size=cfg.png_size)
+                out[lang] = steps.convert(private_pairs.get(lang, m["pairs"]), w / "images" / lang, size=cfg.png_size,
+                                          deid=deid)
                 echo(f"  [{lang}] {out[lang]['converted']} PNG ({cfg.png_size} px), {out[lang]['failed']} failed")
             return out
 
@@ -316,7 +335,12 @@ def _run_demo(w: Path, cfg: DemoConfig, r: Runner, echo, only: tuple[str, ...]) 
 @click.option("--quick", is_flag=True, help="A smaller archive and a shorter training run (under 2 minutes).")
 @click.option("--seed", default=0, show_default=True, type=int, help="Same seed, same numbers.")
 @click.option("--only", default=None, help=f"Comma-separated steps to run: {','.join(STEPS)}.")
-def demo(workdir, quick, seed, only):
+@click.option("--deidentify", is_flag=True,
+              help="An archive with names and identifiers in it, and no identifier in any output (see docs/robustness.md).")
+@click.option("--salt", envvar="RXLABEL_SALT", help="Secret salt for --deidentify (default: random for this run).")
+@click.option("--deid-dates", type=click.Choice(["shift", "year"]), default="shift", show_default=True,
+              help="With --deidentify: per-patient date shift keeping intervals, or the year only.")
+def demo(workdir, quick, seed, only, deidentify, salt, deid_dates):
     """Generate a two-hospital archive and run the whole pipeline on it, ending with report.html."""
     workdir = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="rxlabel-demo-"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -327,7 +351,14 @@ def demo(workdir, quick, seed, only):
     cfg = DemoConfig.quick(seed) if quick else DemoConfig(seed=seed)
     click.echo(f"rxlabel demo{' --quick' if quick else ''} (seed {seed}) -> {workdir}")
     t0 = time.perf_counter()
-    record = run_demo(workdir, cfg, only=only_steps)
+    deid = None
+    if deidentify:
+        import os
+
+        from rxlabel.deid import Deidentifier
+
+        deid = Deidentifier(salt or os.urandom(16).hex(), deid_dates)
+    record = run_demo(workdir, cfg, only=only_steps, deid=deid)
     click.echo("")
     from rxlabel.pipeline.report import funnel_counts
 

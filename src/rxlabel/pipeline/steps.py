@@ -7,6 +7,7 @@ them; a step whose package or dependency is missing raises :class:`StepSkipped` 
 from __future__ import annotations
 
 import importlib
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -58,22 +59,49 @@ def match(dicom: str | Path, his: str | Path | list, out_dir: str | Path, *, win
     return out
 
 
+def deidentify_match(private_dir: str | Path, out_dir: str | Path, deid) -> dict:
+    """De-identified copies of a match step's tables (written in ``private_dir``) in ``out_dir``.
+
+    Each patient's identifiers are learnt from the tables and the DICOM headers first, so the reports are
+    scrubbed of them; source paths are dropped (``convert`` reads the private pairs, nobody else does).
+    """
+    from rxlabel.matcher.pipeline import output_paths, read_pairs
+
+    src, dst = output_paths(Path(private_dir) / "pairs.csv"), output_paths(Path(out_dir) / "pairs.csv")
+    tables = {k: read_pairs(src[k]) for k in ("pairs", "ambiguous", "unmatched_images", "unmatched_reports", "problems")}
+    for key in ("pairs", "ambiguous", "unmatched_images"):
+        deid.learn_table(tables[key])
+    deid.learn_table(tables["unmatched_reports"], read_headers=False)
+    for key, frame in tables.items():
+        _write_csv(deid.table(frame), dst[key])
+    summary = json.loads(Path(src["summary"]).read_text("utf-8"))
+    dst["summary"].write_text(json.dumps(summary, indent=2, ensure_ascii=False), "utf-8")
+    return {k: str(v) for k, v in dst.items() if k not in ("summary", "problems")}
+
+
 def _reasons(frame: pd.DataFrame) -> dict[str, int]:
     if not len(frame):
         return {}
     return frame["reason"].astype(str).str.split(":").str[0].value_counts().sort_index().to_dict()
 
 
-def convert(pairs: str | Path, out_dir: str | Path, *, size: int, jobs: int = 1) -> dict:
-    """DICOM -> PNG for every paired image; writes ``pairs_png.csv``: the pairs with ``image_path`` on the PNG."""
+def convert(pairs: str | Path, out_dir: str | Path, *, size: int, jobs: int = 1, deid=None) -> dict:
+    """DICOM -> PNG for every paired image; writes ``pairs_png.csv``: the pairs with ``image_path`` on the PNG.
+
+    ``deid`` (a :class:`rxlabel.deid.Deidentifier`): hashed names, and a de-identified manifest and pairs_png.
+    """
     from rxlabel.matcher.convert import ConvertOptions, convert_pairs
     from rxlabel.matcher.pipeline import read_pairs
 
     out_dir = Path(out_dir)
     table = read_pairs(pairs)
-    manifest = convert_pairs(table, out_dir / "png", ConvertOptions(size=size), jobs=jobs, quiet=True)
+    opts = ConvertOptions(size=size, salt=deid.salt, dates=deid.dates) if deid else ConvertOptions(size=size)
+    manifest = convert_pairs(table, out_dir / "png", opts, jobs=jobs, quiet=True)
     ok = manifest[manifest["status"] == "ok"].copy()
-    ok.insert(0, "dicom_path", ok["image_path"])
+    if deid:
+        ok = ok.rename(columns={"patient_key": "patient_id"})
+    else:
+        ok.insert(0, "dicom_path", ok["image_path"])
     ok["image_path"] = [str((out_dir / "png" / p).resolve()) for p in ok["png"]]
     keep = [c for c in ("image_path", "dicom_path", "sop_uid", "patient_id", "study_time", "view", "report_id",
                         "report_time", "rule") if c in ok]

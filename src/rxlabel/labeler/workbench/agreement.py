@@ -9,14 +9,13 @@ the tests, so the page needs neither at run time.
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 from collections import Counter
 from itertools import combinations
 from pathlib import Path
 
-from rxlabel.labeler.review import REVIEW_COLUMNS, format_labels, review_row
+from rxlabel.labeler.review import _write_queue, format_labels, review_row
 from rxlabel.labeler.workbench.store import Store, positives
 
 RULES = {
@@ -156,14 +155,8 @@ def export_decisions(store: Store, out: str | Path) -> dict:
             row["comment"] = (f"{source}; consensus {rule}" + (f" ({adjudicator})" if rule == "adjudicator" else "")
                               + "; certainty " + ",".join(f"{a}:{v['certainty']}" for a, v in sorted(votes.items())))
             rows.append(row)
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.partial")
-    with open(tmp, "w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=REVIEW_COLUMNS, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows)
-    tmp.replace(out)
+    # the queue's own writer: same columns, cells escaped against formula injection, replaced atomically
+    _write_queue(Path(out), rows, "review-export-decisions", [store.path])
     return {"rows": len(rows), "rule": rule, **dict(counts)}
 
 

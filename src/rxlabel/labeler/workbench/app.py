@@ -60,6 +60,13 @@ class Workbench:
         if wait:
             thread.join()
 
+    def wait(self, timeout: float = 300) -> bool:
+        """Wait until no retraining is running (its scores saved); False on timeout."""
+        if not self._training.acquire(timeout=timeout):
+            return False
+        self._training.release()
+        return True
+
     def _retrain(self) -> None:
         try:
             store = self.store
@@ -207,7 +214,7 @@ def create_app(store: Store, token: str | None = None, assistant: bool = True, b
         todo = next((x for x in ids[i + 1:] + ids[:max(i, 0)] if x not in done and x != rid), None)
         return prev, nxt, todo
 
-    @app.get("/report/{rid}", response_class=HTMLResponse)
+    @app.get("/report/{rid:path}", response_class=HTMLResponse)
     def report(request: Request, rid: str, qc: int | None = None):
         me = who(request)
         if not me:

@@ -11,6 +11,7 @@ probability, as suggestions only.
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -94,20 +95,27 @@ class Assistant:
     def fit(self, ex: Examples) -> Assistant:
         """(Re)train on these examples; the previous models serve until the new ones are ready."""
         from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.linear_model import LogisticRegression
+        from sklearn.linear_model import SGDClassifier
 
         if not ex.texts:
             return self
+        # reports repeat their sentences: fit each distinct (sentence, labels) once, weighted by its count
+        counts = Counter(zip(ex.texts, ex.labels, strict=True))
+        texts = [t for t, _ in counts]
+        labels = [lab for _, lab in counts]
+        weight = np.array(list(counts.values()), dtype=np.float64)
         vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True,
-                                     max_features=300_000, dtype=np.float32)
-        X = vectorizer.fit_transform(ex.texts)
-        targets = {name: np.array([name in lab for lab in ex.labels]) for name in sorted(self.pack.findings)}
-        targets[ABNORMAL] = np.array([bool(lab & self.abnormal) for lab in ex.labels])
+                                     max_features=200_000, dtype=np.float32)
+        X = vectorizer.fit_transform(texts)
+        targets = {name: np.array([name in lab for lab in labels]) for name in sorted(self.pack.findings)}
+        targets[ABNORMAL] = np.array([bool(lab & self.abnormal) for lab in labels])
         models = {}
         for name, y in targets.items():
-            if MIN_EXAMPLES <= y.sum() <= len(y) - MIN_EXAMPLES:
-                models[name] = LogisticRegression(C=4.0, max_iter=300, solver="liblinear",
-                                                  random_state=self.seed).fit(X, y)
+            positive = weight[y].sum()
+            if MIN_EXAMPLES <= positive <= weight.sum() - MIN_EXAMPLES and 0 < y.sum() < len(y):
+                # logistic regression fitted by SGD: ~25x faster than liblinear here (BIMCV: 0.3 s a finding)
+                models[name] = SGDClassifier(loss="log_loss", alpha=1e-5, max_iter=15, tol=None,
+                                             random_state=self.seed).fit(X, y, sample_weight=weight)
         with self._lock:
             self.vectorizer, self.models = vectorizer, models
             self.version += 1

@@ -18,6 +18,7 @@ from rxlabel.errors import RxlabelError
 from rxlabel.labeler.io import read_records
 from rxlabel.labeler.pack import Pack, load_pack
 from rxlabel.labeler.review import _derive_regions, _lang_of, _texts, suggested_findings
+from rxlabel.outputs import verify_input
 
 CERTAINTIES = ("0", "0.25", "0.5", "0.75", "1", "INVALID")  # the NEATX scale
 ACTIONS = ("accept", "accept_all", "normal", "reject", "set")
@@ -111,6 +112,7 @@ class Store:
 
     def load(self, labels: str | Path, reports: str | Path | None = None, **read_options) -> dict:
         """Import a labels file (and the report texts); reports already in the database are kept as they are."""
+        verify_input(labels)  # not the half-replaced output of an interrupted run
         records = list(read_records(labels))
         known = {r["report_id"] for r in self._rows("SELECT report_id FROM reports")}
         new = [r for r in records if r["report_id"] not in known]
