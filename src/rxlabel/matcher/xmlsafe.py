@@ -104,10 +104,13 @@ def parse_bytes(data: bytes, path: str) -> Parsed:
     _refuse_entities(data, path)
     warnings: list[str] = []
     encoding = "declared"
+    parser = _parser()
     try:
-        root = etree.fromstring(data, _parser())
+        root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
-        log = exc.error_log
+        # The parser's own log: the exception's may carry errors of earlier parses in this thread, which
+        # made a namespace-only fragment look malformed after another bad file had been read.
+        log = parser.error_log
         if "encoding" in str(exc).lower() or "utf-8" in str(exc).lower():
             root, encoding = _parse_fallback(data, path, exc)
             warnings.append(f"bytes are not the declared encoding; read as {encoding}")
