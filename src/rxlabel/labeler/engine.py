@@ -119,7 +119,7 @@ class Labeler:
         self._vocab_by_initial: dict[str, list[str]] = {}
         for word in self.compiled.stripped_vocab:
             self._vocab_by_initial.setdefault(word[0], []).append(word)
-        self._cache: dict[str, _Analysis] = {}
+        self._cache: dict[str | tuple, _Analysis] = {}
         self._admin = admin_prefixes(self.pack, self.compiled.words)
         self._admin_lengths = tuple(sorted({len(a) for a in self._admin}))
         self._descriptors = frozenset(f.name for f in self.pack.findings.values() if f.descriptor)
@@ -165,7 +165,8 @@ class Labeler:
             reasons.append("too_long")
         key = make_key(text, self.pack.lang, self.pack.diacritics_insensitive or self.stemmed)
         sentences = [s for s in split_report(text, key, self.compiled.splitter) if not s.skip]
-        analysed = [(s, self._analysis(key[s.start:s.end])) for s in sentences]
+        analysed = [(s, self._analysis(key[s.start:s.end], self._capital_fixes(text[s.start:s.end])))
+                    for s in sentences]
         analysed = [(s, a) for s, a in analysed if a.n_words]
         if not analysed:
             return self._result(report_id, "unlabelled", [], ["empty", *reasons])
@@ -238,18 +239,27 @@ class Labeler:
 
         return detect_legacy_encoding(text)
 
-    def _analysis(self, skey: str) -> _Analysis:
-        cached = self._cache.get(skey)
+    def _capital_fixes(self, sentence: str) -> tuple[tuple[str, str], ...]:
+        """vi: abbreviations typed in capitals with a dropped or swapped letter ("CSN", "TDP") and the one
+        pack abbreviation each can be; read from the sentence as typed, since its key is lower case."""
+        if self._word_stage is None or not any(c.isupper() for c in sentence):
+            return ()
+        return self._word_stage.capital_fixes(sentence)
+
+    def _analysis(self, skey: str, fixes: tuple[tuple[str, str], ...] = ()) -> _Analysis:
+        ckey = (skey, fixes) if fixes else skey
+        cached = self._cache.get(ckey)
         if cached is None:
             if len(self._cache) >= _CACHE_LIMIT:
                 self._cache.clear()
-            cached = self._cache[skey] = self._analyse(skey)
+            cached = self._cache[ckey] = self._analyse(skey, fixes)
         return cached
 
-    def _words(self, skey: str) -> tuple[list[str], list[tuple[int, int]]]:
+    def _words(self, skey: str, fixes: tuple[tuple[str, str], ...] = ()) -> tuple[list[str], list[tuple[int, int]]]:
         tokens = tokenize(skey)
         if self._word_stage is not None:
-            tokens = self._word_stage(skey, tokens)  # vi: diacritics, glued words, "(-)", CTR, ordinals
+            # vi: diacritics, glued words, "(-)", CTR, ordinals, misspelt capital abbreviations
+            tokens = self._word_stage(skey, tokens, dict(fixes))
         tokens = expand_abbreviations(tokens, self.compiled.abbreviations)
         words = [w for w, _, _ in tokens]
         spans = [(s, e) for _, s, e in tokens]
@@ -259,9 +269,9 @@ class Labeler:
             words, spans = [w for w, _ in kept], [sp for _, sp in kept]
         return words, spans
 
-    def _analyse(self, skey: str) -> _Analysis:
+    def _analyse(self, skey: str, fixes: tuple[tuple[str, str], ...] = ()) -> _Analysis:
         """Template, exact mentions, fuzzy suggestions and region words of one sentence key."""
-        words, spans = self._words(skey)
+        words, spans = self._words(skey, fixes)
         if not words:
             return _Analysis(0, None, (), (), ())
         template = self._template(skey, words, spans)

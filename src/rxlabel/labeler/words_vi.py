@@ -26,6 +26,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
+from functools import lru_cache
 
 from rapidfuzz.distance import OSA
 
@@ -41,14 +42,25 @@ _SIDES = frozenset({"2", "hai", "bên", "p", "t", "phải", "trái", "cả"})
 _NEG_VALUES = frozenset(strip_diacritics(v) for v in (
     "không", "ko", "k", "không có", "âm tính", "không thấy", "chưa thấy", "chưa có", "âm", "neg", "negative", "không rõ"))
 # Read on the key without diacritics, so "chi so tim nguc duoi 0,5" is read like "chỉ số tim ngực dưới 0,5".
-_CTR = re.compile(
-    r"(?:chi\w? so|ty le|ti le|cstn|ctr)\s*(?:tim|t)?[\s\-/]*(?:long\s*)?(?:nguc|n)?\s*(?:\(ctr\))?\s*"
-    r"[:=~\-]?\s*(khoang|xap xi|duoi|tren|nho hon|lon hon|<=|>=|<|>|≤|≥|=|~|≈)?\s*(\d+(?:[.,]\d+)?)")
+_CTR_HEAD = r"(?:chi\w? so|ty le|ti le|cstn|ctr)"
+_CTR_TAIL = (r"\s*(?:tim|t)?[\s\-/]*(?:long\s*)?(?:nguc|n)?\s*(?:\(ctr\))?\s*"
+             r"[:=~\-]?\s*(khoang|xap xi|duoi|tren|nho hon|lon hon|<=|>=|<|>|≤|≥|=|~|≈)?\s*(\d+(?:[.,]\d+)?)")
+_CTR = re.compile(_CTR_HEAD + _CTR_TAIL)
+
 _BELOW = frozenset({"duoi", "<", "<=", "≤", "nho hon"})
 _ABOVE = frozenset({"tren", ">", ">=", "≥", "lon hon"})
 _CTR_NORMAL = ("chỉ", "số", "tim", "ngực", "bình", "thường")
 _CTR_HIGH = ("chỉ", "số", "tim", "ngực", "tăng")
 
+
+@lru_cache(maxsize=64)
+def _ctr_with(typed: tuple[str, ...]) -> re.Pattern[str]:
+    """The ratio pattern also opened by misspelt capital abbreviations of it ("CSN < 0,5")."""
+    return re.compile(r"(?:" + _CTR_HEAD + "|" + "|".join(map(re.escape, typed)) + r")(?!\w)" + _CTR_TAIL)
+
+
+# A word in capitals of 2-5 letters, as typed ("CSN", "GH"): the only shape read as a misspelt abbreviation.
+_CAPITALS = re.compile(r"(?<!\w)[A-ZĐ]{2,5}(?!\w)")
 
 _TONE_MARKS = dict.fromkeys(map(ord, "\u0301\u0300\u0309\u0303\u0323"))
 
@@ -122,10 +134,13 @@ class ViWordStage:
             if len(plain) >= 3:
                 self._by_initial.setdefault(plain[0], []).append(plain)
         self._fixes: dict[str, str | frozenset[str] | None] = {}
+        self._capital_memo: dict[str, str | None] = {}
 
-    def __call__(self, skey: str, tokens: list[Token]) -> list[Token]:
+    def __call__(self, skey: str, tokens: list[Token], capitals: dict[str, str] | None = None) -> list[Token]:
         if not tokens:
             return tokens
+        if capitals:
+            tokens = [(capitals.get(w, w), s, e) for w, s, e in tokens]
         if all(len(w) == 1 and w.isalpha() for w, _, _ in tokens):
             return []  # initials ("N.V.A", "BS. T.H.") close a signature: no words to label
         tokens = self._drop_ordinal(skey, tokens)
@@ -136,7 +151,33 @@ class ViWordStage:
         tokens = self._restore(skey, tokens, skey.isascii())
         tokens = self._correct(tokens)
         tokens = self._structured_negative(skey, tokens)
-        return self._ratio(skey, tokens)
+        ratio = tuple(sorted(w for w, a in capitals.items() if a in ("cstn", "ctr"))) if capitals else ()
+        return self._ratio(skey, tokens, _ctr_with(ratio) if ratio else _CTR)
+
+    # -- abbreviations typed in capitals --------------------------------------------------------------
+
+    def capital_fixes(self, sentence: str) -> tuple[tuple[str, str], ...]:
+        """``(typed, abbreviation)`` for each all-capital word of ``sentence`` the pack does not know that is one
+        of the pack's abbreviations with a letter dropped or two letters swapped ("CSN" -> cstn, "GH" -> gsh,
+        "TDPM" -> tdmp), when every abbreviation it can be reads the same ("TMP": tdmp or tkmp, left alone)."""
+        fixes = []
+        for typed in _CAPITALS.findall(sentence):
+            word = typed.lower()
+            if word in self.abbreviations or word in self.vocab or word in self.readings:
+                continue
+            fixed = self._abbreviation_of(word)
+            if fixed is not None:
+                fixes.append((word, fixed))
+        return tuple(sorted(set(fixes)))
+
+    def _abbreviation_of(self, word: str) -> str | None:
+        if word not in self._capital_memo:
+            near = [a for a in self.abbreviations if len(a) >= 3 and a.isalpha() and (
+                (len(a) == len(word) + 1 and any(a[:i] + a[i + 1:] == word for i in range(len(a))))
+                or (len(a) == len(word) and sorted(a) == sorted(word) and OSA.distance(a, word) == 1))]
+            readings = {self.abbreviations[a] for a in near}
+            self._capital_memo[word] = min(near) if len(readings) == 1 else None
+        return self._capital_memo[word]
 
     # -- markers and values -------------------------------------------------------------------------
 
@@ -353,13 +394,13 @@ class ViWordStage:
     # -- cardiothoracic ratio -----------------------------------------------------------------------
 
     @staticmethod
-    def _ratio(skey: str, tokens: list[Token]) -> list[Token]:
+    def _ratio(skey: str, tokens: list[Token], pattern: re.Pattern[str] = _CTR) -> list[Token]:
         if not any(ch.isdigit() for ch in skey):
             return tokens
         plain = strip_diacritics(skey)
         if len(plain) != len(skey):
             return tokens
-        for m in _CTR.finditer(plain):
+        for m in pattern.finditer(plain):
             value = float(m.group(2).replace(",", "."))
             if value >= 10:
                 value /= 100  # "CSTN 45%"
