@@ -187,6 +187,20 @@ def test_an_ambiguous_or_lower_case_abbreviation_is_not_guessed(vi, text):
     assert vi(text).method not in ("template", "rule")
 
 
+# -- 3rd pass: a misspelling that is itself a pack word, out of place beside its neighbours -------------
+WORD_FOR_WORD = [
+    ("Vòm hoàn hai bên đều, bờ nhẵn.", NORMAL),
+    ("Góc sườn hoàn hai bên nhọn. Phổi sáng.", NORMAL),
+    ("Góc sườn hoàn phải tù. Tim không to.", (0, 1, 0, 0, 1)),
+    ("Tuần hoàn phổi bình thường. Vòm hoàn phải cao.", (0, 0, 0, 0, 1)),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), WORD_FOR_WORD)
+def test_a_misspelling_that_is_a_pack_word_is_read_by_its_neighbours(vi, text, expected):
+    _check(vi, text, expected)
+
+
 # -- the development split --------------------------------------------------------------------------
 
 def test_dev_split_is_a_fixed_function_of_the_id():

@@ -59,6 +59,9 @@ def _ctr_with(typed: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(r"(?:" + _CTR_HEAD + "|" + "|".join(map(re.escape, typed)) + r")(?!\w)" + _CTR_TAIL)
 
 
+# How often the pack must write a word pair before it outweighs a word typed as a pack word (_out_of_place).
+_PAIR_EVIDENCE = 2
+
 # A word in capitals of 2-5 letters, as typed ("CSN", "GH"): the only shape read as a misspelt abbreviation.
 _CAPITALS = re.compile(r"(?<!\w)[A-ZĐ]{2,5}(?!\w)")
 
@@ -150,6 +153,7 @@ class ViWordStage:
         tokens = expand_abbreviations(tokens, self.abbreviations)
         tokens = self._restore(skey, tokens, skey.isascii())
         tokens = self._correct(tokens)
+        tokens = self._out_of_place(tokens)
         tokens = self._structured_negative(skey, tokens)
         ratio = tuple(sorted(w for w, a in capitals.items() if a in ("cstn", "ctr"))) if capitals else ()
         return self._ratio(skey, tokens, _ctr_with(ratio) if ratio else _CTR)
@@ -266,6 +270,28 @@ class ViWordStage:
                 if out is tokens:
                     out = list(tokens)
                 out[i] = (fixed, start, end)
+        return out
+
+    def _out_of_place(self, tokens: list[Token]) -> list[Token]:
+        """A pack word the pack never writes beside either neighbour, one edit or one mark from the one pack word
+        it does write after the word before ("vòm hoàn" -> "vòm hoành", "khối mơ" -> "khối mờ"): a misspelling
+        that is itself a word. Only a unique candidate the pack pairs with the previous word is taken."""
+        out = tokens
+        for i in range(1, len(tokens)):
+            word = tokens[i][0]
+            prev = out[i - 1][0]
+            if word not in self.vocab or len(word) < 2 or word.isdigit() or self.bigrams[(prev, word)]:
+                continue
+            nxt = tokens[i + 1][0] if i + 1 < len(tokens) else None
+            if nxt is not None and self.bigrams[(word, nxt)]:
+                continue
+            plain = strip_diacritics(word)
+            near = {r for p in [plain, *self._near(plain)] for r in self.readings.get(p, ())} - {word}
+            fits = {c for c in near if self.bigrams[(prev, c)] >= _PAIR_EVIDENCE}
+            if len(fits) == 1:
+                if out is tokens:
+                    out = list(tokens)
+                out[i] = (next(iter(fits)), tokens[i][1], tokens[i][2])
         return out
 
     def _fix(self, word: str) -> str | frozenset[str] | None:
