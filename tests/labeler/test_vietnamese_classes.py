@@ -201,6 +201,25 @@ def test_a_misspelling_that_is_a_pack_word_is_read_by_its_neighbours(vi, text, e
     _check(vi, text, expected)
 
 
+# -- 3rd pass: a short word with a dropped letter ("tm", "gy", "tn"), read by the pack's word pairs ------
+SHORT_WORDS = [
+    ("Bóng tm không to. Phổi sáng.", NORMAL),
+    ("Không thấy gy xương sườn. Phổi sáng.", NORMAL),
+    ("Nhu mô phổi không tn thương. Tim không to.", NORMAL),
+    ("Gãy cũ xương sườn 5 phải. Tràn dịch màng phổi tái lượng ít.", (1, 1, 0, 0, 1)),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), SHORT_WORDS)
+def test_a_short_word_with_a_dropped_letter_is_read_by_its_neighbours(vi, text, expected):
+    _check(vi, text, expected)
+
+
+def test_a_two_letter_word_without_pair_evidence_is_not_guessed(vi):
+    """"xy" is near several pack words and the pack pairs none of them with its neighbours: review."""
+    assert vi("Phổi xy vùng đáy.").method not in ("template", "rule")
+
+
 # -- the development split --------------------------------------------------------------------------
 
 def test_dev_split_is_a_fixed_function_of_the_id():

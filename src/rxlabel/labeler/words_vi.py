@@ -258,14 +258,15 @@ class ViWordStage:
         for the fuzzy stage (review)."""
         out = tokens
         for i, (word, start, end) in enumerate(tokens):
-            if word in self.vocab or len(word) < 3 or word.isdigit() or (_is_plain(word) and word in self.readings):
+            if word in self.vocab or len(word) < 2 or word.isdigit() or (_is_plain(word) and word in self.readings):
                 continue
             fixed = self._fix(word)
             if isinstance(fixed, frozenset):
                 prev = {out[i - 1][0]} if i else set()
                 nxt = {tokens[i + 1][0]} | (self.readings.get(tokens[i + 1][0], set()) if _is_plain(
                     tokens[i + 1][0]) else set()) if i + 1 < len(tokens) else set()
-                fixed = self._decide(set(fixed), prev, nxt, keep=None, by_frequency=False)
+                fixed = self._decide(set(fixed), prev, nxt, keep=None, by_frequency=False,
+                                     least=_PAIR_EVIDENCE if len(word) < 3 else 1)
             if fixed is not None:
                 if out is tokens:
                     out = list(tokens)
@@ -314,15 +315,15 @@ class ViWordStage:
                 fixed = next(iter(readings))
             elif readings:
                 fixed = frozenset(readings)  # a wrong tone with several readings: the neighbours decide
-            elif not readings and len(word) >= 3:
+            elif not readings and (len(word) >= 3 or word.isalpha()):
                 near = {r for p in self._near(plain) for r in self.readings[p]}
                 if not _is_plain(word):
                     near = {r for r in near if not _is_plain(r)} or near
-                if len(near) == 1 and (len(word) >= 4 or not _is_plain(word)):
+                if len(near) == 1 and len(word) >= 3 and (len(word) >= 4 or not _is_plain(word)):
                     fixed = next(iter(near))
                 elif near:
-                    # decided by the neighbouring words (_correct); a 3-letter unaccented word ("cha" for
-                    # "chưa") is read only that way, never alone
+                    # decided by the neighbouring words (_correct); a word of 2 letters ("tm" for "tim") or a
+                    # 3-letter unaccented one ("cha" for "chưa") is read only that way, never alone
                     fixed = frozenset(near)
         self._fixes[word] = fixed
         return fixed
@@ -400,13 +401,13 @@ class ViWordStage:
         return chosen
 
     def _decide(self, opts: set[str], prev: set[str], nxt: set[str], keep: str | None,
-                by_frequency: bool = True) -> str | None:
+                by_frequency: bool = True, least: int = 1) -> str | None:
         # Word pairs weighted by how often the pack writes them ("cơ hoành" far more than "phổi có").
         scores = {o: sum(self.bigrams[(p, o)] for p in prev) + sum(self.bigrams[(o, n)] for n in nxt)
                   for o in opts}
         best = max(scores.values())
         top = [o for o, s in scores.items() if s == best]
-        if best and len(top) == 1:
+        if best >= least and len(top) == 1:
             second = max([s for o, s in scores.items() if o != top[0]], default=0)
             if best >= 2 * second or not by_frequency:
                 return top[0]
