@@ -207,6 +207,7 @@ SHORT_WORDS = [
     ("Không thấy gy xương sườn. Phổi sáng.", NORMAL),
     ("Nhu mô phổi không tn thương. Tim không to.", NORMAL),
     ("Gãy cũ xương sườn 5 phải. Tràn dịch màng phổi tái lượng ít.", (1, 1, 0, 0, 1)),
+    ("Khối mơ đáy phổi phải, bờ không đều. Tim không to.", (0, 0, 1, 0, 1)),
 ]
 
 
