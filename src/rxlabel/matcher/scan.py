@@ -100,6 +100,8 @@ def _read_header(path: str) -> dict:
             tail = fp.read(8)
     except (InvalidDicomError, EOFError) as exc:
         return {**rec, "status": "not_dicom", "reason": f"not DICOM: {exc}"}
+    except OSError as exc:  # permission, I/O or a vanished mount: a property of the moment, retried next run
+        return {**rec, "status": "unreadable", "reason": f"cannot read: {exc.strerror or exc}"}
     except Exception as exc:  # pydicom raises many types on corrupt headers; each is a per-file outcome
         return {**rec, "status": "unreadable", "reason": f"corrupt header: {type(exc).__name__}: {exc}"[:300]}
     try:
@@ -236,8 +238,12 @@ def _load_cache(path: Path | None) -> dict[str, dict]:
     return cache
 
 
+# Outcomes that depend on the moment (permissions, I/O), not on the file's bytes: never final in the cache.
+_TRANSIENT = ("cannot stat", "cannot read")
+
+
 def _fresh(rec: dict | None, path: str) -> bool:
-    if rec is None:
+    if rec is None or str(rec.get("reason", "")).startswith(_TRANSIENT):
         return False
     try:
         st = os.stat(path)
