@@ -354,6 +354,8 @@ def test_a_queue_clears_with_the_keyboard_alone(tmp_path):
         with sync_playwright() as pw:
             ctx, page = _reader(pw, tmp_path, "kb")
             page.goto(server.url + "/login")
+            # The name field is autofocused; typing before focus lands would lose the first letters.
+            page.wait_for_function("document.activeElement && document.activeElement.id === 'name'")
             page.keyboard.type("keyboard reader")
             with page.expect_navigation():
                 page.keyboard.press("Enter")
