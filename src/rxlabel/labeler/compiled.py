@@ -261,6 +261,7 @@ def compile_pack(pack: Pack, stemmed: bool = False) -> CompiledPack:
         skip=frozenset(header_key(h) for h in pack.skip_sections),
         bullets=tuple(pack.bullets),
         preamble=frozenset(header_key(h) for h in pack.preamble_headers),
+        qualifiers=pack.header_qualifiers,
     )
     normal = "normal" if "normal" in pack.findings else ("no finding" if "no finding" in pack.findings else None)
     return CompiledPack(pack, words_of, trie, stripped, templates, stripped_templates, frozenset(vocab),

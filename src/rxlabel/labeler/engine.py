@@ -38,6 +38,9 @@ from rxlabel.labeler.sentences import Sentence, split_report
 METHODS = ("template", "rule", "review", "unlabelled")
 REASONS = ("empty", "no_match", "fuzzy_only", "conflict", "unmatched_sentence", "too_long")
 ADMIN = "admin"  # the template slot of an administrative sentence (pack.yaml admin_lines)
+# The template slot of an unmatched sentence that names nothing a finding is written with (policy
+# ``unmatched_sentence: finding_words``): skipped like an admin line, never a reason to review.
+QUIET = "quiet"
 
 
 @dataclass
@@ -105,6 +108,17 @@ def _corrections_only(analysis: _Analysis) -> bool:
     return True
 
 
+def _unplaced(words: list[str], placing: frozenset[tuple[str, ...]], lengths: tuple[int, ...]) -> list[str]:
+    """``words`` less every placing sequence in them (longest first): "cấu trúc trung thất rõ" -> "cấu trúc rõ"."""
+    out, i = [], 0
+    while i < len(words):
+        n = next((n for n in lengths if tuple(words[i:i + n]) in placing), 0)
+        if not n:
+            out.append(words[i])
+        i += n or 1
+    return out
+
+
 class Labeler:
     """A callable report labeller for one rule pack (see docs/rules.md)."""
 
@@ -127,7 +141,11 @@ class Labeler:
                                   for w in map(self.compiled.words, expand_phrase(c)) if w)
         self._normals = self.compiled.normals
         self._statement_words = frozenset(w for p in self.pack.statement_words for w in self.compiled.words(p))
+        self._statement_locs = frozenset(self.pack.statement_localizations)
         self._word_stage = None
+        self._quiet: tuple | None = None
+        if self.pack.unmatched_sentence == "finding_words":
+            self._quiet = self._quiet_vocabulary()
         if self.pack.lang == "vi":
             from rxlabel.labeler.words_vi import ViWordStage, pack_texts
 
@@ -135,6 +153,32 @@ class Labeler:
             known = self.compiled.vocab | set(self.compiled.abbreviations) | {w for t in texts for w in t}
             self._word_stage = ViWordStage(known, texts, self.compiled.abbreviations)
             self._word_stage.judge = self._is_normal_statement
+
+    def _quiet_vocabulary(self) -> tuple[frozenset[str], frozenset[str], frozenset[tuple[str, ...]], tuple[int, ...]]:
+        """(words the pack knows, finding words, placing sequences, their lengths longest first).
+
+        Placing sequences only say where: region words, normal-statement subjects and modifiers, localisations.
+        Finding words are those left of every positive phrase once its placing sequences are taken out
+        ("tràn khí màng phổi" gives "tràn", "khí"; "mờ kẽ" gives "mờ", "kẽ"); a phrase made only of placing
+        sequences ("lao phổi") gives its words no normal statement uses ("lao")."""
+        from rxlabel.labeler.words_vi import pack_texts
+
+        words = self.compiled.words
+        known = set(self.compiled.vocab) | set(self.compiled.abbreviations)
+        known.update(w for t in pack_texts(self.pack, words) for w in t)
+        stated = [p for g in self.pack.normal_statements for p in g["subjects"] + g["modifiers"]]
+        stated += [p for loc in self.pack.localizations.values() for p in loc.phrases]
+        region = [p for ws in self.pack.region_words.values() for p in ws]
+        placing = frozenset(tuple(words(v)) for p in region + stated for v in expand_phrase(p)) - {()}
+        lengths = tuple(sorted({len(p) for p in placing}, reverse=True))
+        stated_words = {w for p in stated for v in expand_phrase(p) for w in words(v)}
+        finding_words: set[str] = set()
+        for finding in self.pack.findings.values():
+            if finding.abnormal or finding.device:
+                for variant in (v for p in finding.phrases for v in expand_phrase(p)):
+                    ws = words(variant.replace("{*}", " "))
+                    finding_words.update(_unplaced(ws, placing, lengths) or [w for w in ws if w not in stated_words])
+        return frozenset(known), frozenset(finding_words), placing, lengths
 
     def __reduce__(self):
         return (Labeler, (self.pack, self.stemmed))
@@ -197,7 +241,7 @@ class Labeler:
         if not any(m.kind in ("exact", "corrected") for m in mentions):
             if not fuzzy:
                 reasons.append("no_match")
-        elif unmatched and self.pack.unmatched_sentence == "review":
+        elif unmatched and self.pack.unmatched_sentence in ("review", "finding_words"):
             reasons.append("unmatched_sentence")
         checked = [m for m in mentions if self.pack.findings[m.finding].conflicts] if mentions else mentions
         if self.pack.on_conflict == "positive":
@@ -231,6 +275,15 @@ class Labeler:
     def _is_admin(self, words: list[str]) -> bool:
         """Whether a sentence opens like an administrative one (pack.yaml ``admin_lines``)."""
         return any(tuple(words[:n]) in self._admin for n in self._admin_lengths if n <= len(words))
+
+    def _is_quiet(self, words: list[str]) -> bool:
+        """Policy ``finding_words``: every word is one the pack knows and none belongs to its finding vocabulary
+        (numbers aside). "Chỉ số tim ngực : 0.47", a header line, "Hai phổi sáng" need no person; a word the
+        pack does not know ("kén khí", a typo) or a finding word ("vôi", "mờ") still queues the report."""
+        known, finding_words, placing, lengths = self._quiet
+        if not all(w.isdigit() or w in known for w in words):
+            return False
+        return not any(w in finding_words for w in _unplaced(words, placing, lengths))
 
     def _legacy_encoding(self, text: str) -> str | None:
         if self.pack.lang != "vi":
@@ -283,7 +336,7 @@ class Labeler:
         counts: dict[str, int] = {}
         for match in matches.get(REGION_WORD, ()):
             counts[match.payload] = counts.get(match.payload, 0) + 1
-        clauses = self._clauses(skey, spans, words)
+        clauses = self._clauses(skey, spans, words, matches.get(LOC, ()))
         exact = self._mentions(matches, spans, clauses)
         if self._descriptors and len(exact) > 1:
             exact = self._attributed(exact, words)
@@ -292,6 +345,8 @@ class Labeler:
             # Technique, comparison, advice, signature: skipped, never a reason to review (a misspelt finding
             # in one, "Rx portátil: consolidciones", is still read).
             return _Analysis(len(words), ADMIN, (), (), ())
+        if not exact and not fuzzy and self._quiet is not None and self._is_quiet(words):
+            return _Analysis(len(words), QUIET, (), (), ())
         return _Analysis(len(words), None, tuple(counts.items()), tuple(exact), tuple(fuzzy))
 
     def _template(self, skey: str, words: list[str], spans: list[tuple[int, int]]) -> Template | str | None:
@@ -441,20 +496,30 @@ class Labeler:
                             spans[match.end - 1][1], cue_span, rule, locs, match.start, match.end))
         return out
 
-    def _clauses(self, skey: str, spans: list[tuple[int, int]], words: list[str] | None = None) -> list[int]:
+    def _clauses(self, skey: str, spans: list[tuple[int, int]], words: list[str] | None = None,
+                 locs: tuple[Match, ...] | list[Match] = ()) -> list[int]:
         breaks = self.pack.clause_breaks
         positions = [i for i, c in enumerate(skey) if c in breaks] if breaks else []
-        if words is not None and self._statement_words and "," in skey:
-            positions = sorted(positions + self._statement_commas(skey, spans, words))
+        if words is not None and (self._statement_words or self._statement_locs) and "," in skey:
+            positions = sorted(set(positions + self._statement_commas(skey, spans, words, locs)))
         if not positions:
             return [0] * len(spans)
         return clause_ids([sp[0] for sp in spans], positions)
 
-    def _statement_commas(self, skey: str, spans: list[tuple[int, int]], words: list[str]) -> list[int]:
-        """Commas whose next clause holds a statement word (pack ``statement_words``): they end a cue's scope."""
+    def _statement_commas(self, skey: str, spans: list[tuple[int, int]], words: list[str],
+                          locs: tuple[Match, ...] | list[Match] = ()) -> list[int]:
+        """Commas that end a cue's scope: the next clause holds a statement word (pack ``statement_words``), or
+        names exactly one localisation of ``statement_localizations`` and the clause before it names none."""
         commas = [i for i, c in enumerate(skey) if c == ","]
         ids = clause_ids([sp[0] for sp in spans], commas)
         stated = {cid for word, cid in zip(words, ids, strict=True) if cid and word in self._statement_words}
+        if self._statement_locs and locs:
+            sides: dict[int, set[str]] = {}
+            for m in locs:
+                if m.payload in self._statement_locs:
+                    sides.setdefault(ids[m.start], set()).add(m.payload)
+            # one side named ("... phải và trái nhọn" names both: a list, not a new statement)
+            stated |= {cid for cid, named in sides.items() if cid and len(named) == 1 and cid - 1 not in sides}
         return [commas[cid - 1] for cid in sorted(stated)]
 
     def _build(self, text: str, sentence: Sentence, items: list[tuple], bullet_regions: dict[int, str],

@@ -18,6 +18,9 @@ from rxlabel.errors import RxlabelError
 from rxlabel.schema import REGIONS
 
 FINDING_REGIONS = (*REGIONS, "none", "section")
+# unmatched_sentence: "ignore", "review" (every unmatched sentence queues the report), or "finding_words"
+# (only one holding a word of the pack's finding vocabulary, or a word the pack does not know, queues it).
+UNMATCHED_POLICIES = ("ignore", "review", "finding_words")
 CATEGORIES = ("negated", "uncertain", "pseudo", "terminate")
 DIRECTIONS = {"before": "before", "forward": "before", "after": "after", "backward": "after",
               "both": "both", "bidirectional": "both"}
@@ -25,7 +28,7 @@ PACK_KEYS = {"lang", "name", "description", "diacritics", "fuzzy", "regions", "s
              "skip_sections", "bullets", "region_sections", "region_words", "unmatched_sentence",
              "clause_breaks", "stemmed", "max_chars", "version_note", "devices_abnormal", "admin_lines",
              "preamble_headers", "template_coverage", "normal_summary", "attribution_cues", "on_conflict",
-             "statement_words"}
+             "statement_words", "statement_localizations", "header_qualifiers"}
 FINDING_KEYS = {"name", "region", "phrases", "negative_phrases", "exclude", "abnormal", "description",
                 "cui", "localizations", "device", "sites", "conflicts", "descriptor"}
 CUE_KEYS = {"cue", "category", "direction", "max_scope", "note"}
@@ -125,6 +128,12 @@ class Pack:
     # Words that make a comma clause a statement of its own ("..., gãy cũ xương sườn 7 trái đã can"): that
     # comma ends a cue's scope, while a comma between bare nouns ("không thấy tràn dịch, tràn khí") does not.
     statement_words: list[str] = field(default_factory=list)
+    # Localisations that make a comma clause its own statement when the clause before it names none of them:
+    # "không thấy dày dính màng phổi, dịch màng phổi (T) lượng ít" (a side named for the second only).
+    statement_localizations: list[str] = field(default_factory=list)
+    # A bracketed qualifier after a known header name is part of that header: "Chẩn đoán (lâm sàng):" skips
+    # like "Chẩn đoán:", "Kết quả (XQ ngực thẳng):" opens the findings like "Kết quả:".
+    header_qualifiers: bool = False
     normal_summary: str = "review"  # a whole-study normal template beside a positive finding: review | finding
     # a finding stated present and absent: "review" (a person decides) or "positive" (the CheXpert labeler's
     # aggregation: present wins, no review)
@@ -422,8 +431,8 @@ def _apply_settings(data: dict, path: Path, pack: Pack, errors: list[str]) -> No
     else:
         pack.region_words = {k: _strings(v, where, f"region_words.{k}", errors) for k, v in words.items() if k != "__line__"}
     unmatched = data.get("unmatched_sentence", "ignore")
-    if unmatched not in ("ignore", "review"):
-        errors.append(f"{where}: unmatched_sentence must be 'ignore' or 'review', got {unmatched!r}")
+    if unmatched not in UNMATCHED_POLICIES:
+        errors.append(f"{where}: unmatched_sentence must be one of {', '.join(UNMATCHED_POLICIES)}, got {unmatched!r}")
     pack.unmatched_sentence = unmatched
     breaks = data.get("clause_breaks", [";", ":"])
     pack.clause_breaks = "".join(_strings(breaks, where, "clause_breaks", errors))
@@ -445,6 +454,12 @@ def _apply_settings(data: dict, path: Path, pack: Pack, errors: list[str]) -> No
         errors.append(f"{where}: normal_summary must be 'review' or 'finding', got {pack.normal_summary!r}")
     pack.attribution_cues = _strings(data.get("attribution_cues"), where, "attribution_cues", errors)
     pack.statement_words = _strings(data.get("statement_words"), where, "statement_words", errors)
+    pack.header_qualifiers = data.get("header_qualifiers", False)
+    if not isinstance(pack.header_qualifiers, bool):
+        errors.append(f"{where}: header_qualifiers must be true or false, got {pack.header_qualifiers!r}")
+        pack.header_qualifiers = False
+    pack.statement_localizations = _strings(data.get("statement_localizations"), where, "statement_localizations",
+                                            errors)
     pack.admin_lines = _strings(data.get("admin_lines"), where, "admin_lines", errors)
     pack.preamble_headers = _strings(data.get("preamble_headers"), where, "preamble_headers", errors)
     stray = [h for h in pack.preamble_headers if h not in pack.section_headers]

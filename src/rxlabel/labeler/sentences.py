@@ -53,6 +53,8 @@ class SplitterConfig:
     # Headers that open the findings: unheaded text before the first of them is the request or the
     # clinical history ("COVID19. Disnea y fiebre" before "HALLAZGOS") and is skipped.
     preamble: frozenset[str] = frozenset()
+    # pack header_qualifiers: "chẩn đoán (lâm sàng)" is the known header "chẩn đoán" with a qualifier
+    qualifiers: bool = False
     first_words: frozenset[str] = field(default=frozenset(), compare=False)
     # Known header names by their accent-free form: "ĐỀ NGHI:", "Kết luá̂n:" (a tone dropped or wrong).
     by_stripped: dict[str, str] = field(default_factory=dict, compare=False)
@@ -80,6 +82,10 @@ class SplitterConfig:
         return hit
 
     def _lookup(self, name: str) -> str:
+        if self.qualifiers and name.endswith(")") and "(" in name:
+            base = name[:name.index("(")].strip()
+            if base and self.known(base) in self.headers | self.skip:
+                return self.known(base)
         stripped = strip_diacritics(name)
         hit = self.by_stripped.get(stripped)
         if hit is not None or len(stripped.replace(" ", "")) < 6:
