@@ -262,6 +262,7 @@ def compile_pack(pack: Pack, stemmed: bool = False) -> CompiledPack:
         bullets=tuple(pack.bullets),
         preamble=frozenset(header_key(h) for h in pack.preamble_headers),
         qualifiers=pack.header_qualifiers,
+        inline_sentence=pack.skip_inline == "sentence",
     )
     normal = "normal" if "normal" in pack.findings else ("no finding" if "no finding" in pack.findings else None)
     return CompiledPack(pack, words_of, trie, stripped, templates, stripped_templates, frozenset(vocab),

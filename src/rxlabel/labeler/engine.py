@@ -221,8 +221,13 @@ class Labeler:
         fuzzy: list[Mention] = []
         unmatched = 0
         for sentence, analysis in analysed:
+            sections = bullet_regions
+            if self.pack.region_sections and sentence.bullet not in bullet_regions and analysis.region_counts:
+                # Outside a bullet, a finding that takes its section's region ("Nghi tổn thương thứ phát xương sườn
+                # V (T)") takes the region its own sentence names.
+                sections = {sentence.bullet: self._top_region(dict(analysis.region_counts))}
             if analysis.template is not None:
-                mentions += self._build(text, sentence, analysis.exact, bullet_regions, "template")
+                mentions += self._build(text, sentence, analysis.exact, sections, "template")
                 continue
             if not analysis.exact:
                 unmatched += 1
@@ -231,11 +236,11 @@ class Labeler:
                 # correctly: "consolidciones" is a label, and a misspelt cue ("compatile con") rereads the exact
                 # match it governs, as a reviewer accepting the suggestion would (review.suggest).
                 reread = [e for e in analysis.exact if not any(f[9] < e[10] and e[9] < f[10] for f in analysis.fuzzy)]
-                mentions += self._build(text, sentence, reread, bullet_regions, "exact")
-                mentions += self._build(text, sentence, analysis.fuzzy, bullet_regions, "corrected")
+                mentions += self._build(text, sentence, reread, sections, "exact")
+                mentions += self._build(text, sentence, analysis.fuzzy, sections, "corrected")
                 continue
-            mentions += self._build(text, sentence, analysis.exact, bullet_regions, "exact")
-            fuzzy += self._build(text, sentence, analysis.fuzzy, bullet_regions, "fuzzy")
+            mentions += self._build(text, sentence, analysis.exact, sections, "exact")
+            fuzzy += self._build(text, sentence, analysis.fuzzy, sections, "fuzzy")
         if fuzzy:
             reasons.append("fuzzy_only")
         if not any(m.kind in ("exact", "corrected") for m in mentions):
@@ -461,8 +466,12 @@ class Labeler:
             tally = counts.setdefault(sentence.bullet, {})
             for region, n in analysis.region_counts:
                 tally[region] = tally.get(region, 0) + n
+        return {b: self._top_region(t) for b, t in counts.items() if t}
+
+    def _top_region(self, tally: dict[str, int]) -> str:
+        """The region with the most word hits; ties go to the pack's order."""
         order = {r: i for i, r in enumerate(self.pack.region_words)}
-        return {b: min(t, key=lambda r: (-t[r], order.get(r, 99))) for b, t in counts.items() if t}
+        return min(tally, key=lambda r: (-tally[r], order.get(r, 99)))
 
     def _mentions(self, matches: dict[str, list[Match]], spans: list[tuple[int, int]], clauses: list[int]) -> list[tuple]:
         findings = matches.get(FINDING)

@@ -28,7 +28,8 @@ PACK_KEYS = {"lang", "name", "description", "diacritics", "fuzzy", "regions", "s
              "skip_sections", "bullets", "region_sections", "region_words", "unmatched_sentence",
              "clause_breaks", "stemmed", "max_chars", "version_note", "devices_abnormal", "admin_lines",
              "preamble_headers", "template_coverage", "normal_summary", "attribution_cues", "on_conflict",
-             "statement_words", "statement_localizations", "header_qualifiers"}
+             "statement_words", "statement_localizations", "header_qualifiers",
+             "skip_inline"}
 FINDING_KEYS = {"name", "region", "phrases", "negative_phrases", "exclude", "abnormal", "description",
                 "cui", "localizations", "device", "sites", "conflicts", "descriptor"}
 CUE_KEYS = {"cue", "category", "direction", "max_scope", "note"}
@@ -134,6 +135,9 @@ class Pack:
     # A bracketed qualifier after a known header name is part of that header: "Chẩn đoán (lâm sàng):" skips
     # like "Chẩn đoán:", "Kết quả (XQ ngực thẳng):" opens the findings like "Kết quả:".
     header_qualifiers: bool = False
+    # "line": a skipped field with text on its header's line runs to the next header or blank line; "sentence":
+    # it is that first sentence, and the rest of the line and the lines below are labelled.
+    skip_inline: str = "line"
     normal_summary: str = "review"  # a whole-study normal template beside a positive finding: review | finding
     # a finding stated present and absent: "review" (a person decides) or "positive" (the CheXpert labeler's
     # aggregation: present wins, no review)
@@ -454,6 +458,9 @@ def _apply_settings(data: dict, path: Path, pack: Pack, errors: list[str]) -> No
         errors.append(f"{where}: normal_summary must be 'review' or 'finding', got {pack.normal_summary!r}")
     pack.attribution_cues = _strings(data.get("attribution_cues"), where, "attribution_cues", errors)
     pack.statement_words = _strings(data.get("statement_words"), where, "statement_words", errors)
+    pack.skip_inline = str(data.get("skip_inline", "line"))
+    if pack.skip_inline not in ("line", "sentence"):
+        errors.append(f"{where}: skip_inline must be 'line' or 'sentence', got {pack.skip_inline!r}")
     pack.header_qualifiers = data.get("header_qualifiers", False)
     if not isinstance(pack.header_qualifiers, bool):
         errors.append(f"{where}: header_qualifiers must be true or false, got {pack.header_qualifiers!r}")

@@ -55,6 +55,9 @@ class SplitterConfig:
     preamble: frozenset[str] = frozenset()
     # pack header_qualifiers: "chẩn đoán (lâm sàng)" is the known header "chẩn đoán" with a qualifier
     qualifiers: bool = False
+    # pack skip_inline: "sentence": a skipped field with its text on the header's line ("LS: sốt, ho đờm.") is that
+    # first sentence only; what follows on the line and below is labelled ("line": the section runs on).
+    inline_sentence: bool = False
     first_words: frozenset[str] = field(default=frozenset(), compare=False)
     # Known header names by their accent-free form: "ĐỀ NGHI:", "Kết luá̂n:" (a tone dropped or wrong).
     by_stripped: dict[str, str] = field(default_factory=dict, compare=False)
@@ -154,6 +157,18 @@ def split_report(text: str, key: str, config: SplitterConfig) -> list[Sentence]:
             bullet_no += 1
             bullet = bullet_no
             start = marker.end()
+        if skip and skip_inline and name is not None and config.inline_sentence:
+            # "LS: sốt, ho đờm. Xương sườn ... . Bóng tim ...": a prose paragraph after an inline field, unless a
+            # findings header follows ("Lâm sàng: Ho kéo dài. TD lao phổi.\nMô tả: ..." keeps its field whole). The
+            # lines below are labelled too ("Lý do: kiểm tra vị trí ống NKQ\nGóc sườn hoành hai phía không tù.").
+            stop = _SENT_END.search(text, start, end)
+            if not _findings_header_after(key, end, config):
+                if stop is None or not _LETTER.search(text, stop.end(), end):
+                    _add(text, start, end, section, bullet, True, sentences)  # the field is the whole line
+                    section, skip = None, False
+                    continue
+                _add(text, start, stop.end(), section, bullet, True, sentences)
+                section, skip, start = None, False, stop.end()
         _split_line(text, start, end, section, bullet, skip, sentences)
     if opening is not None:
         for sentence in sentences:
@@ -161,6 +176,15 @@ def split_report(text: str, key: str, config: SplitterConfig) -> list[Sentence]:
                 break
             sentence.skip = True
     return sentences
+
+
+def _findings_header_after(key: str, pos: int, config: SplitterConfig) -> bool:
+    """Whether a line after ``pos`` opens with a known labelled header ("Mô tả:", "KẾT LUẬN")."""
+    for line in _LINE.finditer(key, pos):
+        name, _ = _header(key, line.start(), line.end(), config)
+        if name is not None and name in config.headers:
+            return True
+    return False
 
 
 def _header(key: str, start: int, end: int, config: SplitterConfig) -> tuple[str | None, int]:
