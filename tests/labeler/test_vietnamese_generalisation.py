@@ -189,6 +189,7 @@ OTHER_HOUSE_STYLE_CLASSES = [
     ("Tràn dịch, tràn khí màng phổi âm tính. Tim không to.", NORMAL),
     # resolved: "không còn" inside a normal statement
     ("Trung thất không còn giãn rộng. Phổi hai bên sáng.", NORMAL),
+    ("Tổn thương đông đặc phổi trái trên phim cũ nay đã hết. Tim không to.", NORMAL),
 ]
 
 
