@@ -141,6 +141,8 @@ QUALIFIED_HEADERS = [
      NORMAL),
     ("Tiền sử (bệnh nhân khai): lao phổi cũ\nMô tả: Phổi hai bên sáng. Tim không to.", NORMAL),
     ("Tiền sử (bệnh nhân khai): lao phổi cũ\nKết luận (sơ bộ): Tràn dịch màng phổi trái.", (0, 1, 0, 0, 1)),
+    # hyphenated header words, read with a space
+    ("Hình ảnh X-quang ngực thẳng cho thấy: góc sườn hoành hai phía còn nhọn. Bóng tim to.", (0, 0, 0, 1, 1)),
 ]
 
 

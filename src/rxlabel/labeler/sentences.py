@@ -22,6 +22,9 @@ _LINE = re.compile(r"[^\n]+")
 _BULLET = re.compile(r"\s*(?:[-+•*>·–—]+|\d{1,2}\s*[.)]|[a-z]\))\s*")
 # Words of a header may be separated by several spaces or tabs ("CHAN  DOAN:"); the name is read with single spaces.
 _HEADER = re.compile(r"\s*([^\W\d_][^\W\d_ \t]*(?:[ \t]+[^\W\d_]+){0,7}(?:[ \t]*\([^()\n]{0,40}\))?)[ \t]*:\s*")
+# pack header_qualifiers: words may also be hyphenated ("Hình ảnh X-quang ngực thẳng cho thấy:"), read with a space.
+_HEADER_HYPHEN = re.compile(
+    r"\s*([^\W\d_][^\W\d_ \t-]*(?:-[^\W\d_]+)*(?:[ \t]+[^\W\d_]+(?:-[^\W\d_]+)*){0,7}(?:[ \t]*\([^()\n]{0,40}\))?)[ \t]*:\s*")
 # Other header shapes, taken only for a header the pack knows: "Datos clínicos.", "JC.-", "MC -", or the
 # header alone on its line without a colon ("HALLAZGOS", "Rx tórax PA y lateral").
 _LOOSE_HEADER = re.compile(r"\s*([^\W\d_][^\W\d_ \t]*(?:[ \t]+[^\W\d_]+){0,7})\s*(?:[.:]\s*-+|\.|-+|:|(?=\s*$))\s*")
@@ -113,7 +116,7 @@ def split_report(text: str, key: str, config: SplitterConfig) -> list[Sentence]:
             # Clinical history and technique are a paragraph: a blank line ends a skipped section.
             section, skip = None, False
         previous_end = end
-        header = _HEADER.match(key, start, end)
+        header = (_HEADER_HYPHEN if config.qualifiers else _HEADER).match(key, start, end)
         if header:
             name, header_end = config.known(_name(header.group(1))), header.end()
         elif config.first_words:
@@ -189,7 +192,7 @@ def _findings_header_after(key: str, pos: int, config: SplitterConfig) -> bool:
 
 def _header(key: str, start: int, end: int, config: SplitterConfig) -> tuple[str | None, int]:
     """(header name, end of the header) of the line ``key[start:end]``, or (None, start)."""
-    header = _HEADER.match(key, start, end)
+    header = (_HEADER_HYPHEN if config.qualifiers else _HEADER).match(key, start, end)
     if header:
         return config.known(_name(header.group(1))), header.end()
     return _loose_header(key, start, end, config)
@@ -197,7 +200,7 @@ def _header(key: str, start: int, end: int, config: SplitterConfig) -> tuple[str
 
 def _name(header: str) -> str:
     """A header name with its words single-spaced ("chan  doan " -> "chan doan"), as the pack lists it."""
-    return " ".join(header.split())
+    return " ".join(header.replace("-", " ").split()) if "-" in header else " ".join(header.split())
 
 
 def _loose_header(key: str, start: int, end: int, config: SplitterConfig,
