@@ -192,6 +192,9 @@ OTHER_HOUSE_STYLE_CLASSES = [
     # resolved: "không còn" inside a normal statement
     ("Trung thất không còn giãn rộng. Phổi hai bên sáng.", NORMAL),
     ("Tổn thương đông đặc phổi trái trên phim cũ nay đã hết. Tim không to.", NORMAL),
+    # a number typed against a word (words_vi: glued words)
+    ("So với phim20/01/2024:\nGóc sườn hoành2 bên nhọn.\nTim không to.", NORMAL),
+    ("Gãy xương sườn 4 trái. Góc sườn hoành2 bên nhọn.", (1, 0, 0, 0, 1)),
 ]
 
 

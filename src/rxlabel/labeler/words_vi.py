@@ -115,6 +115,9 @@ def _telex(word: str) -> str | None:
     return out
 
 
+_LETTERS_DIGITS = re.compile(r"([^\W\d_]+)(\d+)|(\d+)([^\W\d_]+)")
+
+
 class ViWordStage:
     """Callable ``(sentence_key, tokens) -> tokens`` built from a compiled pack's vocabulary."""
 
@@ -228,6 +231,14 @@ class ViWordStage:
     def _split_glued(self, tokens: list[Token]) -> list[Token]:
         out: list[Token] = []
         for word, start, end in tokens:
+            glued = _LETTERS_DIGITS.fullmatch(word) if word not in self.vocab else None
+            if glued:
+                cut = len(glued.group(1) or glued.group(3))
+                letters = word[:cut] if glued.group(1) else word[cut:]
+                if self._known(letters, ""):
+                    # a number typed against a word: "hoành2 bên", "gãy4", "phim20/01"
+                    out += [(word[:cut], start, start + cut), (word[cut:], start + cut, end)]
+                    continue
             if len(word) >= 5 and word not in self.vocab and not word.isdigit():
                 for cut in range(len(word) - 2, 1, -1):
                     left, right = word[:cut], word[cut:]
