@@ -195,6 +195,7 @@ OTHER_HOUSE_STYLE_CLASSES = [
     # a number typed against a word (words_vi: glued words)
     ("So với phim20/01/2024:\nGóc sườn hoành2 bên nhọn.\nTim không to.", NORMAL),
     ("Gãy xương sườn 4 trái. Góc sườn hoành2 bên nhọn.", (1, 0, 0, 0, 1)),
+    ("Mờ lan tỏa hai phế trường. Bóng tim không to.", (0, 0, 1, 0, 1)),
 ]
 
 
@@ -206,7 +207,7 @@ def test_house_style_classes(vi, text, expected):
 HOUSE_STYLES = Path(__file__).resolve().parents[1] / "data" / "labeler" / "vi" / "house_styles" / "reports.jsonl"
 
 
-@pytest.mark.parametrize(("part", "floor"), [("read", 0.95), ("score", 0.84)])
+@pytest.mark.parametrize(("part", "floor"), [("read", 0.96), ("score", 0.85)])
 def test_house_style_reports_stay_above_their_recorded_level(vi, part, floor):
     """A floor a little under the figures in docs/vietnamese.md (both parts of the fresh set, in the repository)."""
     from rxlabel.labeler.devsplit import part_of
