@@ -87,7 +87,12 @@ def _socket(path: Path) -> socket.socket:
     return s
 
 
-@pytest.mark.parametrize("make,kind", [(_fifo, "named pipe (FIFO)"), (_socket, "socket")])
+def _device(path: Path) -> None:  # a link to /dev/zero: a device that never ends (mknod needs privileges)
+    os.symlink("/dev/zero", path)
+
+
+@pytest.mark.parametrize("make,kind", [(_fifo, "named pipe (FIFO)"), (_socket, "socket"),
+                                       (_device, "character device")])
 def test_class12_a_special_file_in_the_dicom_tree_is_accounted_for_and_never_opened(tmp_path, make, kind):
     root = tmp_path / "dicom"
     _explicit(root / "a.dcm")

@@ -165,8 +165,8 @@ def test_class12_a_file_of_no_his_format_is_reported_not_skipped(tmp_path, expor
     assert [p.reason for p in batch.problems if p.level == "error" and p.source.endswith(name)]
 
 
-@pytest.mark.parametrize("special", ["fifo", "socket"])
-def test_class12_a_fifo_or_socket_among_the_his_exports_is_reported_and_never_opened(tmp_path, exports, special):
+@pytest.mark.parametrize("special", ["fifo", "socket", "device"])
+def test_class12_a_fifo_socket_or_device_among_the_his_exports_is_reported_and_never_opened(tmp_path, exports, special):
     import socket
     import threading
 
@@ -176,6 +176,8 @@ def test_class12_a_fifo_or_socket_among_the_his_exports_is_reported_and_never_op
     target = tmp_path / "his" / "live.xml"
     if special == "fifo":
         os.mkfifo(target)
+    elif special == "device":  # a link to /dev/zero: reading it never ends
+        os.symlink("/dev/zero", target)
     else:
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         sock.bind(str(target))
