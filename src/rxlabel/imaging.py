@@ -119,8 +119,11 @@ def _fragments_problem(fp, pos: int, size: int, big: bool) -> tuple[str, str] | 
     return None
 
 
-def expected_pixel_bytes(rows, columns, samples, bits, frames) -> int:
-    """Rows x Columns x Samples x Bits / 8 x Frames, or 0 when a value is missing or not a number."""
+def expected_pixel_bytes(rows, columns, samples, bits, frames, photometric: object = "") -> int:
+    """Rows x Columns x Samples x Bits / 8 x Frames, or 0 when a value is missing or not a number, or the
+    photometric interpretation subsamples the chroma (YBR_*_422/420 store fewer bytes than that)."""
+    if str(photometric or "").strip().upper().endswith(("_422", "_420")):
+        return 0
     try:
         r, c = int(rows or 0), int(columns or 0)
         s, b, f = int(samples or 1), int(bits or 0), int(frames or 1)
@@ -144,7 +147,8 @@ def pixel_data_problem(path: str | Path) -> tuple[str, str]:
                 meta = getattr(ds, "file_meta", None)
                 ts = str(meta.get("TransferSyntaxUID", "")) if meta is not None else ""
                 expected = expected_pixel_bytes(ds.get("Rows"), ds.get("Columns"), ds.get("SamplesPerPixel"),
-                                                ds.get("BitsAllocated"), ds.get("NumberOfFrames"))
+                                                ds.get("BitsAllocated"), ds.get("NumberOfFrames"),
+                                                ds.get("PhotometricInterpretation"))
                 return pixel_element_problem(fp, pos, size, ts, expected)
         except Exception:  # noqa: BLE001 - a header pydicom cannot read: the caller's own error stands
             return "ok", ""

@@ -228,3 +228,13 @@ def test_class12_a_scan_cache_of_the_earlier_check_is_not_trusted(tmp_path):
     (tmp_path / "scan.jsonl").write_text(json.dumps(old) + "\n", "utf-8")
     (rec,) = scan(tmp_path / "dicom", cache=tmp_path / "scan.jsonl", quiet=True)
     assert rec["status"] == "truncated"
+
+
+def test_class12_chroma_subsampled_native_pixels_are_not_called_short(tmp_path):
+    """A guard: YBR_FULL_422 stores 2 bytes a pixel for 3 samples; the size check must not call it corrupt."""
+    path = synth.write_dicom(_record(), tmp_path / "x.dcm", pixels=np.zeros((16, 16), dtype=np.uint8))
+    ds = pydicom.dcmread(path)
+    ds.SamplesPerPixel, ds.PhotometricInterpretation, ds.PlanarConfiguration = 3, "YBR_FULL_422", 0
+    ds.PixelData = bytes(16 * 16 * 2)
+    ds.save_as(path, enforce_file_format=True)
+    assert read_header(str(path))["status"] == "ok"

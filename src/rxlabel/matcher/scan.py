@@ -134,7 +134,8 @@ def _pixel_problem(rec: dict, fp, pos: int, size: int, ts: str) -> tuple[str, st
     """Cheap completeness check: the pixel data element's declared length, read from its header, not its pixels."""
     if size - pos <= 0:
         return "not_image", "no pixel data (header-only object)"
-    expected = expected_pixel_bytes(rec["rows"], rec["columns"], rec["samples"], rec["bits_allocated"], rec["frames"])
+    expected = expected_pixel_bytes(rec["rows"], rec["columns"], rec["samples"], rec["bits_allocated"], rec["frames"],
+                                    rec["photometric"])
     return pixel_element_problem(fp, pos, size, ts, expected)
 
 
