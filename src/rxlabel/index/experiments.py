@@ -67,8 +67,9 @@ def _connect(path: Path) -> Iterator[sqlite3.Connection]:
     try:
         try:
             con.executescript(SCHEMA)
-            if "content_hash" not in {row[1] for row in con.execute("PRAGMA table_info(image)")}:
-                con.execute("ALTER TABLE image ADD COLUMN content_hash TEXT")  # a store made before hashes: NULL
+            if not _has_content_hash(con):
+                with contextlib.suppress(sqlite3.OperationalError):  # a read-only store is read as it is
+                    con.execute("ALTER TABLE image ADD COLUMN content_hash TEXT")  # made before hashes: NULL
         except sqlite3.DatabaseError as exc:  # "file is not a database", "database disk image is malformed"
             raise StoreError(f"{path}: not a readable experiment store ({exc}); it is damaged or another kind of "
                              f"file. Move it aside (its datasets' manifests remain valid) or pass --store NEW.sqlite"
@@ -77,6 +78,10 @@ def _connect(path: Path) -> Iterator[sqlite3.Connection]:
             yield con
     finally:
         con.close()
+
+
+def _has_content_hash(con: sqlite3.Connection) -> bool:
+    return "content_hash" in {row[1] for row in con.execute("PRAGMA table_info(image)")}
 
 
 def file_hash(path: str | Path) -> str:
@@ -195,7 +200,8 @@ def get(store: Path, name: str) -> Experiment:
                                    con, params=(row["id"],))
         findings = {c: json.loads(f) for c, f in con.execute(
             "SELECT class, findings FROM finding WHERE experiment_id = ?", (row["id"],))}
-        images = pd.read_sql_query("SELECT image_id, patient, split, class, content_hash FROM image "
+        content = "content_hash" if _has_content_hash(con) else "NULL AS content_hash"
+        images = pd.read_sql_query(f"SELECT image_id, patient, split, class, {content} FROM image "
                                    "WHERE experiment_id = ?", con, params=(row["id"],))
     spec = DatasetSpec(**json.loads(row["query"]))
     return Experiment(row, spec, splits, findings, images)
