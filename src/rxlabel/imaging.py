@@ -9,6 +9,7 @@ part may import it without importing a package downstream of it.
 
 from __future__ import annotations
 
+import struct
 import warnings
 from pathlib import Path
 
@@ -27,6 +28,132 @@ class ImageReadError(RxlabelError):
     """An image that cannot be read; the message says which file and why."""
 
 
+# ---------------------------------------------------------------- cheap pixel-data checks (no decode)
+
+IMPLICIT_LE = "1.2.840.10008.1.2"
+EXPLICIT_BE = "1.2.840.10008.1.2.2"
+DEFLATED = "1.2.840.10008.1.2.1.99"
+NATIVE_SYNTAXES = frozenset({IMPLICIT_LE, "1.2.840.10008.1.2.1", EXPLICIT_BE, DEFLATED})
+_PIXEL_TAGS = frozenset({(0x7FE0, 0x0010), (0x7FE0, 0x0008), (0x7FE0, 0x0009)})
+_LONG_VRS = frozenset({b"OB", b"OW", b"OF", b"OD", b"OL", b"OV", b"UN"})
+_UNDEFINED = 0xFFFFFFFF
+_MAX_FRAGMENTS = 1_000_000
+
+
+def syntax_name(ts: str) -> str:
+    """``Explicit VR Little Endian (1.2.840.10008.1.2.1)``; the bare UID when pydicom does not know it."""
+    from pydicom.uid import UID
+
+    name = UID(ts).name if ts else ""
+    return f"{name} ({ts})" if name and name != ts else (ts or "no transfer syntax")
+
+
+def pixel_element_problem(fp, pos: int, size: int, ts: str, expected: int) -> tuple[str, str]:
+    """``(status, reason)`` of the pixel data element that starts at byte ``pos`` of the open file ``fp``.
+
+    Reads the element's header (and, for encapsulated data, each fragment's 8-byte item header), never the
+    pixels. ``status`` is ``ok`` (``reason`` then is a warning or empty), ``truncated`` (the declared length
+    runs past the end of the file), ``wrong_syntax`` (the transfer syntax says compressed and the pixels are
+    native, or the reverse) or ``corrupt``. ``expected`` is Rows x Columns x Samples x Bits / 8 x Frames
+    (0 when unknown). A deflated file cannot be checked without inflating it and is ``ok``.
+    """
+    if ts == DEFLATED:
+        return "ok", ""
+    fp.seek(pos)
+    head = fp.read(12)
+    if len(head) < 8:
+        return "truncated", f"truncated: the file ends inside the pixel data element's header ({size} bytes)"
+    big = ts == EXPLICIT_BE
+    group, elem = struct.unpack(">HH" if big else "<HH", head[:4])
+    if (group, elem) not in _PIXEL_TAGS:
+        return "ok", ""
+    # An odd length is illegal, so 'OB'/'OW'... read as a little-endian length can never be mistaken for a VR.
+    explicit = len(head) == 12 and head[4:6] in _LONG_VRS and head[6:8] == b"\x00\x00"
+    length = struct.unpack(">I" if big else "<I", head[8:12] if explicit else head[4:8])[0]
+    start = pos + (12 if explicit else 8)
+    note = ""
+    if ts and explicit == (ts == IMPLICIT_LE):
+        found = "explicit VR" if explicit else "implicit VR"
+        note = (f"wrong transfer syntax: the file meta says {syntax_name(ts)} but the data set is {found} "
+                f"(read as {found}); fix the file meta's TransferSyntaxUID")
+    compressed = bool(ts) and ts not in NATIVE_SYNTAXES
+    if length == _UNDEFINED:
+        if not compressed:
+            return "wrong_syntax", (f"wrong transfer syntax: the file meta says {syntax_name(ts)} (uncompressed) but "
+                                    "the pixel data is encapsulated (compressed fragments); set the TransferSyntaxUID "
+                                    "of the compression the modality used")
+        return _fragments_problem(fp, start, size, big) or ("ok", note)
+    if compressed:
+        what = " = Rows x Columns x Samples x Bits x Frames" if length == expected else ""
+        return "wrong_syntax", (f"wrong transfer syntax: the file meta says {syntax_name(ts)} (compressed) but the "
+                                f"pixel data is native: one element of {length} bytes{what}, no compressed fragments; "
+                                "set the TransferSyntaxUID to Explicit VR Little Endian (1.2.840.10008.1.2.1)")
+    if start + length > size:
+        have = max(size - start, 0)
+        return "truncated", (f"truncated: the pixel data element declares {length} bytes but the file ends after "
+                             f"{have} ({start + length - size} bytes missing; pixel data has {have} of {length} bytes)")
+    if expected and length < expected:
+        return "corrupt", (f"pixel data has {length} bytes but Rows x Columns x Samples x Bits x Frames needs "
+                           f"{expected}: the image header and the pixels disagree")
+    return "ok", note
+
+
+def _fragments_problem(fp, pos: int, size: int, big: bool) -> tuple[str, str] | None:
+    """Walk the item headers of encapsulated pixel data up to its sequence delimiter (seeks, no pixel reads)."""
+    fmt = ">HHI" if big else "<HHI"
+    for n in range(_MAX_FRAGMENTS):
+        fp.seek(pos)
+        item = fp.read(8)
+        if len(item) < 8:
+            return "truncated", (f"truncated: encapsulated pixel data has no end delimiter (the file ends after "
+                                 f"{max(n - 1, 0)} fragments and the offset table)")
+        group, elem, length = struct.unpack(fmt, item)
+        if (group, elem) == (0xFFFE, 0xE0DD):
+            return None
+        if (group, elem) != (0xFFFE, 0xE000) or length == _UNDEFINED:
+            return "corrupt", f"corrupt encapsulated pixel data: item ({group:04X},{elem:04X}) at byte {pos}"
+        if pos + 8 + length > size:
+            return "truncated", (f"truncated: fragment {n} of the encapsulated pixel data declares {length} bytes; "
+                                 f"the file ends {pos + 8 + length - size} bytes short")
+        pos += 8 + length
+    return None
+
+
+def expected_pixel_bytes(rows, columns, samples, bits, frames, photometric: object = "") -> int:
+    """Rows x Columns x Samples x Bits / 8 x Frames, or 0 when a value is missing or not a number, or the
+    photometric interpretation subsamples the chroma (YBR_*_422/420 store fewer bytes than that)."""
+    if str(photometric or "").strip().upper().endswith(("_422", "_420")):
+        return 0
+    try:
+        r, c = int(rows or 0), int(columns or 0)
+        s, b, f = int(samples or 1), int(bits or 0), int(frames or 1)
+    except (TypeError, ValueError):
+        return 0
+    return (r * c * s * f * b + 7) // 8
+
+
+def pixel_data_problem(path: str | Path) -> tuple[str, str]:
+    """``(status, reason)`` of the pixel data of a DICOM file, from its header (see :func:`pixel_element_problem`)."""
+    import pydicom
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            with open(path, "rb") as fp:
+                ds = pydicom.dcmread(fp, stop_before_pixels=True, force=True)
+                pos, size = fp.tell(), Path(path).stat().st_size
+                if pos >= size:
+                    return "ok", ""
+                meta = getattr(ds, "file_meta", None)
+                ts = str(meta.get("TransferSyntaxUID", "")) if meta is not None else ""
+                expected = expected_pixel_bytes(ds.get("Rows"), ds.get("Columns"), ds.get("SamplesPerPixel"),
+                                                ds.get("BitsAllocated"), ds.get("NumberOfFrames"),
+                                                ds.get("PhotometricInterpretation"))
+                return pixel_element_problem(fp, pos, size, ts, expected)
+        except Exception:  # noqa: BLE001 - a header pydicom cannot read: the caller's own error stands
+            return "ok", ""
+
+
 def is_dicom(path: str | Path) -> bool:
     """True for a DICOM file: a ``.dcm``/``.dicom`` name, a ``DICM`` preamble, or a bare (preamble-less) dataset."""
     p = Path(path)
@@ -41,6 +168,13 @@ def is_dicom(path: str | Path) -> bool:
     except OSError:
         return False
     return head[128:132] == b"DICM" or head[:2] in _BARE_GROUPS
+
+
+def _raise_pixel_problem(path: str | Path, cause: BaseException | None = None) -> None:
+    """Raise :class:`ImageReadError` with the header check's reason when the pixel data is cut or mis-declared."""
+    status, reason = pixel_data_problem(path)
+    if status != "ok":
+        raise ImageReadError(f"{path}: {reason}") from cause
 
 
 def read_stored(path: str | Path):
@@ -58,8 +192,10 @@ def read_stored(path: str | Path):
         try:
             ds = pydicom.dcmread(str(path), force=True)
         except (InvalidDicomError, OSError, EOFError, ValueError, KeyError, TypeError) as exc:
+            _raise_pixel_problem(path, exc)
             raise ImageReadError(f"{path}: not a DICOM file ({type(exc).__name__}: {exc})") from exc
         if "PixelData" not in ds:
+            _raise_pixel_problem(path)  # pydicom drops encapsulated pixel data cut before its delimiter
             # force=True reads any bytes; a file with no element of a DICOM header is not DICOM at all
             if not any(tag in ds for tag in ("SOPClassUID", "Modality", "Rows", "PatientID", "StudyInstanceUID")):
                 raise ImageReadError(f"{path}: not a DICOM file (no DICOM header found)")
@@ -71,10 +207,15 @@ def read_stored(path: str | Path):
         try:
             arr = ds.pixel_array
         except Exception as exc:  # noqa: BLE001 - pydicom/its plug-ins raise many types for undecodable pixels
+            _raise_pixel_problem(path, exc)  # a cut file or a wrong syntax, said as such
             hint = ""
             if "plugin" in str(exc).lower() or "decode" in str(exc).lower():
                 hint = " (install pylibjpeg and pylibjpeg-openjpeg for JPEG 2000 / JPEG-LS)"
             raise ImageReadError(f"{path}: DICOM pixels cannot be decoded ({type(exc).__name__}: {exc}){hint}") from exc
+        if str(ds.file_meta.get("TransferSyntaxUID", "")) not in NATIVE_SYNTAXES:
+            # pydicom decodes the fragments it found even when the file ends before the last ones and the
+            # delimiter; the header check (a few seeks, small beside a decode) says whether the file is whole.
+            _raise_pixel_problem(path)
     if arr.size == 0:
         raise ImageReadError(f"{path}: DICOM with empty pixel data")
     if arr.ndim == 3 and int(ds.get("SamplesPerPixel", 1)) == 1:
@@ -210,5 +351,5 @@ def read_dicom(path: str | Path, window: tuple[float, float] | None = None) -> n
     return to_display(arr, ds, window).astype(np.float32)
 
 
-__all__ = ["ImageReadError", "display_lut", "is_dicom", "load_dicom", "read_dicom", "read_display", "read_stored",
-           "to_display"]
+__all__ = ["ImageReadError", "display_lut", "expected_pixel_bytes", "is_dicom", "load_dicom", "pixel_data_problem",
+           "pixel_element_problem", "read_dicom", "read_display", "read_stored", "syntax_name", "to_display"]

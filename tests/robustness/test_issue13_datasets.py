@@ -1,7 +1,9 @@
-"""Issue 13 class 14 (part): a failed ``dataset create`` leaves no complete-looking manifest.csv."""
+"""Issue 13 class 14: a failed ``dataset create`` leaves no complete-looking manifest.csv; images with only
+unknown findings are counted; ``dataset rebuild`` compares each image's content hash and names the changed ones."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 import pandas as pd
@@ -66,3 +68,82 @@ def test_class14_images_with_only_unknown_findings_are_counted_and_reported(tmp_
     assert made["outside_hierarchy_only"] == 30 and made["images"] == 60
     assert any("30 image(s) have only findings the hierarchy does not know (hallazgo local raro)" in w
                for w in made["warnings"]), made["warnings"]
+
+
+@pytest.fixture()
+def pictured(tmp_path):
+    """An index of 40 real PNG files and a dataset made of them (recorded in a store)."""
+    import numpy as np
+    from PIL import Image
+
+    (tmp_path / "png").mkdir()
+    rows = []
+    for i in range(40):
+        name = f"im{i:03d}.png"
+        Image.fromarray(np.full((8, 8), i * 5, dtype=np.uint8)).save(tmp_path / "png" / name)
+        rows.append({"ImageID": name, "PatientID": f"p{i // 2}", "Projection": "PA",
+                     "Labels": "['cardiomegaly']" if i % 2 else "['normal']"})
+    pd.DataFrame(rows).to_csv(tmp_path / "t.csv", index=False)
+    index = build_index(tmp_path / "i.sqlite", padchest=[tmp_path / "t.csv"]).path
+    spec = DatasetSpec(name="cm", terms=["cardiomegaly", "normal"], seed=0, split=[0.6, 0.2, 0.2], balance=False,
+                       image_root=str(tmp_path / "png"))
+    store = tmp_path / "s.sqlite"
+    experiments.make_dataset(index, spec, out_dir=tmp_path / "ds", store=store)
+    return tmp_path, store
+
+
+def _replace_pixels(path):
+    import numpy as np
+    from PIL import Image
+
+    Image.fromarray(np.full((8, 8), 255, dtype=np.uint8)).save(path)  # same name, same size, other pixels
+
+
+@pytest.mark.parametrize("changed", [["im003.png"], ["im000.png", "im017.png"]])
+def test_class14_rebuild_names_images_whose_pixels_were_replaced(cli, pictured, changed):
+    root, store = pictured
+    for name in changed:
+        _replace_pixels(root / "png" / name)
+    again = experiments.rebuild(store, "cm")
+    assert again.manifest_identical and not again.identical and again.content == "changed"
+    assert again.changed_images == sorted(changed)
+    res = cli("dataset", "rebuild", "cm", "--store", store, "--out", root / "again")
+    assert res.exit_code == 1 and "cannot be reproduced bit for bit" in res.output
+    assert f"{len(changed)} image file(s) changed content" in res.output and all(n in res.output for n in changed)
+    assert not (root / "again" / "manifest.csv").exists()
+
+
+def test_class14_rebuild_of_untouched_images_is_identical(cli, pictured):
+    """A guard for the case above: the content check does not turn a true rebuild into a false alarm."""
+    root, store = pictured
+    res = cli("dataset", "rebuild", "cm", "--store", store, "--out", root / "again")
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output.strip().splitlines()[-1])
+    assert out["identical"] is True and out["content"] == "same" and out["changed_images"] == []
+
+
+def test_class14_a_store_without_content_hashes_is_not_claimed_identical(cli, pictured):
+    root, store = pictured
+    with sqlite3.connect(store) as con:  # the store as rxlabel wrote it before content hashes
+        if "content_hash" in {row[1] for row in con.execute("PRAGMA table_info(image)")}:
+            con.execute("ALTER TABLE image DROP COLUMN content_hash")
+    _replace_pixels(root / "png" / "im003.png")
+    res = cli("dataset", "rebuild", "cm", "--store", store, "--out", root / "again")
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output.strip().splitlines()[-1])
+    assert out["identical"] is False and out["content"] == "unverified"
+    assert "made before rxlabel recorded image content hashes" in res.output
+
+
+@pytest.mark.parametrize("damage", [b"this is not sqlite at all" * 50, b"SQLite format 3\x00" + b"\xff" * 4000])
+@pytest.mark.parametrize("command", [("index", "info"), ("index", "query", "{index}", "normal"), ("index", "check"),
+                                     ("dataset", "create", "{index}", "--terms", "normal", "--name", "x")])
+def test_class17_a_corrupt_index_is_a_message(cli, tmp_path, damage, command):
+    """A guard for a promise of the first pass that had no test: a damaged index is one line, not a traceback."""
+    index = tmp_path / "i.sqlite"
+    index.write_bytes(damage)
+    args = [str(index) if a == "{index}" else a for a in command]
+    if "{index}" not in command:
+        args.append(str(index))
+    res = cli(*args, *(("--store", tmp_path / "s.sqlite", "--out", tmp_path / "x") if command[0] == "dataset" else ()))
+    assert res.exit_code == 1 and "not an rxlabel index" in res.output and "Traceback" not in res.output, res.output

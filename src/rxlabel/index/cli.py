@@ -253,18 +253,39 @@ def rebuild_cmd(name, index_path, out_dir, from_store, mode, store) -> None:
     out_dir = out_dir or Path(name)
     if result.identical:
         manifest = result.dataset.manifest
+    elif result.manifest_identical and result.content == "unverified":
+        click.echo(f"warning: dataset '{name}': the manifest is identical, but the store was made before rxlabel "
+                   "recorded image content hashes, so replaced pixels cannot be detected; not claimed identical",
+                   err=True)
+        manifest = result.dataset.manifest
     elif from_store:
         searcher, _ = open_searcher(index_path or exp.row["index_path"], exp.row["hierarchy"])
         manifest = manifest_from_store(exp, searcher)
     else:
-        why = "the index changed since the dataset was made" if result.index_changed else \
-            "the hierarchy or rxlabel changed since the dataset was made"
-        raise StoreError(f"dataset '{name}' cannot be reproduced bit for bit: {why} "
-                         f"(manifest sha256 {result.sha256[:12]} != stored {exp.row['manifest_sha256'][:12]}). "
-                         "Rebuild the original index, or pass --from-store to write the recorded image list.")
+        raise StoreError(_not_reproduced(name, result, exp.row["manifest_sha256"]))
+    if result.changed_images:
+        click.echo(f"warning: {_changed(result.changed_images)}", err=True)
     manifest_path, sha, placed = _write(manifest, out_dir, mode)
-    _echo_json({"name": name, "manifest": str(manifest_path), "sha256": sha, "identical": sha == exp.row["manifest_sha256"],
+    _echo_json({"name": name, "manifest": str(manifest_path), "sha256": sha,
+                "identical": sha == exp.row["manifest_sha256"] and result.content == "same",
+                "content": result.content, "changed_images": result.changed_images,
                 "images": len(manifest), "placed": placed})
+
+
+def _changed(images: list[str]) -> str:
+    shown = ", ".join(images[:10]) + (f" and {len(images) - 10} more" if len(images) > 10 else "")
+    return f"{len(images)} image file(s) changed content since the dataset was made (content hash): {shown}"
+
+
+def _not_reproduced(name: str, result, stored_sha: str) -> str:
+    if result.manifest_identical:  # the same images chosen, but their pixels are not those the dataset was made of
+        return (f"dataset '{name}' cannot be reproduced bit for bit: {_changed(result.changed_images)}. Restore "
+                "those files, or pass --from-store to write the recorded image list as they are now.")
+    why = "the index changed since the dataset was made" if result.index_changed else \
+        "the hierarchy or rxlabel changed since the dataset was made"
+    return (f"dataset '{name}' cannot be reproduced bit for bit: {why} "
+            f"(manifest sha256 {result.sha256[:12]} != stored {stored_sha[:12]}). "
+            "Rebuild the original index, or pass --from-store to write the recorded image list.")
 
 
 @dataset.command("manifest")

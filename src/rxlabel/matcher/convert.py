@@ -9,6 +9,8 @@ image i+1 is decoded. Output names are unique by construction (SOP UID, else a h
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import hmac
 import os
@@ -90,12 +92,27 @@ def write_image(img: np.ndarray, dest: str, opts: ConvertOptions) -> None:
     """Encode and move into place atomically; the same image and options give the same bytes."""
     Path(dest).parent.mkdir(parents=True, exist_ok=True)
     tmp = dest + ".partial." + opts.fmt
-    if opts.fmt == "jpg":
-        Image.fromarray(img, mode="L").save(tmp, quality=95)
-    else:
-        pil = Image.fromarray(img, mode="L") if img.dtype == np.uint8 else Image.fromarray(img)
-        pil.save(tmp, compress_level=opts.png_level)
-    os.replace(tmp, dest)
+    try:
+        if opts.fmt == "jpg":
+            Image.fromarray(img, mode="L").save(tmp, quality=95)
+        else:
+            pil = Image.fromarray(img, mode="L") if img.dtype == np.uint8 else Image.fromarray(img)
+            pil.save(tmp, compress_level=opts.png_level)
+        os.replace(tmp, dest)
+    except BaseException:
+        with contextlib.suppress(OSError):  # no half-written file left behind (a full disk, a kill)
+            os.unlink(tmp)
+        raise
+
+
+# The output disk is full or read-only: no later image can be written either, so the run stops with one message
+# (rxlabel.cli) instead of recording every remaining image as failed. A source that cannot be read fails alone.
+_OUTPUT_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS})
+
+
+def _raise_if_output_full(exc: Exception) -> None:
+    if isinstance(exc, OSError) and exc.errno in _OUTPUT_FULL:
+        raise exc
 
 
 def _failure(exc: Exception) -> dict:
@@ -109,13 +126,15 @@ def _check(opts: ConvertOptions) -> None:
 
 
 def convert_one(path: str, dest: str, opts: ConvertOptions) -> dict:
-    """Convert one file; returns a record with ``status`` ``ok`` or ``failed`` and the reason. Never raises."""
+    """Convert one file; returns a record with ``status`` ``ok`` or ``failed`` and the reason. Raises only when the
+    output disk is full or read-only (every later image would fail the same way)."""
     try:
         _check(opts)
         img, facts = render(path, opts)
         write_image(img, dest, opts)
         return {"status": "ok", "reason": "", **facts}
     except Exception as exc:  # each file's failure is recorded; the batch goes on
+        _raise_if_output_full(exc)
         return _failure(exc)
 
 
@@ -149,7 +168,8 @@ def _settle(job, record: dict) -> dict:
         return record
     try:
         job.result()
-    except Exception as exc:  # a failed write (disk full) fails that image only
+    except Exception as exc:  # a failed write fails that image only, unless the disk is full
+        _raise_if_output_full(exc)
         return _failure(exc)
     return record
 

@@ -22,7 +22,7 @@ from lxml import etree
 
 from rxlabel.errors import OptionError
 from rxlabel.matcher.times import Stamp, parse_dt, parse_his_time
-from rxlabel.matcher.xmlsafe import XmlInputError, local, narrative_text, parse_bytes, text_of
+from rxlabel.matcher.xmlsafe import UTF8_SEQUENCE, XmlInputError, local, narrative_text, parse_bytes, text_of
 
 HL7_NS = "urn:hl7-org:v3"
 # DICOM "Study" concept (DCM 113014): the code HL7 v2 OBX and CDA catalog acts use for a Study Instance UID.
@@ -273,11 +273,22 @@ def _ts(el: etree._Element | None, attr: str) -> Stamp | None:
 _HL7_CHARSETS = {"8859/1": "latin-1", "UNICODE UTF-8": "utf-8", "ASCII": "ascii", "": "utf-8"}
 
 
-def _decode_hl7(data: bytes) -> tuple[str, str]:
+def _hl7_charset(data: bytes) -> str:
+    """The Python codec of the first message's MSH-18 (UTF-8 when it is empty or unknown)."""
     head = data[:2048].decode("latin-1")
     fields = head.split("\r")[0].split("\n")[0].split("|")
     declared = fields[17].strip() if len(fields) > 17 else ""
-    enc = _HL7_CHARSETS.get(declared.upper(), _HL7_CHARSETS.get(declared, "utf-8"))
+    return _HL7_CHARSETS.get(declared.upper(), _HL7_CHARSETS.get(declared, "utf-8"))
+
+
+def _decode_hl7(data: bytes) -> tuple[str, str]:
+    """``(text, encoding read)``, by MSH-18 unless the bytes say otherwise."""
+    enc = _hl7_charset(data)
+    if enc == "latin-1" and UTF8_SEQUENCE.search(data):
+        try:  # MSH-18 says 8859/1 but the bytes are UTF-8: read as declared, every accent would be mojibake
+            return unicodedata.normalize("NFC", data.decode("utf-8")), "utf-8"
+        except UnicodeDecodeError:
+            pass
     for candidate in (enc, "utf-8", "windows-1258"):
         try:
             return unicodedata.normalize("NFC", data.decode(candidate)), candidate
@@ -292,6 +303,9 @@ def read_hl7v2(data: bytes, source: str) -> HisBatch:
 
     batch = HisBatch()
     text, enc = _decode_hl7(data)
+    if enc == "utf-8" and _hl7_charset(data) == "latin-1":
+        batch.problems.append(Problem(source, 1, "warning", "MSH-18 declares 8859/1 (ISO-8859-1) but the bytes are "
+                                      "UTF-8; read as UTF-8. Fix: MSH-18 'UNICODE UTF-8' in the interface engine"))
     text = text.replace("\r\n", "\r").replace("\n", "\r")
     messages: list[tuple[int, list[str]]] = []
     for i, seg in enumerate(text.split("\r"), start=1):
@@ -454,7 +468,7 @@ def iter_his_files(path: str | Path) -> Iterator[Path]:
     so a folder's every file is either read or reported.
     """
     p = Path(path)
-    if p.is_file():
+    if not p.is_dir():  # a file, or a FIFO/device given by name (reported by read_his, never opened)
         yield p
         return
     seen: set[str] = set()
@@ -558,8 +572,13 @@ def read_his(paths: str | Path | Iterable[str | Path], mapping: str | Path | Map
             out.problems.append(Problem(str(root), None, "error", "no such file or folder"))
             continue
         for f in iter_his_files(root):
+            special = _special(f)
+            if special:  # a FIFO, socket or device: counted and reported, never opened (a FIFO blocks)
+                _add(out, HisBatch(problems=[Problem(str(f), None, "error", special)], files=1), seen)
+                continue
             try:
-                head = f.open("rb").read(64).lstrip(b"\xef\xbb\xbf \t\r\n")[:8]
+                with f.open("rb") as fh:
+                    head = fh.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")[:8]
             except OSError:
                 head = b""
             if head[:1] in (b"{", b"[") or (not head.startswith((b"<", b"MSH")) and _is_fhir(f, head)):
@@ -573,6 +592,15 @@ def read_his(paths: str | Path | Iterable[str | Path], mapping: str | Path | Map
         _note_problems(b)
         _add(out, b, seen)
     return out
+
+
+def _special(path: Path) -> str:
+    from rxlabel.matcher.scan import special_file_reason
+
+    try:
+        return special_file_reason(os.stat(path).st_mode)
+    except OSError:
+        return ""  # read_his_file reports the file it cannot read
 
 
 def _add(out: HisBatch, b: HisBatch, seen: dict[str, str]) -> None:

@@ -380,6 +380,9 @@ def _unmatched_images(images, done, tw, uid_conflict, acc_reused, reports) -> pd
             reasons.append("outside_session: a report is within the time window but the study is outside that visit's check-in/out")
         elif not row.patient_id:
             reasons.append("no_patient_id: no PatientID and no report carries its study UID or accession")
+        elif pd.isna(row.t_local) and getattr(row, "date_note", ""):
+            reasons.append(f"no_study_time: {row.date_note}; no other usable StudyDate, SeriesDate, "
+                           "AcquisitionDateTime or ContentDate, and no key match")
         elif pd.isna(row.t_local):
             reasons.append("no_study_time: no StudyDate, SeriesDate, AcquisitionDateTime or ContentDate, and no key match")
         elif row.patient_id not in rep_patients:

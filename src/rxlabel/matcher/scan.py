@@ -1,13 +1,16 @@
 """DICOM header scan: headers only, in parallel, resumable through a cache keyed by path, size and mtime.
 
 Every file found under the root ends in the scan result: a header record (status ``ok``) or a
-record saying why it was not read (``not_dicom``, ``unreadable``, ``truncated``, ``loop``...).
+record saying why it was not read (``not_dicom``, ``unreadable``, ``truncated``, ``wrong_syntax``, ``corrupt``,
+``not_a_file`` for a FIFO, socket or device, which is never opened, ``loop``...). Whether the pixel data is
+all there is judged from its element header, never by reading it (:func:`rxlabel.imaging.pixel_element_problem`).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import stat
 import sys
 import warnings
 from collections.abc import Callable, Iterable, Iterator
@@ -19,7 +22,10 @@ import pydicom
 from pydicom.errors import InvalidDicomError
 from tqdm import tqdm
 
-CACHE_VERSION = 1
+from rxlabel.imaging import expected_pixel_bytes, pixel_element_problem
+
+# 2: the pixel data completeness check reads the element header (a file missing its last bytes was "ok" in 1)
+CACHE_VERSION = 2
 
 # keyword -> output column; read with stop_before_pixels so pixel data is never loaded.
 TAGS: dict[str, str] = {
@@ -57,7 +63,6 @@ TAGS: dict[str, str] = {
 COLUMNS = ["path", "size", "mtime_ns", "status", "reason", "transfer_syntax", *TAGS.values()]
 _IDENTITY = ("SOPInstanceUID", "StudyInstanceUID", "SeriesInstanceUID", "Modality", "PatientID")
 _SKIP_NAMES = {"DICOMDIR"}
-_NATIVE_TS = {"1.2.840.10008.1.2", "1.2.840.10008.1.2.1", "1.2.840.10008.1.2.2", "1.2.840.10008.1.2.1.99"}
 
 
 def _value(v) -> str:
@@ -83,6 +88,8 @@ def _read_header(path: str) -> dict:
         rec["size"], rec["mtime_ns"] = st.st_size, st.st_mtime_ns
     except OSError as exc:
         return {**rec, "status": "unreadable", "reason": f"cannot stat: {exc.strerror or exc}"}
+    if not stat.S_ISREG(st.st_mode):
+        return {**rec, **_not_a_file(path)}
     if st.st_size < 16:
         return {**rec, "status": "not_dicom", "reason": f"{st.st_size} bytes: too small for DICOM"}
     forced = False
@@ -96,53 +103,40 @@ def _read_header(path: str) -> dict:
                 ds = pydicom.dcmread(fp, stop_before_pixels=True, force=True)
                 forced = True
             pixel_pos = fp.tell()
-            fp.seek(max(0, st.st_size - 8))
-            tail = fp.read(8)
+            try:
+                for kw, col in TAGS.items():
+                    rec[col] = _value(ds.get(kw))
+            except Exception as exc:
+                return {**rec, "status": "unreadable",
+                        "reason": f"corrupt header value: {type(exc).__name__}: {exc}"[:300]}
+            if forced and not any(rec[TAGS[k]] for k in _IDENTITY):
+                return {**rec, "status": "not_dicom", "reason": "no DICOM preamble and no DICOM identity tags"}
+            meta = getattr(ds, "file_meta", None)
+            ts = str(meta.get("TransferSyntaxUID", "")) if meta is not None else ""
+            rec["transfer_syntax"] = ts
+            if meta is not None and str(meta.get("MediaStorageSOPClassUID", "")) == "1.2.840.10008.1.3.10":
+                return {**rec, "status": "not_image", "reason": "DICOMDIR (media directory), not an image"}
+            status, problem = _pixel_problem(rec, fp, pixel_pos, st.st_size, ts)
     except (InvalidDicomError, EOFError) as exc:
         return {**rec, "status": "not_dicom", "reason": f"not DICOM: {exc}"}
     except OSError as exc:  # permission, I/O or a vanished mount: a property of the moment, retried next run
         return {**rec, "status": "unreadable", "reason": f"cannot read: {exc.strerror or exc}"}
     except Exception as exc:  # pydicom raises many types on corrupt headers; each is a per-file outcome
         return {**rec, "status": "unreadable", "reason": f"corrupt header: {type(exc).__name__}: {exc}"[:300]}
-    try:
-        for kw, col in TAGS.items():
-            rec[col] = _value(ds.get(kw))
-    except Exception as exc:
-        return {**rec, "status": "unreadable", "reason": f"corrupt header value: {type(exc).__name__}: {exc}"[:300]}
-    if forced and not any(rec[TAGS[k]] for k in _IDENTITY):
-        return {**rec, "status": "not_dicom", "reason": "no DICOM preamble and no DICOM identity tags"}
-    meta = getattr(ds, "file_meta", None)
-    ts = str(meta.get("TransferSyntaxUID", "")) if meta is not None else ""
-    rec["transfer_syntax"] = ts
-    if meta is not None and str(meta.get("MediaStorageSOPClassUID", "")) == "1.2.840.10008.1.3.10":
-        return {**rec, "status": "not_image", "reason": "DICOMDIR (media directory), not an image"}
-    if forced:
-        rec["reason"] = "no preamble / file meta (ACR-NEMA style); read with force"
-    problem = _pixel_problem(rec, st.st_size - pixel_pos, tail, ts)
-    if problem:
-        return {**rec, "status": "truncated" if "truncated" in problem else "not_image", "reason": problem}
+    notes = ["no preamble / file meta (ACR-NEMA style); read with force"] if forced else []
+    if status != "ok":
+        return {**rec, "status": status, "reason": problem}
+    rec["reason"] = "; ".join(notes + ([problem] if problem else []))
     return rec
 
 
-def _pixel_problem(rec: dict, remaining: int, tail: bytes, ts: str) -> str:
-    """Cheap completeness check: the pixel data must be all there, without reading it."""
-    if remaining <= 0:
-        return "no pixel data (header-only object)"
-    if ts and ts not in _NATIVE_TS:
-        # Encapsulated pixel data ends with a sequence delimitation item (FFFE,E0DD) and a zero length.
-        if tail != b"\xfe\xff\xdd\xe0\x00\x00\x00\x00":
-            return "truncated: encapsulated pixel data has no end delimiter"
-        return ""
-    try:
-        rows, cols = int(rec["rows"] or 0), int(rec["columns"] or 0)
-        bits, spp = int(rec["bits_allocated"] or 0), int(rec["samples"] or 1)
-        frames = int(rec["frames"] or 1)
-    except ValueError:
-        return ""
-    expected = rows * cols * spp * frames * bits // 8
-    if expected and remaining < expected + 8:
-        return f"truncated: pixel data has {max(remaining - 12, 0)} of {expected} bytes"
-    return ""
+def _pixel_problem(rec: dict, fp, pos: int, size: int, ts: str) -> tuple[str, str]:
+    """Cheap completeness check: the pixel data element's declared length, read from its header, not its pixels."""
+    if size - pos <= 0:
+        return "not_image", "no pixel data (header-only object)"
+    expected = expected_pixel_bytes(rec["rows"], rec["columns"], rec["samples"], rec["bits_allocated"], rec["frames"],
+                                    rec["photometric"])
+    return pixel_element_problem(fp, pos, size, ts, expected)
 
 
 def _read_many(paths: list[str]) -> list[dict]:
@@ -167,7 +161,8 @@ def walk(root: str | Path, skip: Iterable[str] = ()) -> Walk:
         out.files.append(str(root))
         return out
     if not root.is_dir():
-        out.problems.append(_problem(str(root), "unreadable", "no such file or folder"))
+        exists = os.path.lexists(root)
+        out.problems.append(_not_a_file(str(root)) if exists else _problem(str(root), "unreadable", "no such file or folder"))
         return out
     seen_dirs: dict[tuple[int, int], str] = {}
     seen_files: dict[tuple[int, int], str] = {}
@@ -196,8 +191,9 @@ def walk(root: str | Path, skip: Iterable[str] = ()) -> Walk:
                     subdirs.append(e.path)
                     continue
                 if not e.is_file(follow_symlinks=True):
-                    if e.is_symlink():
-                        out.problems.append(_problem(e.path, "unreadable", "broken symbolic link"))
+                    # FIFOs, sockets and devices are accounted for by their kind and never opened: opening a
+                    # FIFO blocks until something writes to it, a device may never end.
+                    out.problems.append(_not_a_file(e.path))
                     continue
                 if e.name in _SKIP_NAMES or e.name.startswith(".rxlabel") or os.path.realpath(e.path) in skip_real:
                     continue
@@ -217,6 +213,30 @@ def walk(root: str | Path, skip: Iterable[str] = ()) -> Walk:
 
 def _problem(path: str, status: str, reason: str) -> dict:
     return {"path": path, "status": status, "reason": reason}
+
+
+_KINDS = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"))
+
+
+def special_file_reason(mode: int) -> str:
+    """Why a path of this ``st_mode`` is skipped ('' for a regular file or folder): it is never opened, because
+    opening a FIFO blocks until something writes to it and a device may never end."""
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return ""
+    kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
+    return f"{kind}, not a regular file: skipped without opening it"
+
+
+def _not_a_file(path: str) -> dict:
+    """The walk record of a path that is neither a folder nor a regular file (never opened)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        if os.path.islink(path):
+            return _problem(path, "unreadable", "broken symbolic link")
+        return _problem(path, "unreadable", f"cannot stat: {exc.strerror}")
+    return _problem(path, "not_a_file", special_file_reason(mode) or "not a regular file: skipped")
 
 
 # ---------------------------------------------------------------- cache

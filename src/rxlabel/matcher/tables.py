@@ -12,11 +12,11 @@ import regex
 from rxlabel.errors import OptionError
 from rxlabel.matcher.chest import ViewClassifier, classify
 from rxlabel.matcher.his import Report, is_placeholder_accession
-from rxlabel.matcher.times import Stamp, image_stamp, parse_offset
+from rxlabel.matcher.times import Stamp, image_stamp, parse_da, parse_dt, parse_offset
 from rxlabel.schema import patient_key
 
 IMAGE_COLUMNS = ["path", "sop_uid", "study_uid", "series_uid", "patient_id", "accession", "t_local", "t_off",
-                 "date_only", "time_source", "view", "chest_note", "transfer_syntax", "photometric"]
+                 "date_only", "time_source", "view", "chest_note", "transfer_syntax", "photometric", "date_note"]
 REPORT_COLUMNS = ["report_id", "source", "source_format", "patient_id", "session_id", "service_id", "r_local",
                   "r_off", "in_local", "in_off", "out_local", "out_off", "accession", "study_uids", "text",
                   "conclusion", "norm_text", "notes"]
@@ -94,6 +94,7 @@ def image_table(records: Iterable[dict], view_classifier: ViewClassifier | None 
         "chest_note": [k[4] for k in keep],
         "transfer_syntax": [k[0].get("transfer_syntax", "") for k in keep],
         "photometric": [k[0].get("photometric", "") for k in keep],
+        "date_note": ["; ".join(invalid_dates(k[0])) for k in keep],  # why an image has no time: said, not guessed
     }, columns=IMAGE_COLUMNS)
     images.loc[images["accession"].map(is_placeholder_accession), "accession"] = ""
     return images, pd.DataFrame(rejected, columns=["path", "sop_uid", "patient_id", "reason"])
@@ -147,6 +148,24 @@ def report_table(
     return table, pd.DataFrame(rejected, columns=["report_id", "source", "patient_id", "reason"])
 
 
+_DATE_TAGS = (("study_date", "StudyDate"), ("series_date", "SeriesDate"), ("acq_date", "AcquisitionDate"),
+              ("content_date", "ContentDate"))
+
+
+def invalid_dates(rec: dict) -> list[str]:
+    """``invalid StudyDate '20211350' in FILE`` for each date tag that holds a value that is no date at all."""
+    out = []
+    for col, tag in _DATE_TAGS:
+        v = (rec.get(col) or "").strip()
+        if v and parse_da(v) is None:
+            out.append(f"invalid {tag} {v!r} in {rec.get('path', '')} (not a date; DICOM DA is YYYYMMDD)")
+    v = (rec.get("acq_datetime") or "").strip()
+    if v and parse_dt(v) is None:
+        out.append(f"invalid AcquisitionDateTime {v!r} in {rec.get('path', '')} (not a date; DICOM DT is "
+                   "YYYYMMDDHHMMSS)")
+    return out
+
+
 def header_defects(rec: dict) -> list[str]:
     """Real-world defects of one scanned header, reported as warnings (none stops the run)."""
     if rec.get("status") != "ok":
@@ -157,13 +176,17 @@ def header_defects(rec: dict) -> list[str]:
     acc = rec.get("accession") or ""
     if acc and is_placeholder_accession(acc):
         out.append(f"placeholder AccessionNumber {acc!r} ignored")
-    for col, tag in (("study_date", "StudyDate"), ("acq_date", "AcquisitionDate"), ("content_date", "ContentDate")):
+    invalid = invalid_dates(rec)
+    out.extend(f"{msg}: ignored" for msg in invalid)
+    for col, tag in _DATE_TAGS:
         v = rec.get(col) or ""
-        if v and not (len(v) == 8 and v.isdigit()):
+        if v and not (len(v) == 8 and v.isdigit()) and parse_da(v) is not None:
             out.append(f"{tag} {v!r} is not DICOM DA (read as ACR-NEMA/other format)")
-    if not rec.get("study_date"):
+    study_date = (rec.get("study_date") or "").strip()
+    if not study_date or parse_da(study_date) is None:
         stamp, source = image_stamp(rec)
-        out.append(f"no StudyDate; study time taken from {source}" if stamp else "no usable date or time at all")
+        lead = "no StudyDate" if not study_date else f"invalid StudyDate {study_date!r}"
+        out.append(f"{lead}; study time taken from {source}" if stamp else f"{lead}; no usable date or time at all")
     if not rec.get("patient_id"):
         out.append("no PatientID")
     return out
