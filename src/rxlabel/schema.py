@@ -2,8 +2,9 @@
 
 Regions, label statuses, the label record's fields and flattened columns, the pairs columns, the
 manifest columns and the patient key live here once; a package imports these instead of spelling
-the names again. The label record's one reader and one writer (``read_records``, ``RecordWriter``)
-are in :mod:`rxlabel.labeler.io` and build on these names; the index reads labels through them too.
+the names again. The label record's on-disk format (compact format 2, ``encode_record`` /
+``decode_record``) is declared here; its one reader and one writer (``read_records``, ``RecordWriter``)
+are in :mod:`rxlabel.labeler.io` and build on these; the index reads labels through them too.
 """
 
 from __future__ import annotations

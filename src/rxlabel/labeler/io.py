@@ -463,7 +463,8 @@ def unflatten(row: dict, regions: dict[str, str], findings: list[str], rules_ver
 
 
 def read_records(path: str | Path) -> Iterator[dict]:
-    """Read labelled records back (JSONL or the flattened CSV/TSV/Parquet) as JSONL-shaped dicts.
+    """Read labelled records back (JSONL or the flattened CSV/TSV/Parquet, any record format) as verbose
+    dicts (schema.decode_record; no evidence windows for compact files: ``aggregate.attach_text``).
 
     The strict reader: a malformed line or cell stops with the file and row. The index reads labels
     through the same :func:`parse_label_line` / :func:`unflatten`, setting bad rows aside instead.
