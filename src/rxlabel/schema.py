@@ -63,6 +63,7 @@ EVIDENCE_DEFAULTS: Final[dict] = {"cue": None, "localizations": [], "match": "ex
 _ITEM_KEYS: Final = frozenset({"finding", "status", "start", "end", "cue", "rule", "localizations", "match",
                                "sentence", "window", "region", "abnormal"})
 _ITEM_REQUIRED: Final = _ITEM_KEYS - {"window", "region", "abnormal"}
+_REQUIRED_FIELDS: Final = len(EVIDENCE_FIELDS) - len(EVIDENCE_DEFAULTS)  # a list has at least these
 
 
 _REGION_INDEX: Final = {r: i for i, r in enumerate(REGIONS)}
@@ -107,6 +108,9 @@ def decode_evidence_item(item: list | dict) -> dict:
     """An evidence item of any format as the verbose dict (no ``window``: see ``attach_text``)."""
     if not isinstance(item, list):
         return item
+    if not _REQUIRED_FIELDS <= len(item) <= len(EVIDENCE_FIELDS):
+        raise ValueError(f"an evidence item has {len(item)} fields; format 2 has {_REQUIRED_FIELDS} to "
+                         f"{len(EVIDENCE_FIELDS)} ({', '.join(EVIDENCE_FIELDS)})")
     values = dict(zip(EVIDENCE_FIELDS, item, strict=False))
     out = {"finding": values["finding"], "status": values["status"], "start": values["start"], "end": values["end"],
            "cue": values.get("cue"), "rule": values["rule"], "localizations": list(values.get("localizations") or []),
@@ -140,7 +144,8 @@ def encode_record(record: dict, evidence: str = "compact", rules_version: str | 
 
 def decode_record(obj: dict, rules_version: str = "") -> dict:
     """A label record of any format (compact, full, or written by an earlier release) in the verbose shape;
-    ``rules_version`` (the run manifest's) fills a line that leaves it out. Unknown keys are kept."""
+    ``rules_version`` (the run manifest's) fills a line that leaves it out. Unknown keys are kept.
+    ValueError for an evidence list of the wrong length."""
     regions = obj.get("regions")
     evidence = obj.get("evidence")
     out = dict(obj)

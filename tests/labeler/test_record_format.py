@@ -209,3 +209,15 @@ def test_the_queue_shows_the_window_of_a_long_sentence_from_a_compact_file(tmp_p
         export_queue(tmp_path / f"{mode}.jsonl", tmp_path / f"{mode}.q.csv", reports=src)
         queues.append((tmp_path / f"{mode}.q.csv").read_text("utf-8"))
     assert queues[0] == queues[1] and "derame pleural" in queues[0] and "\u2026" in queues[0]
+
+
+def test_an_evidence_list_of_the_wrong_length_is_named_by_both_readers(tmp_path):
+    good = record_line({"report_id": "a", "method": "rule", "findings": {}, "regions": {}, "evidence": [],
+                        "review_reasons": [], "rules_version": "es-1"})
+    bad = '{"report_id":"b","method":"rule","findings":{},"regions":[],"evidence":[["x",1,0]],"review_reasons":[]}\n'
+    path = tmp_path / "l.jsonl"
+    path.write_text(good + bad, "utf-8")
+    with pytest.raises(ValueError, match=r"l.jsonl:2: not a label record: an evidence item has 3 fields"):
+        list(read_records(path))
+    labels = read_labels(path)  # the index's tolerant reader sets the row aside with the reason
+    assert list(labels.findings) == ["a"] and "3 fields" in labels.rejected[0]["reason"]

@@ -457,6 +457,9 @@ def read_labels(path: str | Path) -> _Labels:
                 except json.JSONDecodeError as exc:
                     out.rejected.append({"source": source, "row": line_no, "key": "", "reason": f"invalid JSON: {exc.msg}"})
                     continue
+                except ValueError as exc:  # JSON, but not a label record (an evidence list of the wrong length)
+                    out.rejected.append({"source": source, "row": line_no, "key": "", "reason": str(exc)})
+                    continue
                 _add_label_object(obj, line_no, source, out)
         return out
     df = _read_table(path, "labels file")

@@ -477,9 +477,12 @@ def read_records(path: str | Path) -> Iterator[dict]:
             for line_no, line in enumerate(fh, 1):
                 if line.strip():
                     try:
-                        yield parse_label_line(line, version)
-                    except ValueError as exc:
+                        record = parse_label_line(line, version)
+                    except json.JSONDecodeError as exc:
                         raise ReportInputError(f"{path}:{line_no}: invalid JSON ({exc})") from None
+                    except ValueError as exc:
+                        raise ReportInputError(f"{path}:{line_no}: not a label record: {exc}") from None
+                    yield record
         return
     if kind == "parquet":
         frame = pd.read_parquet(path)
