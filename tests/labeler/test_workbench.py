@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from rxlabel.labeler.batch import label_file
+from rxlabel.labeler.io import read_records
 from rxlabel.labeler.review import apply_decisions
 from rxlabel.labeler.workbench import agreement as agr
 from rxlabel.labeler.workbench.store import Store, WorkbenchError
@@ -266,7 +267,7 @@ def test_export_applies_back_with_review_apply(store, labels, tmp_path):
     applied = tmp_path / "reviewed.jsonl"
     summary = apply_decisions(labels, out, applied)
     assert (summary.decided, summary.rejected, summary.unchanged) == (3, 2, 95)
-    records = {json.loads(line)["report_id"]: json.loads(line) for line in open(applied, encoding="utf-8")}
+    records = {r["report_id"]: r for r in read_records(applied)}  # through the record's reader (any format)
     assert len(records) == 98 and records[ids[0]]["method"] == "review"
     assert records[ids[0]]["findings"]["pleural effusion"] == 1 and records[ids[0]]["regions"]["pleura"] == 1
     assert records[rid]["findings"] == {"pneumothorax": 1}
@@ -317,7 +318,7 @@ def trained(labels):
     from rxlabel.labeler.pack import load_pack
     from rxlabel.labeler.workbench.assistant import Assistant
 
-    records = [json.loads(line) for line in open(labels, encoding="utf-8")]
+    records = list(read_records(labels))
     texts = {json.loads(line)["report_id"]: json.loads(line)["text"] for line in open(VI_DEV, encoding="utf-8")}
     items = [(r, texts[r["report_id"]]) for r in records]
     pack = load_pack("vi")

@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from rxlabel.labeler.batch import label_file
+from rxlabel.labeler.io import read_records
 from rxlabel.labeler.workbench import agreement as agr
 from rxlabel.labeler.workbench.store import Store
 from tests.conftest import TEST_DATA
@@ -304,7 +305,7 @@ def test_two_readers_agreement_qc_export_kill_and_simultaneous_saves(setup):
     done = subprocess.run([*cli, "apply", str(labels), str(out), "-o", str(applied)], check=True,
                           capture_output=True, text=True, env=dict(os.environ))
     assert "applied" in done.stdout
-    records = {json.loads(line)["report_id"]: json.loads(line) for line in open(applied, encoding="utf-8")}
+    records = {r["report_id"]: r for r in read_records(applied)}  # through the record's reader (any format)
     assert records[decided[2]]["method"] == "review"
     assert records[decided[2]]["findings"]["pleural effusion"] == 1 and records[decided[2]]["regions"]["pleura"] == 1
     assert decided[3] not in records  # rejected by the readers: in the rejects file

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import csv
-import json
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from rxlabel.cli import main
+from rxlabel.labeler.io import file_rules_version, parse_label_line
 
 
 @pytest.fixture
@@ -23,7 +23,9 @@ def cli():
 
 
 def read_jsonl(path: Path) -> list[dict]:
-    return [json.loads(line) for line in Path(path).read_text("utf-8").splitlines() if line.strip()]
+    """A labels JSONL through the label record's reader (compact lines decoded, the manifest's version)."""
+    version = file_rules_version(path)
+    return [parse_label_line(line, version) for line in Path(path).read_text("utf-8").splitlines() if line.strip()]
 
 
 def read_csv(path: Path) -> list[dict]:

@@ -55,12 +55,12 @@ def test_class16_a_killed_worker_is_replaced_and_every_row_is_labelled(tmp_path)
     assert ids == [f"r{i}" for i in range(n)]  # every row once, in input order
 
 
-def _poison(rows):  # a chunk whose labelling kills its process, every time (a report that exhausts memory)
+def _poison(rows, *args):  # a chunk whose labelling kills its process, every time (a report that exhausts memory)
     import os
 
     if any(r.report_id == "poison" for r in rows):
         os.kill(os.getpid(), signal.SIGKILL)
-    return _label_rows(rows)
+    return _label_rows(rows, *args)
 
 
 _label_rows = batch.label_rows

@@ -28,7 +28,7 @@ import pandas as pd
 
 from rxlabel.errors import RxlabelError
 from rxlabel.index.hierarchy import normalise
-from rxlabel.labeler.io import label_table_columns, parse_label_line, unflatten
+from rxlabel.labeler.io import file_rules_version, label_table_columns, parse_label_line, unflatten
 from rxlabel.schema import NEGATED as NEGATIVE
 from rxlabel.schema import PRESENT as POSITIVE
 from rxlabel.schema import UNCERTAIN
@@ -441,6 +441,7 @@ def read_labels(path: str | Path) -> _Labels:
     path = Path(path)
     out = _Labels({}, {}, {}, {}, set(), [], 0)
     source = str(path)
+    version = file_rules_version(path)  # compact lines leave the file's rules version to its run manifest
     if path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
         try:
             handle = path.open(encoding="utf-8")
@@ -452,9 +453,12 @@ def read_labels(path: str | Path) -> _Labels:
                     continue
                 out.rows += 1
                 try:
-                    obj = parse_label_line(line)
+                    obj = parse_label_line(line, version)
                 except json.JSONDecodeError as exc:
                     out.rejected.append({"source": source, "row": line_no, "key": "", "reason": f"invalid JSON: {exc.msg}"})
+                    continue
+                except ValueError as exc:  # JSON, but not a label record (an evidence list of the wrong length)
+                    out.rejected.append({"source": source, "row": line_no, "key": "", "reason": str(exc)})
                     continue
                 _add_label_object(obj, line_no, source, out)
         return out
@@ -465,7 +469,7 @@ def read_labels(path: str | Path) -> _Labels:
     for row_no, rec in enumerate(records, 2):
         out.rows += 1
         try:
-            obj = unflatten(rec, region_cols, finding_cols)  # the labeller's own reading of a flattened row
+            obj = unflatten(rec, region_cols, finding_cols, version)  # the labeller's own reading of a flattened row
         except ValueError as exc:
             out.rejected.append({"source": source, "row": row_no, "key": str(rec.get("report_id") or ""),
                                  "reason": f"evidence is not JSON: {exc}"})

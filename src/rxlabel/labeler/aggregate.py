@@ -76,12 +76,34 @@ def evidence_sentence(item: dict, text: object, max_chars: int = 300) -> str:
     """The sentence an evidence item came from, recovered from the report text and its offsets, else
     (no text, or a sentence over ``max_chars``, which would repeat on every mention) its clipped window."""
     span = item.get("sentence")
-    if (isinstance(span, list) and len(span) == 2 and isinstance(text, str) and span[1] <= len(text)
-            and span[1] - span[0] <= max_chars):
-        return text[span[0]:span[1]]
+    if isinstance(span, list) and len(span) == 2 and isinstance(text, str) and span[1] <= len(text):
+        if span[1] - span[0] <= max_chars:
+            return text[span[0]:span[1]]
+        if item.get("start") is not None and item.get("end") is not None:  # compact files store no window
+            return clip_window(text[span[0]:span[1]], item["start"] - span[0], item["end"] - span[0])
     if isinstance(span, str):  # records written before evidence carried offsets
         return span
     return item.get("window") or ""
+
+
+def attach_text(record: dict, text: object) -> dict:
+    """``record`` with each evidence item's ``window`` recovered from the report ``text`` and the item's
+    offsets (compact files do not store it); the record unchanged when there is no text. The windows are
+    those the labeller computed: ``clip_window`` of the sentence ``text[a:b]``."""
+    if not isinstance(text, str):
+        return record
+    items = []
+    for item in record.get("evidence") or []:
+        if isinstance(item, dict) and "window" not in item:
+            span, start, end = item.get("sentence"), item.get("start"), item.get("end")
+            window = None
+            if isinstance(span, list) and len(span) == 2 and start is not None and end is not None and span[1] <= len(text):
+                window = clip_window(text[span[0]:span[1]], start - span[0], end - span[0])
+            keys = list(item)
+            at = keys.index("sentence") + 1 if "sentence" in keys else len(keys)
+            item = dict([*item.items()][:at] + [("window", window)] + [*item.items()][at:])
+        items.append(item)
+    return {**record, "evidence": items}
 
 
 @dataclass(slots=True)

@@ -68,8 +68,9 @@ def _init_worker(lang: str, stemmed: bool) -> None:
     _WORKER.key = (lang, stemmed)
 
 
-def label_rows(rows: list[ReportRow]) -> list[tuple[ReportRow, dict | None, str | None, str | None]]:
-    """(row, record, its JSON line, rejection) per row: workers serialise, so the parent only writes."""
+def label_rows(rows: list[ReportRow], evidence: str = "compact") -> list[tuple[ReportRow, dict | None, str | None, str | None]]:
+    """(row, record, its JSON line in the ``evidence`` format, rejection) per row: workers serialise, so the
+    parent only writes."""
     assert _WORKER is not None
     out = []
     for row in rows:
@@ -81,7 +82,7 @@ def label_rows(rows: list[ReportRow]) -> list[tuple[ReportRow, dict | None, str 
             out.append((row, None, None, result.rejected))
             continue
         record = result.to_dict()
-        out.append((row, record, record_line(record), None))
+        out.append((row, record, record_line(record, evidence, _WORKER.version), None))
     return out
 
 
@@ -93,7 +94,7 @@ class Router:
 
     def __init__(self, output_path: str | Path, finding_names: list[str], rules_version: str,
                  review_out: str | Path | None = None, rejects_out: str | Path | None = None,
-                 inputs: Iterable[str | Path] = ()):
+                 inputs: Iterable[str | Path] = (), evidence: str = "compact"):
         output_path = Path(output_path)
         stem = output_path.with_suffix("")
         review_path = Path(review_out) if review_out else stem.with_name(stem.name + ".review.csv")
@@ -102,7 +103,7 @@ class Router:
             "labels": str(output_path), "review": str(review_path), "rejected": str(rejects_path)})
         # Refuses outputs that would replace an input or another run's files, before anything is written.
         self.run = RunOutputs("label", {"labels": output_path, "review": review_path, "rejected": rejects_path}, inputs)
-        self.writer = RecordWriter(output_path, finding_names)
+        self.writer = RecordWriter(output_path, finding_names, evidence, rules_version)
         self.queue = _CsvOut(review_path, REVIEW_COLUMNS)
         self.rejects = _CsvOut(rejects_path, ["row", "report_id", "reason", "text"])
         self.seen = SeenIds()
@@ -161,7 +162,8 @@ class Router:
             self.abort()
             raise
         self.run.commit({"counts": {k: v for k, v in self.summary.as_dict().items()
-                                    if k not in ("seconds", "reports_per_second", "outputs")}})
+                                    if k not in ("seconds", "reports_per_second", "outputs")},
+                         "record": self.writer.contract})
         return self.summary
 
     def abort(self) -> None:
@@ -174,8 +176,10 @@ class Router:
 def label_file(input_path: str | Path, output_path: str | Path, lang: str = "es", *, stemmed: bool = False,
                id_col: str | None = None, text_col: str | None = None, encoding: str = "utf-8", jobs: int = 1,
                review_out: str | Path | None = None, rejects_out: str | Path | None = None,
-               chunk_size: int = 2000, progress: bool = True) -> Summary:
-    """Label every report of ``input_path`` into ``output_path``; see :class:`Summary`."""
+               chunk_size: int = 2000, progress: bool = True, evidence: str = "compact") -> Summary:
+    """Label every report of ``input_path`` into ``output_path``; see :class:`Summary`.
+
+    ``evidence``: the record format (compact, full or none: schema.EVIDENCE_MODES)."""
     from rxlabel.labeler import load
 
     started = time.perf_counter()
@@ -183,14 +187,15 @@ def label_file(input_path: str | Path, output_path: str | Path, lang: str = "es"
     first = next(chunks, [])  # input errors (missing file, encoding, columns) before any output exists
     chunks = itertools.chain([first], chunks)
     labeler = load(lang, stemmed=stemmed)
-    router = Router(output_path, labeler.finding_names, labeler.version, review_out, rejects_out, [input_path])
+    router = Router(output_path, labeler.finding_names, labeler.version, review_out, rejects_out, [input_path],
+                    evidence)
     try:
         global _WORKER
         _WORKER, labeler.key = labeler, (lang, stemmed)  # the worker of jobs=1, inherited by forked workers
         if jobs > 1:
-            results = pooled(chunks, jobs, lang, stemmed)
+            results = pooled(chunks, jobs, lang, stemmed, evidence)
         else:
-            results = (label_rows(chunk) for chunk in chunks)
+            results = (label_rows(chunk, evidence) for chunk in chunks)
         return router.drain(results, started, progress)
     except BaseException:
         router.abort()  # a worker pool that fails to start leaves no partial files either
@@ -200,7 +205,8 @@ def label_file(input_path: str | Path, output_path: str | Path, lang: str = "es"
 WORKER_DIED = "worker_died: the labelling process died on this chunk twice (out of memory?); label these rows alone"
 
 
-def pooled(chunks: Iterable[list[ReportRow]], jobs: int, lang: str, stemmed: bool) -> Iterator[list]:
+def pooled(chunks: Iterable[list[ReportRow]], jobs: int, lang: str, stemmed: bool,
+           evidence: str = "compact") -> Iterator[list]:
     """:func:`label_rows` of each chunk, in order, on ``jobs`` processes that survive a worker's death.
 
     A killed worker (the OOM killer) breaks the pool at once (``BrokenProcessPool``, no hang): a fresh pool
@@ -219,7 +225,7 @@ def pooled(chunks: Iterable[list[ReportRow]], jobs: int, lang: str, stemmed: boo
     try:
         while True:
             while len(pending) < window and (chunk := next(source, None)) is not None:
-                pending.append([chunk, _submit(pool, chunk)])
+                pending.append([chunk, _submit(pool, chunk, evidence)])
             if not pending:
                 return
             chunk, future = pending[0]
@@ -234,27 +240,27 @@ def pooled(chunks: Iterable[list[ReportRow]], jobs: int, lang: str, stemmed: boo
                 window = 1  # isolate: retry the unfinished chunks one by one
                 for item in pending:
                     item[1] = None
-                _resubmit(pending, pool)
+                _resubmit(pending, pool, evidence)
                 continue
             pending.popleft()
             if window == 1 and not any(item[1] is None for item in pending):
                 window = 2 * jobs  # the lost chunks are done: back to full speed
-            _resubmit(pending, pool)
+            _resubmit(pending, pool, evidence)
             yield result
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
 
 
-def _resubmit(pending: deque, pool: ProcessPoolExecutor) -> None:
+def _resubmit(pending: deque, pool: ProcessPoolExecutor, evidence: str) -> None:
     """Submit the first pending chunk that lost its future (one at a time while isolating)."""
     if pending and pending[0][1] is None:
-        pending[0][1] = _submit(pool, pending[0][0])
+        pending[0][1] = _submit(pool, pending[0][0], evidence)
 
 
-def _submit(pool: ProcessPoolExecutor, chunk: list[ReportRow]) -> Future:
+def _submit(pool: ProcessPoolExecutor, chunk: list[ReportRow], evidence: str = "compact") -> Future:
     """``pool.submit``; a pool that broke meanwhile gives a failed future, handled like the others."""
     try:
-        return pool.submit(label_rows, chunk)
+        return pool.submit(label_rows, chunk, evidence)
     except BrokenProcessPool as exc:
         failed: Future = Future()
         failed.set_exception(exc)

@@ -46,8 +46,11 @@ def print_summary(summary, echo=click.echo) -> None:
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
               help="dask: label on a Dask cluster (--scheduler, else a local one of --jobs workers); same outputs.")
 @click.option("--scheduler", default=None, help="Dask scheduler address (tcp://host:8786) for --engine dask.")
+@click.option("--evidence", type=click.Choice(["compact", "full", "none"]), default="compact", show_default=True,
+              help="Evidence format: compact (positional arrays, ~1.4x the input), full (verbose dicts with "
+                   "windows, for reading by eye; the previous release's lines) or none (labels only).")
 def label(input_path, output, lang, stemmed, id_col, text_col, encoding, jobs, review_out, rejects_out,
-          summary_json, quiet, engine, scheduler):
+          summary_json, quiet, engine, scheduler, evidence):
     """Label every report in INPUT (CSV, TSV, JSONL or Parquet)."""
     from rxlabel.labeler.batch import label_file
 
@@ -56,7 +59,7 @@ def label(input_path, output, lang, stemmed, id_col, text_col, encoding, jobs, r
 
     summary = label_file(input_path, output, lang, stemmed=stemmed, id_col=id_col, text_col=text_col,
                          encoding=encoding, review_out=review_out, rejects_out=rejects_out,
-                         progress=not quiet and sys.stderr.isatty(),
+                         progress=not quiet and sys.stderr.isatty(), evidence=evidence,
                          **({"scheduler": scheduler, "workers": jobs} if engine == "dask" else {"jobs": jobs}))
     print_summary(summary)
     if summary_json:
@@ -105,11 +108,13 @@ def review_export(labels, output, reasons, reports, id_col, text_col, encoding):
 @click.argument("decisions", type=click.Path(exists=True, dir_okay=False))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Labels with decisions applied.")
 @click.option("--lang", default=None, help="Rule pack to validate names against (default: from rules_version).")
-def review_apply(labels, decisions, output, lang):
+@click.option("--evidence", type=click.Choice(["compact", "full", "none"]), default=None,
+              help="Evidence format of the output (default: that of LABELS, compact for older files).")
+def review_apply(labels, decisions, output, lang, evidence):
     """Override LABELS with the decisions filled in DECISIONS (method becomes 'review')."""
     from rxlabel.labeler.review import apply_decisions
 
-    s = apply_decisions(labels, decisions, output, pack=lang)
+    s = apply_decisions(labels, decisions, output, pack=lang, evidence=evidence)
     click.echo(f"applied {s.decided} decisions, {s.rejected} rejected by reviewer, {s.pending} rows still undecided; "
                f"{s.unchanged} records unchanged -> {output}")
 

@@ -42,9 +42,11 @@ def client_for(scheduler: str | None = None, workers: int = 2, processes: bool =
     return Client(cluster)
 
 
-def _label_chunk(rows: list[ReportRow], lang: str, stemmed: bool, full: bool = True) -> list[tuple]:
+def _label_chunk(rows: list[ReportRow], lang: str, stemmed: bool, full: bool = True,
+                 evidence: str = "compact") -> list[tuple]:
     """(row, record, its JSON line, rejection) per row, as :func:`labeler.batch.label_rows` returns them:
-    the worker builds and serialises the records, so the client only routes and writes.
+    the worker builds and serialises the records (in the ``evidence`` format), so the client only routes
+    and writes.
 
     With ``full=False`` (JSONL output) the record travels back as its line and a stub (method, review
     reasons), whole only when the report goes to review: results are most of the traffic.
@@ -62,7 +64,7 @@ def _label_chunk(rows: list[ReportRow], lang: str, stemmed: bool, full: bool = T
             out.append((row, None, None, result.rejected))
             continue
         record = result.to_dict()
-        line = record_line(record)
+        line = record_line(record, evidence, lab.version)
         if not full and record["method"] != "unlabelled":
             record = {"method": record["method"], "review_reasons": record["review_reasons"]}
         out.append((row, record, line, None))
@@ -70,21 +72,21 @@ def _label_chunk(rows: list[ReportRow], lang: str, stemmed: bool, full: bool = T
 
 
 def _label_row_group(path: str, group: int, first_row: int, ids: str | None, texts: str, lang: str,
-                     stemmed: bool, full: bool = True) -> list[tuple]:
+                     stemmed: bool, full: bool = True, evidence: str = "compact") -> list[tuple]:
     """Read one Parquet row group on the worker and label it (rows numbered as the single-machine reader does)."""
     import pyarrow.parquet as pq
 
     data = pq.ParquetFile(path).read_row_group(group, columns=[c for c in (ids, texts) if c]).to_pydict()
     rows = parquet_rows(data, ids, texts, first_row)
-    return _label_chunk(rows, lang, stemmed, full)
+    return _label_chunk(rows, lang, stemmed, full, evidence)
 
 
-def _parquet_tasks(client, path: Path, id_col, text_col, lang, stemmed, full) -> list:
+def _parquet_tasks(client, path: Path, id_col, text_col, lang, stemmed, full, evidence) -> list:
     pf, ids, texts = open_parquet(path, id_col, text_col)
     futures, first = [], 1
     for g in range(pf.num_row_groups):
         futures.append(client.submit(_label_row_group, str(path.resolve()), g, first, ids, texts, lang, stemmed,
-                                     full, pure=False))
+                                     full, evidence, pure=False))
         first += pf.metadata.row_group(g).num_rows
     return futures
 
@@ -104,7 +106,7 @@ def label_file_dask(input_path: str | Path, output_path: str | Path, lang: str =
                     id_col: str | None = None, text_col: str | None = None, encoding: str = "utf-8",
                     review_out: str | Path | None = None, rejects_out: str | Path | None = None,
                     chunk_size: int = 2000, client=None, scheduler: str | None = None, workers: int = 2,
-                    progress: bool = False) -> Summary:
+                    progress: bool = False, evidence: str = "compact") -> Summary:
     """:func:`labeler.batch.label_file` on a Dask cluster (``client``, or ``scheduler``, or a local one)."""
     from rxlabel.labeler import load
 
@@ -125,13 +127,14 @@ def label_file_dask(input_path: str | Path, output_path: str | Path, lang: str =
     try:
         if kind == "parquet":
             futures = iter(_parquet_tasks(client, input_path, id_col, text_col, lang, stemmed,
-                                          file_format(output_path) != "jsonl"))
+                                          file_format(output_path) != "jsonl", evidence))
         else:
             full = file_format(output_path) != "jsonl"
-            futures = (client.submit(_label_chunk, chunk, lang, stemmed, full, pure=False) for chunk in chunks)
+            futures = (client.submit(_label_chunk, chunk, lang, stemmed, full, evidence, pure=False) for chunk in chunks)
         window = 4 * max(1, len(client.scheduler_info().get("workers", {})) or workers)
         # The same router as labeler.batch.label_file: same order, same files.
-        router = Router(output_path, labeler.finding_names, labeler.version, review_out, rejects_out, [input_path])
+        router = Router(output_path, labeler.finding_names, labeler.version, review_out, rejects_out, [input_path],
+                        evidence)
         summary = router.drain(_ordered(client, futures, window), started, progress)
     finally:
         if own_client:

@@ -18,7 +18,17 @@ from pathlib import Path
 import pandas as pd
 
 from rxlabel.errors import RxlabelError
-from rxlabel.schema import REGION_COLUMNS, label_columns
+from rxlabel.outputs import manifest_path
+from rxlabel.schema import (
+    EVIDENCE_MODES,
+    REGION_COLUMNS,
+    decode_evidence_item,
+    decode_record,
+    encode_evidence_item,
+    encode_record,
+    label_columns,
+    record_contract,
+)
 
 FORMATS = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl",
            ".parquet": "parquet", ".pq": "parquet"}
@@ -32,9 +42,11 @@ except ImportError:  # pragma: no cover - orjson is a base dependency; json is t
     orjson = None
 
 
-def record_line(record: dict) -> str:
-    """One JSONL line (compact, UTF-8 text unescaped) for a label record; the same bytes with or
-    without orjson for the record types rxlabel writes (str, int, None, lists, dicts)."""
+def record_line(record: dict, evidence: str = "compact", rules_version: str | None = None) -> str:
+    """One JSONL line (compact, UTF-8 text unescaped) for a label record in the ``evidence`` format
+    (schema.EVIDENCE_MODES; ``rules_version``: the file's, see schema.encode_record); the same bytes
+    with or without orjson for the record types rxlabel writes (str, int, None, lists, dicts)."""
+    record = encode_record(record, evidence, rules_version)
     if orjson is not None:
         try:
             return orjson.dumps(record).decode("utf-8") + "\n"
@@ -282,8 +294,9 @@ def _read_parquet(path, id_col, text_col, chunk_size) -> Iterator[list[ReportRow
 # -- writers ----------------------------------------------------------------------------------------
 
 
-def flatten(record: dict, finding_names: list[str]) -> dict:
-    """The CSV/Parquet row of a labelled report: one column per region and per finding."""
+def flatten(record: dict, finding_names: list[str], evidence: str = "compact") -> dict:
+    """The CSV/Parquet row of a labelled report: one column per region and per finding; the ``evidence``
+    cell holds the items as JSON in the ``evidence`` format (lists for ``compact``, as in JSONL)."""
     flat = {"report_id": record["report_id"], "method": record["method"], "rules_version": record["rules_version"]}
     for region in REGION_COLUMNS:
         flat[region] = record["regions"].get(region)
@@ -291,14 +304,26 @@ def flatten(record: dict, finding_names: list[str]) -> dict:
     for name in finding_names:
         flat[name] = findings.get(name)
     flat["review_reasons"] = ";".join(record["review_reasons"])
-    flat["evidence"] = json.dumps(record["evidence"], ensure_ascii=False)
+    items = record["evidence"]
+    if evidence != "full":
+        items = [] if evidence == "none" else [encode_evidence_item(e) for e in items]
+    flat["evidence"] = json.dumps(items, ensure_ascii=False, separators=(",", ":") if evidence != "full" else None)
     return flat
 
 
 class RecordWriter:
-    """Writes labelled records to JSONL / CSV / TSV / Parquet atomically (``.partial`` then rename)."""
+    """Writes labelled records to JSONL / CSV / TSV / Parquet atomically (``.partial`` then rename).
 
-    def __init__(self, path: str | Path, finding_names: list[str]):
+    ``evidence`` is the record format (schema.EVIDENCE_MODES, compact by default); ``rules_version`` the
+    file's pack version, which compact lines leave out: give :attr:`contract` to the run manifest.
+    """
+
+    def __init__(self, path: str | Path, finding_names: list[str], evidence: str = "compact",
+                 rules_version: str | None = None):
+        if evidence not in EVIDENCE_MODES:
+            raise ReportInputError(f"--evidence {evidence}: use one of {', '.join(EVIDENCE_MODES)}")
+        self.evidence = evidence
+        self.rules_version = rules_version
         self.path = Path(path)
         self.kind = file_format(self.path)
         self.partial = self.path.with_name(self.path.name + ".partial")
@@ -317,13 +342,22 @@ class RecordWriter:
     def _columns(self) -> list[str]:
         return label_columns(self.finding_names)
 
+    @property
+    def contract(self) -> dict:
+        """The ``record`` entry of the run manifest: format, field order, the file's rules version."""
+        return record_contract(self.evidence, self.rules_version or "")
+
+    def line(self, record: dict) -> str:
+        """The JSONL line of ``record`` in this file's format (what worker processes must write too)."""
+        return record_line(record, self.evidence, self.rules_version)
+
     def write(self, records: list[dict], lines: list[str] | None = None) -> None:
         """Append records; ``lines`` are their JSON lines when already serialised (by worker processes)."""
         self.count += len(records)
         if self.kind == "jsonl":
-            self._fh.writelines(lines if lines is not None else map(record_line, records))
+            self._fh.writelines(lines if lines is not None else map(self.line, records))
         elif self.kind in ("csv", "tsv"):
-            self._csv.writerows(flatten(r, self.finding_names) for r in records)
+            self._csv.writerows(flatten(r, self.finding_names, self.evidence) for r in records)
         else:
             self._write_parquet(records)
 
@@ -336,7 +370,7 @@ class RecordWriter:
         schema = pa.schema([(c, pa.int8() if c in int_cols else pa.string()) for c in columns])
         if self._parquet is None:
             self._parquet = pq.ParquetWriter(self.partial, schema)
-        rows = [flatten(r, self.finding_names) for r in records]
+        rows = [flatten(r, self.finding_names, self.evidence) for r in records]
         table = pa.Table.from_pylist(rows, schema=schema) if rows else schema.empty_table()
         self._parquet.write_table(table)
 
@@ -368,9 +402,36 @@ LABEL_META_COLUMNS = frozenset({"report_id", "method", "rules_version", "review_
                                 "text", "findings", "regions", "error", "reason", "row"})
 
 
-def parse_label_line(line: str) -> dict:
-    """One JSONL line of labels as the record dict; ValueError (with the JSON message) when it is not JSON."""
-    return json.loads(line)
+def parse_label_line(line: str, rules_version: str = "") -> dict:
+    """One JSONL line of labels (any format: schema.decode_record) as the verbose record dict;
+    ``rules_version``: the file's (:func:`file_rules_version`) for lines that leave it out.
+    ValueError (with the JSON message) when it is not JSON; a JSON value that is no object is returned as is."""
+    obj = json.loads(line)
+    return decode_record(obj, rules_version) if isinstance(obj, dict) else obj
+
+
+def file_contract(path: str | Path) -> dict:
+    """What the run manifest of a labels file (``<stem>.run.json``) says of its records: ``record`` (format,
+    evidence mode, field order, rules version; schema.record_contract), ``{}`` when there is none."""
+    path = Path(path)
+    try:
+        manifest = json.loads(manifest_path(path).read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(manifest, dict) or Path(str(manifest.get("primary", ""))).name != path.name:
+        return {}
+    record = manifest.get("record") if isinstance(manifest.get("record"), dict) else {}
+    counts = manifest.get("counts") if isinstance(manifest.get("counts"), dict) else {}
+    version = record.get("rules_version") or counts.get("rules_version") or ""
+    return {**record, "rules_version": version if isinstance(version, str) else ""}
+
+
+def file_rules_version(path: str | Path) -> str:
+    """The rules version a labels file's run manifest records for its lines; "" if none.
+
+    Compact lines leave the version out when it is the file's; a labels file copied without its manifest
+    reads with a blank version (pass ``--lang`` / ``--pack`` where a command needs the pack)."""
+    return file_contract(path).get("rules_version", "")
 
 
 def label_table_columns(columns) -> tuple[dict[str, str], list[str]]:
@@ -380,7 +441,7 @@ def label_table_columns(columns) -> tuple[dict[str, str], list[str]]:
     return regions, findings
 
 
-def unflatten(row: dict, regions: dict[str, str], findings: list[str]) -> dict:
+def unflatten(row: dict, regions: dict[str, str], findings: list[str], rules_version: str = "") -> dict:
     """A flattened (CSV/TSV/Parquet) row back to the record's shape; statuses as read, blank cells dropped.
 
     ValueError when the ``evidence`` cell is not JSON.
@@ -395,28 +456,33 @@ def unflatten(row: dict, regions: dict[str, str], findings: list[str]) -> dict:
         "method": row.get("method") or "",
         "findings": {c: row[c] for c in findings if _present(row[c])},
         "regions": {r: row[c] for c, r in regions.items() if _present(row[c])},
-        "evidence": json.loads(evidence) if _present(evidence) else [],
+        "evidence": [decode_evidence_item(e) for e in json.loads(evidence)] if _present(evidence) else [],
         "review_reasons": [x for x in str(row.get("review_reasons") or "").split(";") if x and x != "nan"],
-        "rules_version": row.get("rules_version") or "",
+        "rules_version": row.get("rules_version") or rules_version,
     }
 
 
 def read_records(path: str | Path) -> Iterator[dict]:
-    """Read labelled records back (JSONL or the flattened CSV/TSV/Parquet) as JSONL-shaped dicts.
+    """Read labelled records back (JSONL or the flattened CSV/TSV/Parquet, any record format) as verbose
+    dicts (schema.decode_record; no evidence windows for compact files: ``aggregate.attach_text``).
 
     The strict reader: a malformed line or cell stops with the file and row. The index reads labels
     through the same :func:`parse_label_line` / :func:`unflatten`, setting bad rows aside instead.
     """
     path = Path(path)
     kind = file_format(path)
+    version = file_rules_version(path)
     if kind == "jsonl":
         with open(path, encoding="utf-8") as fh:
             for line_no, line in enumerate(fh, 1):
                 if line.strip():
                     try:
-                        yield parse_label_line(line)
-                    except ValueError as exc:
+                        record = parse_label_line(line, version)
+                    except json.JSONDecodeError as exc:
                         raise ReportInputError(f"{path}:{line_no}: invalid JSON ({exc})") from None
+                    except ValueError as exc:
+                        raise ReportInputError(f"{path}:{line_no}: not a label record: {exc}") from None
+                    yield record
         return
     if kind == "parquet":
         frame = pd.read_parquet(path)
@@ -425,7 +491,7 @@ def read_records(path: str | Path) -> Iterator[dict]:
     regions, findings = label_table_columns(list(frame.columns))
     for row_no, rec in enumerate(frame.to_dict("records"), 2):
         try:
-            obj = unflatten(rec, regions, findings)
+            obj = unflatten(rec, regions, findings, version)
             obj["findings"] = {k: int(float(v)) for k, v in obj["findings"].items()}
             obj["regions"] = {k: int(float(v)) for k, v in obj["regions"].items()}
         except ValueError as exc:

@@ -19,7 +19,14 @@ from pathlib import Path
 from rapidfuzz import process
 
 from rxlabel.labeler.aggregate import aggregate_statuses, combine, evidence_item, evidence_sentence
-from rxlabel.labeler.io import REGION_COLUMNS, InputError, RecordWriter, read_records, read_reports
+from rxlabel.labeler.io import (
+    REGION_COLUMNS,
+    InputError,
+    RecordWriter,
+    file_contract,
+    read_records,
+    read_reports,
+)
 from rxlabel.labeler.pack import Pack, load_pack
 from rxlabel.outputs import RunOutputs, csv_cell, csv_value, refuse_overwrite, verify_input
 
@@ -243,8 +250,11 @@ def _derive_regions(findings: dict[str, int], pack: Pack) -> dict[str, int]:
 
 
 def apply_decisions(labels: str | Path, decisions: str | Path, out: str | Path,
-                    rejects_out: str | Path | None = None, pack: str | Path | None = None) -> ApplySummary:
+                    rejects_out: str | Path | None = None, pack: str | Path | None = None,
+                    evidence: str | None = None) -> ApplySummary:
     """Override labels with a person's decisions; validate everything first, write nothing on error.
+
+    ``evidence``: the output's record format (schema.EVIDENCE_MODES); by default the input's, else compact.
 
     The labels and rejects outputs are replaced together, never over an input or the labelling run's files.
     """
@@ -288,7 +298,8 @@ def apply_decisions(labels: str | Path, decisions: str | Path, out: str | Path,
     if summary.errors:
         raise InputError("review decisions not applied:\n  " + "\n  ".join(summary.errors))
     run = RunOutputs("review-apply", outputs, [labels, decisions], check=False)
-    writer = RecordWriter(out, sorted(rule_pack.findings))
+    writer = RecordWriter(out, sorted(rule_pack.findings), evidence or file_contract(labels).get("evidence", "compact"),
+                          records[0]["rules_version"] if records else "")
     rejected_rows = []
     try:
         for record in records:
@@ -314,5 +325,5 @@ def apply_decisions(labels: str | Path, decisions: str | Path, out: str | Path,
         writer.abort()
         run.abort()
         raise
-    run.commit()
+    run.commit({"record": writer.contract})
     return summary
