@@ -173,8 +173,11 @@ class Labeler:
             reasons.append("too_long")
         key = make_key(text, self.pack.lang, self.pack.diacritics_insensitive or self.stemmed)
         sentences = [s for s in split_report(text, key, self.compiled.splitter) if not s.skip]
-        analysed = [(s, self._analysis(key[s.start:s.end], self._capital_fixes(text[s.start:s.end])))
-                    for s in sentences]
+        if self._word_stage is None:  # no capital-letter fixes outside vi: no slice of the text per sentence
+            analysed = [(s, self._analysis(key[s.start:s.end])) for s in sentences]
+        else:
+            analysed = [(s, self._analysis(key[s.start:s.end], self._capital_fixes(text[s.start:s.end])))
+                        for s in sentences]
         analysed = [(s, a) for s, a in analysed if a.n_words]
         if not analysed:
             return self._result(report_id, "unlabelled", [], ["empty", *reasons])
@@ -435,7 +438,8 @@ class Labeler:
         for match in findings:
             context = None
             for polarity, name, phrase in match.payload:
-                if any(x.payload == name and x.start < match.end and match.start < x.end for x in excluded):
+                if excluded and any(x.payload == name and x.start < match.end and match.start < x.end
+                                    for x in excluded):
                     continue
                 finding = self.pack.findings[name]
                 if finding.sites and locs:

@@ -207,8 +207,9 @@ def _split_line(text: str, start: int, end: int, section: str | None, bullet: in
                 skip: bool, out: list[Sentence]) -> None:
     pos = start
     for stop in _SENT_END.finditer(text, start, end):
-        _add(text, pos, stop.end(), section, bullet, skip, out)
-        pos = stop.end()
+        stop_end = stop.end()
+        _add(text, pos, stop_end, section, bullet, skip, out)
+        pos = stop_end
     _add(text, pos, end, section, bullet, skip, out)
 
 
