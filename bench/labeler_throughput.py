@@ -396,11 +396,13 @@ def scan_all(automaton, texts: list[str]) -> int:
 # ``python -m rxlabel`` that reports its own peak RSS (VmHWM is per process image: unlike ru_maxrss, the
 # bench's own size does not carry over into the child); with --jobs the workers' peaks are not included.
 _CLI_WRAPPER = """
-import atexit, sys
+import atexit, resource, sys
 def _hwm():
     for line in open('/proc/self/status'):
         if line.startswith('VmHWM:'):
             sys.stderr.write('VMHWM_KB=' + line.split()[1] + chr(10))
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    sys.stderr.write('PARENT_CPU_S=' + str(own.ru_utime + own.ru_stime) + chr(10))
 atexit.register(_hwm)
 from rxlabel.cli import main
 sys.argv = ['rxlabel'] + sys.argv[1:]
@@ -430,7 +432,12 @@ def cli_run(texts: list[str], lang: str, jobs: int, folder: Path) -> dict:
         raise RuntimeError(f"rxlabel label failed ({status}): {err[-2000:]}")
     cpu = usage.ru_utime + usage.ru_stime
     hwm = re.findall(r"VMHWM_KB=(\d+)", err)
+    parent = re.findall(r"PARENT_CPU_S=([\d.]+)", err)
+    parent_cpu = float(parent[-1]) if parent else None
     return {"jobs": jobs, "reports": len(texts), "wall_rps": round(len(texts) / wall),
+            # The CLI process's own CPU (reading, routing, writing; with --jobs 1 also the labelling).
+            "parent_cpu_s": round(parent_cpu, 2) if parent_cpu is not None else None,
+            "parent_cpu_share": round(parent_cpu / max(cpu, 1e-9), 3) if parent_cpu is not None else None,
             "cpu_rps": round(len(texts) / max(cpu, 1e-9)), "wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
             "peak_rss_mb": round(int(hwm[-1]) / 1024, 1) if hwm else None,
             "jsonl_over_csv": round(out.stat().st_size / source.stat().st_size, 2)}
@@ -503,7 +510,8 @@ def run_real(args, record: dict) -> None:
                 out["cli"] = [cli_run(texts, lang, jobs, Path(tmp)) for jobs in args.jobs]
                 for c in out["cli"]:
                     print(f"{lang} rxlabel label --jobs {c['jobs']}: {c['wall_rps']:,} reports/s wall, "
-                          f"{c['cpu_rps']:,}/cpu-s, peak RSS {c['peak_rss_mb']} MB, JSONL {c['jsonl_over_csv']}x CSV")
+                          f"{c['cpu_rps']:,}/cpu-s, parent's CPU share {c['parent_cpu_share']}, peak RSS {c['peak_rss_mb']} MB, "
+                          f"JSONL {c['jsonl_over_csv']}x CSV")
             record[lang] = out
     generated = make_reports(args.reports, spanish_sentences(), args.seed)
     lab = Labeler("es")

@@ -9,12 +9,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 _RANK = {1: 3, -1: 2, 0: 1}
 WINDOW = 24  # characters of context kept either side of a mention in its evidence window
 ELLIPSIS = "\u2026"
 
 
+@lru_cache(maxsize=65_536)  # a pack's few thousand rules recur on every mention: hash each once
 def rule_id(rule: str | None) -> str | None:
     """A short stable id for a rule string: ``phrase:<pattern>`` -> ``phrase:1a2b3c4d5e``.
 

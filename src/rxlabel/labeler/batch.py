@@ -28,6 +28,10 @@ from rxlabel.labeler.review import REVIEW_COLUMNS, review_row
 from rxlabel.outputs import RunOutputs, csv_cell
 
 _WORKER: Labeler | None = None
+# Whether label_rows returns whole records. A worker labelling for a parent that writes JSONL returns the row
+# as None (the parent holds the chunk) and, for a report not sent to review, only the record's method and
+# review reasons beside its serialised line: what the parent unpickles is little more than the bytes it writes.
+_FULL = True
 
 
 @dataclass
@@ -58,8 +62,9 @@ class Summary:
             raise RuntimeError(f"internal accounting error: {accounted} routed of {self.total} rows")
 
 
-def _init_worker(lang: str, stemmed: bool) -> None:
-    global _WORKER
+def _init_worker(lang: str, stemmed: bool, full: bool = True) -> None:
+    global _WORKER, _FULL
+    _FULL = full
     if getattr(_WORKER, "key", None) == (lang, stemmed):
         return  # forked from a parent that loaded it: a replacement worker starts at once
     from rxlabel.labeler import load
@@ -73,16 +78,22 @@ def label_rows(rows: list[ReportRow], evidence: str = "compact") -> list[tuple[R
     parent only writes."""
     assert _WORKER is not None
     out = []
+    full = _FULL
     for row in rows:
         if row.error:
-            out.append((row, None, None, row.error))
+            out.append((row if full else None, None, None, row.error))
             continue
         result = _WORKER.label(row.text, row.report_id)
         if result.rejected:
-            out.append((row, None, None, result.rejected))
+            out.append((row if full else None, None, None, result.rejected))
             continue
         record = result.to_dict()
-        out.append((row, record, record_line(record, evidence, _WORKER.version), None))
+        line = record_line(record, evidence, _WORKER.version)
+        if not full:
+            if record["method"] != "unlabelled":  # the review queue needs the whole record
+                record = {"method": record["method"], "review_reasons": record["review_reasons"]}
+            row = None
+        out.append((row, record, line, None))
     return out
 
 
@@ -193,7 +204,7 @@ def label_file(input_path: str | Path, output_path: str | Path, lang: str = "es"
         global _WORKER
         _WORKER, labeler.key = labeler, (lang, stemmed)  # the worker of jobs=1, inherited by forked workers
         if jobs > 1:
-            results = pooled(chunks, jobs, lang, stemmed, evidence)
+            results = pooled(chunks, jobs, lang, stemmed, evidence, full=router.writer.kind != "jsonl")
         else:
             results = (label_rows(chunk, evidence) for chunk in chunks)
         return router.drain(results, started, progress)
@@ -206,8 +217,11 @@ WORKER_DIED = "worker_died: the labelling process died on this chunk twice (out 
 
 
 def pooled(chunks: Iterable[list[ReportRow]], jobs: int, lang: str, stemmed: bool,
-           evidence: str = "compact") -> Iterator[list]:
+           evidence: str = "compact", full: bool = True) -> Iterator[list]:
     """:func:`label_rows` of each chunk, in order, on ``jobs`` processes that survive a worker's death.
+
+    With ``full=False`` (JSONL output) the workers return each record as its line and a stub (see
+    :data:`_FULL`); the rows are the parent's own, so the results route as with ``full=True``.
 
     A killed worker (the OOM killer) breaks the pool at once (``BrokenProcessPool``, no hang): a fresh pool
     retries the unfinished chunks one at a time; a chunk that kills its worker while alone is rejected row by
@@ -218,7 +232,7 @@ def pooled(chunks: Iterable[list[ReportRow]], jobs: int, lang: str, stemmed: boo
         _init_worker(lang, stemmed)  # once, here: every (replacement) worker inherits it
 
     def start() -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker, initargs=(lang, stemmed))
+        return ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker, initargs=(lang, stemmed, full))
 
     pool, source, pending = start(), iter(chunks), deque()
     window = 2 * jobs
@@ -246,7 +260,7 @@ def pooled(chunks: Iterable[list[ReportRow]], jobs: int, lang: str, stemmed: boo
             if window == 1 and not any(item[1] is None for item in pending):
                 window = 2 * jobs  # the lost chunks are done: back to full speed
             _resubmit(pending, pool, evidence)
-            yield result
+            yield [(row, *r[1:]) for row, r in zip(chunk, result, strict=True)]
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
 

@@ -7,6 +7,7 @@ output everywhere.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -32,7 +33,7 @@ from rxlabel.labeler.compiled import (
 from rxlabel.labeler.context import CueSpan, clause_ids, resolve
 from rxlabel.labeler.normalize import lang_normalizer, make_key, strip_diacritics, to_nfc
 from rxlabel.labeler.pack import Pack, Template, load_pack
-from rxlabel.labeler.phrases import CUE, EXCLUDE, FINDING, LOC, REGION_WORD, Match, tokenize
+from rxlabel.labeler.phrases import CUE, EXCLUDE, FINDING, LOC, REGION_WORD, WORD, Match, tokenize
 from rxlabel.labeler.sentences import Sentence, split_report
 
 METHODS = ("template", "rule", "review", "unlabelled")
@@ -87,6 +88,9 @@ class _Analysis(NamedTuple):
 
 
 _CACHE_LIMIT = 100_000
+_COMMA = re.compile(",")
+# A clause-wise normal statement's breaks: , ; : and a dash with a space either side.
+_CLAUSEWISE_BREAK = re.compile(r"[,;:]|(?<= )-(?= )")
 # Reports longer than max_chars are labelled and flagged ``too_long``; past this many times max_chars
 # they go to the queue unanalysed, so one runaway report (a 5 MB text without a sentence break) costs
 # bounded time and memory and harms no other row.
@@ -129,6 +133,7 @@ class Labeler:
         self.version = self.pack.version + ("+stemmed" if stemmed else "")
         self._region_order = self.pack.regions
         self._correct = lru_cache(maxsize=200_000)(self._correct_word)
+        self._strip_word = lru_cache(maxsize=200_000)(strip_diacritics)  # vi: one regex call per new word
         self._stripped_vocab = frozenset(self.compiled.stripped_vocab)
         self._vocab_by_initial: dict[str, list[str]] = {}
         for word in self.compiled.stripped_vocab:
@@ -142,6 +147,9 @@ class Labeler:
         self._normals = self.compiled.normals
         self._statement_words = frozenset(w for p in self.pack.statement_words for w in self.compiled.words(p))
         self._statement_locs = frozenset(self.pack.statement_localizations)
+        # Clause breaks found by one regex scan of the sentence key, not a Python loop over its characters.
+        breaks = self.pack.clause_breaks
+        self._break_re = re.compile("[" + "".join(map(re.escape, breaks)) + "]") if breaks else None
         self._word_stage = None
         self._quiet: tuple | None = None
         if self.pack.unmatched_sentence == "finding_words":
@@ -209,8 +217,11 @@ class Labeler:
             reasons.append("too_long")
         key = make_key(text, self.pack.lang, self.pack.diacritics_insensitive or self.stemmed)
         sentences = [s for s in split_report(text, key, self.compiled.splitter) if not s.skip]
-        analysed = [(s, self._analysis(key[s.start:s.end], self._capital_fixes(text[s.start:s.end])))
-                    for s in sentences]
+        if self._word_stage is None:  # no capital-letter fixes outside vi: no slice of the text per sentence
+            analysed = [(s, self._analysis(key[s.start:s.end])) for s in sentences]
+        else:
+            analysed = [(s, self._analysis(key[s.start:s.end], self._capital_fixes(text[s.start:s.end])))
+                        for s in sentences]
         analysed = [(s, a) for s, a in analysed if a.n_words]
         if not analysed:
             return self._result(report_id, "unlabelled", [], ["empty", *reasons])
@@ -314,6 +325,12 @@ class Labeler:
         return cached
 
     def _words(self, skey: str, fixes: tuple[tuple[str, str], ...] = ()) -> tuple[list[str], list[tuple[int, int]]]:
+        if self._word_stage is None and self.compiled.stemmer is None:
+            # The common case, without per-token tuples: words by one findall, spans by one finditer.
+            words = WORD.findall(skey)
+            table = self.compiled.abbreviations
+            if not table or table.keys().isdisjoint(words):
+                return words, [m.span() for m in WORD.finditer(skey)]
         tokens = tokenize(skey)
         if self._word_stage is not None:
             # vi: diacritics, glued words, "(-)", CTR, ordinals, misspelt capital abbreviations
@@ -370,7 +387,7 @@ class Labeler:
         Clauses that only name regions before a colon or a spaced dash are a heading ("Tim - trung thất:
         không to, không giãn"); a clause after it may be a bare predicate that completes the heading.
         """
-        breaks = [i for i, c in enumerate(skey) if c in ",;:" or (c == "-" and skey[i - 1:i + 2] == " - ")]
+        breaks = [m.start() for m in _CLAUSEWISE_BREAK.finditer(skey)]
         if not breaks:
             return None
         ids = clause_ids([sp[0] for sp in spans], breaks)
@@ -485,7 +502,8 @@ class Labeler:
         for match in findings:
             context = None
             for polarity, name, phrase in match.payload:
-                if any(x.payload == name and x.start < match.end and match.start < x.end for x in excluded):
+                if excluded and any(x.payload == name and x.start < match.end and match.start < x.end
+                                    for x in excluded):
                     continue
                 finding = self.pack.findings[name]
                 if finding.sites and locs:
@@ -507,8 +525,8 @@ class Labeler:
 
     def _clauses(self, skey: str, spans: list[tuple[int, int]], words: list[str] | None = None,
                  locs: tuple[Match, ...] | list[Match] = ()) -> list[int]:
-        breaks = self.pack.clause_breaks
-        positions = [i for i, c in enumerate(skey) if c in breaks] if breaks else []
+        breaks = self._break_re
+        positions = [m.start() for m in breaks.finditer(skey)] if breaks is not None else []
         if words is not None and (self._statement_words or self._statement_locs) and "," in skey:
             positions = sorted(set(positions + self._statement_commas(skey, spans, words, locs)))
         if not positions:
@@ -519,7 +537,7 @@ class Labeler:
                           locs: tuple[Match, ...] | list[Match] = ()) -> list[int]:
         """Commas that end a cue's scope: the next clause holds a statement word (pack ``statement_words``), or
         names exactly one localisation of ``statement_localizations`` and the clause before it names none."""
-        commas = [i for i, c in enumerate(skey) if c == ","]
+        commas = [m.start() for m in _COMMA.finditer(skey)]
         ids = clause_ids([sp[0] for sp in spans], commas)
         stated = {cid for word, cid in zip(words, ids, strict=True) if cid and word in self._statement_words}
         if self._statement_locs and locs:
@@ -555,7 +573,9 @@ class Labeler:
         # the pack does not know ("distribución") from being read as ones it does ("redistribución").
         # Transpositions ("dihc") count as one edit (optimal string alignment); the nearest candidate wins.
         limit = max(1, len(word) // 5)
-        choices = self._vocab_by_initial.get(word[0], ())
+        choices = self._vocab_by_initial.get(word[0])
+        if not choices:
+            return None  # no vocabulary word starts with this letter (a number, a stray sign): nothing to correct to
         best = None
         for candidate, score, _ in process.extract(word, choices, scorer=fuzz.ratio, limit=8,
                                                    score_cutoff=self.pack.fuzzy_min_score):
@@ -566,12 +586,12 @@ class Labeler:
 
     def _fuzzy(self, words: list[str], spans: list[tuple[int, int]], clauses: list[int], exact: list[tuple]) -> list[tuple]:
         """Mentions found only after restoring diacritics or correcting a misspelling."""
-        vocab = self.compiled.vocab
-        if all(w in vocab for w in words):
+        if self.compiled.vocab.issuperset(words):
             return []
         stripped_vocab = self._stripped_vocab
         if not self.pack.diacritics_insensitive:
-            words = [strip_diacritics(w) for w in words]
+            strip = self._strip_word
+            words = [strip(w) for w in words]
         corrected = [w if w in stripped_vocab else (self._correct(w) or w) for w in words]
         if not exact:
             template = self.compiled.stripped_templates.lookup(" ".join(corrected))

@@ -73,19 +73,21 @@ class PhraseTrie:
 
     def scan(self, words: list[str]) -> dict[str, list[Match]]:
         """All longest, non-overlapping matches per group, left to right."""
-        root = self.root
+        root_get = self.root.get
         n = len(words)
         found: dict[str, list[Match]] = {}
         last_end: dict[str, int] = {}
         for i in range(n):
-            node = root.get(words[i])
+            node = root_get(words[i])
             if node is None:
                 continue
-            best: dict[str, tuple[int, object]] = {}
+            best: dict[str, tuple[int, object]] | None = None  # made only when a phrase ends here
             j = i + 1
             while True:
                 terminal = node.get(_END)
                 if terminal:
+                    if best is None:
+                        best = {}
                     for group, payload in terminal:
                         previous = best.get(group)
                         # First payload of a group at this length wins (finding before exclusion order is
@@ -98,6 +100,8 @@ class PhraseTrie:
                 if node is None:
                     break
                 j += 1
+            if best is None:
+                continue
             for group, (end, payload) in best.items():
                 if i >= last_end.get(group, 0):
                     found.setdefault(group, []).append(Match(group, i, end, payload))

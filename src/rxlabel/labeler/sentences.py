@@ -116,7 +116,8 @@ def split_report(text: str, key: str, config: SplitterConfig) -> list[Sentence]:
             # Clinical history and technique are a paragraph: a blank line ends a skipped section.
             section, skip = None, False
         previous_end = end
-        header = (_HEADER_HYPHEN if config.qualifiers else _HEADER).match(key, start, end)
+        # _HEADER needs a colon: most lines have none, and a find is cheaper than the regex's failed match.
+        header = (_HEADER_HYPHEN if config.qualifiers else _HEADER).match(key, start, end) if key.find(":", start, end) >= 0 else None
         if header:
             name, header_end = config.known(_name(header.group(1))), header.end()
         elif config.first_words:
@@ -192,7 +193,7 @@ def _findings_header_after(key: str, pos: int, config: SplitterConfig) -> bool:
 
 def _header(key: str, start: int, end: int, config: SplitterConfig) -> tuple[str | None, int]:
     """(header name, end of the header) of the line ``key[start:end]``, or (None, start)."""
-    header = (_HEADER_HYPHEN if config.qualifiers else _HEADER).match(key, start, end)
+    header = (_HEADER_HYPHEN if config.qualifiers else _HEADER).match(key, start, end) if key.find(":", start, end) >= 0 else None
     if header:
         return config.known(_name(header.group(1))), header.end()
     return _loose_header(key, start, end, config)
@@ -240,8 +241,9 @@ def _split_line(text: str, start: int, end: int, section: str | None, bullet: in
                 skip: bool, out: list[Sentence]) -> None:
     pos = start
     for stop in _SENT_END.finditer(text, start, end):
-        _add(text, pos, stop.end(), section, bullet, skip, out)
-        pos = stop.end()
+        stop_end = stop.end()
+        _add(text, pos, stop_end, section, bullet, skip, out)
+        pos = stop_end
     _add(text, pos, end, section, bullet, skip, out)
 
 
