@@ -32,13 +32,19 @@ def clause_ids(word_starts: list[int], break_positions: list[int]) -> list[int]:
     return [bisect_right(break_positions, s) for s in word_starts]
 
 
-def resolve(target_start: int, target_end: int, cues: list[CueSpan], clauses: list[int]) -> tuple[int, CueSpan | None]:
+def resolve(target_start: int, target_end: int, cues: list[CueSpan], clauses: list[int],
+            chain: list[tuple[int, int]] | None = None, chained: tuple[str, ...] = ()) -> tuple[int, CueSpan | None]:
     """Status of the target spanning words [target_start, target_end) and the cue that decided it.
 
     A cue that overlaps the start of the target ("no signos de" + "signos de insuficiencia cardíaca")
     reaches it at distance 0 (the trie matches each group at its own longest extent, so the two
     overlap). A negation whose scope holds an uncertainty cue that qualifies the negated noun ("no se
     observan imágenes sugestivas de consolidación") wins over it: what is denied is the suggestion.
+    ``chain`` (the sentence's finding spans) and ``chained`` (pack ``scope_chaining``: cue categories): a
+    cue of those categories that reaches a finding reaches on from its end, so a hedge covers a finding
+    described at length and the diagnosis after it ("compatible con patrón en vidrio deslustrado bilateral
+    de predominio periférico de infección por COVID"), a negation the diagnosis its finding would suggest
+    ("no se identifican áreas de aumento de la trama intersticial que traduzcan afectación por COVID").
     """
     best: tuple[int, int, CueSpan] | None = None  # (distance, tie-break, cue)
     negations: list[CueSpan] = []
@@ -50,7 +56,8 @@ def resolve(target_start: int, target_end: int, cues: list[CueSpan], clauses: li
         if reach is None:
             continue
         distance, lo, hi = reach
-        if span.cue.max_scope is not None and distance >= span.cue.max_scope:
+        if span.cue.max_scope is not None and distance >= span.cue.max_scope and not (
+                chain and category in chained and _chained(span, target_start, chain)):
             continue
         if _terminated(cues, lo, hi):
             continue
@@ -94,6 +101,20 @@ def _reach(span: CueSpan, target_start: int, target_end: int, clauses: list[int]
             return None
         return span_start - target_end, target_end, span_start
     return None
+
+
+def _chained(span: CueSpan, target_start: int, chain: list[tuple[int, int]]) -> bool:
+    """Whether a forward cue reaches ``target_start`` through findings each within its scope of the last."""
+    if span.cue.direction == "after" or target_start < span.end:
+        return False
+    frontier = span.end
+    for start, end in sorted(chain):
+        if start < span.end or start >= target_start:
+            continue
+        if start - frontier >= span.cue.max_scope:
+            return False
+        frontier = max(frontier, end)
+    return target_start - frontier < span.cue.max_scope
 
 
 def _is_answer(span: CueSpan, target_end: int, clauses: list[int]) -> bool:
