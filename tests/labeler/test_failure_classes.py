@@ -397,6 +397,9 @@ def test_the_general_diagnosis_stays_in_its_own_sentence(es):
     ("Marcapasos con electrodos distales en AD y VD.", "dual chamber device", None),
     ("Dilatación de asas de intestino delgado.", None, "esophagic dilatation"),
     ("Comparado con la previa, no se observan hallazgos sobreañadidos.", "unchanged", None),
+    ("Cables de neuroestimulador medular.", "electrical device", None),
+    ("Nódulo adrenal de 1,4 cm.", None, "nodule"),
+    ("Vía central con acceso yugular derecho.", "central venous catheter via jugular vein", "central venous catheter"),
 ])
 def test_wording_read_as_padchest_labels_it(es, text, expected, absent):
     found = {k for k, v in es(text).findings.items() if v}
@@ -410,3 +413,12 @@ def test_wording_read_as_padchest_labels_it(es, text, expected, absent):
 def test_more_normal_statements(es, text):
     r = es(text)
     assert (r.method, r.findings.get("normal")) == ("template", 1), (r.method, r.findings, r.review_reasons)
+
+
+@pytest.mark.parametrize("text", [
+    "Justificación Clínica: sospecha covid\n\nRX tórax:\n\nCardiomegalia.",
+    "Justificación: descartar neumonía\n\nCardiomegalia.",
+])
+def test_class3_more_request_headers(es, text):
+    found = {k for k, v in es(text).findings.items() if v}
+    assert found == {"cardiomegaly"}, found
