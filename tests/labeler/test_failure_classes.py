@@ -325,6 +325,10 @@ def test_a_negated_finding_beside_change_wording_stays_negated(es, text, finding
     ("No se identifican áreas de aumento de la trama intersticial o consolidaciones alveolares que traduzcan "
      "afectación pulmonar por COVID.", "covid 19", 0),
     ("Sin evidenciar aumentos de densidad del parénquima pulmonar que sugieran infiltrados.", "infiltrates", 0),
+    # a negation reaches on only through a hedge: a finding merely listed after the negated ones is present
+    ("No se observan condensaciones ni derrame pleural en el estudio actual, con elongación aórtica y "
+     "cardiomegalia.", "cardiomegaly", 1),
+    ("No hay derrame pleural, opacidad basal sugestiva de neumonía.", "pneumonia", -1),
     # a terminator still ends the scope
     ("Compatible con atelectasia laminar basal izquierda, aunque se observa derrame pleural.", "pleural effusion", 1),
 ])
@@ -332,16 +336,20 @@ def test_scope_continues_through_the_findings_it_governs(es, text, finding, expe
     assert es(text).findings.get(finding) == expected
 
 
-@pytest.mark.parametrize("setting, expected", [("", 1), ("scope_chaining: [uncertain]\n", 1),
+@pytest.mark.parametrize("setting, expected", [("", -1), ("scope_chaining: [uncertain]\n", -1),
                                                ("scope_chaining: [negated]\n", 0)])
 def test_scope_chaining_is_a_pack_option(tmp_path, setting, expected):
-    # "without" reaches 3 words: the tube; chained through the tube, the effusion after it too
+    # "without" reaches 3 words: the tube, not the effusion; chained through the tube and the hedge after
+    # it, the effusion too (what the tube would suggest is denied). A finding merely listed is not reached.
     _pack(tmp_path, setting)
     folder = tmp_path / "xx"
-    (folder / "context.yaml").write_text("cues:\n  - {cue: without, category: negated, max_scope: 3}\n",
+    (folder / "context.yaml").write_text("cues:\n  - {cue: without, category: negated, max_scope: 3}\n"
+                                         "  - {cue: suggesting, category: uncertain, max_scope: 3}\n",
                                          encoding="utf-8")
-    r = Labeler(folder)("Without the tube and the effusion.")
+    lab = Labeler(folder)
+    r = lab("Without the tube, suggesting effusion.")
     assert (r.findings.get("tube"), r.findings.get("effusion")) == (0, expected)
+    assert lab("Without the tube and the effusion.").findings.get("effusion") == 1
 
 
 def test_scope_chaining_rejects_an_unknown_category(tmp_path):

@@ -48,6 +48,7 @@ def resolve(target_start: int, target_end: int, cues: list[CueSpan], clauses: li
     """
     best: tuple[int, int, CueSpan] | None = None  # (distance, tie-break, cue)
     negations: list[CueSpan] = []
+    through_hedge: list[CueSpan] = []
     for span in cues:
         category = span.cue.category
         if category not in _STATUS:
@@ -57,12 +58,14 @@ def resolve(target_start: int, target_end: int, cues: list[CueSpan], clauses: li
             continue
         distance, lo, hi = reach
         if span.cue.max_scope is not None and distance >= span.cue.max_scope and not (
-                chain and category in chained and _chained(span, target_start, chain)):
+                chain and category in chained and _chained(span, target_start, chain, cues)):
             continue
         if _terminated(cues, lo, hi):
             continue
         if category == "negated":
             negations.append(span)
+            if span.cue.max_scope is not None and distance >= span.cue.max_scope:
+                through_hedge.append(span)  # reached through a finding and the hedge after it (_chained)
         rank = (distance, 0 if category == "uncertain" else 1)
         if best is None or rank < best[:2]:
             best = (*rank, span)
@@ -71,7 +74,7 @@ def resolve(target_start: int, target_end: int, cues: list[CueSpan], clauses: li
     chosen = best[2]
     if chosen.cue.category == "uncertain":
         for negation in negations:
-            if _qualifies(negation, chosen):
+            if _qualifies(negation, chosen) or (negation in through_hedge and chosen.start >= negation.end):
                 return NEGATIVE, negation
     return _STATUS[chosen.cue.category], chosen
 
@@ -103,8 +106,11 @@ def _reach(span: CueSpan, target_start: int, target_end: int, clauses: list[int]
     return None
 
 
-def _chained(span: CueSpan, target_start: int, chain: list[tuple[int, int]]) -> bool:
-    """Whether a forward cue reaches ``target_start`` through findings each within its scope of the last."""
+def _chained(span: CueSpan, target_start: int, chain: list[tuple[int, int]], cues: list[CueSpan]) -> bool:
+    """Whether a forward cue reaches ``target_start`` through findings each within its scope of the last.
+    A negation reaches on only through a hedge on the last step: what is denied is what the finding would
+    suggest ("no se identifican áreas de aumento de la trama que sugieran afectación por COVID"), not a
+    finding merely listed after it ("no se observan condensaciones ..., con cardiomegalia")."""
     if span.cue.direction == "after" or target_start < span.end:
         return False
     frontier = span.end
@@ -114,7 +120,10 @@ def _chained(span: CueSpan, target_start: int, chain: list[tuple[int, int]]) -> 
         if start - frontier >= span.cue.max_scope:
             return False
         frontier = max(frontier, end)
-    return target_start - frontier < span.cue.max_scope
+    if target_start - frontier >= span.cue.max_scope:
+        return False
+    return span.cue.category != "negated" or frontier == span.end or any(
+        c.cue.category == "uncertain" and frontier <= c.start and c.end <= target_start for c in cues)
 
 
 def _is_answer(span: CueSpan, target_end: int, clauses: list[int]) -> bool:
