@@ -2,7 +2,8 @@
 
 PadChest-GR: image-level micro-F1 as ``rxlabel evaluate`` gives it (classes present in the gold,
 uncertain counted present) and the stricter figure that also counts false positives on labels the
-gold never uses (every finding the labeller outputs, ``normal`` included). BIMCV-COVID19: the share
+gold never uses (every finding the labeller outputs, ``normal`` included), also after the pack's
+``padchest-gr`` label set (grounded findings only; rxlabel.labeler.labelsets). BIMCV-COVID19: the share
 of reports sent to review. Prints a table and one JSON line (appended to bench/results/es_devsets.jsonl).
 
     PYTHONPATH=src python bench/es_devsets.py [--data ../shared/data]
@@ -11,7 +12,6 @@ of reports sent to review. Prints a table and one JSON line (appended to bench/r
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from collections import Counter
@@ -21,18 +21,32 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from _results import emit  # noqa: E402
 
 from rxlabel import labeler  # noqa: E402
 from rxlabel.labeler.devsplit import READ, SCORE, bimcv_reports, padchest_gr_reports  # noqa: E402
 from rxlabel.labeler.evaluate import evaluate  # noqa: E402
+from rxlabel.labeler.labelsets import LabelSet, apply_label_set, load_label_set  # noqa: E402
 from rxlabel.schema import REGION_COLUMNS  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "es_devsets.jsonl"
 
 
-def gr_scores(frame: pd.DataFrame, lab: labeler.Labeler) -> dict:
-    """micro-F1 (evaluate's classes) and strict micro-F1 (all predicted classes too) of ``frame``."""
+def gr_scores(frame: pd.DataFrame, lab: labeler.Labeler, label_set: LabelSet | None = None) -> dict:
+    """micro-F1 (evaluate's classes) and strict micro-F1 (all predicted classes too) of ``frame``; with
+    ``label_set``, also the strict figure of the outputs mapped to it."""
     preds = {rid: lab(text, rid).findings for rid, text in frame.text.items()}
+    out = _gr_figures(frame, preds)
+    if label_set is not None:
+        mapped = _gr_figures(frame, {rid: apply_label_set(p, label_set) for rid, p in preds.items()})
+        out[f"strict_micro_f1_{label_set.name}"] = mapped["strict_micro_f1"]
+        out[f"micro_f1_{label_set.name}"] = mapped["micro_f1"]
+    return out
+
+
+def _gr_figures(frame: pd.DataFrame, preds: dict) -> dict:
     gold = pd.DataFrame.from_dict({rid: dict.fromkeys(ls, 1) for rid, ls in frame.labels.items()}, orient="index")
     pred = pd.DataFrame.from_dict({rid: preds[rid] for rid in frame.index}, orient="index")
     pred = pred.drop(columns=[c for c in pred.columns if c in REGION_COLUMNS]).reindex(frame.index)
@@ -64,24 +78,21 @@ def main(argv: list[str] | None = None) -> dict:
     args = parser.parse_args(argv)
     data = Path(args.data)
     lab = labeler.Labeler("es")
+    grounded = load_label_set("es", "padchest-gr")
     gr = padchest_gr_reports(data / "es" / "padchest_gr" / "padchest_gr_master_table.csv")
     bimcv = bimcv_reports(data / "es" / "bimcv_covid19" / "bimcv_covid19_reports_raw.jsonl")
     record = {"bench": "es_devsets", "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
               "rules_version": lab.version}
     for part in (READ, SCORE):
-        record[f"padchest_gr_{part}"] = gr_scores(gr[gr.part == part], lab)
+        record[f"padchest_gr_{part}"] = gr_scores(gr[gr.part == part], lab, grounded)
         record[f"bimcv_{part}"] = bimcv_scores(bimcv[bimcv.part == part], lab)
-    print(f"{'':14}{'read':>28}{'score':>28}")
-    for key in ("micro_f1", "strict_micro_f1"):
-        print(f"GR {key:<16}" + "".join(f"{record[f'padchest_gr_{p}'][key]:>28}" for p in (READ, SCORE)))
-    print("BIMCV review  " + "".join(
+    print(f"{'':30}{'read':>16}{'score':>16}")
+    for key in ("micro_f1", "strict_micro_f1", f"strict_micro_f1_{grounded.name}"):
+        print(f"GR {key:<27}"[:30] + "".join(f"{record[f'padchest_gr_{p}'][key]:>16}" for p in (READ, SCORE)))
+    print(f"{'BIMCV review':<30}" + "".join(
         f"{record[f'bimcv_{p}']['review']}/{record[f'bimcv_{p}']['reports']} "
-        f"({record[f'bimcv_{p}']['review_share']:.1%})".rjust(28) for p in (READ, SCORE)))
-    print(json.dumps(record, ensure_ascii=False))
-    if not args.no_append:
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        with RESULTS.open("a", encoding="utf-8") as fh:
-            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+        f"({record[f'bimcv_{p}']['review_share']:.1%})".rjust(16) for p in (READ, SCORE)))
+    emit(record, RESULTS, append=not args.no_append)
     return record
 
 

@@ -32,16 +32,23 @@ def clause_ids(word_starts: list[int], break_positions: list[int]) -> list[int]:
     return [bisect_right(break_positions, s) for s in word_starts]
 
 
-def resolve(target_start: int, target_end: int, cues: list[CueSpan], clauses: list[int]) -> tuple[int, CueSpan | None]:
+def resolve(target_start: int, target_end: int, cues: list[CueSpan], clauses: list[int],
+            chain: list[tuple[int, int]] | None = None, chained: tuple[str, ...] = ()) -> tuple[int, CueSpan | None]:
     """Status of the target spanning words [target_start, target_end) and the cue that decided it.
 
     A cue that overlaps the start of the target ("no signos de" + "signos de insuficiencia cardíaca")
     reaches it at distance 0 (the trie matches each group at its own longest extent, so the two
     overlap). A negation whose scope holds an uncertainty cue that qualifies the negated noun ("no se
     observan imágenes sugestivas de consolidación") wins over it: what is denied is the suggestion.
+    ``chain`` (the sentence's finding spans) and ``chained`` (pack ``scope_chaining``: cue categories): a
+    cue of those categories that reaches a finding reaches on from its end, so a hedge covers a finding
+    described at length and the diagnosis after it ("compatible con patrón en vidrio deslustrado bilateral
+    de predominio periférico de infección por COVID"), a negation the diagnosis its finding would suggest
+    ("no se identifican áreas de aumento de la trama intersticial que traduzcan afectación por COVID").
     """
     best: tuple[int, int, CueSpan] | None = None  # (distance, tie-break, cue)
     negations: list[CueSpan] = []
+    through_hedge: list[CueSpan] = []
     for span in cues:
         category = span.cue.category
         if category not in _STATUS:
@@ -50,12 +57,15 @@ def resolve(target_start: int, target_end: int, cues: list[CueSpan], clauses: li
         if reach is None:
             continue
         distance, lo, hi = reach
-        if span.cue.max_scope is not None and distance >= span.cue.max_scope:
+        if span.cue.max_scope is not None and distance >= span.cue.max_scope and not (
+                chain and category in chained and _chained(span, target_start, chain, cues)):
             continue
         if _terminated(cues, lo, hi):
             continue
         if category == "negated":
             negations.append(span)
+            if span.cue.max_scope is not None and distance >= span.cue.max_scope:
+                through_hedge.append(span)  # reached through a finding and the hedge after it (_chained)
         rank = (distance, 0 if category == "uncertain" else 1)
         if best is None or rank < best[:2]:
             best = (*rank, span)
@@ -64,7 +74,7 @@ def resolve(target_start: int, target_end: int, cues: list[CueSpan], clauses: li
     chosen = best[2]
     if chosen.cue.category == "uncertain":
         for negation in negations:
-            if _qualifies(negation, chosen):
+            if _qualifies(negation, chosen) or (negation in through_hedge and chosen.start >= negation.end):
                 return NEGATIVE, negation
     return _STATUS[chosen.cue.category], chosen
 
@@ -94,6 +104,26 @@ def _reach(span: CueSpan, target_start: int, target_end: int, clauses: list[int]
             return None
         return span_start - target_end, target_end, span_start
     return None
+
+
+def _chained(span: CueSpan, target_start: int, chain: list[tuple[int, int]], cues: list[CueSpan]) -> bool:
+    """Whether a forward cue reaches ``target_start`` through findings each within its scope of the last.
+    A negation reaches on only through a hedge on the last step: what is denied is what the finding would
+    suggest ("no se identifican áreas de aumento de la trama que sugieran afectación por COVID"), not a
+    finding merely listed after it ("no se observan condensaciones ..., con cardiomegalia")."""
+    if span.cue.direction == "after" or target_start < span.end:
+        return False
+    frontier = span.end
+    for start, end in sorted(chain):
+        if start < span.end or start >= target_start:
+            continue
+        if start - frontier >= span.cue.max_scope:
+            return False
+        frontier = max(frontier, end)
+    if target_start - frontier >= span.cue.max_scope:
+        return False
+    return span.cue.category != "negated" or frontier == span.end or any(
+        c.cue.category == "uncertain" and frontier <= c.start and c.end <= target_start for c in cues)
 
 
 def _is_answer(span: CueSpan, target_end: int, clauses: list[int]) -> bool:

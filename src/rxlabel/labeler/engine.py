@@ -142,6 +142,8 @@ class Labeler:
         self._admin = admin_prefixes(self.pack, self.compiled.words)
         self._admin_lengths = tuple(sorted({len(a) for a in self._admin}))
         self._descriptors = frozenset(f.name for f in self.pack.findings.values() if f.descriptor)
+        self._diagnoses = frozenset(f.name for f in self.pack.findings.values() if f.diagnosis)
+        self._general = {f.name: frozenset(f.specifies) for f in self.pack.findings.values() if f.specifies}
         self._attribution = tuple(f" {' '.join(w)} " for c in self.pack.attribution_cues
                                   for w in map(self.compiled.words, expand_phrase(c)) if w)
         self._normals = self.compiled.normals
@@ -275,18 +277,30 @@ class Labeler:
 
     def _attributed(self, exact: list[tuple], words: list[str]) -> list[tuple]:
         """Drop a descriptor mention attributed to a later finding ("aumento de densidad en relación con
-        atelectasia", "nódulo sugestivo de mamila"): the finding it is attributed to is the label."""
+        atelectasia", "nódulo sugestivo de mamila"): the finding it is attributed to is the label. One
+        attributed to a diagnosis ("opacidades sugestivas de COVID") stays: the opacity is what is seen."""
         drop = set()
         for i, d in enumerate(exact):
             if d[0] not in self._descriptors or d[1] == 0:
                 continue
             for o in exact:
-                if o[9] >= d[10] and o[1] != 0 and o[0] not in self._descriptors:
+                if o[9] >= d[10] and o[1] != 0 and o[0] not in self._descriptors and o[0] not in self._diagnoses:
                     between = f" {' '.join(words[d[10]:o[9]])} "
                     if any(cue in between for cue in self._attribution):
                         drop.add(i)
                         break
         return [m for i, m in enumerate(exact) if i not in drop] if drop else exact
+
+    def _most_specific(self, exact: list[tuple]) -> list[tuple]:
+        """Drop a finding that another stated one in the sentence refines (findings.yaml ``specifies``):
+        "proceso neumónico ... sugestivo de neumonía por COVID-19" is covid 19, not also pneumonia."""
+        general = set()
+        for m in exact:
+            if m[1] != 0 and m[0] in self._general:
+                general |= self._general[m[0]]
+        if not general:
+            return exact
+        return [m for m in exact if m[1] == 0 or m[0] not in general]
 
     def _is_admin(self, words: list[str]) -> bool:
         """Whether a sentence opens like an administrative one (pack.yaml ``admin_lines``)."""
@@ -362,6 +376,8 @@ class Labeler:
         exact = self._mentions(matches, spans, clauses)
         if self._descriptors and len(exact) > 1:
             exact = self._attributed(exact, words)
+        if self._general and len(exact) > 1:
+            exact = self._most_specific(exact)
         fuzzy = self._fuzzy(words, spans, clauses, exact) if self.pack.fuzzy_enabled else ()
         if not exact and not fuzzy and self._is_admin(words):
             # Technique, comparison, advice, signature: skipped, never a reason to review (a misspelt finding
@@ -498,6 +514,7 @@ class Labeler:
         cues = [CueSpan(m.start, m.end, m.payload) for m in matches.get(CUE, ())
                 if not any(f.start <= m.start and m.end <= f.end for f in findings)]
         locs = tuple(sorted({m.payload for m in matches.get(LOC, ())}))
+        chain = [(f.start, f.end) for f in findings] if self.pack.scope_chaining and len(findings) > 1 else None
         out = []
         for match in findings:
             context = None
@@ -515,7 +532,7 @@ class Labeler:
                     status, cue = 0, None
                 else:
                     if context is None:
-                        context = resolve(match.start, match.end, cues, clauses)
+                        context = resolve(match.start, match.end, cues, clauses, chain, self.pack.scope_chaining)
                     status, cue = context
                 cue_span = (spans[cue.start][0], spans[cue.end - 1][1]) if cue else None
                 rule = f"{'phrase' if polarity == 'pos' else 'negative_phrase'}:{phrase}"

@@ -29,9 +29,10 @@ PACK_KEYS = {"lang", "name", "description", "diacritics", "fuzzy", "regions", "s
              "clause_breaks", "stemmed", "max_chars", "version_note", "devices_abnormal", "admin_lines",
              "preamble_headers", "template_coverage", "normal_summary", "attribution_cues", "on_conflict",
              "statement_words", "statement_localizations", "header_qualifiers",
-             "skip_inline"}
+             "skip_inline", "scope_chaining"}
 FINDING_KEYS = {"name", "region", "phrases", "negative_phrases", "exclude", "abnormal", "description",
-                "cui", "localizations", "device", "sites", "conflicts", "descriptor"}
+                "cui", "localizations", "device", "sites", "conflicts", "descriptor", "diagnosis",
+                "specifies"}
 CUE_KEYS = {"cue", "category", "direction", "max_scope", "note"}
 TEMPLATE_KEYS = {"text", "regions", "note"}
 LOC_KEYS = {"name", "phrases", "cui"}
@@ -73,6 +74,13 @@ class Finding:
     # A descriptor ("aumento de densidad") attributed in its sentence to another finding ("... en relación
     # con atelectasia") is not labelled: PadChest labels what the opacity is attributed to.
     descriptor: bool = False
+    # A differential diagnosis (PadChest's "differential diagnosis" tree: pneumonia, COVID 19, heart
+    # insufficiency): an interpretation, not something seen. A descriptor attributed to one is kept
+    # ("opacidades sugestivas de COVID" is the opacity and the suspected diagnosis).
+    diagnosis: bool = False
+    # More general findings this one refines ("covid 19" specifies pneumonia, viral pneumonia): when a
+    # sentence names both, only this one is labelled, as PadChest labels the most specific term.
+    specifies: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -138,6 +146,9 @@ class Pack:
     # "line": a skipped field with text on its header's line runs to the next header or blank line; "sentence":
     # it is that first sentence, and the rest of the line and the lines below are labelled.
     skip_inline: str = "line"
+    # Cue categories whose scope continues from each finding the cue reaches (Spanish: "compatible con patrón
+    # en vidrio deslustrado bilateral de predominio periférico de infección por COVID": the hedge covers both).
+    scope_chaining: tuple[str, ...] = ()
     normal_summary: str = "review"  # a whole-study normal template beside a positive finding: review | finding
     # a finding stated present and absent: "review" (a person decides) or "positive" (the CheXpert labeler's
     # aggregation: present wins, no review)
@@ -278,7 +289,9 @@ def _parse_findings(items: Any, path: Path, pack: Pack, errors: list[str]) -> No
             pack.findings[name] = Finding(name, region, phrases, negatives, exclude, abnormal,
                                           Source(str(path), item.get("__line__", 1)), device, sites,
                                           bool(item.get("conflicts", True)),
-                                          descriptor=item.get("descriptor") is True)
+                                          descriptor=item.get("descriptor") is True,
+                                          diagnosis=item.get("diagnosis") is True,
+                                          specifies=_strings(item.get("specifies"), where, "specifies", errors))
         else:
             if existing.region != region:
                 errors.append(f"{where}: finding '{name}' has region '{region}' here but '{existing.region}' at {existing.source}")
@@ -467,6 +480,11 @@ def _apply_settings(data: dict, path: Path, pack: Pack, errors: list[str]) -> No
         pack.header_qualifiers = False
     pack.statement_localizations = _strings(data.get("statement_localizations"), where, "statement_localizations",
                                             errors)
+    chaining = tuple(_strings(data.get("scope_chaining"), where, "scope_chaining", errors))
+    if any(c not in ("negated", "uncertain") for c in chaining):
+        errors.append(f"{where}: scope_chaining lists cue categories (negated, uncertain), got {list(chaining)!r}")
+        chaining = ()
+    pack.scope_chaining = chaining
     pack.admin_lines = _strings(data.get("admin_lines"), where, "admin_lines", errors)
     pack.preamble_headers = _strings(data.get("preamble_headers"), where, "preamble_headers", errors)
     stray = [h for h in pack.preamble_headers if h not in pack.section_headers]
@@ -549,6 +567,9 @@ def load_pack(lang_or_path: str | Path) -> Pack:
                 errors.append(f"{finding.source}: finding '{finding.name}' sites: unknown localization '{loc}'")
             if child not in pack.findings:
                 errors.append(f"{finding.source}: finding '{finding.name}' sites: unknown finding '{child}'")
+        for general in finding.specifies:
+            if general not in pack.findings:
+                errors.append(f"{finding.source}: finding '{finding.name}' specifies: unknown finding '{general}'")
         if finding.device:  # one policy for every device of the pack (docs/rules.md, "Devices")
             finding.abnormal = pack.devices_abnormal
     if errors:

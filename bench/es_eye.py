@@ -1,0 +1,98 @@
+"""The Spanish labeller against a radiologist's-eye gold on real BIMCV-COVID19 reports (issue 12).
+
+``bench/data/bimcv_eye_gold.jsonl`` holds, for 150 reports sampled at random (``random.Random(2026)``)
+from the READ part of BIMCV (rxlabel.labeler.devsplit), the label set a chest radiologist reading the
+report would give in PadChest's vocabulary (1 present, -1 hedged; the clinical request never counts).
+Only ids and labels are stored (BIMCV is restricted); the text is read from ``../shared/data``.
+
+Micro precision / recall / F1 over every label either side uses (``normal`` and ``unchanged``
+included), uncertain counted present; prints each disagreement and one JSON line (appended to
+bench/results/es_eye.jsonl).
+
+    PYTHONPATH=src python bench/es_eye.py [--data ../shared/data] [--quiet]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from _results import emit  # noqa: E402
+
+from rxlabel import labeler  # noqa: E402
+from rxlabel.labeler.devsplit import bimcv_reports  # noqa: E402
+
+GOLD = ROOT / "bench" / "data" / "bimcv_eye_gold.jsonl"
+RESULTS = ROOT / "bench" / "results" / "es_eye.jsonl"
+
+
+def load_gold(path: Path = GOLD) -> dict[str, dict[str, int]]:
+    """``report_id -> {label: 1 | -1}`` from the gold JSONL."""
+    with open(path, encoding="utf-8") as fh:
+        rows = [json.loads(line) for line in fh if line.strip()]
+    return {r["report_id"]: r["labels"] for r in rows}
+
+
+def present(labels: dict[str, int]) -> set[str]:
+    """Labels counted present (uncertain included)."""
+    return {k for k, v in labels.items() if v}
+
+
+def score(gold: dict[str, dict[str, int]], pred: dict[str, dict[str, int]]) -> dict:
+    """Micro P / R / F1 and per-label FP / FN counts of ``pred`` against ``gold``."""
+    tp = fp = fn = 0
+    fps: Counter = Counter()
+    fns: Counter = Counter()
+    for rid, g in gold.items():
+        gs, ps = present(g), present(pred.get(rid, {}))
+        tp += len(gs & ps)
+        fp += len(ps - gs)
+        fn += len(gs - ps)
+        fps.update(ps - gs)
+        fns.update(gs - ps)
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return {"tp": tp, "fp": fp, "fn": fn, "precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4),
+            "fp_by_label": dict(fps.most_common()), "fn_by_label": dict(fns.most_common())}
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data"), help="the shared data folder")
+    parser.add_argument("--quiet", action="store_true", help="do not list disagreements")
+    parser.add_argument("--no-append", action="store_true")
+    args = parser.parse_args(argv)
+    gold = load_gold()
+    lab = labeler.Labeler("es")
+    names = set(lab.finding_names)
+    unknown = {k for g in gold.values() for k in g} - names
+    if unknown:
+        raise SystemExit(f"{GOLD}: labels not in the Spanish pack: {sorted(unknown)}")
+    texts = bimcv_reports(Path(args.data) / "es" / "bimcv_covid19" / "bimcv_covid19_reports_raw.jsonl").text
+    pred, queued = {}, 0
+    for rid in gold:
+        result = lab(texts[rid], rid)
+        pred[rid] = {k: v for k, v in result.findings.items() if k in names}
+        queued += result.method == "unlabelled"
+        if not args.quiet and present(pred[rid]) != present(gold[rid]):
+            extra, missing = present(pred[rid]) - present(gold[rid]), present(gold[rid]) - present(pred[rid])
+            print(f"{rid}: +{sorted(extra)} -{sorted(missing)}" + (" [review]" if result.method == "unlabelled" else ""))
+    record = {"bench": "es_eye", "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+              "rules_version": lab.version, "reports": len(gold), "queued": queued, **score(gold, pred)}
+    print(f"eye gold: P {record['precision']:.3f}  R {record['recall']:.3f}  F1 {record['f1']:.3f}  "
+          f"({record['tp']} TP, {record['fp']} FP, {record['fn']} FN; {queued} of {len(gold)} to review)")
+    emit(record, RESULTS, append=not args.no_append)
+    return record
+
+
+if __name__ == "__main__":
+    main()
