@@ -71,7 +71,7 @@ def test_padchest_preset_has_the_studys_ranges():
 def test_padchest_recipe_trains_on_cpu_and_monitors_val_loss(tmp_path):
     from rxlabel.cli import main
 
-    torch.set_num_threads(2)
+    torch.set_num_threads(1)
     manifest = write_synthetic_dataset(tmp_path / "d", n_images=40, size=32, seed=3)
     out = tmp_path / "run"
     res = CliRunner().invoke(main, [
@@ -100,7 +100,7 @@ def test_padchest_recipe_trains_on_cpu_and_monitors_val_loss(tmp_path):
 def test_seeds_report_mean_and_sd_per_class(tmp_path):
     from rxlabel.cli import main
 
-    torch.set_num_threads(2)
+    torch.set_num_threads(1)
     manifest = write_synthetic_dataset(tmp_path / "d", n_images=32, size=32, seed=5)
     out = tmp_path / "seeds"
     res = CliRunner().invoke(main, [
