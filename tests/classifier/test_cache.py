@@ -144,7 +144,7 @@ def test_training_from_the_cache_on_cpu(tmp_path, synthetic):
 
     from rxlabel.cli import main
 
-    torch.set_num_threads(2)
+    torch.set_num_threads(1)
     manifest, broken = synthetic
     runner = CliRunner()
     res = runner.invoke(main, ["cache", str(manifest), "--out", str(tmp_path / "c"), "--size", "32", "--quiet"])

@@ -71,11 +71,11 @@ def test_padchest_preset_has_the_studys_ranges():
 def test_padchest_recipe_trains_on_cpu_and_monitors_val_loss(tmp_path):
     from rxlabel.cli import main
 
-    torch.set_num_threads(2)
+    torch.set_num_threads(1)
     manifest = write_synthetic_dataset(tmp_path / "d", n_images=40, size=32, seed=3)
     out = tmp_path / "run"
     res = CliRunner().invoke(main, [
-        "train", "--manifest", str(manifest), "--out", str(out), "--backbone", "resnet10t", "--image-size", "32",
+        "train", "--manifest", str(manifest), "--out", str(out), "--backbone", "test_resnet", "--image-size", "32",
         "--epochs", "3", "--batch-size", "8", "--workers", "0", "--augment", "padchest", "--head", "mlp512",
         "--freeze", "0.1", "--monitor", "val_loss", "--min-delta", "0.001", "--patience", "25", "--quiet",
         "--warmup-steps", "1", "--device", "cpu"])
@@ -100,11 +100,11 @@ def test_padchest_recipe_trains_on_cpu_and_monitors_val_loss(tmp_path):
 def test_seeds_report_mean_and_sd_per_class(tmp_path):
     from rxlabel.cli import main
 
-    torch.set_num_threads(2)
+    torch.set_num_threads(1)
     manifest = write_synthetic_dataset(tmp_path / "d", n_images=32, size=32, seed=5)
     out = tmp_path / "seeds"
     res = CliRunner().invoke(main, [
-        "train", "--manifest", str(manifest), "--out", str(out), "--backbone", "resnet10t", "--image-size", "32",
+        "train", "--manifest", str(manifest), "--out", str(out), "--backbone", "test_resnet", "--image-size", "32",
         "--epochs", "1", "--batch-size", "8", "--workers", "0", "--seeds", "0,1", "--quiet", "--device", "cpu"])
     assert res.exit_code == 0, res.output
     table = pd.read_csv(out / "seeds.csv")

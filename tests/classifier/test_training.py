@@ -22,15 +22,17 @@ from rxlabel.cli import main  # noqa: E402
 
 DATA = Path(__file__).parents[1] / "data" / "classifier"
 SHARED_CXR = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "cxr"
-# The learning fixture: a macro AUC >= 0.9 on held-out images proves the model learned the drawn findings.
-# Its CPU cost is per epoch and per step, not per pixel (bench/training_fixture.py: 200 images at 32 px cost
-# 170 CPU s against 186 s for these settings, with AUC 0.916 instead of 0.950), so it keeps these settings.
-N_IMAGES, GENERATED_SIZE, IMAGE_SIZE, BATCH, EPOCHS, LR = 400, 96, 64, 32, 14, 1e-3
+# The learning fixture: a macro AUC >= 0.85 on held-out images proves the model learned the drawn findings.
+# A tiny backbone (timm's test_resnet, 0.37 M parameters) at 32 px on one torch thread: 22 CPU s for
+# generate + train + resume + evaluate against 171-186 s for resnet10t at 64 px on two threads, held-out
+# AUC 0.919 (bench/training_fixture.py; docs/architecture.md has the profile).
+N_IMAGES, GENERATED_SIZE, IMAGE_SIZE, BATCH, EPOCHS, LR = 400, 64, 32, 32, 14, 3e-3
+BACKBONE, THREADS = "test_resnet", 1  # one thread: two spin-wait against each other on a shared 2-core machine
 STEPS_PER_EPOCH = int(N_IMAGES * 0.6) // BATCH  # 240 training images / 32 = 7 steps, last partial batch dropped
 
 
 def _cfg(manifest, out, **kw) -> TrainConfig:
-    base = dict(backbone="resnet10t", loss="asl", image_size=IMAGE_SIZE, epochs=EPOCHS, batch_size=BATCH, workers=0,
+    base = dict(backbone=BACKBONE, loss="asl", image_size=IMAGE_SIZE, epochs=EPOCHS, batch_size=BATCH, workers=0,
                 warmup_steps=10, lr=LR, patience=0, quiet=True, seed=0)
     base.update(kw)
     return TrainConfig(manifest=str(manifest), out=str(out), **base)
@@ -38,7 +40,7 @@ def _cfg(manifest, out, **kw) -> TrainConfig:
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    torch.set_num_threads(2)
+    torch.set_num_threads(THREADS)
     root = tmp_path_factory.mktemp("cls")
     manifest = write_synthetic_dataset(root / "data", n_images=N_IMAGES, size=GENERATED_SIZE, seed=0)
     run = root / "run"
@@ -53,7 +55,7 @@ def trained(tmp_path_factory):
 def test_reaches_macro_auc_on_held_out_images(trained):
     assert trained["second"]["epochs_done"] == EPOCHS and trained["second"]["steps"] > trained["first"]["steps"]
     report = evaluate_runs([trained["run"]], split="test", n_boot=300, seed=0)
-    assert report["macro"]["auc"] >= 0.9, report["table"]
+    assert report["macro"]["auc"] >= 0.85, report["table"]
     assert report["n_images"] == int(N_IMAGES * 0.2)
     lo, hi = report["ci"]["macro"]["auc"]
     assert lo <= report["macro"]["auc"] <= hi
@@ -66,7 +68,7 @@ def test_reaches_macro_auc_on_held_out_images(trained):
 
 @pytest.mark.slow
 def test_resume_gives_the_same_weights_as_an_uninterrupted_run(tmp_path):
-    torch.set_num_threads(2)
+    torch.set_num_threads(1)
     manifest = write_synthetic_dataset(tmp_path / "d", n_images=60, size=32, seed=1)
     kw = dict(backbone="test_resnet", image_size=32, batch_size=8, epochs=2)
     train(_cfg(manifest, tmp_path / "a", **kw))
@@ -143,18 +145,23 @@ def test_evaluate_and_ensemble_cli(trained, tmp_path):
     res = CliRunner().invoke(main, ["evaluate-model", run, "--split", "test", "--n-boot", "200", "--out", str(tmp_path)])
     assert res.exit_code == 0, res.output
     assert "macro" in res.output and (tmp_path / "eval_test.json").is_file() and (tmp_path / "roc_test.png").is_file()
+    single = json.loads((tmp_path / "eval_test.json").read_text())["macro"]["auc"]
     for method in ("ctp", "ptc-vote", "ptc-mode"):
         out = tmp_path / method
         res = CliRunner().invoke(main, ["ensemble", run, run, "--method", method, "--n-boot", "100", "--out", str(out)])
         assert res.exit_code == 0, res.output
         report = json.loads((out / f"eval_test_{method}.json").read_text())
-        assert report["method"] == method and report["macro"]["auc"] > 0.85
+        assert report["method"] == method
+        if method == "ctp":  # a run averaged with itself scores exactly as the run
+            assert report["macro"]["auc"] == pytest.approx(single)
+        else:  # votes of thresholded predictions: the AUC of 0/1 scores is the balanced accuracy
+            assert report["macro"]["auc"] > 0.75
     res = CliRunner().invoke(main, ["ensemble", run])
     assert res.exit_code != 0 and "at least two runs" in res.output
 
 
 def test_unreadable_training_image_is_skipped_and_listed(tmp_path):
-    torch.set_num_threads(2)
+    torch.set_num_threads(1)
     manifest = write_synthetic_dataset(tmp_path / "d", n_images=40, size=32, seed=2)
     broken = tmp_path / "d" / "images" / "syn00003.png"
     broken.write_bytes(b"not a png")

@@ -48,7 +48,7 @@ def test_augmentation_is_seeded_and_off_for_evaluation():
 
 @pytest.mark.parametrize("loss", ["wbce", "dbl"])
 def test_options_run_and_log(tmp_path, loss):
-    torch.set_num_threads(2)
+    torch.set_num_threads(1)
     manifest = write_synthetic_dataset(tmp_path / "d", n_images=48, size=32, seed=7)
     summary = train(TrainConfig(
         manifest=str(manifest), out=str(tmp_path / "r"), backbone="test_resnet", loss=loss, image_size=32,

@@ -27,7 +27,7 @@ import pandas as pd
 import torch
 from torch.utils.data import Dataset
 
-from rxlabel.classifier.data import MEAN, STD, Augment, AugmentDraw, draw_params, mask_specs
+from rxlabel.classifier.data import MEAN, STD, Augment, AugmentDraw, EpochTagged, draw_params, mask_specs  # noqa: F401 (EpochTagged re-exported)
 from rxlabel.classifier.images import ImageReadError
 from rxlabel.errors import RxlabelError
 from rxlabel.outputs import sha256
@@ -238,23 +238,3 @@ def per_image_cpu_ms(ds: Dataset, n: int) -> float:
     for i in range(n):
         ds[i]
     return 1000.0 * (time.process_time() - start) / max(n, 1)
-
-
-class EpochTagged(torch.utils.data.Sampler):
-    """Wraps a sampler so each index carries the current epoch: persistent workers hold a stale copy
-    of the dataset, so the epoch that seeds augmentation must travel with the index."""
-
-    def __init__(self, base, dataset: CachedDataset) -> None:
-        self.base, self.dataset = base, dataset
-
-    def __len__(self) -> int:
-        return len(self.base)
-
-    def set_epoch(self, epoch: int) -> None:
-        if hasattr(self.base, "set_epoch"):
-            self.base.set_epoch(epoch)
-
-    def __iter__(self):
-        epoch = self.dataset.epoch
-        for i in self.base:
-            yield (epoch, int(i))

@@ -168,10 +168,12 @@ class RadiographDataset(Dataset):
         return load_prepared(self.paths[i], self.image_size, self.cache_dir, mask,
                              mask_key=_mask_key(spec), crop=crop)
 
-    def __getitem__(self, i: int):
+    def __getitem__(self, key: int | tuple[int, int]):
+        # (epoch, index) from the training loader's EpochTagged sampler: persistent workers hold a stale epoch
+        epoch, i = key if isinstance(key, tuple) else (self.epoch, key)
         x = torch.from_numpy(self.load(i)).unsqueeze(0)
         if self.aug.active:
-            x = augment(x, self.aug, np.random.default_rng([self.seed, self.epoch, i]))
+            x = augment(x, self.aug, np.random.default_rng([self.seed, epoch, i]))
         x = (x - MEAN) / STD
         if self.in_chans != 1:
             x = x.expand(self.in_chans, -1, -1).contiguous()
@@ -268,6 +270,28 @@ class ClassAwareSampler(Sampler[int]):
         for c in classes:
             pool = self.pools[c]
             yield int(pool[rng.integers(pool.size)])
+
+
+class EpochTagged(Sampler):
+    """Wraps a sampler so each index carries the current epoch: persistent workers hold a stale copy
+    of the dataset, so the epoch that seeds augmentation must travel with the index.
+
+    ``dataset`` is any dataset with an ``epoch`` attribute whose ``__getitem__`` takes ``(epoch, i)``."""
+
+    def __init__(self, base, dataset: Dataset) -> None:
+        self.base, self.dataset = base, dataset
+
+    def __len__(self) -> int:
+        return len(self.base)
+
+    def set_epoch(self, epoch: int) -> None:
+        if hasattr(self.base, "set_epoch"):
+            self.base.set_epoch(epoch)
+
+    def __iter__(self):
+        epoch = self.dataset.epoch
+        for i in self.base:
+            yield (epoch, int(i))
 
 
 class RxDataset(Dataset):

@@ -22,7 +22,14 @@ import torch
 import torch.distributed as dist
 from torch.utils.data import DataLoader, DistributedSampler
 
-from rxlabel.classifier.data import Augment, ClassAwareSampler, RadiographDataset, mask_specs, prescan
+from rxlabel.classifier.data import (
+    Augment,
+    ClassAwareSampler,
+    EpochTagged,
+    RadiographDataset,
+    mask_specs,
+    prescan,
+)
 from rxlabel.classifier.losses import build_loss
 from rxlabel.classifier.manifest import Manifest, check_trainable, read_manifest, select_labels, to_coarse
 from rxlabel.classifier.metrics import classification_metrics, tune_thresholds
@@ -184,6 +191,20 @@ def _save(path: Path, payload: dict) -> None:
     os.replace(tmp, path)  # a killed run never leaves half a checkpoint under the real name
 
 
+def make_adam(params: list[torch.nn.Parameter], cfg: TrainConfig) -> torch.optim.Adam:
+    """Adam with torch's fused kernel where the device has one (CPU and CUDA).
+
+    The per-parameter Python loop of the default CPU implementation cost 0.4 CPU s per step on
+    resnet10t (24 of the learning fixture's 152 training CPU s); the fused kernel does the same
+    update in one pass. Its state dict is the same, so runs resume across either implementation.
+    """
+    kw = dict(lr=cfg.lr, betas=tuple(cfg.betas), weight_decay=cfg.weight_decay)
+    try:
+        return torch.optim.Adam(params, fused=True, **kw)
+    except (RuntimeError, TypeError):  # a device or dtype without a fused kernel
+        return torch.optim.Adam(params, **kw)
+
+
 def load_checkpoint(path: str | Path) -> dict:
     """A run checkpoint (``weights_only=True``: plain tensors, numbers, strings and lists only)."""
     try:
@@ -264,7 +285,7 @@ def _train(cfg: TrainConfig, rank: int, world: int, device: torch.device) -> dic
     if main and frozen:
         print(f"froze the first {frozen} parameter tensors (--freeze {cfg.freeze})", file=sys.stderr)
     loss_fn = build_loss(cfg.loss, pos_counts.tolist(), len(train_ds)).to(device)
-    optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=cfg.lr, betas=tuple(cfg.betas), weight_decay=cfg.weight_decay)
+    optimizer = make_adam([p for p in model.parameters() if p.requires_grad], cfg)
     use_amp = cfg.amp and device.type == "cuda"
     scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
 
@@ -276,19 +297,12 @@ def _train(cfg: TrainConfig, rank: int, world: int, device: torch.device) -> dic
         sampler = None
     per_rank_batch = max(1, cfg.batch_size // world)
     loader_gen = torch.Generator().manual_seed(cfg.seed)
-    if cfg.image_cache:
-        from rxlabel.classifier.cache import EpochTagged
-
-        # the epoch travels with each index, so workers can stay alive across epochs
-        base = sampler if sampler is not None else torch.utils.data.RandomSampler(train_ds, generator=loader_gen)
-        loader = DataLoader(train_ds, batch_size=per_rank_batch, sampler=EpochTagged(base, train_ds),
-                            num_workers=cfg.workers, pin_memory=device.type == "cuda",
-                            drop_last=len(train_ds) > per_rank_batch * world, persistent_workers=cfg.workers > 0)
-    else:
-        loader = DataLoader(train_ds, batch_size=per_rank_batch, sampler=sampler, shuffle=sampler is None,
-                            generator=loader_gen if sampler is None else None, num_workers=cfg.workers,
-                            pin_memory=device.type == "cuda", drop_last=len(train_ds) > per_rank_batch * world,
-                            persistent_workers=False)
+    # the epoch travels with each index, so loader workers stay alive across epochs (no start-up per
+    # epoch) and still draw each epoch's own augmentation
+    base = sampler if sampler is not None else torch.utils.data.RandomSampler(train_ds, generator=loader_gen)
+    loader = DataLoader(train_ds, batch_size=per_rank_batch, sampler=EpochTagged(base, train_ds),
+                        num_workers=cfg.workers, pin_memory=device.type == "cuda",
+                        drop_last=len(train_ds) > per_rank_batch * world, persistent_workers=cfg.workers > 0)
     steps_per_epoch = max(1, math.ceil(len(loader) / cfg.accumulate))
     # the schedule spans the configured epochs; --max-steps only stops early, so a run cut short by it
     # and resumed follows the same learning-rate curve as one that was never stopped
@@ -384,7 +398,7 @@ def _train(cfg: TrainConfig, rank: int, world: int, device: torch.device) -> dic
             _evaluate_and_log(evaluate_now, state, cfg, epoch, running / max(seen, 1), seen * world,
                               time.perf_counter() - t0, optimizer, model, main, metrics_path, best_path, classes)
         state["epoch"] = epoch + 1
-        if not all(torch.isfinite(p).all() for p in unwrap(model).parameters()):
+        if not _finite(unwrap(model)):
             raise _diverged(cfg, epoch, state["step"], float("nan"), last_path)  # never save NaN weights
         if main:
             payload = {"model": unwrap(model).state_dict(), "optimizer": optimizer.state_dict(),
@@ -414,6 +428,12 @@ def _diverged(cfg: TrainConfig, epoch: int, step: int, loss: float, last_path: P
     return TrainingDiverged(
         f"training diverged at epoch {epoch + 1}, step {step}: the loss is {loss} (lr {cfg.lr:g}); {kept}. "
         f"Lower --lr (e.g. {cfg.lr / 10:g}), add warm-up steps, or check the images for extreme values.")
+
+
+def _finite(model: torch.nn.Module) -> bool:
+    # the largest |weight| (one fused reduction instead of a check per tensor) is finite iff every weight is
+    norm = torch.nn.utils.get_total_norm([p.detach() for p in model.parameters()], float("inf"), error_if_nonfinite=False)
+    return bool(torch.isfinite(norm))
 
 
 class _null:
