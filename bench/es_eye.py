@@ -15,6 +15,7 @@ bench/results/es_eye.jsonl).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 import time
@@ -34,11 +35,16 @@ GOLD = ROOT / "bench" / "data" / "bimcv_eye_gold.jsonl"
 RESULTS = ROOT / "bench" / "results" / "es_eye.jsonl"
 
 
+def report_key(report_id: str) -> str:
+    """The gold's key for a report: a digest of its id, so no BIMCV identifier is stored in the repository."""
+    return hashlib.sha256(f"bimcv-eye:{report_id}".encode()).hexdigest()[:20]
+
+
 def load_gold(path: Path = GOLD) -> dict[str, dict[str, int]]:
-    """``report_id -> {label: 1 | -1}`` from the gold JSONL."""
+    """``report_key -> {label: 1 | -1}`` from the gold JSONL."""
     with open(path, encoding="utf-8") as fh:
         rows = [json.loads(line) for line in fh if line.strip()]
-    return {r["report_id"]: r["labels"] for r in rows}
+    return {r["report_key"]: r["labels"] for r in rows}
 
 
 def present(labels: dict[str, int]) -> set[str]:
@@ -78,13 +84,18 @@ def main(argv: list[str] | None = None) -> dict:
     if unknown:
         raise SystemExit(f"{GOLD}: labels not in the Spanish pack: {sorted(unknown)}")
     texts = bimcv_reports(Path(args.data) / "es" / "bimcv_covid19" / "bimcv_covid19_reports_raw.jsonl").text
+    ids = {report_key(rid): rid for rid in texts.index}
+    missing_ids = set(gold) - set(ids)
+    if missing_ids:
+        raise SystemExit(f"{GOLD}: {len(missing_ids)} gold reports not found in the BIMCV file")
     pred, queued = {}, 0
-    for rid in gold:
+    for key in gold:
+        rid = ids[key]
         result = lab(texts[rid], rid)
-        pred[rid] = {k: v for k, v in result.findings.items() if k in names}
+        pred[key] = {k: v for k, v in result.findings.items() if k in names}
         queued += result.method == "unlabelled"
-        if not args.quiet and present(pred[rid]) != present(gold[rid]):
-            extra, missing = present(pred[rid]) - present(gold[rid]), present(gold[rid]) - present(pred[rid])
+        if not args.quiet and present(pred[key]) != present(gold[key]):
+            extra, missing = present(pred[key]) - present(gold[key]), present(gold[key]) - present(pred[key])
             print(f"{rid}: +{sorted(extra)} -{sorted(missing)}" + (" [review]" if result.method == "unlabelled" else ""))
     record = {"bench": "es_eye", "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
               "rules_version": lab.version, "reports": len(gold), "queued": queued, **score(gold, pred)}
