@@ -60,3 +60,50 @@ def test_a_bad_label_set_says_what_is_wrong(tmp_path, content, message):
 def test_an_unknown_label_set_names_the_available_ones():
     with pytest.raises(LabelSetError, match="available: .*padchest-gr"):
         load_label_set("es", "nope")
+
+
+def _evaluate_cli(tmp_path, *extra):
+    """`rxlabel evaluate` of the labeller's output on three reports against a grounded (PadChest-GR style) gold."""
+    import json
+
+    from click.testing import CliRunner
+
+    from rxlabel.cli import main
+
+    reports = tmp_path / "reports.csv"
+    reports.write_text("report_id,text\n"
+                       "a,Cardiomegalia sin cambios respecto al previo.\n"
+                       "b,Derrame pleural derecho.\n"
+                       "c,Infiltrado en LID en probable relación con proceso infeccioso.\n", encoding="utf-8")
+    gold = tmp_path / "gold.csv"
+    gold.write_text("report_id,cardiomegaly,pleural effusion,infiltrates\na,1,,\nb,,1,\nc,,,1\n", encoding="utf-8")
+    runner = CliRunner()
+    res = runner.invoke(main, ["label", str(reports), "--lang", "es", "-o", str(tmp_path / "pred.jsonl"), "--quiet"])
+    assert res.exit_code == 0, res.output
+    out = tmp_path / "eval.json"
+    res = runner.invoke(main, ["evaluate", "--gold", str(gold), "--pred", str(tmp_path / "pred.jsonl"),
+                               "--bootstrap", "0", "--json-out", str(out), *extra])
+    assert res.exit_code == 0, res.output
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("extra, precision, classes_added", [
+    ((), 1.0, set()),                                    # evaluate's classes: those in the gold
+    (("--strict",), 3 / 5, {"unchanged", "pneumonia"}),  # labels the gold never uses count their false positives
+    (("--strict", "--label-set", "padchest-gr"), 1.0, set()),  # read in PadChest-GR's vocabulary
+])
+def test_evaluate_strict_and_label_set(tmp_path, extra, precision, classes_added):
+    result = _evaluate_cli(tmp_path, *extra)
+    assert set(result["classes"]) - {"cardiomegaly", "pleural effusion", "infiltrates"} == classes_added
+    assert result["micro"]["precision"] == pytest.approx(precision)
+
+
+def test_evaluate_names_an_unknown_label_set(tmp_path):
+    from click.testing import CliRunner
+
+    from rxlabel.cli import main
+
+    (tmp_path / "g.csv").write_text("report_id,cardiomegaly\na,1\n", encoding="utf-8")
+    res = CliRunner().invoke(main, ["evaluate", "--gold", str(tmp_path / "g.csv"), "--pred", str(tmp_path / "g.csv"),
+                                    "--label-set", "nope"])
+    assert res.exit_code != 0 and "nope" in res.output and "padchest-gr" in res.output

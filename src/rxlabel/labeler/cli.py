@@ -177,15 +177,29 @@ def review_export_decisions(db, output):
 @click.option("--bootstrap", default=1000, show_default=True, type=int, help="Bootstrap replicates for 95% CIs (0: none).")
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--min-support", default=0, show_default=True, type=int, help="Macro-F1 over classes with this many positives.")
+@click.option("--strict", is_flag=True,
+              help="Also count false positives on classes the gold never uses (every class predicted present).")
+@click.option("--label-set", default=None,
+              help="Read both files in a named label set's vocabulary (e.g. padchest-gr; see 'rxlabel rules show').")
+@click.option("--lang", default="es", show_default=True, help="Rule pack whose label sets --label-set names.")
 @click.option("--json-out", default=None, type=click.Path(dir_okay=False))
-def evaluate(gold, pred, id_col, classes, uncertain, bootstrap, seed, min_support, json_out):
+def evaluate(gold, pred, id_col, classes, uncertain, bootstrap, seed, min_support, strict, label_set, lang, json_out):
     """Per-class TP/FP/TN/FN, precision, recall, F1, kappa with bootstrap 95% CIs."""
     from rxlabel.labeler.evaluate import evaluate as run
-    from rxlabel.labeler.evaluate import format_table, load_label_table, write_json
+    from rxlabel.labeler.evaluate import format_table, load_label_table, strict_classes, write_json
 
     g = load_label_table(gold, id_col)
     p = load_label_table(pred, id_col)
-    result = run(g, p, classes.split(",") if classes else None, uncertain, bootstrap, seed, min_support)
+    if label_set:
+        from rxlabel.labeler.labelsets import apply_label_set_frame, load_label_set
+
+        chosen = load_label_set(lang, label_set)
+        g, p = apply_label_set_frame(g, chosen), apply_label_set_frame(p, chosen)
+    if classes:
+        names = classes.split(",")
+    else:
+        names = strict_classes(g, p) if strict else None
+    result = run(g, p, names, uncertain, bootstrap, seed, min_support)
     click.echo(format_table(result))
     if json_out:
         write_json(result, json_out)

@@ -123,6 +123,15 @@ def _summaries(c: np.ndarray) -> dict[str, np.ndarray]:
             "micro_recall": mr, "micro_f1": mf, "macro_f1": macro_f1}
 
 
+def strict_classes(gold: pd.DataFrame, pred: pd.DataFrame) -> list[str]:
+    """The classes of a strict evaluation: those the gold uses and every class predicted present (a region
+    column only when the gold has it), so a label the gold never uses counts its false positives."""
+    used = {c for c in gold.columns if gold[c].notna().any()}
+    said = {c for c in pred.columns if (pd.to_numeric(pred[c], errors="coerce").fillna(0) != 0).any()
+            and (c not in REGION_COLUMNS or c in gold.columns)}
+    return sorted(used | said)
+
+
 def evaluate(gold: pd.DataFrame, pred: pd.DataFrame, classes: list[str] | None = None, uncertain: str = "positive",
              bootstrap: int = 1000, seed: int = 0, min_support: int = 0) -> dict:
     """Compare label tables (indexed by report id). Reports missing from ``pred`` count as all-negative.
@@ -228,4 +237,4 @@ def write_json(result: dict, path: str | Path) -> None:
     Path(path).write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
 
 
-__all__ = ["REGION_COLUMNS", "cohen_kappa_tables", "evaluate", "format_table", "load_label_table"]
+__all__ = ["REGION_COLUMNS", "cohen_kappa_tables", "evaluate", "format_table", "load_label_table", "strict_classes"]

@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
 import yaml
 
 from rxlabel.errors import RxlabelError
@@ -84,6 +85,26 @@ def apply_label_set(findings: dict[str, int], label_set: LabelSet) -> dict[str, 
     return out
 
 
+def apply_label_set_frame(frame: pd.DataFrame, label_set: LabelSet) -> pd.DataFrame:
+    """A label table (one column per class, 1/0/-1/NaN) in the label set's vocabulary, as
+    :func:`apply_label_set` does per report; columns the set does not name (regions) are kept."""
+    rank = {1: 3, -1: 2, 0: 1}
+    groups: dict[str, list[str]] = {}
+    for column in frame.columns:
+        if column not in label_set.drop:
+            groups.setdefault(label_set.rename.get(column, column), []).append(column)
+    out = {}
+    for target, columns in groups.items():
+        if len(columns) == 1:
+            out[target] = frame[columns[0]]
+            continue
+        part = frame[columns]
+        best = part.apply(lambda col: col.map(rank)).fillna(0).to_numpy().argmax(axis=1)
+        merged = part.to_numpy(dtype=object)[range(len(part)), best]
+        out[target] = pd.Series(merged, index=frame.index).where(part.notna().any(axis=1))
+    return pd.DataFrame(out, index=frame.index)
+
+
 def _names(value: object, path: Path, what: str) -> list[str]:
     if value is None:
         return []
@@ -92,4 +113,5 @@ def _names(value: object, path: Path, what: str) -> list[str]:
     return [v.strip().lower() for v in value]
 
 
-__all__ = ["LabelSet", "LabelSetError", "apply_label_set", "label_set_names", "load_label_set"]
+__all__ = ["LabelSet", "LabelSetError", "apply_label_set", "apply_label_set_frame", "label_set_names",
+           "load_label_set"]
