@@ -141,6 +141,9 @@ class Labeler:
         self._cache: dict[str | tuple, _Analysis] = {}
         self._admin = admin_prefixes(self.pack, self.compiled.words)
         self._admin_lengths = tuple(sorted({len(a) for a in self._admin}))
+        # vi: an admin line typed without diacritics ("Nam, 58 tuoi") is read as typed, before any restoration
+        # could make another word of it ("nằm"): the admin openings are compared unaccented too.
+        self._admin_plain = frozenset(tuple(map(strip_diacritics, a)) for a in self._admin) if self.pack.lang == "vi" else None
         self._descriptors = frozenset(f.name for f in self.pack.findings.values() if f.descriptor)
         self._diagnoses = frozenset(f.name for f in self.pack.findings.values() if f.diagnosis)
         self._general = {f.name: frozenset(f.specifies) for f in self.pack.findings.values() if f.specifies}
@@ -304,7 +307,12 @@ class Labeler:
 
     def _is_admin(self, words: list[str]) -> bool:
         """Whether a sentence opens like an administrative one (pack.yaml ``admin_lines``)."""
-        return any(tuple(words[:n]) in self._admin for n in self._admin_lengths if n <= len(words))
+        if any(tuple(words[:n]) in self._admin for n in self._admin_lengths if n <= len(words)):
+            return True
+        if self._admin_plain is None:
+            return False
+        plain = [self._strip_word(w) for w in words[:self._admin_lengths[-1]]] if self._admin_lengths else []
+        return any(tuple(plain[:n]) in self._admin_plain for n in self._admin_lengths if n <= len(plain))
 
     def _is_quiet(self, words: list[str]) -> bool:
         """Policy ``finding_words``: every word is one the pack knows and none belongs to its finding vocabulary
@@ -364,7 +372,7 @@ class Labeler:
         if not words:
             return _Analysis(0, None, (), (), ())
         template = self._template(skey, words, spans)
-        matches = self.compiled.trie.scan(words)
+        matches = self.compiled.trie.scan(words, self._barriers(skey, spans))
         if template is not None:
             # A normal statement still names what it rules out ("no pleural effusion"): keep those negatives.
             negatives = tuple(m for m in self._mentions(matches, spans, self._clauses(skey, spans)) if m[1] == 0)
@@ -386,6 +394,15 @@ class Labeler:
         if not exact and not fuzzy and self._quiet is not None and self._is_quiet(words):
             return _Analysis(len(words), QUIET, (), (), ())
         return _Analysis(len(words), None, tuple(counts.items()), tuple(exact), tuple(fuzzy))
+
+    def _barriers(self, skey: str, spans: list[tuple[int, int]]) -> set[int]:
+        """Word indices a phrase break (pack ``phrase_breaks``) stands before: a key before ':' never joins a
+        phrase with the words after it ("Phim phổi: Xẹp đốt sống ngực D7" is no "phổi xẹp")."""
+        breaks = self.pack.phrase_breaks
+        if not breaks or not any(c in skey for c in breaks):
+            return set()
+        return {i for i in range(1, len(spans))
+                if any(c in breaks for c in skey[spans[i - 1][1]:spans[i][0]])}
 
     def _template(self, skey: str, words: list[str], spans: list[tuple[int, int]]) -> Template | str | None:
         """A whole-sentence template, a normal statement (normals.py), or every clause one of these."""
