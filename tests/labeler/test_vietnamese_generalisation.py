@@ -219,7 +219,27 @@ GAP_CLASSES = [
     # English-only normal lines
     ("Lungs are clear. Heart size normal.", NORMAL),
     ("The lungs are clear. No pleural effusion or pneumothorax. Bóng tim to.", (0, 0, 0, 1, 1)),
+    # English negation of an English finding term (was read present: a silent error)
+    ("No pneumothorax. Heart size normal. Lungs are clear.", NORMAL),
+    ("No evidence of pleural effusion. Cardiomegaly.", (0, 0, 0, 1, 1)),
+    # a device stated in a skipped clinical section before a findings header is on the film (skipped_devices)
+    ("Lâm sàng: Bệnh nhân thở máy. Ống nội khí quản đầu dưới ngang D2.\nMô tả:\n- Phổi hai bên sáng.\n"
+     "- Tim không to.", (0, 0, 0, 0, 1)),
+    ("Tiền sử: đặt máy tạo nhịp 2019.\nKết quả:\nPhổi hai bên sáng. Tim không to.", (0, 0, 0, 0, 1)),
+    # air trapping worded with the alveoli (was no_match)
+    ("Hình ảnh ứ khí phế nang hai bên. Tim không to.", (0, 0, 1, 0, 1)),
 ]
+# ... but nothing else in a skipped section is read, nor a device it rules out or says was removed (guards).
+SKIPPED_GUARDS = [
+    "Lâm sàng: Ho, sốt. Nghi viêm phổi.\nMô tả:\n- Phổi hai bên sáng.\n- Tim không to.",
+    "Lâm sàng: không đặt ống nội khí quản.\nMô tả:\n- Phổi hai bên sáng.\n- Tim không to.",
+    "Tiền sử: đã rút ống nội khí quản.\nKết quả:\nPhổi hai bên sáng. Tim không to.",
+]
+
+
+@pytest.mark.parametrize("text", SKIPPED_GUARDS)
+def test_a_skipped_section_adds_only_a_device_present(vi, text):
+    _check(vi, text, NORMAL)
 
 
 @pytest.mark.parametrize(("text", "expected"), GAP_CLASSES)
@@ -235,13 +255,14 @@ def test_keys_typed_with_the_input_method_off(vi, typed, word):
     assert stage._typed_with_keys(typed) == word
 
 
-def test_phrase_breaks_is_a_pack_option(tmp_path):
+@pytest.mark.parametrize(("line", "bad"), [('phrase_breaks: ":"', "phrase_breaks: 3"),
+                                         ("skipped_devices: true", "skipped_devices: yes please")])
+def test_the_gap_options_are_checked(tmp_path, line, bad):
     target = tmp_path / "vi"
     shutil.copytree(PACK_DIR, target)
     pack_file = target / "pack.yaml"
-    pack_file.write_text(pack_file.read_text(encoding="utf-8").replace('phrase_breaks: ":"', "phrase_breaks: 3"),
-                         encoding="utf-8")
-    with pytest.raises(RulePackError, match="phrase_breaks"):
+    pack_file.write_text(pack_file.read_text(encoding="utf-8").replace(line, bad), encoding="utf-8")
+    with pytest.raises(RulePackError, match=bad.split(":")[0]):
         load_pack(target)
 
 

@@ -221,13 +221,17 @@ class Labeler:
         if len(text) > self.pack.max_chars:
             reasons.append("too_long")
         key = make_key(text, self.pack.lang, self.pack.diacritics_insensitive or self.stemmed)
-        sentences = [s for s in split_report(text, key, self.compiled.splitter) if not s.skip]
+        split = split_report(text, key, self.compiled.splitter)
+        sentences = [s for s in split if not s.skip]
         if self._word_stage is None:  # no capital-letter fixes outside vi: no slice of the text per sentence
             analysed = [(s, self._analysis(key[s.start:s.end])) for s in sentences]
         else:
             analysed = [(s, self._analysis(key[s.start:s.end], self._capital_fixes(text[s.start:s.end])))
                         for s in sentences]
         analysed = [(s, a) for s, a in analysed if a.n_words]
+        if self.pack.skipped_devices and len(sentences) < len(split):
+            devices = self._skipped_devices(key, [s for s in split if s.skip])
+            analysed = sorted(analysed + devices, key=lambda sa: sa[0].start)
         if not analysed:
             return self._result(report_id, "unlabelled", [], ["empty", *reasons])
         if self._is_template_report([a for _, a in analysed]):
@@ -394,6 +398,17 @@ class Labeler:
         if not exact and not fuzzy and self._quiet is not None and self._is_quiet(words):
             return _Analysis(len(words), QUIET, (), (), ())
         return _Analysis(len(words), None, tuple(counts.items()), tuple(exact), tuple(fuzzy))
+
+    def _skipped_devices(self, key: str, skipped: list[Sentence]) -> list[tuple[Sentence, _Analysis]]:
+        """Skipped sentences that state a device present, each with only its device mentions (pack
+        ``skipped_devices``): a tube named in the clinical field is on the film; nothing else there is read."""
+        out = []
+        for sentence in skipped:
+            analysis = self._analysis(key[sentence.start:sentence.end])
+            devices = tuple(m for m in analysis.exact if m[1] == 1 and self.pack.findings[m[0]].device)
+            if devices:
+                out.append((sentence, _Analysis(analysis.n_words, None, (), devices, ())))
+        return out
 
     def _barriers(self, skey: str, spans: list[tuple[int, int]]) -> set[int]:
         """Word indices a phrase break (pack ``phrase_breaks``) stands before: a key before ':' never joins a
