@@ -226,6 +226,12 @@ GAP_CLASSES = [
     ("Lâm sàng: Bệnh nhân thở máy. Ống nội khí quản đầu dưới ngang D2.\nMô tả:\n- Phổi hai bên sáng.\n"
      "- Tim không to.", (0, 0, 0, 0, 1)),
     ("Tiền sử: đặt máy tạo nhịp 2019.\nKết quả:\nPhổi hai bên sáng. Tim không to.", (0, 0, 0, 0, 1)),
+    # letterheads, form titles and footers are admin lines; a title's period does not end a signature line
+    ("BỆNH VIỆN ĐA KHOA TỈNH A\nKHOA CHẨN ĐOÁN HÌNH ẢNH\nPHIẾU KẾT QUẢ X-QUANG\nSố phiếu: 12345\n"
+     "Phổi hai bên sáng. Tim không to.", NORMAL),
+    ("Phổi hai bên sáng. Tim không to.\nGhi chú: kết quả chỉ có giá trị tham khảo.\nHẹn tái khám sau 1 tháng.", NORMAL),
+    ("Phổi hai bên sáng. Tim không to.\nBS. Trần Thị B", NORMAL),
+    ("Gãy xương sườn 5 phải. Tim không to.\nNgười đọc: ThS. BS. Lê Văn C", (1, 0, 0, 0, 1)),
     # air trapping worded with the alveoli (was no_match)
     ("Hình ảnh ứ khí phế nang hai bên. Tim không to.", (0, 0, 1, 0, 1)),
 ]
