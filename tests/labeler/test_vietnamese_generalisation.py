@@ -232,6 +232,9 @@ GAP_CLASSES = [
     ("Phổi hai bên sáng. Tim không to.\nGhi chú: kết quả chỉ có giá trị tham khảo.\nHẹn tái khám sau 1 tháng.", NORMAL),
     ("Phổi hai bên sáng. Tim không to.\nBS. Trần Thị B", NORMAL),
     ("Gãy xương sườn 5 phải. Tim không to.\nNgười đọc: ThS. BS. Lê Văn C", (1, 0, 0, 0, 1)),
+    # a lead phrase ("hình ảnh nốt", nodule) no longer swallows the head of a longer finding ("nốt vôi")
+    ("Có hình ảnh nốt vôi nhỏ đỉnh phổi phải. Tim không to.", (0, 0, 1, 0, 1)),
+    ("Đường mờ Kerley B hai đáy phổi. Hình ảnh phế quản hơi thuỳ dưới phổi phải.", (0, 0, 1, 0, 1)),
     # air trapping worded with the alveoli (was no_match)
     ("Hình ảnh ứ khí phế nang hai bên. Tim không to.", (0, 0, 1, 0, 1)),
 ]
