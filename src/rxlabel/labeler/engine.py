@@ -376,7 +376,10 @@ class Labeler:
         if not words:
             return _Analysis(0, None, (), (), ())
         template = self._template(skey, words, spans)
-        matches = self.compiled.trie.scan(words, self._barriers(skey, spans))
+        barriers = self._barriers(skey, spans)
+        matches = self.compiled.trie.scan(words, barriers)
+        if EXCLUDE in matches and FINDING in matches:
+            matches = self._rescued(matches, words, barriers)
         if template is not None:
             # A normal statement still names what it rules out ("no pleural effusion"): keep those negatives.
             negatives = tuple(m for m in self._mentions(matches, spans, self._clauses(skey, spans)) if m[1] == 0)
@@ -398,6 +401,29 @@ class Labeler:
         if not exact and not fuzzy and self._quiet is not None and self._is_quiet(words):
             return _Analysis(len(words), QUIET, (), (), ())
         return _Analysis(len(words), None, tuple(counts.items()), tuple(exact), tuple(fuzzy))
+
+    def _rescued(self, matches: dict[str, list[Match]], words: list[str], barriers: set[int]) -> dict[str, list[Match]]:
+        """A finding match that an exclusion starting inside it removes entirely gives its words back: the phrase
+        that opens at the exclusion is matched instead ("Có hình ảnh nốt vôi": the nodule phrase "hình ảnh nốt"
+        took "nốt", its exclusion "nốt vôi" dropped it, and the calcified granuloma "nốt vôi" was never tried)."""
+        findings = matches[FINDING]
+        out = list(findings)
+        for match in findings:
+            names = {name for _, name, _ in match.payload}
+            inside = [x for x in matches[EXCLUDE] if x.payload in names and match.start < x.start < match.end]
+            if not inside or not names <= {x.payload for x in inside}:
+                continue
+            at = min(x.start for x in inside)
+            shifted = {b - at for b in barriers if b > at}
+            head = next((m for m in self.compiled.trie.scan(words[at:], shifted).get(FINDING, ()) if m.start == 0), None)
+            if head is None:
+                continue
+            rescued = Match(FINDING, at, at + head.end, head.payload)
+            out = [m for m in out if m is not match and not (m.start < rescued.end and rescued.start < m.end)]
+            out.append(rescued)
+        if len(out) == len(findings) and all(a is b for a, b in zip(out, findings, strict=True)):
+            return matches
+        return {**matches, FINDING: sorted(out, key=lambda m: m.start)}
 
     def _skipped_devices(self, key: str, skipped: list[Sentence]) -> list[tuple[Sentence, _Analysis]]:
         """Skipped sentences that state a device present, each with only its device mentions (pack
