@@ -222,6 +222,9 @@ GAP_CLASSES = [
     # English negation of an English finding term (was read present: a silent error)
     ("No pneumothorax. Heart size normal. Lungs are clear.", NORMAL),
     ("No evidence of pleural effusion. Cardiomegaly.", (0, 0, 0, 1, 1)),
+    # English finding terms (queued before) and English hedges (a suspected finding read certain before)
+    ("Atelectasis đáy phổi trái. Tim không to.", (0, 0, 1, 0, 1)),
+    ("Rib fracture (T). No pneumothorax.", (1, 0, 0, 0, 1)),
     # a device stated in a skipped clinical section before a findings header is on the film (skipped_devices)
     ("Lâm sàng: Bệnh nhân thở máy. Ống nội khí quản đầu dưới ngang D2.\nMô tả:\n- Phổi hai bên sáng.\n"
      "- Tim không to.", (0, 0, 0, 0, 1)),
@@ -249,6 +252,12 @@ SKIPPED_GUARDS = [
 @pytest.mark.parametrize(("text", "expected"), GAP_CLASSES + SKIPPED_GUARDS)
 def test_known_gap_classes(vi, text, expected):
     _check(vi, text, expected)
+
+
+@pytest.mark.parametrize(("text", "finding"), [("Suspected small right pleural effusion. Heart size normal.", "pleural effusion"),
+                                               ("Possible pneumonia right lower lobe.", "pneumonia")])
+def test_an_english_hedge_makes_the_finding_uncertain(vi, text, finding):
+    assert vi(text).findings[finding] == -1
 
 
 @pytest.mark.parametrize(("typed", "word"), [("khoongr", "không"), ("khong6", "không"), ("tra2n", "tràn"),
