@@ -141,6 +141,9 @@ class Labeler:
         self._cache: dict[str | tuple, _Analysis] = {}
         self._admin = admin_prefixes(self.pack, self.compiled.words)
         self._admin_lengths = tuple(sorted({len(a) for a in self._admin}))
+        # vi: an admin line typed without diacritics ("Nam, 58 tuoi") is read as typed, before any restoration
+        # could make another word of it ("nằm"): the admin openings are compared unaccented too.
+        self._admin_plain = frozenset(tuple(map(strip_diacritics, a)) for a in self._admin) if self.pack.lang == "vi" else None
         self._descriptors = frozenset(f.name for f in self.pack.findings.values() if f.descriptor)
         self._diagnoses = frozenset(f.name for f in self.pack.findings.values() if f.diagnosis)
         self._general = {f.name: frozenset(f.specifies) for f in self.pack.findings.values() if f.specifies}
@@ -218,13 +221,17 @@ class Labeler:
         if len(text) > self.pack.max_chars:
             reasons.append("too_long")
         key = make_key(text, self.pack.lang, self.pack.diacritics_insensitive or self.stemmed)
-        sentences = [s for s in split_report(text, key, self.compiled.splitter) if not s.skip]
+        split = split_report(text, key, self.compiled.splitter)
+        sentences = [s for s in split if not s.skip]
         if self._word_stage is None:  # no capital-letter fixes outside vi: no slice of the text per sentence
             analysed = [(s, self._analysis(key[s.start:s.end])) for s in sentences]
         else:
             analysed = [(s, self._analysis(key[s.start:s.end], self._capital_fixes(text[s.start:s.end])))
                         for s in sentences]
         analysed = [(s, a) for s, a in analysed if a.n_words]
+        if self.pack.skipped_devices and len(sentences) < len(split):
+            devices = self._skipped_devices(key, [s for s in split if s.skip])
+            analysed = sorted(analysed + devices, key=lambda sa: sa[0].start)
         if not analysed:
             return self._result(report_id, "unlabelled", [], ["empty", *reasons])
         if self._is_template_report([a for _, a in analysed]):
@@ -304,7 +311,12 @@ class Labeler:
 
     def _is_admin(self, words: list[str]) -> bool:
         """Whether a sentence opens like an administrative one (pack.yaml ``admin_lines``)."""
-        return any(tuple(words[:n]) in self._admin for n in self._admin_lengths if n <= len(words))
+        if any(tuple(words[:n]) in self._admin for n in self._admin_lengths if n <= len(words)):
+            return True
+        if self._admin_plain is None:
+            return False
+        plain = [self._strip_word(w) for w in words[:self._admin_lengths[-1]]] if self._admin_lengths else []
+        return any(tuple(plain[:n]) in self._admin_plain for n in self._admin_lengths if n <= len(plain))
 
     def _is_quiet(self, words: list[str]) -> bool:
         """Policy ``finding_words``: every word is one the pack knows and none belongs to its finding vocabulary
@@ -364,7 +376,10 @@ class Labeler:
         if not words:
             return _Analysis(0, None, (), (), ())
         template = self._template(skey, words, spans)
-        matches = self.compiled.trie.scan(words)
+        barriers = self._barriers(skey, spans)
+        matches = self.compiled.trie.scan(words, barriers)
+        if EXCLUDE in matches and FINDING in matches:
+            matches = self._rescued(matches, words, barriers)
         if template is not None:
             # A normal statement still names what it rules out ("no pleural effusion"): keep those negatives.
             negatives = tuple(m for m in self._mentions(matches, spans, self._clauses(skey, spans)) if m[1] == 0)
@@ -386,6 +401,49 @@ class Labeler:
         if not exact and not fuzzy and self._quiet is not None and self._is_quiet(words):
             return _Analysis(len(words), QUIET, (), (), ())
         return _Analysis(len(words), None, tuple(counts.items()), tuple(exact), tuple(fuzzy))
+
+    def _rescued(self, matches: dict[str, list[Match]], words: list[str], barriers: set[int]) -> dict[str, list[Match]]:
+        """A finding match that an exclusion starting inside it removes entirely gives its words back: the phrase
+        that opens at the exclusion is matched instead ("Có hình ảnh nốt vôi": the nodule phrase "hình ảnh nốt"
+        took "nốt", its exclusion "nốt vôi" dropped it, and the calcified granuloma "nốt vôi" was never tried)."""
+        findings = matches[FINDING]
+        out = list(findings)
+        for match in findings:
+            names = {name for _, name, _ in match.payload}
+            inside = [x for x in matches[EXCLUDE] if x.payload in names and match.start < x.start < match.end]
+            if not inside or not names <= {x.payload for x in inside}:
+                continue
+            at = min(x.start for x in inside)
+            shifted = {b - at for b in barriers if b > at}
+            head = next((m for m in self.compiled.trie.scan(words[at:], shifted).get(FINDING, ()) if m.start == 0), None)
+            if head is None:
+                continue
+            rescued = Match(FINDING, at, at + head.end, head.payload)
+            out = [m for m in out if m is not match and not (m.start < rescued.end and rescued.start < m.end)]
+            out.append(rescued)
+        if len(out) == len(findings) and all(a is b for a, b in zip(out, findings, strict=True)):
+            return matches
+        return {**matches, FINDING: sorted(out, key=lambda m: m.start)}
+
+    def _skipped_devices(self, key: str, skipped: list[Sentence]) -> list[tuple[Sentence, _Analysis]]:
+        """Skipped sentences that state a device present, each with only its device mentions (pack
+        ``skipped_devices``): a tube named in the clinical field is on the film; nothing else there is read."""
+        out = []
+        for sentence in skipped:
+            analysis = self._analysis(key[sentence.start:sentence.end])
+            devices = tuple(m for m in analysis.exact if m[1] == 1 and self.pack.findings[m[0]].device)
+            if devices:
+                out.append((sentence, _Analysis(analysis.n_words, None, (), devices, ())))
+        return out
+
+    def _barriers(self, skey: str, spans: list[tuple[int, int]]) -> set[int]:
+        """Word indices a phrase break (pack ``phrase_breaks``) stands before: a key before ':' never joins a
+        phrase with the words after it ("Phim phổi: Xẹp đốt sống ngực D7" is no "phổi xẹp")."""
+        breaks = self.pack.phrase_breaks
+        if not breaks or not any(c in skey for c in breaks):
+            return set()
+        return {i for i in range(1, len(spans))
+                if any(c in breaks for c in skey[spans[i - 1][1]:spans[i][0]])}
 
     def _template(self, skey: str, words: list[str], spans: list[tuple[int, int]]) -> Template | str | None:
         """A whole-sentence template, a normal statement (normals.py), or every clause one of these."""

@@ -29,7 +29,8 @@ PACK_KEYS = {"lang", "name", "description", "diacritics", "fuzzy", "regions", "s
              "clause_breaks", "stemmed", "max_chars", "version_note", "devices_abnormal", "admin_lines",
              "preamble_headers", "template_coverage", "normal_summary", "attribution_cues", "on_conflict",
              "statement_words", "statement_localizations", "header_qualifiers",
-             "skip_inline", "scope_chaining"}
+             "skip_inline", "scope_chaining", "phrase_breaks", "skipped_devices",
+             "title_abbreviations"}
 FINDING_KEYS = {"name", "region", "phrases", "negative_phrases", "exclude", "abnormal", "description",
                 "cui", "localizations", "device", "sites", "conflicts", "descriptor", "diagnosis",
                 "specifies"}
@@ -143,6 +144,12 @@ class Pack:
     # A bracketed qualifier after a known header name is part of that header: "Chẩn đoán (lâm sàng):" skips
     # like "Chẩn đoán:", "Kết quả (XQ ngực thẳng):" opens the findings like "Kết quả:".
     header_qualifiers: bool = False
+    # characters no phrase or cue matches across ("Phim phổi: Xẹp đốt sống": "phổi xẹp" is no phrase)
+    phrase_breaks: str = ""
+    # a device stated present in a skipped clinical section ("Lâm sàng: thở máy. Ống NKQ ...") is on the film
+    skipped_devices: bool = False
+    # titles whose period does not end a sentence ("BS. Trần Thị B" is one signature line)
+    title_abbreviations: list[str] = field(default_factory=list)
     # "line": a skipped field with text on its header's line runs to the next header or blank line; "sentence":
     # it is that first sentence, and the rest of the line and the lines below are labelled.
     skip_inline: str = "line"
@@ -474,6 +481,15 @@ def _apply_settings(data: dict, path: Path, pack: Pack, errors: list[str]) -> No
     pack.skip_inline = str(data.get("skip_inline", "line"))
     if pack.skip_inline not in ("line", "sentence"):
         errors.append(f"{where}: skip_inline must be 'line' or 'sentence', got {pack.skip_inline!r}")
+    pack.phrase_breaks = data.get("phrase_breaks", "")
+    if not isinstance(pack.phrase_breaks, str) or any(c.isalnum() or c.isspace() for c in pack.phrase_breaks):
+        errors.append(f"{where}: phrase_breaks must be a string of punctuation characters, got {pack.phrase_breaks!r}")
+        pack.phrase_breaks = ""
+    pack.title_abbreviations = _strings(data.get("title_abbreviations"), where, "title_abbreviations", errors)
+    pack.skipped_devices = data.get("skipped_devices", False)
+    if not isinstance(pack.skipped_devices, bool):
+        errors.append(f"{where}: skipped_devices must be true or false, got {pack.skipped_devices!r}")
+        pack.skipped_devices = False
     pack.header_qualifiers = data.get("header_qualifiers", False)
     if not isinstance(pack.header_qualifiers, bool):
         errors.append(f"{where}: header_qualifiers must be true or false, got {pack.header_qualifiers!r}")

@@ -71,8 +71,22 @@ class PhraseTrie:
                 return False
         return _END in node
 
-    def scan(self, words: list[str]) -> dict[str, list[Match]]:
-        """All longest, non-overlapping matches per group, left to right."""
+    def _groups_at(self, words: list[str], i: int) -> set[str]:
+        """The groups of every phrase that starts at word ``i``."""
+        groups: set[str] = set()
+        node = self.root
+        for word in words[i:]:
+            node = node.get(word)
+            if node is None:
+                break
+            groups.update(group for group, _ in node.get(_END, ()))
+        return groups
+
+    def scan(self, words: list[str], barriers: frozenset[int] | set[int] = frozenset()) -> dict[str, list[Match]]:
+        """All longest, non-overlapping matches per group, left to right. A match across a word index in
+        ``barriers`` (a word that a phrase break such as ':' stands before) is cut back to the barrier when
+        the words after it open a phrase of the same group themselves ("Phổi: Xẹp đốt sống" is no "phổi xẹp";
+        "TIM: to" still reads as "tim to")."""
         root_get = self.root.get
         n = len(words)
         found: dict[str, list[Match]] = {}
@@ -82,6 +96,8 @@ class PhraseTrie:
             if node is None:
                 continue
             best: dict[str, tuple[int, object]] | None = None  # made only when a phrase ends here
+            barrier = min((b for b in barriers if b > i), default=n + 1) if barriers else n + 1
+            before: dict[str, tuple[int, object]] = {}
             j = i + 1
             while True:
                 terminal = node.get(_END)
@@ -94,6 +110,8 @@ class PhraseTrie:
                         # decided by the caller's insertion order).
                         if previous is None or previous[0] < j:
                             best[group] = (j, payload)
+                            if j <= barrier:
+                                before[group] = (j, payload)
                 if j >= n:
                     break
                 node = node.get(words[j])
@@ -102,6 +120,10 @@ class PhraseTrie:
                 j += 1
             if best is None:
                 continue
+            if barrier <= n and any(end > barrier for end, _ in best.values()):
+                opened = self._groups_at(words, barrier)
+                best = {g: (before[g] if end > barrier and g in opened else (end, p))
+                        for g, (end, p) in best.items() if not (end > barrier and g in opened) or g in before}
             for group, (end, payload) in best.items():
                 if i >= last_end.get(group, 0):
                     found.setdefault(group, []).append(Match(group, i, end, payload))

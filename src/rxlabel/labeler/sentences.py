@@ -61,6 +61,8 @@ class SplitterConfig:
     # pack skip_inline: "sentence": a skipped field with its text on the header's line ("LS: sốt, ho đờm.") is that
     # first sentence only; what follows on the line and below is labelled ("line": the section runs on).
     inline_sentence: bool = False
+    # pack title_abbreviations: a period after one ("BS. Trần Thị B") does not end the sentence (accent-free keys)
+    titles: frozenset[str] = frozenset()
     first_words: frozenset[str] = field(default=frozenset(), compare=False)
     # Known header names by their accent-free form: "ĐỀ NGHI:", "Kết luá̂n:" (a tone dropped or wrong).
     by_stripped: dict[str, str] = field(default_factory=dict, compare=False)
@@ -173,7 +175,8 @@ def split_report(text: str, key: str, config: SplitterConfig) -> list[Sentence]:
                     continue
                 _add(text, start, stop.end(), section, bullet, True, sentences)
                 section, skip, start = None, False, stop.end()
-        _split_line(text, start, end, section, bullet, skip, sentences)
+        _split_line(text, start, end, section, bullet, skip, sentences, key if config.titles else None,
+                    config.titles)
     if opening is not None:
         for sentence in sentences:
             if sentence.start >= opening:
@@ -237,10 +240,17 @@ def _is_bullet(marker: str, config: SplitterConfig) -> bool:
     return any(stripped.startswith(b) for b in config.bullets) or stripped[0] in "•·>–—"
 
 
+_LAST_WORD = re.compile(r"[^\W\d_]+$")
+
+
 def _split_line(text: str, start: int, end: int, section: str | None, bullet: int | None,
-                skip: bool, out: list[Sentence]) -> None:
+                skip: bool, out: list[Sentence], key: str | None = None, titles: frozenset[str] = frozenset()) -> None:
     pos = start
     for stop in _SENT_END.finditer(text, start, end):
+        if key is not None and stop.group() == ".":
+            title = _LAST_WORD.search(key, pos, stop.start())
+            if title is not None and strip_diacritics(title.group()) in titles:
+                continue  # "BS. Trần Thị B": the title's period
         stop_end = stop.end()
         _add(text, pos, stop_end, section, bullet, skip, out)
         pos = stop_end

@@ -86,33 +86,82 @@ _TELEX_TONES = {"s": "\u0301", "f": "\u0300", "r": "\u0309", "x": "\u0303", "j":
 _TONE_VOWEL = re.compile("[aăâeêioôơuưy]")
 
 
-def _telex(word: str) -> str | None:
-    """Decode a syllable typed in Telex with the input method off ("thaays" -> "thấy", "ddawcj" -> "đặc")."""
-    import unicodedata
+def _place_tone(out: str, tone: str | None) -> str | None:
+    """``out`` with the tone mark ``tone`` on the vowel Vietnamese spelling puts it on (None: no vowel)."""
+    if not tone:
+        return out
+    vowels = [m.start() for m in _TONE_VOWEL.finditer(out)]
+    if not vowels:
+        return None
+    # The mark goes on the modified vowel if any, else on the second of two vowels before a final
+    # consonant, else on the first ("thấy", "hoàn", "của").
+    marked = [i for i in vowels if out[i] in "ăâêôơư"]
+    if marked:
+        pos = marked[-1]
+    elif len(vowels) >= 2 and (vowels[-1] < len(out) - 1 or out[vowels[0]:vowels[0] + 2] in ("oa", "oe", "uy")):
+        pos = vowels[-1]
+    else:
+        pos = vowels[0]
+    return unicodedata.normalize("NFC", out[:pos + 1] + tone + out[pos + 1:])
 
-    out = word
+
+# A Telex tone key typed after the vowel but before the final consonants ("trafn" for "tràn").
+_TELEX_INNER_TONE = re.compile(r"(?<=[aeiouyâêôơưă])([sfrxj])(?=(?:ch|ng|nh|[cmnpt])$)")
+
+
+def _telex_parts(word: str) -> tuple[str, str | None] | None:
+    """The letters and the tone of a syllable typed in Telex with the input method off, or None."""
+    out = word.replace("uow", "ươ")
     for pair, letter in _TELEX_VOWELS:
         out = out.replace(pair, letter)
     tone = None
     if len(out) > 2 and out[-1] in _TELEX_TONES:
         tone, out = _TELEX_TONES[out[-1]], out[:-1]
+    elif (inner := _TELEX_INNER_TONE.search(out)) is not None:
+        tone, out = _TELEX_TONES[inner.group(1)], out[:inner.start()] + out[inner.end():]
     if out == word:
         return None
-    if tone:
-        vowels = [m.start() for m in _TONE_VOWEL.finditer(out)]
-        if not vowels:
-            return None
-        # The mark goes on the modified vowel if any, else on the second of two vowels before a final
-        # consonant, else on the first ("thấy", "hoàn", "của").
-        marked = [i for i in vowels if out[i] in "ăâêôơư"]
-        if marked:
-            pos = marked[-1]
-        elif len(vowels) >= 2 and (vowels[-1] < len(out) - 1 or out[vowels[0]:vowels[0] + 2] in ("oa", "oe", "uy")):
-            pos = vowels[-1]
+    return out, tone
+
+
+def _telex(word: str) -> str | None:
+    """Decode a syllable typed in Telex with the input method off ("thaays" -> "thấy", "ddawcj" -> "đặc")."""
+    parts = _telex_parts(word)
+    return None if parts is None else _place_tone(*parts)
+
+
+_VNI_TONES = {"1": "\u0301", "2": "\u0300", "3": "\u0309", "4": "\u0303", "5": "\u0323"}
+_VNI_MARKS = {"6": {"a": "â", "e": "ê", "o": "ô"}, "7": {"o": "ơ", "u": "ư"}, "8": {"a": "ă"}, "9": {"d": "đ"}}
+_VNI_WORD = re.compile(r"[a-z]+[1-9][a-z1-9]*")
+
+
+def _vni_parts(word: str) -> tuple[str, str | None] | None:
+    """The letters and the tone of a syllable typed in VNI with the input method off ("khong6" -> "không")."""
+    if not _VNI_WORD.fullmatch(word):
+        return None
+    letters: list[str] = []
+    tone = None
+    for ch in word:
+        if ch in _VNI_TONES:
+            if tone is not None:
+                return None
+            tone = _VNI_TONES[ch]
+        elif ch in _VNI_MARKS:
+            marks = _VNI_MARKS[ch]
+            at = [i for i, c in enumerate(letters) if c in marks]
+            if not at:
+                return None
+            # "7" marks both letters of "uo" ("dduo7ng" -> "đương"); otherwise the last letter it can mark
+            for i in (at[-2:] if ch == "7" and "".join(letters[at[-2]:at[-1] + 1]) == "uo" else at[-1:]):
+                letters[i] = marks[letters[i]]
         else:
-            pos = vowels[0]
-        out = unicodedata.normalize("NFC", out[:pos + 1] + tone + out[pos + 1:])
-    return out
+            letters.append(ch)
+    return "".join(letters), tone
+
+
+def _tone_variants(letters: str) -> list[str]:
+    """``letters`` with each of the six tones (the level tone first)."""
+    return [v for t in (None, *_TELEX_TONES.values()) if (v := _place_tone(letters, t))]
 
 
 _LETTERS_DIGITS = re.compile(r"([^\W\d_]+)(\d+)|(\d+)([^\W\d_]+)")
@@ -231,6 +280,9 @@ class ViWordStage:
     def _split_glued(self, tokens: list[Token]) -> list[Token]:
         out: list[Token] = []
         for word, start, end in tokens:
+            if _VNI_WORD.fullmatch(word) and (typed := self._typed_with_keys(word)) is not None:
+                out.append((typed, start, end))  # VNI: "khong6" is "không", not "khong" + "6"
+                continue
             glued = _LETTERS_DIGITS.fullmatch(word) if word not in self.vocab else None
             if glued:
                 cut = len(glued.group(1) or glued.group(3))
@@ -310,8 +362,8 @@ class ViWordStage:
         if word in self._fixes:
             return self._fixes[word]
         fixed = None
-        telex = _telex(word) if _is_plain(word) else None
-        if telex and telex in self.vocab:
+        telex = self._typed_with_keys(word) if _is_plain(word) else None
+        if telex:
             fixed = telex
         else:
             plain = strip_diacritics(word)
@@ -338,6 +390,20 @@ class ViWordStage:
                     fixed = frozenset(near)
         self._fixes[word] = fixed
         return fixed
+
+    def _typed_with_keys(self, word: str) -> str | None:
+        """A word typed in Telex or VNI with the input method off: its decoding when that is a pack word, else
+        the one pack word with the same letters and another tone ("khoongr" -> "không": a wrong tone key)."""
+        for parts in (_telex_parts(word), _vni_parts(word)):
+            if parts is None:
+                continue
+            decoded = _place_tone(*parts)
+            if decoded in self.vocab:
+                return decoded
+            same_letters = {v for v in _tone_variants(parts[0]) if v in self.vocab}
+            if len(same_letters) == 1:
+                return next(iter(same_letters))
+        return None
 
     def _near(self, plain: str) -> list[str]:
         """Unaccented pack words one edit (substitution, insertion, deletion, swap) from ``plain``."""
