@@ -11,7 +11,11 @@ import csv
 import itertools
 import multiprocessing as mp
 import os
+import pickle
+import shutil
+import tempfile
 import time
+import uuid
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -234,17 +238,21 @@ def pooled(chunks: Iterable[list[ReportRow]], jobs: int, lang: str, stemmed: boo
     def start() -> ProcessPoolExecutor:
         return ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker, initargs=(lang, stemmed, full))
 
+    # Workers spool each chunk's results to a file and send back only its path: a message that short is one
+    # atomic pipe write, so a worker killed while sending can never leave the pool's reader waiting for the
+    # rest of a large message (CPython's ProcessPoolExecutor then hangs instead of breaking).
+    spool = Path(tempfile.mkdtemp(prefix="rxlabel-chunks-"))
     pool, source, pending = start(), iter(chunks), deque()
     window = 2 * jobs
     try:
         while True:
             while len(pending) < window and (chunk := next(source, None)) is not None:
-                pending.append([chunk, _submit(pool, chunk, evidence)])
+                pending.append([chunk, _submit(pool, chunk, evidence, spool)])
             if not pending:
                 return
             chunk, future = pending[0]
             try:
-                result = future.result()
+                result = _unspool(future.result())
             except BrokenProcessPool:
                 pool.shutdown(wait=False, cancel_futures=True)
                 pool = start()
@@ -254,27 +262,44 @@ def pooled(chunks: Iterable[list[ReportRow]], jobs: int, lang: str, stemmed: boo
                 window = 1  # isolate: retry the unfinished chunks one by one
                 for item in pending:
                     item[1] = None
-                _resubmit(pending, pool, evidence)
+                _resubmit(pending, pool, evidence, spool)
                 continue
             pending.popleft()
             if window == 1 and not any(item[1] is None for item in pending):
                 window = 2 * jobs  # the lost chunks are done: back to full speed
-            _resubmit(pending, pool, evidence)
+            _resubmit(pending, pool, evidence, spool)
             yield [(row, *r[1:]) for row, r in zip(chunk, result, strict=True)]
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
+        shutil.rmtree(spool, ignore_errors=True)
 
 
-def _resubmit(pending: deque, pool: ProcessPoolExecutor, evidence: str) -> None:
+def _spooled(rows: list[ReportRow], evidence: str, spool: str) -> str:
+    """:func:`label_rows` in a worker, its results written to a file in ``spool``; returns the file's path."""
+    path = os.path.join(spool, f"{os.getpid()}-{uuid.uuid4().hex}.pickle")
+    with open(path, "wb") as fh:
+        pickle.dump(label_rows(rows, evidence), fh, protocol=pickle.HIGHEST_PROTOCOL)
+    return path
+
+
+def _unspool(path: str) -> list:
+    """The results a worker spooled to ``path`` (our own private temp folder), the file removed."""
+    with open(path, "rb") as fh:
+        result = pickle.load(fh)
+    os.unlink(path)
+    return result
+
+
+def _resubmit(pending: deque, pool: ProcessPoolExecutor, evidence: str, spool: Path) -> None:
     """Submit the first pending chunk that lost its future (one at a time while isolating)."""
     if pending and pending[0][1] is None:
-        pending[0][1] = _submit(pool, pending[0][0], evidence)
+        pending[0][1] = _submit(pool, pending[0][0], evidence, spool)
 
 
-def _submit(pool: ProcessPoolExecutor, chunk: list[ReportRow], evidence: str = "compact") -> Future:
+def _submit(pool: ProcessPoolExecutor, chunk: list[ReportRow], evidence: str, spool: Path) -> Future:
     """``pool.submit``; a pool that broke meanwhile gives a failed future, handled like the others."""
     try:
-        return pool.submit(label_rows, chunk, evidence)
+        return pool.submit(_spooled, chunk, evidence, str(spool))
     except BrokenProcessPool as exc:
         failed: Future = Future()
         failed.set_exception(exc)
