@@ -393,3 +393,13 @@ def test_highlight_marks_status_and_cue_and_escapes_the_text():
     assert '<mark class="ev negated exact"' in out and ">derrame pleural</mark>" in out
     assert '<mark class="cue" title="cue of pleural effusion: No se observa">No se observa</mark>' in out
     assert '<mark class="ev uncertain fuzzy"' in out and ">Posible</mark>" in out
+
+
+def test_timestamps_never_go_back_across_a_second_boundary(monkeypatch):
+    """now() reads the clock once: seconds and milliseconds read apart gave '...:00.999' then '...:00.002'."""
+    from rxlabel.labeler.workbench import store as store_module
+
+    clock = iter([1700000000.999, 1700000001.002, 1700000001.003, 1700000001.004])
+    monkeypatch.setattr(store_module.time, "time", lambda: next(clock))
+    first, second = store_module.now(), store_module.now()
+    assert first < second

@@ -60,7 +60,10 @@ class WorkbenchError(RxlabelError, ValueError):
 
 
 def now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + f".{int(time.time() * 1000) % 1000:03d}Z"
+    """UTC time to the millisecond, from ONE clock reading: seconds and milliseconds read apart could cross a
+    second boundary and date a decision before the QC round it answers (a flaky 'round not complete')."""
+    t = time.time()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + f".{int(t * 1000) % 1000:03d}Z"
 
 
 def positives(findings: dict[str, int] | None) -> dict[str, int]:
