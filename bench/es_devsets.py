@@ -27,7 +27,7 @@ from _results import emit  # noqa: E402
 
 from rxlabel import labeler  # noqa: E402
 from rxlabel.labeler.devsplit import READ, SCORE, bimcv_reports, padchest_gr_reports  # noqa: E402
-from rxlabel.labeler.evaluate import evaluate  # noqa: E402
+from rxlabel.labeler.evaluate import evaluate, strict_classes  # noqa: E402
 from rxlabel.labeler.labelsets import LabelSet, apply_label_set, load_label_set  # noqa: E402
 from rxlabel.schema import REGION_COLUMNS  # noqa: E402
 
@@ -52,7 +52,7 @@ def _gr_figures(frame: pd.DataFrame, preds: dict) -> dict:
     pred = pred.drop(columns=[c for c in pred.columns if c in REGION_COLUMNS]).reindex(frame.index)
     gold = gold.reindex(frame.index)
     micro = evaluate(gold, pred, None, "positive", 0)["micro"]
-    classes = sorted(set(gold.columns) | {c for c in pred.columns if (pred[c].fillna(0) != 0).any()})
+    classes = strict_classes(gold, pred)  # the classes of `rxlabel evaluate --strict`
     strict = evaluate(gold.reindex(columns=classes), pred.reindex(columns=classes), classes, "positive", 0)["micro"]
     return {"images": len(frame), "micro_f1": round(micro["f1"], 4), "micro_p": round(micro["precision"], 4),
             "micro_r": round(micro["recall"], 4), "strict_micro_f1": round(strict["f1"], 4),
