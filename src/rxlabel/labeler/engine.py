@@ -112,6 +112,13 @@ def _corrections_only(analysis: _Analysis) -> bool:
     return True
 
 
+def _same_templates(a, b) -> bool:
+    """Whether two compiled template sets hold the same sentences and patterns."""
+    return a.exact == b.exact and {k: [p.pattern for p, _ in v] for k, v in a.by_first.items()} == {
+        k: [p.pattern for p, _ in v] for k, v in b.by_first.items()} and [p.pattern for p, _ in a.leading] == [
+        p.pattern for p, _ in b.leading]
+
+
 def _unplaced(words: list[str], placing: frozenset[tuple[str, ...]], lengths: tuple[int, ...]) -> list[str]:
     """``words`` less every placing sequence in them (longest first): "cấu trúc trung thất rõ" -> "cấu trúc rõ"."""
     out, i = [], 0
@@ -135,6 +142,10 @@ class Labeler:
         self._correct = lru_cache(maxsize=200_000)(self._correct_word)
         self._strip_word = lru_cache(maxsize=200_000)(strip_diacritics)  # vi: one regex call per new word
         self._stripped_vocab = frozenset(self.compiled.stripped_vocab)
+        # Whether fuzzy matching may read the pack's own vocabulary, templates and trie for the stripped ones
+        # (an accent-insensitive pack: compiling strips nothing more), see _fuzzy.
+        self._plain_vocab = (self.pack.diacritics_insensitive and self._stripped_vocab == self.compiled.vocab
+                             and _same_templates(self.compiled.templates, self.compiled.stripped_templates))
         self._vocab_by_initial: dict[str, list[str]] = {}
         for word in self.compiled.stripped_vocab:
             self._vocab_by_initial.setdefault(word[0], []).append(word)
@@ -661,13 +672,27 @@ class Labeler:
 
     def _fuzzy(self, words: list[str], spans: list[tuple[int, int]], clauses: list[int], exact: list[tuple]) -> list[tuple]:
         """Mentions found only after restoring diacritics or correcting a misspelling."""
-        if self.compiled.vocab.issuperset(words):
+        vocab = self.compiled.vocab
+        if vocab.issuperset(words):
             return []
-        stripped_vocab = self._stripped_vocab
-        if not self.pack.diacritics_insensitive:
-            strip = self._strip_word
-            words = [strip(w) for w in words]
-        corrected = [w if w in stripped_vocab else (self._correct(w) or w) for w in words]
+        correct, shortest = self._correct, self.pack.fuzzy_min_length
+        if self._plain_vocab:
+            # Accent-insensitive pack: its words are already accent-free and the two vocabularies and template
+            # sets are the same, so only the words outside the vocabulary (one set operation), and of them only
+            # those long enough to correct, are offered to the corrector. No correction: the stripped template
+            # is the exact one (not found) and the stripped trie scans the same words, so nothing is new.
+            fixes = {w: c for w in set(words).difference(vocab) if len(w) >= shortest and (c := correct(w))}
+            if not fixes:
+                return []
+            corrected = [fixes.get(w, w) for w in words]
+        else:
+            stripped_vocab = self._stripped_vocab
+            if not self.pack.diacritics_insensitive:
+                strip = self._strip_word
+                words = [strip(w) for w in words]
+            # A word shorter than fuzzy.min_length is never corrected (_correct_word): not offered, so the running
+            # numbers and codes of real text do not fill the corrector's memo.
+            corrected = [w if w in stripped_vocab or len(w) < shortest else (correct(w) or w) for w in words]
         if not exact:
             template = self.compiled.stripped_templates.lookup(" ".join(corrected))
             if isinstance(template, Template):
