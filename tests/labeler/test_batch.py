@@ -89,6 +89,29 @@ def test_worker_processes_give_identical_output(tmp_path):
     assert (tmp_path / "one.jsonl").read_bytes() == (tmp_path / "two.jsonl").read_bytes()
 
 
+def test_label_file_freezes_the_heap_for_the_run_and_gives_it_back(tmp_path, monkeypatch):
+    """The compiled pack is kept out of the collector's walks while a file is labelled (batch._frozen_heap),
+    and a library caller's process is left as it was: nothing stays frozen, and a caller's own freeze holds."""
+    import gc
+
+    from rxlabel.labeler import batch
+
+    src = _write_csv(tmp_path / "in.csv", ROWS[:2])
+    seen = []
+    real = batch.label_rows
+    monkeypatch.setattr(batch, "label_rows", lambda rows, ev="compact": seen.append(gc.get_freeze_count()) or real(rows, ev))
+    before = gc.get_freeze_count()
+    label_file(src, tmp_path / "out.jsonl", str(MINI), progress=False)
+    assert seen and seen[0] > 0 and gc.get_freeze_count() == before == 0
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        label_file(src, tmp_path / "again.jsonl", str(MINI), progress=False)
+        assert gc.get_freeze_count() > frozen // 2  # still frozen (a frozen object may be freed meanwhile)
+    finally:
+        gc.unfreeze()
+
+
 def test_non_utf8_input_names_the_line_and_the_fix(tmp_path):
     src = _write_csv(tmp_path / "latin.csv", [("r1", "Cardiomegalia."), ("r2", "Neumotórax.")], encoding="latin-1")
     with pytest.raises(ReportInputError, match=r"line 3 is not UTF-8.*--encoding"):

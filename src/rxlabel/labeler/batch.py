@@ -8,6 +8,7 @@ up to the number of input rows.
 from __future__ import annotations
 
 import csv
+import gc
 import itertools
 import multiprocessing as mp
 import os
@@ -20,6 +21,7 @@ from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -75,6 +77,29 @@ def _init_worker(lang: str, stemmed: bool, full: bool = True) -> None:
 
     _WORKER = load(lang, stemmed=stemmed)
     _WORKER.key = (lang, stemmed)
+    if not gc.get_freeze_count():  # a spawned worker (a forked one inherits the parent's frozen heap)
+        gc.collect()
+        gc.freeze()
+
+
+@contextmanager
+def _frozen_heap() -> Iterator[None]:
+    """Everything alive now (the compiled pack: ~100,000 trie nodes) out of the garbage collector's reach
+    for the run, given back after it.
+
+    The pack lives as long as the run, yet every full collection walked it: unpickling a chunk's results in
+    the parent (thousands of small dicts, each allocation counting towards a collection) cost 21 us a row,
+    1.3 us frozen. Forked workers inherit the frozen heap (and the collector no longer dirties its pages).
+    A caller that froze its own heap, or runs with the collector off, is left as it is."""
+    if gc.get_freeze_count() or not gc.isenabled():
+        yield
+        return
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def label_rows(rows: list[ReportRow], evidence: str = "compact") -> list[tuple[ReportRow, dict | None, str | None, str | None]]:
@@ -202,19 +227,20 @@ def label_file(input_path: str | Path, output_path: str | Path, lang: str = "es"
     first = next(chunks, [])  # input errors (missing file, encoding, columns) before any output exists
     chunks = itertools.chain([first], chunks)
     labeler = load(lang, stemmed=stemmed)
-    router = Router(output_path, labeler.finding_names, labeler.version, review_out, rejects_out, [input_path],
-                    evidence)
-    try:
-        global _WORKER
-        _WORKER, labeler.key = labeler, (lang, stemmed)  # the worker of jobs=1, inherited by forked workers
-        if jobs > 1:
-            results = pooled(chunks, jobs, lang, stemmed, evidence, full=router.writer.kind != "jsonl")
-        else:
-            results = (label_rows(chunk, evidence) for chunk in chunks)
-        return router.drain(results, started, progress)
-    except BaseException:
-        router.abort()  # a worker pool that fails to start leaves no partial files either
-        raise
+    with _frozen_heap():
+        router = Router(output_path, labeler.finding_names, labeler.version, review_out, rejects_out, [input_path],
+                        evidence)
+        try:
+            global _WORKER
+            _WORKER, labeler.key = labeler, (lang, stemmed)  # the worker of jobs=1, inherited by forked workers
+            if jobs > 1:
+                results = pooled(chunks, jobs, lang, stemmed, evidence, full=router.writer.kind != "jsonl")
+            else:
+                results = (label_rows(chunk, evidence) for chunk in chunks)
+            return router.drain(results, started, progress)
+        except BaseException:
+            router.abort()  # a worker pool that fails to start leaves no partial files either
+            raise
 
 
 WORKER_DIED = "worker_died: the labelling process died on this chunk twice (out of memory?); label these rows alone"
@@ -274,8 +300,16 @@ def pooled(chunks: Iterable[list[ReportRow]], jobs: int, lang: str, stemmed: boo
         shutil.rmtree(spool, ignore_errors=True)
 
 
-def _spooled(rows: list[ReportRow], evidence: str, spool: str) -> str:
-    """:func:`label_rows` in a worker, its results written to a file in ``spool``; returns the file's path."""
+def _columns(rows: list[ReportRow]) -> tuple[list, ...]:
+    """A chunk as four lists (row numbers, ids, texts, errors): pickled to a worker in a fifth of the parent's
+    time of the row objects (2.9 -> 0.6 us a row)."""
+    return ([r.row for r in rows], [r.report_id for r in rows], [r.text for r in rows], [r.error for r in rows])
+
+
+def _spooled(columns: tuple[list, ...], evidence: str, spool: str) -> str:
+    """:func:`label_rows` of a chunk (:func:`_columns`) in a worker, its results written to a file in ``spool``;
+    returns the file's path."""
+    rows = list(map(ReportRow, *columns))
     path = os.path.join(spool, f"{os.getpid()}-{uuid.uuid4().hex}.pickle")
     with open(path, "wb") as fh:
         pickle.dump(label_rows(rows, evidence), fh, protocol=pickle.HIGHEST_PROTOCOL)
@@ -299,7 +333,7 @@ def _resubmit(pending: deque, pool: ProcessPoolExecutor, evidence: str, spool: P
 def _submit(pool: ProcessPoolExecutor, chunk: list[ReportRow], evidence: str, spool: Path) -> Future:
     """``pool.submit``; a pool that broke meanwhile gives a failed future, handled like the others."""
     try:
-        return pool.submit(_spooled, chunk, evidence, str(spool))
+        return pool.submit(_spooled, _columns(chunk), evidence, str(spool))
     except BrokenProcessPool as exc:
         failed: Future = Future()
         failed.set_exception(exc)
