@@ -127,11 +127,14 @@ class Mention:
 
     def evidence(self) -> dict:
         """The bounded evidence object: offsets, cue, rule id and a clipped window (not the sentence),
-        with the mention's region and whether the finding is abnormal."""
-        item = evidence_item(self.finding, self.status, self.start, self.end, self.cue, self.rule,
-                             self.localizations, self.kind, self.sentence_start, self.sentence)
-        item["region"], item["abnormal"] = self.region, self.abnormal
-        return item
+        with the mention's region and whether the finding is abnormal (evidence_item's keys, then these two,
+        made in one literal: a mention always has its offsets and sentence)."""
+        base, sentence = self.sentence_start, self.sentence
+        return {"finding": self.finding, "status": self.status, "start": self.start, "end": self.end,
+                "cue": self.cue, "rule": rule_id(self.rule), "localizations": self.localizations, "match": self.kind,
+                "sentence": [base, base + len(sentence)],
+                "window": clip_window(sentence, self.start - base, self.end - base),
+                "region": self.region, "abnormal": self.abnormal}
 
 
 def combine(statuses: list[int]) -> int:
@@ -139,12 +142,16 @@ def combine(statuses: list[int]) -> int:
     return max(statuses, key=_RANK.__getitem__)
 
 
+# combine([a, b]) for the three statuses, as one look-up (aggregation calls it once per mention)
+_PAIR = {(a, b): combine([a, b]) for a in _RANK for b in _RANK}
+
+
 def aggregate_statuses(pairs: Iterable[tuple[str, int]]) -> dict[str, int]:
     """(finding, status) pairs -> finding name -> 1 / 0 / -1."""
     out: dict[str, int] = {}
     for finding, status in pairs:
         previous = out.get(finding)
-        out[finding] = status if previous is None else combine([previous, status])
+        out[finding] = status if previous is None else _PAIR[previous, status]
     return out
 
 
@@ -161,8 +168,8 @@ def roll_up_regions(mentions: list[Mention], regions: tuple[str, ...]) -> dict[s
         if not m.abnormal or m.status == 0:
             continue
         if m.region in out:
-            out[m.region] = combine([out[m.region], m.status])
-        abnormal = combine([abnormal, m.status])
+            out[m.region] = _PAIR[out[m.region], m.status]
+        abnormal = _PAIR[abnormal, m.status]
     out["abnormal"] = abnormal
     return out
 

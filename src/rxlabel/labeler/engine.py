@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import accumulate
 from pathlib import Path
 from typing import NamedTuple
 
@@ -89,6 +90,7 @@ class _Analysis(NamedTuple):
 
 _CACHE_LIMIT = 100_000
 _COMMA = re.compile(",")
+_WORD_SPLIT = re.compile(f"({WORD.pattern})")  # the words of phrases.WORD, kept by split between the separators
 # A clause-wise normal statement's breaks: , ; : and a dash with a space either side.
 _CLAUSEWISE_BREAK = re.compile(r"[,;:]|(?<= )-(?= )")
 # Reports longer than max_chars are labelled and flagged ``too_long``; past this many times max_chars
@@ -152,6 +154,7 @@ class Labeler:
         self._cache: dict[str | tuple, _Analysis] = {}
         self._admin = admin_prefixes(self.pack, self.compiled.words)
         self._admin_lengths = tuple(sorted({len(a) for a in self._admin}))
+        self._admin_first = frozenset(a[0] for a in self._admin)
         # vi: an admin line typed without diacritics ("Nam, 58 tuoi") is read as typed, before any restoration
         # could make another word of it ("nằm"): the admin openings are compared unaccented too.
         self._admin_plain = frozenset(tuple(map(strip_diacritics, a)) for a in self._admin) if self.pack.lang == "vi" else None
@@ -322,7 +325,9 @@ class Labeler:
 
     def _is_admin(self, words: list[str]) -> bool:
         """Whether a sentence opens like an administrative one (pack.yaml ``admin_lines``)."""
-        if any(tuple(words[:n]) in self._admin for n in self._admin_lengths if n <= len(words)):
+        # Most sentences open with a word no admin line opens with: one set look-up instead of a slice per length.
+        if words[0] in self._admin_first and any(tuple(words[:n]) in self._admin for n in self._admin_lengths
+                                                 if n <= len(words)):
             return True
         if self._admin_plain is None:
             return False
@@ -363,11 +368,14 @@ class Labeler:
 
     def _words(self, skey: str, fixes: tuple[tuple[str, str], ...] = ()) -> tuple[list[str], list[tuple[int, int]]]:
         if self._word_stage is None and self.compiled.stemmer is None:
-            # The common case, without per-token tuples: words by one findall, spans by one finditer.
-            words = WORD.findall(skey)
+            # The common case, without per-token tuples or a Python loop: one split gives the separators and the
+            # words in turn, and the running sum of their lengths every word's start and end.
+            parts = _WORD_SPLIT.split(skey)
+            words = parts[1::2]
             table = self.compiled.abbreviations
             if not table or table.keys().isdisjoint(words):
-                return words, [m.span() for m in WORD.finditer(skey)]
+                offsets = list(accumulate(map(len, parts), initial=0))
+                return words, list(zip(offsets[1::2], offsets[2::2], strict=False))  # one start more: the end
         tokens = tokenize(skey)
         if self._word_stage is not None:
             # vi: diacritics, glued words, "(-)", CTR, ordinals, misspelt capital abbreviations
