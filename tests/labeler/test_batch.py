@@ -158,3 +158,19 @@ def test_summary_json_shape(tmp_path):
     d = label_file(src, tmp_path / "o.jsonl", str(MINI), progress=False).as_dict()
     assert d["total"] == d["template"] + d["rule"] + d["review"] + d["rejected"] == 3
     assert json.loads(json.dumps(d))["rules_version"].startswith("es-")
+
+
+def test_windows_off_leaves_only_the_window_out_and_the_compact_line_unchanged():
+    """``label(windows=False)`` (what ``rxlabel label`` asks for when it writes compact or none records) skips
+    making each mention's window, which those formats drop: every other field, and the line, is the same."""
+    from rxlabel.labeler import Labeler
+    from rxlabel.labeler.io import record_line
+
+    lab = Labeler(MINI)
+    for _, text in ROWS[:2] + ROWS[5:6]:
+        full, bare = lab.label(text, "r").to_dict(), lab.label(text, "r", windows=False).to_dict()
+        assert full["evidence"] and all(e["window"] for e in full["evidence"] if e["match"] != "template")
+        assert bare == {**full, "evidence": [e if e["match"] == "template" else {**e, "window": None}
+                                             for e in full["evidence"]]}
+        for mode in ("compact", "none"):
+            assert record_line(bare, mode, lab.version) == record_line(full, mode, lab.version)

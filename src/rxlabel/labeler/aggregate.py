@@ -125,15 +125,15 @@ class Mention:
     localizations: list[str]
     kind: str = "exact"
 
-    def evidence(self) -> dict:
-        """The bounded evidence object: offsets, cue, rule id and a clipped window (not the sentence),
-        with the mention's region and whether the finding is abnormal (evidence_item's keys, then these two,
-        made in one literal: a mention always has its offsets and sentence)."""
+    def evidence(self, window: bool = True) -> dict:
+        """The bounded evidence object: offsets, cue, rule id and a clipped window (not the sentence; None
+        with ``window=False``), with the mention's region and whether the finding is abnormal (evidence_item's
+        keys, then these two, made in one literal: a mention always has its offsets and sentence)."""
         base, sentence = self.sentence_start, self.sentence
         return {"finding": self.finding, "status": self.status, "start": self.start, "end": self.end,
                 "cue": self.cue, "rule": rule_id(self.rule), "localizations": self.localizations, "match": self.kind,
                 "sentence": [base, base + len(sentence)],
-                "window": clip_window(sentence, self.start - base, self.end - base),
+                "window": clip_window(sentence, self.start - base, self.end - base) if window else None,
                 "region": self.region, "abnormal": self.abnormal}
 
 

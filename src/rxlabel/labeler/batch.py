@@ -112,7 +112,7 @@ def label_rows(rows: list[ReportRow], evidence: str = "compact") -> list[tuple[R
         if row.error:
             out.append((row if full else None, None, None, row.error))
             continue
-        result = _WORKER.label(row.text, row.report_id)
+        result = _WORKER.label(row.text, row.report_id, windows=evidence == "full")
         if result.rejected:
             out.append((row if full else None, None, None, result.rejected))
             continue

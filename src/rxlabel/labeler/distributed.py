@@ -59,7 +59,7 @@ def _label_chunk(rows: list[ReportRow], lang: str, stemmed: bool, full: bool = T
         if row.error:
             out.append((row, None, None, row.error))
             continue
-        result = lab.label(row.text, row.report_id)
+        result = lab.label(row.text, row.report_id, windows=evidence == "full")
         if result.rejected:
             out.append((row, None, None, result.rejected))
             continue

@@ -219,8 +219,11 @@ class Labeler:
 
     # -- stages -------------------------------------------------------------------------------------
 
-    def label(self, text: object, report_id: str | None = None) -> LabelResult:
-        """Label one report. Non-string or blank text goes to review as ``empty``."""
+    def label(self, text: object, report_id: str | None = None, *, windows: bool = True) -> LabelResult:
+        """Label one report. Non-string or blank text goes to review as ``empty``.
+
+        ``windows=False`` leaves each mention's evidence ``window`` None: the compact and none record formats
+        drop it (the offsets recover it), so ``rxlabel label`` does not make it."""
         if not isinstance(text, str) or not text.strip():
             return self._result(report_id, "unlabelled", [], ["empty"])
         if len(text) > UNANALYSED_FACTOR * self.pack.max_chars:
@@ -249,7 +252,7 @@ class Labeler:
         if not analysed:
             return self._result(report_id, "unlabelled", [], ["empty", *reasons])
         if self._is_template_report([a for _, a in analysed]):
-            return self._template_result(report_id, text, analysed, reasons)
+            return self._template_result(report_id, text, analysed, reasons, windows)
         bullet_regions = self._bullet_regions(analysed) if self.pack.region_sections else {}
         mentions: list[Mention] = []
         fuzzy: list[Mention] = []
@@ -288,8 +291,8 @@ class Labeler:
         if mentions and (find_conflicts(checked) or self._template_conflict(analysed, mentions)):
             reasons.append("conflict")
         method = "rule" if not reasons else "unlabelled"
-        result = self._result(report_id, method, mentions, reasons)
-        result.evidence += [m.evidence() for m in fuzzy]
+        result = self._result(report_id, method, mentions, reasons, windows)
+        result.evidence += [m.evidence(windows) for m in fuzzy]
         result.suggestions = aggregate_findings(fuzzy)
         normal = self.compiled.normal_finding
         if normal and any(m.status != 0 and m.abnormal for m in fuzzy):
@@ -553,7 +556,7 @@ class Labeler:
             return bool(covered)
         return "all" in covered or (bool(covered) and covered >= set(self._region_order))
 
-    def _template_result(self, report_id, text, analysed, reasons) -> LabelResult:
+    def _template_result(self, report_id, text, analysed, reasons, windows: bool = True) -> LabelResult:
         normal = self.compiled.normal_finding
         evidence = [
             evidence_item(normal, 1, s.start, s.end, None, f"template:{a.template.text}", [], "template", s.start,
@@ -561,7 +564,7 @@ class Labeler:
             for s, a in analysed if isinstance(a.template, Template)
         ]
         negatives = [m for s, a in analysed for m in self._build(text, s, a.exact, {}, "template")]
-        result = self._result(report_id, "template" if not reasons else "unlabelled", negatives, reasons)
+        result = self._result(report_id, "template" if not reasons else "unlabelled", negatives, reasons, windows)
         if normal:
             result.findings[normal] = 1
         result.evidence = evidence + result.evidence
@@ -732,7 +735,7 @@ class Labeler:
         says_all_normal = any(isinstance(a.template, Template) and "all" in a.template.regions for _, a in analysed)
         return says_all_normal and any(m.status == 1 and m.abnormal for m in mentions)
 
-    def _result(self, report_id, method, mentions, reasons) -> LabelResult:
+    def _result(self, report_id, method, mentions, reasons, windows: bool = True) -> LabelResult:
         findings = aggregate_findings(mentions)
         regions = roll_up_regions(mentions, self._region_order)
         normal = self.compiled.normal_finding
@@ -741,7 +744,7 @@ class Labeler:
         # says nothing about normality.
         if normal and mentions and normal not in findings and all(m.status == 0 for m in mentions):
             findings[normal] = 1
-        evidence = [m.evidence() for m in mentions]
+        evidence = [m.evidence(windows) for m in mentions]
         return LabelResult(report_id, method, findings, regions, evidence, reasons, self.version)
 
 
