@@ -430,3 +430,86 @@ def test_more_normal_statements(es, text):
 def test_class3_more_request_headers(es, text):
     found = {k for k, v in es(text).findings.items() if v}
     assert found == {"cardiomegaly"}, found
+
+
+# -- issue 12, fourth pass: film quality wherever the report states it ----------------------------------
+# The technique line is skipped, a header, or boilerplate; a clinical request never states film quality.
+
+@pytest.mark.parametrize("text", [
+    "Rx tórax en decúbito:\nDerrame pleural derecho.",
+    "EXPLORACIÓN: Radiografía de tórax, poco inspirada.\n\nHALLAZGOS:\nCardiomegalia.",
+    "Se realiza radiografía de tórax portátil en decúbito. Cardiomegalia.",
+    "Proyección lordótica. Cardiomegalia.",
+    "Estudio obtenido en decúbito supino. Cardiomegalia.",
+    "Datos clínicos: disnea. Placa en decúbito.\n\nCardiomegalia.",
+])
+def test_film_quality_is_read_in_technique_lines_and_headers(es, text):
+    found = {k for k, v in es(text).findings.items() if v}
+    assert {"suboptimal study"} <= found, found
+
+
+def test_only_film_quality_is_read_in_a_skipped_section(es):
+    found = {k for k, v in es("Datos clínicos: neumonía, estudio en decúbito.\n\nCardiomegalia.").findings.items() if v}
+    assert found == {"suboptimal study", "cardiomegaly"}, found
+
+
+@pytest.mark.parametrize("text, normal", [
+    ("Estudio en decúbito. Sin hallazgos significativos.", 1),
+    ("Rx poco inspirada. No se observan condensaciones ni derrame pleural.", 1),
+    ("Proyección lordótica. No se aprecian infiltrados.", 1),
+    # unchanged beside findings ruled out: as before, and before may have been abnormal
+    ("Sin cambios respecto a la previa. No se aprecian infiltrados.", None),
+    ("Estudio en decúbito. Marcapasos. Sin hallazgos significativos.", None),
+    ("Estudio en decúbito. Cardiomegalia.", None),
+])
+def test_film_quality_beside_a_stated_normal_is_normal(es, text, normal):
+    assert es(text).findings.get("normal") == normal, es(text).findings
+
+
+# -- a stated change: never inferred normal, never an unchanged study --------------------------------
+
+@pytest.mark.parametrize("text, absent", [
+    ("Mejoría radiológica, práctica resolución de las opacidades pulmonares.", "normal"),
+    ("Mejoría radiológica sin identificar actualmente opacidades ni infiltrados.", "normal"),
+    ("Ha mejorado la consolidación basal. Sin otros cambios.", "unchanged"),
+    ("Empeoramiento en el hemitórax derecho. Estabilidad radiológica en el izquierdo.", "unchanged"),
+    ("Aumento de las opacidades en la base izquierda. Derrame pleural sin cambios.", "unchanged"),
+    ("Opacidades en el lóbulo superior derecho no presentes en el estudio previo. Cardiomegalia estable, sin cambios.",
+     "unchanged"),
+])
+def test_a_stated_change_is_neither_normal_nor_unchanged(es, text, absent):
+    assert absent not in {k for k, v in es(text).findings.items() if v}, es(text).findings
+
+
+@pytest.mark.parametrize("text", [
+    "Estabilidad radiológica.",
+    "Sin cambios significativos respecto a la previa, que sugieran progresión.",
+    "Tractos fibrosos apicales ya conocidos, sin otros cambios.",
+    "No se aprecian derrames ni cambios con respecto a la radiografía previa.",
+])
+def test_unchanged_without_a_stated_change(es, text):
+    assert es(text).findings.get("unchanged") == 1, es(text).findings
+
+
+def test_change_words_and_skipped_findings_are_pack_options(tmp_path):
+    settings = """\
+        skipped_findings: [poor film]
+        normal_beside_nonfindings: true
+        change_words: [(improved|worse)]
+        change_drops: [stable]
+        """
+    extra = ("  - {name: poor film, region: none, abnormal: false, phrases: [supine film]}\n"
+             "  - {name: stable, region: none, abnormal: false, phrases: [stable]}\n")
+    lab = _pack(tmp_path, settings, extra)
+    assert lab("History: supine film, effusion.\n\nNo tube.").findings == {"poor film": 1, "tube": 0, "normal": 1}
+    assert "stable" not in lab("Effusion improved. Stable tube.").findings
+    assert lab("Stable. Effusion.").findings.get("stable") == 1
+    (tmp_path / "plain").mkdir()
+    plain = _pack(tmp_path / "plain", "", extra)  # the options unset: nothing changes
+    assert plain("History: supine film.\n\nNo tube.").findings == {"tube": 0, "normal": 1}
+    assert plain("Effusion improved. Stable tube.").findings.get("stable") == 1
+
+
+def test_skipped_findings_must_name_findings(tmp_path):
+    with pytest.raises(RulePackError, match="skipped_findings / change_drops name findings"):
+        _pack(tmp_path, "skipped_findings: [no such finding]\n")

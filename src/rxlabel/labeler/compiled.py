@@ -264,6 +264,7 @@ def compile_pack(pack: Pack, stemmed: bool = False) -> CompiledPack:
         qualifiers=pack.header_qualifiers,
         inline_sentence=pack.skip_inline == "sentence",
         titles=frozenset(strip_diacritics(t.lower()) for t in pack.title_abbreviations),
+        header_sentences=bool(pack.skipped_findings),
     )
     normal = "normal" if "normal" in pack.findings else ("no finding" if "no finding" in pack.findings else None)
     return CompiledPack(pack, words_of, trie, stripped, templates, stripped_templates, frozenset(vocab),

@@ -88,6 +88,9 @@ class _Analysis(NamedTuple):
 
 
 _CACHE_LIMIT = 100_000
+# A change word (pack change_words) with one of these among the words before it in its sentence is denied.
+_CHANGE_NEGATIONS = frozenset({"no", "sin", "ni", "tampoco", "nor", "without"})
+_CHANGE_NEGATION_WINDOW = 12
 _COMMA = re.compile(",")
 # A clause-wise normal statement's breaks: , ; : and a dash with a space either side.
 _CLAUSEWISE_BREAK = re.compile(r"[,;:]|(?<= )-(?= )")
@@ -150,6 +153,12 @@ class Labeler:
         self._attribution = tuple(f" {' '.join(w)} " for c in self.pack.attribution_cues
                                   for w in map(self.compiled.words, expand_phrase(c)) if w)
         self._normals = self.compiled.normals
+        self._skipped_findings = frozenset(self.pack.skipped_findings)
+        self._change_drops = frozenset(self.pack.change_drops)
+        # Read on the report's key (lower case, accent-free in es), never stemmed: a few words, whole-word matches.
+        changes = sorted({" ".join(WORD.findall(make_key(v, self.pack.lang, True))) for c in self.pack.change_words
+                          for v in expand_phrase(c)} - {""}, key=len, reverse=True)
+        self._change_re = re.compile(r"\b(?:" + "|".join(map(re.escape, changes)) + r")\b") if changes else None
         self._statement_words = frozenset(w for p in self.pack.statement_words for w in self.compiled.words(p))
         self._statement_locs = frozenset(self.pack.statement_localizations)
         # Clause breaks found by one regex scan of the sentence key, not a Python loop over its characters.
@@ -229,7 +238,7 @@ class Labeler:
             analysed = [(s, self._analysis(key[s.start:s.end], self._capital_fixes(text[s.start:s.end])))
                         for s in sentences]
         analysed = [(s, a) for s, a in analysed if a.n_words]
-        if self.pack.skipped_devices and len(sentences) < len(split):
+        if (self.pack.skipped_devices or self._skipped_findings) and len(sentences) < len(split):
             devices = self._skipped_devices(key, [s for s in split if s.skip])
             analysed = sorted(analysed + devices, key=lambda sa: sa[0].start)
         if not analysed:
@@ -274,7 +283,9 @@ class Labeler:
         if mentions and (find_conflicts(checked) or self._template_conflict(analysed, mentions)):
             reasons.append("conflict")
         method = "rule" if not reasons else "unlabelled"
-        result = self._result(report_id, method, mentions, reasons)
+        stated = any(isinstance(a.template, Template) for _, a in analysed)
+        changed = self._change_re is not None and any(self._states_change(key, s) for s, _ in analysed)
+        result = self._result(report_id, method, mentions, reasons, stated, changed)
         result.evidence += [m.evidence() for m in fuzzy]
         result.suggestions = aggregate_findings(fuzzy)
         normal = self.compiled.normal_finding
@@ -382,7 +393,9 @@ class Labeler:
             matches = self._rescued(matches, words, barriers)
         if template is not None:
             # A normal statement still names what it rules out ("no pleural effusion"): keep those negatives.
-            negatives = tuple(m for m in self._mentions(matches, spans, self._clauses(skey, spans)) if m[1] == 0)
+            # So does a boilerplate technique line the film quality of skipped_findings ("Rx tórax en decúbito").
+            negatives = tuple(m for m in self._mentions(matches, spans, self._clauses(skey, spans))
+                              if m[1] == 0 or m[0] in self._skipped_findings)
             return _Analysis(len(words), template, (), negatives, ())
         counts: dict[str, int] = {}
         for match in matches.get(REGION_WORD, ()):
@@ -427,11 +440,13 @@ class Labeler:
 
     def _skipped_devices(self, key: str, skipped: list[Sentence]) -> list[tuple[Sentence, _Analysis]]:
         """Skipped sentences that state a device present, each with only its device mentions (pack
-        ``skipped_devices``): a tube named in the clinical field is on the film; nothing else there is read."""
+        ``skipped_devices``): a tube named in the clinical field is on the film; nothing else there is read.
+        Likewise the findings of pack ``skipped_findings`` (film quality: "Rx tórax en decúbito:")."""
         out = []
         for sentence in skipped:
             analysis = self._analysis(key[sentence.start:sentence.end])
-            devices = tuple(m for m in analysis.exact if m[1] == 1 and self.pack.findings[m[0]].device)
+            devices = tuple(m for m in analysis.exact if m[1] == 1 and (
+                m[0] in self._skipped_findings or (self.pack.skipped_devices and self.pack.findings[m[0]].device)))
             if devices:
                 out.append((sentence, _Analysis(analysis.n_words, None, (), devices, ())))
         return out
@@ -571,6 +586,9 @@ class Labeler:
         excluded = matches.get(EXCLUDE, [])
         cues = [CueSpan(m.start, m.end, m.payload) for m in matches.get(CUE, ())
                 if not any(f.start <= m.start and m.end <= f.end for f in findings)]
+        # A follow-up phrase (pack change_drops) that opens with its own negation ("ni cambios con la previa",
+        # "sin otros cambios") is already the negated statement: an outer cue listing it does not negate it again.
+        held = {m.start for m in matches.get(CUE, ()) if m.payload.category == "negated"} if self._change_drops else ()
         locs = tuple(sorted({m.payload for m in matches.get(LOC, ())}))
         chain = [(f.start, f.end) for f in findings] if self.pack.scope_chaining and len(findings) > 1 else None
         out = []
@@ -588,6 +606,8 @@ class Labeler:
                         name, finding = child, self.pack.findings[child]
                 if polarity == "neg":
                     status, cue = 0, None
+                elif held and match.start in held and name in self._change_drops:
+                    status, cue = 1, None
                 else:
                     if context is None:
                         context = resolve(match.start, match.end, cues, clauses, chain, self.pack.scope_chaining)
@@ -693,21 +713,48 @@ class Labeler:
 
     # -- output -------------------------------------------------------------------------------------
 
+    def _states_change(self, key: str, sentence: Sentence) -> bool:
+        """Whether the sentence states a change (pack ``change_words``) that no negation before it denies: "no se
+        visualizan cambios ..., que sugieran progresión" states none."""
+        for match in self._change_re.finditer(key, sentence.start, sentence.end):
+            before = WORD.findall(key, sentence.start, match.start())[-_CHANGE_NEGATION_WINDOW:]
+            if not _CHANGE_NEGATIONS.intersection(before):
+                return True
+        return False
+
+    def _stated_normal(self, mentions: list[Mention], stated: bool) -> bool:
+        """Pack ``normal_beside_nonfindings``: no abnormal finding present or uncertain, and a normal template says
+        the study is normal, or findings ruled out beside nothing but film quality (pack ``skipped_findings``) do.
+        `unchanged` with findings ruled out is not normal: the study is as before, and before may have been abnormal."""
+        if any(m.status != 0 and (m.abnormal or self.pack.findings[m.finding].device) for m in mentions):
+            return False
+        if stated:
+            return True
+        return any(m.status == 0 and m.abnormal for m in mentions) and all(
+            m.status == 0 or m.finding in self._skipped_findings for m in mentions)
+
     def _template_conflict(self, analysed: list[tuple[Sentence, _Analysis]], mentions: list[Mention]) -> bool:
         if self.pack.normal_summary == "finding":
             return False  # "Sin hallazgos de relevancia. Granuloma calcificado.": the finding is labelled, not normal
         says_all_normal = any(isinstance(a.template, Template) and "all" in a.template.regions for _, a in analysed)
         return says_all_normal and any(m.status == 1 and m.abnormal for m in mentions)
 
-    def _result(self, report_id, method, mentions, reasons) -> LabelResult:
+    def _result(self, report_id, method, mentions, reasons, stated: bool = False, changed: bool = False) -> LabelResult:
         findings = aggregate_findings(mentions)
+        if changed and self._change_drops:
+            # A report that states a change is not an unchanged study ("Mejoría en el hemitórax derecho. Estabilidad
+            # radiológica en el izquierdo"); the finding-level mentions stay in the evidence.
+            findings = {k: v for k, v in findings.items() if k not in self._change_drops}
         regions = roll_up_regions(mentions, self._region_order)
         normal = self.compiled.normal_finding
         # Normal only when the report states it: a template, or every finding it names ruled out. Follow-up
         # wording ("sin cambios", "estabilidad radiológica") or a device the pack does not count as abnormal
-        # says nothing about normality.
-        if normal and mentions and normal not in findings and all(m.status == 0 for m in mentions):
-            findings[normal] = 1
+        # says nothing about normality; a stated change ("mejoría radiológica, resolución de las opacidades")
+        # follows a disease, it does not rule one out.
+        if normal and mentions and normal not in findings and not changed:
+            if all(m.status == 0 for m in mentions) or (self.pack.normal_beside_nonfindings and self._stated_normal(
+                    mentions, stated)):
+                findings[normal] = 1
         evidence = [m.evidence() for m in mentions]
         return LabelResult(report_id, method, findings, regions, evidence, reasons, self.version)
 
