@@ -513,3 +513,33 @@ def test_change_words_and_skipped_findings_are_pack_options(tmp_path):
 def test_skipped_findings_must_name_findings(tmp_path):
     with pytest.raises(RulePackError, match="skipped_findings / change_drops name findings"):
         _pack(tmp_path, "skipped_findings: [no such finding]\n")
+
+
+# -- a descriptor whose finding is itself read as a diagnosis stays: the whole chain is a reading ------------
+# "Aumento de densidad ... en relación con atelectasia" is atelectasis only (PadChest-GR); an opacity read as a
+# pneumonic infiltrate is the opacity seen, the infiltrate and the pneumonia its reading.
+
+@pytest.mark.parametrize("text, present, absent", [
+    ("Aumento de densidad basal derecho que podría corresponder a un infiltrado neumónico.", "increased density", None),
+    ("Opacidad perihiliar derecha, sugestiva de consolidación neumónica.", "increased density", None),
+    ("Aumento de densidad en língula compatible con infiltrado neumónico.", "increased density", None),
+    ("Aumento de densidad basal izquierdo en relación con atelectasia.", "atelectasis", "increased density"),
+    ("Pequeña área de aumento de densidad infrahiliar, probable infiltrado.", "infiltrates", "increased density"),
+])
+def test_a_descriptor_read_through_a_finding_to_a_diagnosis_stays(es, text, present, absent):
+    found = {k for k, v in es(text).findings.items() if v}
+    assert present in found and (absent is None or absent not in found), found
+
+
+# -- the infiltrate's kind, not the parent: a pattern stated in the sentence specifies `infiltrates` ---------
+
+@pytest.mark.parametrize("text, present, absent", [
+    ("Afectación pulmonar bilateral con patrón alveolar.", "alveolar pattern", "infiltrates"),
+    ("Afectación parenquimatosa difusa con patrón intersticial reticular.", "reticular interstitial pattern", "infiltrates"),
+    ("Infiltrados pulmonares bilaterales con áreas de consolidación basal.", "consolidation", "infiltrates"),
+    ("Afectación pulmonar en vidrio deslustrado periférica.", "ground glass pattern", "infiltrates"),
+    ("Infiltrados bibasales.", "infiltrates", None),
+])
+def test_a_stated_pattern_specifies_the_infiltrate(es, text, present, absent):
+    found = {k for k, v in es(text).findings.items() if v}
+    assert present in found and (absent is None or absent not in found), found

@@ -301,6 +301,8 @@ class Labeler:
         for i, d in enumerate(exact):
             if d[0] not in self._descriptors or d[1] == 0:
                 continue
+            if any(o[9] >= d[10] and o[1] != 0 and o[0] in self._diagnoses for o in exact):
+                continue  # the finding is read as a diagnosis ("... compatible con infiltrado neumónico"): all a reading
             for o in exact:
                 if o[9] >= d[10] and o[1] != 0 and o[0] not in self._descriptors and o[0] not in self._diagnoses:
                     between = f" {' '.join(words[d[10]:o[9]])} "
