@@ -543,3 +543,36 @@ def test_a_descriptor_read_through_a_finding_to_a_diagnosis_stays(es, text, pres
 def test_a_stated_pattern_specifies_the_infiltrate(es, text, present, absent):
     found = {k for k, v in es(text).findings.items() if v}
     assert present in found and (absent is None or absent not in found), found
+
+
+# -- an exception after a denial ends its scope ----------------------------------------------------------
+
+@pytest.mark.parametrize("text, finding", [
+    ("No se aprecia condensación pulmonar, destacando tan solo un aumento de densidad basal izquierdo.", "increased density"),
+    ("No se observan infiltrados, únicamente un pinzamiento del seno costofrénico derecho.", "costophrenic angle blunting"),
+    ("Sin derrame pleural, destaca una cardiomegalia.", "cardiomegaly"),
+])
+def test_an_exception_after_a_denial_is_present(es, text, finding):
+    assert es(text).findings.get(finding) in (1, -1), es(text).findings
+
+
+# -- wording of the same finding with other nouns -------------------------------------------------------
+
+@pytest.mark.parametrize("text, finding", [
+    ("Se observa reforzamiento de la trama vascular de predominio basal.", "bronchovascular markings"),
+    ("Acentuación de la trama broncovascular.", "bronchovascular markings"),
+    ("Puede tratarse de una descompensación cardiopulmonar.", "heart insufficiency"),
+    ("Incremento del tamaño de los hilios de origen vascular.", "vascular hilar enlargement"),
+    ("Aumento de tamaño del hilio derecho de probable origen vascular.", "vascular hilar enlargement"),
+])
+def test_wording_with_other_nouns(es, text, finding):
+    assert es(text).findings.get(finding) in (1, -1), es(text).findings
+
+
+@pytest.mark.parametrize("text", [
+    "Opacidades bilaterales de densidad en vidrio deslustrado de distribución periférica.",
+    "Opacidades en vidrio deslustrado en ambos lóbulos inferiores.",
+])
+def test_an_opacity_of_ground_glass_density_is_the_pattern(es, text):
+    found = {k for k, v in es(text).findings.items() if v}
+    assert found == {"ground glass pattern"}, found
