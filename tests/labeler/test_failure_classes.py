@@ -576,3 +576,24 @@ def test_wording_with_other_nouns(es, text, finding):
 def test_an_opacity_of_ground_glass_density_is_the_pattern(es, text):
     found = {k for k, v in es(text).findings.items() if v}
     assert found == {"ground glass pattern"}, found
+
+
+# -- word sense: "placa" is also the film; the film's inspiration is film quality -------------------------
+
+@pytest.mark.parametrize("text, present, absent", [
+    ("Placa en escaso grado de inspiración, dificultando su valoración.", "suboptimal study", "osteosynthesis material"),
+    ("Estudio con inspiración subóptima.", "suboptimal study", "hypoexpansion"),
+    ("Radiografía con menor inspiración que la previa.", "suboptimal study", "hypoexpansion"),
+    ("Placa de tórax portátil en decúbito.", "suboptimal study", "osteosynthesis material"),
+    ("Hipoventilación bibasal.", "hypoexpansion", "suboptimal study"),
+    ("Placa de osteosíntesis en clavícula derecha.", "osteosynthesis material", None),
+])
+def test_the_film_and_its_inspiration(es, text, present, absent):
+    found = {k for k, v in es(text).findings.items() if v}
+    assert present in found and (absent is None or absent not in found), found
+
+
+@pytest.mark.parametrize("text", ["Tubo traqueal bien posicionado.", "Tubo de IOT con extremo a 3 cm de la carina.",
+                                  "Paciente en IOT."])
+def test_endotracheal_tube_wording(es, text):
+    assert es(text).findings.get("endotracheal tube") == 1, es(text).findings
