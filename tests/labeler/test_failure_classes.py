@@ -441,16 +441,18 @@ def test_class3_more_request_headers(es, text):
     "Se realiza radiografía de tórax portátil en decúbito. Cardiomegalia.",
     "Proyección lordótica. Cardiomegalia.",
     "Estudio obtenido en decúbito supino. Cardiomegalia.",
-    "Datos clínicos: disnea. Placa en decúbito.\n\nCardiomegalia.",
+    "Rx tórax:\nPoco inspirada.\n\nHALLAZGOS:\nCardiomegalia.",
 ])
 def test_film_quality_is_read_in_technique_lines_and_headers(es, text):
     found = {k for k, v in es(text).findings.items() if v}
     assert {"suboptimal study"} <= found, found
 
 
-def test_only_film_quality_is_read_in_a_skipped_section(es):
-    found = {k for k, v in es("Datos clínicos: neumonía, estudio en decúbito.\n\nCardiomegalia.").findings.items() if v}
+def test_only_film_quality_is_read_above_the_findings_and_never_in_the_request(es):
+    found = {k for k, v in es("EXPLORACIÓN: Rx poco inspirada, neumonía.\n\nHALLAZGOS:\nCardiomegalia.").findings.items() if v}
     assert found == {"suboptimal study", "cardiomegaly"}, found
+    found = {k for k, v in es("Datos clínicos: neumonía, estudio en decúbito.\n\nCardiomegalia.").findings.items() if v}
+    assert found == {"cardiomegaly"}, found
 
 
 @pytest.mark.parametrize("text, normal", [
@@ -501,12 +503,13 @@ def test_change_words_and_skipped_findings_are_pack_options(tmp_path):
     extra = ("  - {name: poor film, region: none, abnormal: false, phrases: [supine film]}\n"
              "  - {name: stable, region: none, abnormal: false, phrases: [stable]}\n")
     lab = _pack(tmp_path, settings, extra)
-    assert lab("History: supine film, effusion.\n\nNo tube.").findings == {"poor film": 1, "tube": 0, "normal": 1}
+    assert lab("Report: supine film, effusion.\n\nFindings: no tube.").findings == {"poor film": 1, "tube": 0, "normal": 1}
+    assert lab("History: supine film, effusion.\n\nNo tube.").findings == {"tube": 0, "normal": 1}
     assert "stable" not in lab("Effusion improved. Stable tube.").findings
     assert lab("Stable. Effusion.").findings.get("stable") == 1
     (tmp_path / "plain").mkdir()
     plain = _pack(tmp_path / "plain", "", extra)  # the options unset: nothing changes
-    assert plain("History: supine film.\n\nNo tube.").findings == {"tube": 0, "normal": 1}
+    assert plain("Report: supine film.\n\nFindings: no tube.").findings == {"tube": 0, "normal": 1}
     assert plain("Effusion improved. Stable tube.").findings.get("stable") == 1
 
 

@@ -264,11 +264,25 @@ def compile_pack(pack: Pack, stemmed: bool = False) -> CompiledPack:
         qualifiers=pack.header_qualifiers,
         inline_sentence=pack.skip_inline == "sentence",
         titles=frozenset(strip_diacritics(t.lower()) for t in pack.title_abbreviations),
-        header_sentences=bool(pack.skipped_findings),
+        header_sentences=_headers_naming(pack, trie, words_of, header_key),
     )
     normal = "normal" if "normal" in pack.findings else ("no finding" if "no finding" in pack.findings else None)
     return CompiledPack(pack, words_of, trie, stripped, templates, stripped_templates, frozenset(vocab),
                         sorted(stripped_vocab), splitter, stemmer, normal, abbreviations, normals or None)
+
+
+def _headers_naming(pack: Pack, trie: PhraseTrie, words_of: Callable[[str], list[str]],
+                    header_key: Callable[[str], str]) -> frozenset[str]:
+    """The known header names that state a finding of pack ``skipped_findings`` ("rx torax en decubito")."""
+    wanted = set(pack.skipped_findings)
+    if not wanted:
+        return frozenset()
+    out = set()
+    for header in pack.section_headers + pack.skip_sections:
+        for match in trie.scan(words_of(header)).get(FINDING, ()):
+            if any(kind == "pos" and name in wanted for kind, name, _ in match.payload):
+                out.add(header_key(header))
+    return frozenset(out)
 
 
 def _add_template(target: TemplateSet, text: str, value: Template | str, words_of: Callable[[str], list[str]]) -> None:

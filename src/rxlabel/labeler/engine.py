@@ -8,6 +8,7 @@ output everywhere.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -155,6 +156,7 @@ class Labeler:
         self._normals = self.compiled.normals
         self._skipped_findings = frozenset(self.pack.skipped_findings)
         self._change_drops = frozenset(self.pack.change_drops)
+        self._change_cache: dict[str, bool] = {}
         # Read on the report's key (lower case, accent-free in es), never stemmed: a few words, whole-word matches.
         changes = sorted({" ".join(WORD.findall(make_key(v, self.pack.lang, True))) for c in self.pack.change_words
                           for v in expand_phrase(c)} - {""}, key=len, reverse=True)
@@ -239,8 +241,16 @@ class Labeler:
                         for s in sentences]
         analysed = [(s, a) for s, a in analysed if a.n_words]
         if (self.pack.skipped_devices or self._skipped_findings) and len(sentences) < len(split):
-            devices = self._skipped_devices(key, [s for s in split if s.skip])
-            analysed = sorted(analysed + devices, key=lambda sa: sa[0].start)
+            if self.pack.skipped_devices:
+                skipped = [s for s in split if s.skip]
+            else:
+                # skipped_findings only: technique lines (headers, labelled sections above the findings header), never
+                # the request sections (unread, and costly to analyse: their sentences rarely repeat)
+                request = self.compiled.splitter.skip
+                skipped = [s for s in split if s.skip and s.section is not None and s.section not in request]
+            devices = self._skipped_devices(key, skipped) if skipped else []
+            if devices:
+                analysed = sorted(analysed + devices, key=lambda sa: sa[0].start)
         if not analysed:
             return self._result(report_id, "unlabelled", [], ["empty", *reasons])
         if self._is_template_report([a for _, a in analysed]):
@@ -283,8 +293,11 @@ class Labeler:
         if mentions and (find_conflicts(checked) or self._template_conflict(analysed, mentions)):
             reasons.append("conflict")
         method = "rule" if not reasons else "unlabelled"
-        stated = any(isinstance(a.template, Template) for _, a in analysed)
-        changed = self._change_re is not None and any(self._states_change(key, s) for s, _ in analysed)
+        stated = self.pack.normal_beside_nonfindings and any(isinstance(a.template, Template) for _, a in analysed)
+        changed = None
+        if self._change_re is not None:
+            def changed() -> bool:
+                return any(self._states_change(key[s.start:s.end]) for s, _ in analysed)
         result = self._result(report_id, method, mentions, reasons, stated, changed)
         result.evidence += [m.evidence() for m in fuzzy]
         result.suggestions = aggregate_findings(fuzzy)
@@ -715,14 +728,17 @@ class Labeler:
 
     # -- output -------------------------------------------------------------------------------------
 
-    def _states_change(self, key: str, sentence: Sentence) -> bool:
-        """Whether the sentence states a change (pack ``change_words``) that no negation before it denies: "no se
-        visualizan cambios ..., que sugieran progresión" states none."""
-        for match in self._change_re.finditer(key, sentence.start, sentence.end):
-            before = WORD.findall(key, sentence.start, match.start())[-_CHANGE_NEGATION_WINDOW:]
-            if not _CHANGE_NEGATIONS.intersection(before):
-                return True
-        return False
+    def _states_change(self, skey: str) -> bool:
+        """Whether the sentence key states a change (pack ``change_words``) that no negation before it denies: "no
+        se visualizan cambios ..., que sugieran progresión" states none. Cached by sentence, as analyses are."""
+        cached = self._change_cache.get(skey)
+        if cached is None:
+            if len(self._change_cache) >= _CACHE_LIMIT:
+                self._change_cache.clear()
+            cached = self._change_cache[skey] = any(
+                not _CHANGE_NEGATIONS.intersection(WORD.findall(skey, 0, m.start())[-_CHANGE_NEGATION_WINDOW:])
+                for m in self._change_re.finditer(skey))
+        return cached
 
     def _stated_normal(self, mentions: list[Mention], stated: bool) -> bool:
         """Pack ``normal_beside_nonfindings``: no abnormal finding present or uncertain, and a normal template says
@@ -741,9 +757,11 @@ class Labeler:
         says_all_normal = any(isinstance(a.template, Template) and "all" in a.template.regions for _, a in analysed)
         return says_all_normal and any(m.status == 1 and m.abnormal for m in mentions)
 
-    def _result(self, report_id, method, mentions, reasons, stated: bool = False, changed: bool = False) -> LabelResult:
+    def _result(self, report_id, method, mentions, reasons, stated: bool = False,
+                changed: Callable[[], bool] | None = None) -> LabelResult:
+        """The result of ``mentions``; ``changed`` (pack change_words) is asked only when its answer matters."""
         findings = aggregate_findings(mentions)
-        if changed and self._change_drops:
+        if changed is not None and not self._change_drops.isdisjoint(findings) and changed():
             # A report that states a change is not an unchanged study ("Mejoría en el hemitórax derecho. Estabilidad
             # radiológica en el izquierdo"); the finding-level mentions stay in the evidence.
             findings = {k: v for k, v in findings.items() if k not in self._change_drops}
@@ -753,9 +771,10 @@ class Labeler:
         # wording ("sin cambios", "estabilidad radiológica") or a device the pack does not count as abnormal
         # says nothing about normality; a stated change ("mejoría radiológica, resolución de las opacidades")
         # follows a disease, it does not rule one out.
-        if normal and mentions and normal not in findings and not changed:
-            if all(m.status == 0 for m in mentions) or (self.pack.normal_beside_nonfindings and self._stated_normal(
-                    mentions, stated)):
+        if normal and mentions and normal not in findings and (
+                all(m.status == 0 for m in mentions)
+                or (self.pack.normal_beside_nonfindings and self._stated_normal(mentions, stated))):
+            if changed is None or not changed():
                 findings[normal] = 1
         evidence = [m.evidence() for m in mentions]
         return LabelResult(report_id, method, findings, regions, evidence, reasons, self.version)
