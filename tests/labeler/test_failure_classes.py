@@ -600,3 +600,29 @@ def test_the_film_and_its_inspiration(es, text, present, absent):
                                   "Paciente en IOT."])
 def test_endotracheal_tube_wording(es, text):
     assert es(text).findings.get("endotracheal tube") == 1, es(text).findings
+
+
+# -- a phrase written with an article reads the same words without it ------------------------------------
+
+@pytest.mark.parametrize("text, finding", [
+    ("Aumento de tamaño de silueta cardíaca.", "cardiomegaly"),
+    ("Dilatación de arteria pulmonar.", "pulmonary artery enlargement"),
+    ("Engrosamiento pleuropulmonar de vértices.", "apical pleural thickening"),
+    ("Aire libre debajo de hemidiafragmas.", "pneumoperitoneo"),
+    ("Desviación de columna aérea hacia la derecha.", "tracheal shift"),
+    ("Pinzamiento de seno costofrénico izquierdo.", "costophrenic angle blunting"),
+])
+def test_articles_are_optional_in_finding_phrases(es, text, finding):
+    assert es(text).findings.get(finding) == 1, es(text).findings
+
+
+def test_optional_articles_is_a_pack_option_and_a_written_phrase_wins(tmp_path):
+    extra = ("  - {name: fissure fluid, region: pleura, phrases: [fluid in the fissure]}\n"
+             "  - {name: fissure line, region: pleura, phrases: [line of fissure]}\n"
+             "  - {name: other line, region: pleura, phrases: [line of the fissure]}\n")
+    lab = _pack(tmp_path, "optional_articles: [the]\n", extra)
+    assert lab("Fluid in fissure.").findings.get("fissure fluid") == 1
+    assert lab("No fluid in fissure.").findings.get("fissure fluid") == 0  # cue distances unchanged
+    assert {k for k in lab("Line of fissure.").findings if k != "normal"} == {"fissure line"}
+    (tmp_path / "plain").mkdir()
+    assert "fissure fluid" not in _pack(tmp_path / "plain", "", extra)("Fluid in fissure.").findings

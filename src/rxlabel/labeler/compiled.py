@@ -167,6 +167,8 @@ def compile_pack(pack: Pack, stemmed: bool = False) -> CompiledPack:
         return words
 
     errors: list[str] = []
+    articles = frozenset(make_key(w, pack.lang, True) for w in pack.optional_articles)
+    optional: list[tuple[list[str], list[str], str, object]] = []
     trie, stripped = PhraseTrie(), PhraseTrie()
     vocab: set[str] = set()
     stripped_vocab: set[str] = set()
@@ -193,18 +195,26 @@ def compile_pack(pack: Pack, stemmed: bool = False) -> CompiledPack:
             errors.append(f"{where}: phrase '{text}' has no words after normalisation")
             return
         stripped_words = words_of(text, strip=True)
-        if group == FINDING:
-            items = trie.add_shared(words, group, payload)
-            contrary = [p for p in items if p[1] == payload[1] and p[0] != payload[0]]
-            if check and contrary:
-                errors.append(f"{where}: phrase '{text}' states finding '{payload[1]}' both present and absent; "
-                              f"keep it in one of phrases / negative_phrases")
-            stripped.add_shared(stripped_words, group, payload)
-        else:
-            trie.add(words, group, payload)
-            stripped.add(stripped_words, group, payload)
+        if articles and group in (FINDING, EXCLUDE, LOC) and len(words) > 2 and not articles.isdisjoint(words[1:]):
+            bare = [words[0]] + [w for w in words[1:] if w not in articles]
+            if len(bare) > 1:
+                optional.append((bare, [stripped_words[0]] + [w for w in stripped_words[1:] if w not in articles],
+                                 group, payload))
+        items = store(words, stripped_words, group, payload)
+        if check and group == FINDING and any(p[1] == payload[1] and p[0] != payload[0] for p in items):
+            errors.append(f"{where}: phrase '{text}' states finding '{payload[1]}' both present and absent; "
+                          f"keep it in one of phrases / negative_phrases")
+
+    def store(words: list[str], stripped_words: list[str], group: str, payload: object) -> list:
+        """Put one phrase in both tries; the finding payloads now stored at its words."""
         vocab.update(words)
         stripped_vocab.update(stripped_words)
+        if group == FINDING:
+            stripped.add_shared(stripped_words, group, payload)
+            return trie.add_shared(words, group, payload)
+        trie.add(words, group, payload)
+        stripped.add(stripped_words, group, payload)
+        return []
 
     for finding in pack.findings.values():
         where = str(finding.source)
@@ -222,6 +232,12 @@ def compile_pack(pack: Pack, stemmed: bool = False) -> CompiledPack:
     for region, region_words in pack.region_words.items():
         for word in region_words:
             add(word, REGION_WORD, region, f"{pack.path}/pack.yaml", check=False)
+    # pack optional_articles: "aumento de tamaño de la silueta cardíaca" also reads "aumento de tamaño de silueta
+    # cardíaca". Added after every written phrase, and only where no written phrase has those words: a written
+    # phrase always wins. Report words are not dropped, so cue scopes keep their distances.
+    for words, stripped_words, group, payload in optional:
+        if not trie.contains(words):
+            store(words, stripped_words, group, payload)
 
     templates, stripped_templates = TemplateSet(), TemplateSet()
     for value in [*pack.templates, *pack.ignore]:
