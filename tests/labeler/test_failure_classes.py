@@ -626,3 +626,25 @@ def test_optional_articles_is_a_pack_option_and_a_written_phrase_wins(tmp_path):
     assert {k for k in lab("Line of fissure.").findings if k != "normal"} == {"fissure line"}
     (tmp_path / "plain").mkdir()
     assert "fissure fluid" not in _pack(tmp_path / "plain", "", extra)("Fluid in fissure.").findings
+
+
+# -- degree words inside a phrase (pack inner_modifiers) -------------------------------------------------
+
+@pytest.mark.parametrize("text, finding", [
+    ("Elongación leve de la aorta torácica.", "descendent aortic elongation"),
+    ("Engrosamiento discreto de la cisura menor.", "minor fissure thickening"),
+    ("Aumento ligero de densidad en base derecha.", "increased density"),
+    ("Desviación leve de la tráquea hacia la derecha.", "tracheal shift"),
+])
+def test_degree_words_inside_a_phrase(es, text, finding):
+    assert es(text).findings.get(finding) == 1, es(text).findings
+
+
+def test_inner_modifiers_is_a_pack_option(tmp_path):
+    extra = "  - {name: fissure line, region: pleura, phrases: [line of fissure]}\n"
+    lab = _pack(tmp_path, "inner_modifiers: [thin, faint]\n", extra)
+    assert lab("Line thin of fissure.").findings.get("fissure line") == 1
+    assert lab("No line faint of fissure.").findings.get("fissure line") == 0
+    assert "fissure line" not in lab("Line thin faint of fissure.").findings  # one word, not a run
+    (tmp_path / "plain").mkdir()
+    assert "fissure line" not in _pack(tmp_path / "plain", "", extra)("Line thin of fissure.").findings

@@ -169,7 +169,8 @@ def compile_pack(pack: Pack, stemmed: bool = False) -> CompiledPack:
     errors: list[str] = []
     articles = frozenset(make_key(w, pack.lang, True) for w in pack.optional_articles)
     optional: list[tuple[list[str], list[str], str, object]] = []
-    trie, stripped = PhraseTrie(), PhraseTrie()
+    modifiers = frozenset(make_key(w, pack.lang, True) for w in pack.inner_modifiers)
+    trie, stripped = PhraseTrie(modifiers), PhraseTrie(frozenset(map(strip_diacritics, modifiers)))
     vocab: set[str] = set()
     stripped_vocab: set[str] = set()
 

@@ -31,6 +31,7 @@ PACK_KEYS = {"lang", "name", "description", "diacritics", "fuzzy", "regions", "s
              "statement_words", "statement_localizations", "header_qualifiers",
              "skip_inline", "scope_chaining", "phrase_breaks", "skipped_devices", "skipped_findings",
              "normal_beside_nonfindings", "change_words", "change_drops", "optional_articles",
+             "inner_modifiers",
              "title_abbreviations"}
 FINDING_KEYS = {"name", "region", "phrases", "negative_phrases", "exclude", "abnormal", "description",
                 "cui", "localizations", "device", "sites", "conflicts", "descriptor", "diagnosis",
@@ -162,6 +163,8 @@ class Pack:
     change_drops: list[str] = field(default_factory=list)
     # Articles a finding phrase may be read without ("aumento de tamaño de [la] silueta cardíaca"); compiled.py.
     optional_articles: list[str] = field(default_factory=list)
+    # Degree words a phrase may hold inside it unlisted ("aumento leve de la silueta cardíaca"); phrases.py.
+    inner_modifiers: list[str] = field(default_factory=list)
     # titles whose period does not end a sentence ("BS. Trần Thị B" is one signature line)
     title_abbreviations: list[str] = field(default_factory=list)
     # "line": a skipped field with text on its header's line runs to the next header or blank line; "sentence":
@@ -508,6 +511,7 @@ def _apply_settings(data: dict, path: Path, pack: Pack, errors: list[str]) -> No
     pack.change_words = _strings(data.get("change_words"), where, "change_words", errors)
     pack.change_drops = _strings(data.get("change_drops"), where, "change_drops", errors)
     pack.optional_articles = _strings(data.get("optional_articles"), where, "optional_articles", errors)
+    pack.inner_modifiers = _strings(data.get("inner_modifiers"), where, "inner_modifiers", errors)
     pack.normal_beside_nonfindings = data.get("normal_beside_nonfindings", False)
     if not isinstance(pack.normal_beside_nonfindings, bool):
         errors.append(f"{where}: normal_beside_nonfindings must be true or false, got {pack.normal_beside_nonfindings!r}")
