@@ -648,3 +648,14 @@ def test_inner_modifiers_is_a_pack_option(tmp_path):
     assert "fissure line" not in lab("Line thin faint of fissure.").findings  # one word, not a run
     (tmp_path / "plain").mkdir()
     assert "fissure line" not in _pack(tmp_path / "plain", "", extra)("Line thin of fissure.").findings
+
+
+@pytest.mark.parametrize("text, present, absent", [
+    ("Aumento de trama intersticial de distribución periférica.", "interstitial pattern", "bronchovascular markings"),
+    ("Refuerzo de la trama intersticial bibasal.", "interstitial pattern", "bronchovascular markings"),
+    ("Aumento de la trama reticular intersticial en la periferia.", "reticular interstitial pattern", "bronchovascular markings"),
+    ("Aumento de la trama broncovascular.", "bronchovascular markings", "interstitial pattern"),
+])
+def test_interstitial_markings_are_the_pattern(es, text, present, absent):
+    found = {k for k, v in es(text).findings.items() if v}
+    assert present in found and absent not in found, found

@@ -161,6 +161,7 @@ class Labeler:
         changes = sorted({" ".join(WORD.findall(make_key(v, self.pack.lang, True))) for c in self.pack.change_words
                           for v in expand_phrase(c)} - {""}, key=len, reverse=True)
         self._change_re = re.compile(r"\b(?:" + "|".join(map(re.escape, changes)) + r")\b") if changes else None
+        self._change_first = frozenset(c.split(" ", 1)[0] for c in changes)  # a cheap test before the regex
         self._statement_words = frozenset(w for p in self.pack.statement_words for w in self.compiled.words(p))
         self._statement_locs = frozenset(self.pack.statement_localizations)
         # Clause breaks found by one regex scan of the sentence key, not a Python loop over its characters.
@@ -293,7 +294,8 @@ class Labeler:
         if mentions and (find_conflicts(checked) or self._template_conflict(analysed, mentions)):
             reasons.append("conflict")
         method = "rule" if not reasons else "unlabelled"
-        stated = self.pack.normal_beside_nonfindings and any(isinstance(a.template, Template) for _, a in analysed)
+        def stated() -> bool:
+            return any(isinstance(a.template, Template) for _, a in analysed)
         changed = None
         if self._change_re is not None:
             def changed() -> bool:
@@ -735,18 +737,18 @@ class Labeler:
         if cached is None:
             if len(self._change_cache) >= _CACHE_LIMIT:
                 self._change_cache.clear()
-            cached = self._change_cache[skey] = any(
+            cached = self._change_cache[skey] = not self._change_first.isdisjoint(WORD.findall(skey)) and any(
                 not _CHANGE_NEGATIONS.intersection(WORD.findall(skey, 0, m.start())[-_CHANGE_NEGATION_WINDOW:])
                 for m in self._change_re.finditer(skey))
         return cached
 
-    def _stated_normal(self, mentions: list[Mention], stated: bool) -> bool:
+    def _stated_normal(self, mentions: list[Mention], stated: Callable[[], bool] | None) -> bool:
         """Pack ``normal_beside_nonfindings``: no abnormal finding present or uncertain, and a normal template says
         the study is normal, or findings ruled out beside nothing but film quality (pack ``skipped_findings``) do.
         `unchanged` with findings ruled out is not normal: the study is as before, and before may have been abnormal."""
         if any(m.status != 0 and (m.abnormal or self.pack.findings[m.finding].device) for m in mentions):
             return False
-        if stated:
+        if stated is not None and stated():
             return True
         return any(m.status == 0 and m.abnormal for m in mentions) and all(
             m.status == 0 or m.finding in self._skipped_findings for m in mentions)
@@ -757,9 +759,10 @@ class Labeler:
         says_all_normal = any(isinstance(a.template, Template) and "all" in a.template.regions for _, a in analysed)
         return says_all_normal and any(m.status == 1 and m.abnormal for m in mentions)
 
-    def _result(self, report_id, method, mentions, reasons, stated: bool = False,
+    def _result(self, report_id, method, mentions, reasons, stated: Callable[[], bool] | None = None,
                 changed: Callable[[], bool] | None = None) -> LabelResult:
-        """The result of ``mentions``; ``changed`` (pack change_words) is asked only when its answer matters."""
+        """The result of ``mentions``; ``stated`` (a normal template among the sentences) and ``changed`` (pack
+        change_words) are asked only when their answer matters."""
         findings = aggregate_findings(mentions)
         if changed is not None and not self._change_drops.isdisjoint(findings) and changed():
             # A report that states a change is not an unchanged study ("Mejoría en el hemitórax derecho. Estabilidad
