@@ -659,3 +659,12 @@ def test_inner_modifiers_is_a_pack_option(tmp_path):
 def test_interstitial_markings_are_the_pattern(es, text, present, absent):
     found = {k for k, v in es(text).findings.items() if v}
     assert present in found and absent not in found, found
+
+
+@pytest.mark.parametrize("text, present", [
+    ("Aumento de densidad tenue en la base derecha, probablemente justificado por falta de inspiración.", "increased density"),
+    ("Opacidades periféricas que llegan a consolidar en el lóbulo superior derecho.", "consolidation"),
+    ("Vía con extremo distal en vena cava superior.", "central venous catheter"),
+])
+def test_attribution_never_to_film_quality_and_more_wording(es, text, present):
+    assert es(text).findings.get(present) in (1, -1), es(text).findings

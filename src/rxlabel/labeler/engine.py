@@ -319,7 +319,8 @@ class Labeler:
             if any(o[9] >= d[10] and o[1] != 0 and o[0] in self._diagnoses for o in exact):
                 continue  # the finding is read as a diagnosis ("... compatible con infiltrado neumónico"): all a reading
             for o in exact:
-                if o[9] >= d[10] and o[1] != 0 and o[0] not in self._descriptors and o[0] not in self._diagnoses:
+                if (o[9] >= d[10] and o[1] != 0 and o[3] and o[0] not in self._descriptors
+                        and o[0] not in self._diagnoses):  # never to film quality ("justificados por falta de inspiración")
                     between = f" {' '.join(words[d[10]:o[9]])} "
                     if any(cue in between for cue in self._attribution):
                         drop.add(i)
