@@ -430,3 +430,241 @@ def test_more_normal_statements(es, text):
 def test_class3_more_request_headers(es, text):
     found = {k for k, v in es(text).findings.items() if v}
     assert found == {"cardiomegaly"}, found
+
+
+# -- issue 12, fourth pass: film quality wherever the report states it ----------------------------------
+# The technique line is skipped, a header, or boilerplate; a clinical request never states film quality.
+
+@pytest.mark.parametrize("text", [
+    "Rx tórax en decúbito:\nDerrame pleural derecho.",
+    "EXPLORACIÓN: Radiografía de tórax, poco inspirada.\n\nHALLAZGOS:\nCardiomegalia.",
+    "Se realiza radiografía de tórax portátil en decúbito. Cardiomegalia.",
+    "Proyección lordótica. Cardiomegalia.",
+    "Estudio obtenido en decúbito supino. Cardiomegalia.",
+    "Rx tórax:\nPoco inspirada.\n\nHALLAZGOS:\nCardiomegalia.",
+])
+def test_film_quality_is_read_in_technique_lines_and_headers(es, text):
+    found = {k for k, v in es(text).findings.items() if v}
+    assert {"suboptimal study"} <= found, found
+
+
+def test_only_film_quality_is_read_above_the_findings_and_never_in_the_request(es):
+    found = {k for k, v in es("EXPLORACIÓN: Rx poco inspirada, neumonía.\n\nHALLAZGOS:\nCardiomegalia.").findings.items() if v}
+    assert found == {"suboptimal study", "cardiomegaly"}, found
+    found = {k for k, v in es("Datos clínicos: neumonía, estudio en decúbito.\n\nCardiomegalia.").findings.items() if v}
+    assert found == {"cardiomegaly"}, found
+
+
+@pytest.mark.parametrize("text, normal", [
+    ("Estudio en decúbito. Sin hallazgos significativos.", 1),
+    ("Rx poco inspirada. No se observan condensaciones ni derrame pleural.", 1),
+    ("Proyección lordótica. No se aprecian infiltrados.", 1),
+    # unchanged beside findings ruled out: as before, and before may have been abnormal
+    ("Sin cambios respecto a la previa. No se aprecian infiltrados.", None),
+    ("Estudio en decúbito. Marcapasos. Sin hallazgos significativos.", None),
+    ("Estudio en decúbito. Cardiomegalia.", None),
+])
+def test_film_quality_beside_a_stated_normal_is_normal(es, text, normal):
+    assert es(text).findings.get("normal") == normal, es(text).findings
+
+
+# -- a stated change: never inferred normal, never an unchanged study --------------------------------
+
+@pytest.mark.parametrize("text, absent", [
+    ("Mejoría radiológica, práctica resolución de las opacidades pulmonares.", "normal"),
+    ("Mejoría radiológica sin identificar actualmente opacidades ni infiltrados.", "normal"),
+    ("Ha mejorado la consolidación basal. Sin otros cambios.", "unchanged"),
+    ("Empeoramiento en el hemitórax derecho. Estabilidad radiológica en el izquierdo.", "unchanged"),
+    ("Aumento de las opacidades en la base izquierda. Derrame pleural sin cambios.", "unchanged"),
+    ("Opacidades en el lóbulo superior derecho no presentes en el estudio previo. Cardiomegalia estable, sin cambios.",
+     "unchanged"),
+])
+def test_a_stated_change_is_neither_normal_nor_unchanged(es, text, absent):
+    assert absent not in {k for k, v in es(text).findings.items() if v}, es(text).findings
+
+
+@pytest.mark.parametrize("text", [
+    "Estabilidad radiológica.",
+    "Sin cambios significativos respecto a la previa, que sugieran progresión.",
+    "Tractos fibrosos apicales ya conocidos, sin otros cambios.",
+    "No se aprecian derrames ni cambios con respecto a la radiografía previa.",
+])
+def test_unchanged_without_a_stated_change(es, text):
+    assert es(text).findings.get("unchanged") == 1, es(text).findings
+
+
+def test_change_words_and_skipped_findings_are_pack_options(tmp_path):
+    settings = """\
+        skipped_findings: [poor film]
+        normal_beside_nonfindings: true
+        change_words: [(improved|worse)]
+        change_drops: [stable]
+        """
+    extra = ("  - {name: poor film, region: none, abnormal: false, phrases: [supine film]}\n"
+             "  - {name: stable, region: none, abnormal: false, phrases: [stable]}\n")
+    lab = _pack(tmp_path, settings, extra)
+    assert lab("Report: supine film, effusion.\n\nFindings: no tube.").findings == {"poor film": 1, "tube": 0, "normal": 1}
+    assert lab("History: supine film, effusion.\n\nNo tube.").findings == {"tube": 0, "normal": 1}
+    assert "stable" not in lab("Effusion improved. Stable tube.").findings
+    assert lab("Stable. Effusion.").findings.get("stable") == 1
+    (tmp_path / "plain").mkdir()
+    plain = _pack(tmp_path / "plain", "", extra)  # the options unset: nothing changes
+    assert plain("Report: supine film.\n\nFindings: no tube.").findings == {"tube": 0, "normal": 1}
+    assert plain("Effusion improved. Stable tube.").findings.get("stable") == 1
+
+
+def test_skipped_findings_must_name_findings(tmp_path):
+    with pytest.raises(RulePackError, match="skipped_findings / change_drops name findings"):
+        _pack(tmp_path, "skipped_findings: [no such finding]\n")
+
+
+# -- a descriptor whose finding is itself read as a diagnosis stays: the whole chain is a reading ------------
+# "Aumento de densidad ... en relación con atelectasia" is atelectasis only (PadChest-GR); an opacity read as a
+# pneumonic infiltrate is the opacity seen, the infiltrate and the pneumonia its reading.
+
+@pytest.mark.parametrize("text, present, absent", [
+    ("Aumento de densidad basal derecho que podría corresponder a un infiltrado neumónico.", "increased density", None),
+    ("Opacidad perihiliar derecha, sugestiva de consolidación neumónica.", "increased density", None),
+    ("Aumento de densidad en língula compatible con infiltrado neumónico.", "increased density", None),
+    ("Aumento de densidad basal izquierdo en relación con atelectasia.", "atelectasis", "increased density"),
+    ("Pequeña área de aumento de densidad infrahiliar, probable infiltrado.", "infiltrates", "increased density"),
+])
+def test_a_descriptor_read_through_a_finding_to_a_diagnosis_stays(es, text, present, absent):
+    found = {k for k, v in es(text).findings.items() if v}
+    assert present in found and (absent is None or absent not in found), found
+
+
+# -- the infiltrate's kind, not the parent: a pattern stated in the sentence specifies `infiltrates` ---------
+
+@pytest.mark.parametrize("text, present, absent", [
+    ("Afectación pulmonar bilateral con patrón alveolar.", "alveolar pattern", "infiltrates"),
+    ("Afectación parenquimatosa difusa con patrón intersticial reticular.", "reticular interstitial pattern", "infiltrates"),
+    ("Infiltrados pulmonares bilaterales con áreas de consolidación basal.", "consolidation", "infiltrates"),
+    ("Afectación pulmonar en vidrio deslustrado periférica.", "ground glass pattern", "infiltrates"),
+    ("Infiltrados bibasales.", "infiltrates", None),
+])
+def test_a_stated_pattern_specifies_the_infiltrate(es, text, present, absent):
+    found = {k for k, v in es(text).findings.items() if v}
+    assert present in found and (absent is None or absent not in found), found
+
+
+# -- an exception after a denial ends its scope ----------------------------------------------------------
+
+@pytest.mark.parametrize("text, finding", [
+    ("No se aprecia condensación pulmonar, destacando tan solo un aumento de densidad basal izquierdo.", "increased density"),
+    ("No se observan infiltrados, únicamente un pinzamiento del seno costofrénico derecho.", "costophrenic angle blunting"),
+    ("Sin derrame pleural, destaca una cardiomegalia.", "cardiomegaly"),
+])
+def test_an_exception_after_a_denial_is_present(es, text, finding):
+    assert es(text).findings.get(finding) in (1, -1), es(text).findings
+
+
+# -- wording of the same finding with other nouns -------------------------------------------------------
+
+@pytest.mark.parametrize("text, finding", [
+    ("Se observa reforzamiento de la trama vascular de predominio basal.", "bronchovascular markings"),
+    ("Acentuación de la trama broncovascular.", "bronchovascular markings"),
+    ("Puede tratarse de una descompensación cardiopulmonar.", "heart insufficiency"),
+    ("Incremento del tamaño de los hilios de origen vascular.", "vascular hilar enlargement"),
+    ("Aumento de tamaño del hilio derecho de probable origen vascular.", "vascular hilar enlargement"),
+])
+def test_wording_with_other_nouns(es, text, finding):
+    assert es(text).findings.get(finding) in (1, -1), es(text).findings
+
+
+@pytest.mark.parametrize("text", [
+    "Opacidades bilaterales de densidad en vidrio deslustrado de distribución periférica.",
+    "Opacidades en vidrio deslustrado en ambos lóbulos inferiores.",
+])
+def test_an_opacity_of_ground_glass_density_is_the_pattern(es, text):
+    found = {k for k, v in es(text).findings.items() if v}
+    assert found == {"ground glass pattern"}, found
+
+
+# -- word sense: "placa" is also the film; the film's inspiration is film quality -------------------------
+
+@pytest.mark.parametrize("text, present, absent", [
+    ("Placa en escaso grado de inspiración, dificultando su valoración.", "suboptimal study", "osteosynthesis material"),
+    ("Estudio con inspiración subóptima.", "suboptimal study", "hypoexpansion"),
+    ("Radiografía con menor inspiración que la previa.", "suboptimal study", "hypoexpansion"),
+    ("Placa de tórax portátil en decúbito.", "suboptimal study", "osteosynthesis material"),
+    ("Hipoventilación bibasal.", "hypoexpansion", "suboptimal study"),
+    ("Placa de osteosíntesis en clavícula derecha.", "osteosynthesis material", None),
+])
+def test_the_film_and_its_inspiration(es, text, present, absent):
+    found = {k for k, v in es(text).findings.items() if v}
+    assert present in found and (absent is None or absent not in found), found
+
+
+@pytest.mark.parametrize("text", ["Tubo traqueal bien posicionado.", "Tubo de IOT con extremo a 3 cm de la carina.",
+                                  "Paciente en IOT."])
+def test_endotracheal_tube_wording(es, text):
+    assert es(text).findings.get("endotracheal tube") == 1, es(text).findings
+
+
+# -- a phrase written with an article reads the same words without it ------------------------------------
+
+@pytest.mark.parametrize("text, finding", [
+    ("Aumento de tamaño de silueta cardíaca.", "cardiomegaly"),
+    ("Dilatación de arteria pulmonar.", "pulmonary artery enlargement"),
+    ("Engrosamiento pleuropulmonar de vértices.", "apical pleural thickening"),
+    ("Aire libre debajo de hemidiafragmas.", "pneumoperitoneo"),
+    ("Desviación de columna aérea hacia la derecha.", "tracheal shift"),
+    ("Pinzamiento de seno costofrénico izquierdo.", "costophrenic angle blunting"),
+])
+def test_articles_are_optional_in_finding_phrases(es, text, finding):
+    assert es(text).findings.get(finding) == 1, es(text).findings
+
+
+def test_optional_articles_is_a_pack_option_and_a_written_phrase_wins(tmp_path):
+    extra = ("  - {name: fissure fluid, region: pleura, phrases: [fluid in the fissure]}\n"
+             "  - {name: fissure line, region: pleura, phrases: [line of fissure]}\n"
+             "  - {name: other line, region: pleura, phrases: [line of the fissure]}\n")
+    lab = _pack(tmp_path, "optional_articles: [the]\n", extra)
+    assert lab("Fluid in fissure.").findings.get("fissure fluid") == 1
+    assert lab("No fluid in fissure.").findings.get("fissure fluid") == 0  # cue distances unchanged
+    assert {k for k in lab("Line of fissure.").findings if k != "normal"} == {"fissure line"}
+    (tmp_path / "plain").mkdir()
+    assert "fissure fluid" not in _pack(tmp_path / "plain", "", extra)("Fluid in fissure.").findings
+
+
+# -- degree words inside a phrase (pack inner_modifiers) -------------------------------------------------
+
+@pytest.mark.parametrize("text, finding", [
+    ("Elongación leve de la aorta torácica.", "descendent aortic elongation"),
+    ("Engrosamiento discreto de la cisura menor.", "minor fissure thickening"),
+    ("Aumento ligero de densidad en base derecha.", "increased density"),
+    ("Desviación leve de la tráquea hacia la derecha.", "tracheal shift"),
+])
+def test_degree_words_inside_a_phrase(es, text, finding):
+    assert es(text).findings.get(finding) == 1, es(text).findings
+
+
+def test_inner_modifiers_is_a_pack_option(tmp_path):
+    extra = "  - {name: fissure line, region: pleura, phrases: [line of fissure]}\n"
+    lab = _pack(tmp_path, "inner_modifiers: [thin, faint]\n", extra)
+    assert lab("Line thin of fissure.").findings.get("fissure line") == 1
+    assert lab("No line faint of fissure.").findings.get("fissure line") == 0
+    assert "fissure line" not in lab("Line thin faint of fissure.").findings  # one word, not a run
+    (tmp_path / "plain").mkdir()
+    assert "fissure line" not in _pack(tmp_path / "plain", "", extra)("Line thin of fissure.").findings
+
+
+@pytest.mark.parametrize("text, present, absent", [
+    ("Aumento de trama intersticial de distribución periférica.", "interstitial pattern", "bronchovascular markings"),
+    ("Refuerzo de la trama intersticial bibasal.", "interstitial pattern", "bronchovascular markings"),
+    ("Aumento de la trama reticular intersticial en la periferia.", "reticular interstitial pattern", "bronchovascular markings"),
+    ("Aumento de la trama broncovascular.", "bronchovascular markings", "interstitial pattern"),
+])
+def test_interstitial_markings_are_the_pattern(es, text, present, absent):
+    found = {k for k, v in es(text).findings.items() if v}
+    assert present in found and absent not in found, found
+
+
+@pytest.mark.parametrize("text, present", [
+    ("Aumento de densidad tenue en la base derecha, probablemente justificado por falta de inspiración.", "increased density"),
+    ("Opacidades periféricas que llegan a consolidar en el lóbulo superior derecho.", "consolidation"),
+    ("Vía con extremo distal en vena cava superior.", "central venous catheter"),
+])
+def test_attribution_never_to_film_quality_and_more_wording(es, text, present):
+    assert es(text).findings.get(present) in (1, -1), es(text).findings

@@ -178,7 +178,10 @@ def compile_pack(pack: Pack, stemmed: bool = False) -> CompiledPack:
         return words, [w if w.isascii() else strip_diacritics(w) for w in words]
 
     errors: list[str] = []
-    trie, stripped = PhraseTrie(), PhraseTrie()
+    articles = frozenset(make_key(w, pack.lang, True) for w in pack.optional_articles)
+    optional: list[tuple[list[str], list[str], str, object]] = []
+    modifiers = frozenset(make_key(w, pack.lang, True) for w in pack.inner_modifiers)
+    trie, stripped = PhraseTrie(modifiers), PhraseTrie(frozenset(map(strip_diacritics, modifiers)))
     vocab: set[str] = set()
     stripped_vocab: set[str] = set()
 
@@ -203,18 +206,26 @@ def compile_pack(pack: Pack, stemmed: bool = False) -> CompiledPack:
         if not words:
             errors.append(f"{where}: phrase '{text}' has no words after normalisation")
             return
-        if group == FINDING:
-            items = trie.add_shared(words, group, payload)
-            contrary = [p for p in items if p[1] == payload[1] and p[0] != payload[0]]
-            if check and contrary:
-                errors.append(f"{where}: phrase '{text}' states finding '{payload[1]}' both present and absent; "
-                              f"keep it in one of phrases / negative_phrases")
-            stripped.add_shared(stripped_words, group, payload)
-        else:
-            trie.add(words, group, payload)
-            stripped.add(stripped_words, group, payload)
+        if articles and group in (FINDING, EXCLUDE, LOC) and len(words) > 2 and not articles.isdisjoint(words[1:]):
+            bare = [words[0]] + [w for w in words[1:] if w not in articles]
+            if len(bare) > 1:
+                optional.append((bare, [stripped_words[0]] + [w for w in stripped_words[1:] if w not in articles],
+                                 group, payload))
+        items = store(words, stripped_words, group, payload)
+        if check and group == FINDING and any(p[1] == payload[1] and p[0] != payload[0] for p in items):
+            errors.append(f"{where}: phrase '{text}' states finding '{payload[1]}' both present and absent; "
+                          f"keep it in one of phrases / negative_phrases")
+
+    def store(words: list[str], stripped_words: list[str], group: str, payload: object) -> list:
+        """Put one phrase in both tries; the finding payloads now stored at its words."""
         vocab.update(words)
         stripped_vocab.update(stripped_words)
+        if group == FINDING:
+            stripped.add_shared(stripped_words, group, payload)
+            return trie.add_shared(words, group, payload)
+        trie.add(words, group, payload)
+        stripped.add(stripped_words, group, payload)
+        return []
 
     for finding in pack.findings.values():
         where = str(finding.source)
@@ -232,6 +243,12 @@ def compile_pack(pack: Pack, stemmed: bool = False) -> CompiledPack:
     for region, region_words in pack.region_words.items():
         for word in region_words:
             add(word, REGION_WORD, region, f"{pack.path}/pack.yaml", check=False)
+    # pack optional_articles: "aumento de tamaño de la silueta cardíaca" also reads "aumento de tamaño de silueta
+    # cardíaca". Added after every written phrase, and only where no written phrase has those words: a written
+    # phrase always wins. Report words are not dropped, so cue scopes keep their distances.
+    for words, stripped_words, group, payload in optional:
+        if not trie.contains(words):
+            store(words, stripped_words, group, payload)
 
     templates, stripped_templates = TemplateSet(), TemplateSet()
     for value in [*pack.templates, *pack.ignore]:
@@ -274,10 +291,25 @@ def compile_pack(pack: Pack, stemmed: bool = False) -> CompiledPack:
         qualifiers=pack.header_qualifiers,
         inline_sentence=pack.skip_inline == "sentence",
         titles=frozenset(strip_diacritics(t.lower()) for t in pack.title_abbreviations),
+        header_sentences=_headers_naming(pack, trie, words_of, header_key),
     )
     normal = "normal" if "normal" in pack.findings else ("no finding" if "no finding" in pack.findings else None)
     return CompiledPack(pack, words_of, trie, stripped, templates, stripped_templates, frozenset(vocab),
                         sorted(stripped_vocab), splitter, stemmer, normal, abbreviations, normals or None)
+
+
+def _headers_naming(pack: Pack, trie: PhraseTrie, words_of: Callable[[str], list[str]],
+                    header_key: Callable[[str], str]) -> frozenset[str]:
+    """The known header names that state a finding of pack ``skipped_findings`` ("rx torax en decubito")."""
+    wanted = set(pack.skipped_findings)
+    if not wanted:
+        return frozenset()
+    out = set()
+    for header in pack.section_headers + pack.skip_sections:
+        for match in trie.scan(words_of(header)).get(FINDING, ()):
+            if any(kind == "pos" and name in wanted for kind, name, _ in match.payload):
+                out.add(header_key(header))
+    return frozenset(out)
 
 
 def _add_template(target: TemplateSet, text: str, value: Template | str, words_of: Callable[[str], list[str]]) -> None:

@@ -8,6 +8,7 @@ output everywhere.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import accumulate
@@ -89,6 +90,9 @@ class _Analysis(NamedTuple):
 
 
 _CACHE_LIMIT = 100_000
+# A change word (pack change_words) with one of these among the words before it in its sentence is denied.
+_CHANGE_NEGATIONS = frozenset({"no", "sin", "ni", "tampoco", "nor", "without"})
+_CHANGE_NEGATION_WINDOW = 12
 _COMMA = re.compile(",")
 _WORD_SPLIT = re.compile(f"({WORD.pattern})")  # the words of phrases.WORD, kept by split between the separators
 # A clause-wise normal statement's breaks: , ; : and a dash with a space either side.
@@ -164,6 +168,14 @@ class Labeler:
         self._attribution = tuple(f" {' '.join(w)} " for c in self.pack.attribution_cues
                                   for w in map(self.compiled.words, expand_phrase(c)) if w)
         self._normals = self.compiled.normals
+        self._skipped_findings = frozenset(self.pack.skipped_findings)
+        self._change_drops = frozenset(self.pack.change_drops)
+        self._change_cache: dict[str, bool] = {}
+        # Read on the report's key (lower case, accent-free in es), never stemmed: a few words, whole-word matches.
+        changes = sorted({" ".join(WORD.findall(make_key(v, self.pack.lang, True))) for c in self.pack.change_words
+                          for v in expand_phrase(c)} - {""}, key=len, reverse=True)
+        self._change_re = re.compile(r"\b(?:" + "|".join(map(re.escape, changes)) + r")\b") if changes else None
+        self._change_first = frozenset(c.split(" ", 1)[0] for c in changes)  # a cheap test before the regex
         self._statement_words = frozenset(w for p in self.pack.statement_words for w in self.compiled.words(p))
         self._statement_locs = frozenset(self.pack.statement_localizations)
         # Clause breaks found by one regex scan of the sentence key, not a Python loop over its characters.
@@ -246,9 +258,17 @@ class Labeler:
             analysed = [(s, self._analysis(key[s.start:s.end], self._capital_fixes(text[s.start:s.end])))
                         for s in sentences]
         analysed = [(s, a) for s, a in analysed if a.n_words]
-        if self.pack.skipped_devices and len(sentences) < len(split):
-            devices = self._skipped_devices(key, [s for s in split if s.skip])
-            analysed = sorted(analysed + devices, key=lambda sa: sa[0].start)
+        if (self.pack.skipped_devices or self._skipped_findings) and len(sentences) < len(split):
+            if self.pack.skipped_devices:
+                skipped = [s for s in split if s.skip]
+            else:
+                # skipped_findings only: technique lines (headers, labelled sections above the findings header), never
+                # the request sections (unread, and costly to analyse: their sentences rarely repeat)
+                request = self.compiled.splitter.skip
+                skipped = [s for s in split if s.skip and s.section is not None and s.section not in request]
+            devices = self._skipped_devices(key, skipped) if skipped else []
+            if devices:
+                analysed = sorted(analysed + devices, key=lambda sa: sa[0].start)
         if not analysed:
             return self._result(report_id, "unlabelled", [], ["empty", *reasons])
         if self._is_template_report([a for _, a in analysed]):
@@ -291,7 +311,13 @@ class Labeler:
         if mentions and (find_conflicts(checked) or self._template_conflict(analysed, mentions)):
             reasons.append("conflict")
         method = "rule" if not reasons else "unlabelled"
-        result = self._result(report_id, method, mentions, reasons, windows)
+        def stated() -> bool:
+            return any(isinstance(a.template, Template) for _, a in analysed)
+        changed = None
+        if self._change_re is not None:
+            def changed() -> bool:
+                return any(self._states_change(key[s.start:s.end]) for s, _ in analysed)
+        result = self._result(report_id, method, mentions, reasons, windows, stated, changed)
         result.evidence += [m.evidence(windows) for m in fuzzy]
         result.suggestions = aggregate_findings(fuzzy)
         normal = self.compiled.normal_finding
@@ -307,8 +333,11 @@ class Labeler:
         for i, d in enumerate(exact):
             if d[0] not in self._descriptors or d[1] == 0:
                 continue
+            if any(o[9] >= d[10] and o[1] != 0 and o[0] in self._diagnoses for o in exact):
+                continue  # the finding is read as a diagnosis ("... compatible con infiltrado neumónico"): all a reading
             for o in exact:
-                if o[9] >= d[10] and o[1] != 0 and o[0] not in self._descriptors and o[0] not in self._diagnoses:
+                if (o[9] >= d[10] and o[1] != 0 and o[3] and o[0] not in self._descriptors
+                        and o[0] not in self._diagnoses):  # never to film quality ("justificados por falta de inspiración")
                     between = f" {' '.join(words[d[10]:o[9]])} "
                     if any(cue in between for cue in self._attribution):
                         drop.add(i)
@@ -404,7 +433,9 @@ class Labeler:
             matches = self._rescued(matches, words, barriers)
         if template is not None:
             # A normal statement still names what it rules out ("no pleural effusion"): keep those negatives.
-            negatives = tuple(m for m in self._mentions(matches, spans, self._clauses(skey, spans)) if m[1] == 0)
+            # So does a boilerplate technique line the film quality of skipped_findings ("Rx tórax en decúbito").
+            negatives = tuple(m for m in self._mentions(matches, spans, self._clauses(skey, spans))
+                              if m[1] == 0 or m[0] in self._skipped_findings)
             return _Analysis(len(words), template, (), negatives, ())
         counts: dict[str, int] = {}
         for match in matches.get(REGION_WORD, ()):
@@ -449,11 +480,13 @@ class Labeler:
 
     def _skipped_devices(self, key: str, skipped: list[Sentence]) -> list[tuple[Sentence, _Analysis]]:
         """Skipped sentences that state a device present, each with only its device mentions (pack
-        ``skipped_devices``): a tube named in the clinical field is on the film; nothing else there is read."""
+        ``skipped_devices``): a tube named in the clinical field is on the film; nothing else there is read.
+        Likewise the findings of pack ``skipped_findings`` (film quality: "Rx tórax en decúbito:")."""
         out = []
         for sentence in skipped:
             analysis = self._analysis(key[sentence.start:sentence.end])
-            devices = tuple(m for m in analysis.exact if m[1] == 1 and self.pack.findings[m[0]].device)
+            devices = tuple(m for m in analysis.exact if m[1] == 1 and (
+                m[0] in self._skipped_findings or (self.pack.skipped_devices and self.pack.findings[m[0]].device)))
             if devices:
                 out.append((sentence, _Analysis(analysis.n_words, None, (), devices, ())))
         return out
@@ -593,6 +626,9 @@ class Labeler:
         excluded = matches.get(EXCLUDE, [])
         cues = [CueSpan(m.start, m.end, m.payload) for m in matches.get(CUE, ())
                 if not any(f.start <= m.start and m.end <= f.end for f in findings)]
+        # A follow-up phrase (pack change_drops) that opens with its own negation ("ni cambios con la previa",
+        # "sin otros cambios") is already the negated statement: an outer cue listing it does not negate it again.
+        held = {m.start for m in matches.get(CUE, ()) if m.payload.category == "negated"} if self._change_drops else ()
         locs = tuple(sorted({m.payload for m in matches.get(LOC, ())}))
         chain = [(f.start, f.end) for f in findings] if self.pack.scope_chaining and len(findings) > 1 else None
         out = []
@@ -610,6 +646,8 @@ class Labeler:
                         name, finding = child, self.pack.findings[child]
                 if polarity == "neg":
                     status, cue = 0, None
+                elif held and match.start in held and name in self._change_drops:
+                    status, cue = 1, None
                 else:
                     if context is None:
                         context = resolve(match.start, match.end, cues, clauses, chain, self.pack.scope_chaining)
@@ -729,21 +767,56 @@ class Labeler:
 
     # -- output -------------------------------------------------------------------------------------
 
+    def _states_change(self, skey: str) -> bool:
+        """Whether the sentence key states a change (pack ``change_words``) that no negation before it denies: "no
+        se visualizan cambios ..., que sugieran progresión" states none. Cached by sentence, as analyses are."""
+        cached = self._change_cache.get(skey)
+        if cached is None:
+            if len(self._change_cache) >= _CACHE_LIMIT:
+                self._change_cache.clear()
+            cached = self._change_cache[skey] = not self._change_first.isdisjoint(WORD.findall(skey)) and any(
+                not _CHANGE_NEGATIONS.intersection(WORD.findall(skey, 0, m.start())[-_CHANGE_NEGATION_WINDOW:])
+                for m in self._change_re.finditer(skey))
+        return cached
+
+    def _stated_normal(self, mentions: list[Mention], stated: Callable[[], bool] | None) -> bool:
+        """Pack ``normal_beside_nonfindings``: no abnormal finding present or uncertain, and a normal template says
+        the study is normal, or findings ruled out beside nothing but film quality (pack ``skipped_findings``) do.
+        `unchanged` with findings ruled out is not normal: the study is as before, and before may have been abnormal."""
+        if any(m.status != 0 and (m.abnormal or self.pack.findings[m.finding].device) for m in mentions):
+            return False
+        if stated is not None and stated():
+            return True
+        return any(m.status == 0 and m.abnormal for m in mentions) and all(
+            m.status == 0 or m.finding in self._skipped_findings for m in mentions)
+
     def _template_conflict(self, analysed: list[tuple[Sentence, _Analysis]], mentions: list[Mention]) -> bool:
         if self.pack.normal_summary == "finding":
             return False  # "Sin hallazgos de relevancia. Granuloma calcificado.": the finding is labelled, not normal
         says_all_normal = any(isinstance(a.template, Template) and "all" in a.template.regions for _, a in analysed)
         return says_all_normal and any(m.status == 1 and m.abnormal for m in mentions)
 
-    def _result(self, report_id, method, mentions, reasons, windows: bool = True) -> LabelResult:
+    def _result(self, report_id, method, mentions, reasons, windows: bool = True,
+                stated: Callable[[], bool] | None = None,
+                changed: Callable[[], bool] | None = None) -> LabelResult:
+        """The result of ``mentions``; ``stated`` (a normal template among the sentences) and ``changed`` (pack
+        change_words) are asked only when their answer matters."""
         findings = aggregate_findings(mentions)
+        if changed is not None and not self._change_drops.isdisjoint(findings) and changed():
+            # A report that states a change is not an unchanged study ("Mejoría en el hemitórax derecho. Estabilidad
+            # radiológica en el izquierdo"); the finding-level mentions stay in the evidence.
+            findings = {k: v for k, v in findings.items() if k not in self._change_drops}
         regions = roll_up_regions(mentions, self._region_order)
         normal = self.compiled.normal_finding
         # Normal only when the report states it: a template, or every finding it names ruled out. Follow-up
         # wording ("sin cambios", "estabilidad radiológica") or a device the pack does not count as abnormal
-        # says nothing about normality.
-        if normal and mentions and normal not in findings and all(m.status == 0 for m in mentions):
-            findings[normal] = 1
+        # says nothing about normality; a stated change ("mejoría radiológica, resolución de las opacidades")
+        # follows a disease, it does not rule one out.
+        if normal and mentions and normal not in findings and (
+                all(m.status == 0 for m in mentions)
+                or (self.pack.normal_beside_nonfindings and self._stated_normal(mentions, stated))):
+            if changed is None or not changed():
+                findings[normal] = 1
         evidence = [m.evidence(windows) for m in mentions]
         return LabelResult(report_id, method, findings, regions, evidence, reasons, self.version)
 

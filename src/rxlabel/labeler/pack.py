@@ -29,7 +29,9 @@ PACK_KEYS = {"lang", "name", "description", "diacritics", "fuzzy", "regions", "s
              "clause_breaks", "stemmed", "max_chars", "version_note", "devices_abnormal", "admin_lines",
              "preamble_headers", "template_coverage", "normal_summary", "attribution_cues", "on_conflict",
              "statement_words", "statement_localizations", "header_qualifiers",
-             "skip_inline", "scope_chaining", "phrase_breaks", "skipped_devices",
+             "skip_inline", "scope_chaining", "phrase_breaks", "skipped_devices", "skipped_findings",
+             "normal_beside_nonfindings", "change_words", "change_drops", "optional_articles",
+             "inner_modifiers",
              "title_abbreviations"}
 FINDING_KEYS = {"name", "region", "phrases", "negative_phrases", "exclude", "abnormal", "description",
                 "cui", "localizations", "device", "sites", "conflicts", "descriptor", "diagnosis",
@@ -148,6 +150,21 @@ class Pack:
     phrase_breaks: str = ""
     # a device stated present in a skipped clinical section ("Lâm sàng: thở máy. Ống NKQ ...") is on the film
     skipped_devices: bool = False
+    # Findings read even in skipped sections and in header lines ("Rx tórax en decúbito:", "EXPLORACIÓN: Rx poco
+    # inspirada"): film quality, which a clinical request never states (Spanish: suboptimal study).
+    skipped_findings: list[str] = field(default_factory=list)
+    # A report whose stated normal (a template, or a finding ruled out) stands beside only non-abnormal labels
+    # (film quality, `unchanged`) is normal too: "Estudio en decúbito. Sin hallazgos significativos."
+    normal_beside_nonfindings: bool = False
+    # Wording that states a change since the previous film ("mejoría radiológica", "empeoramiento", "no presente
+    # en el estudio previo"): such a report is never inferred `normal` and has none of `change_drops` (`unchanged`:
+    # "estabilidad en el pulmón izquierdo" beside an improvement is a stable part, not a stable study).
+    change_words: list[str] = field(default_factory=list)
+    change_drops: list[str] = field(default_factory=list)
+    # Articles a finding phrase may be read without ("aumento de tamaño de [la] silueta cardíaca"); compiled.py.
+    optional_articles: list[str] = field(default_factory=list)
+    # Degree words a phrase may hold inside it unlisted ("aumento leve de la silueta cardíaca"); phrases.py.
+    inner_modifiers: list[str] = field(default_factory=list)
     # titles whose period does not end a sentence ("BS. Trần Thị B" is one signature line)
     title_abbreviations: list[str] = field(default_factory=list)
     # "line": a skipped field with text on its header's line runs to the next header or blank line; "sentence":
@@ -490,6 +507,15 @@ def _apply_settings(data: dict, path: Path, pack: Pack, errors: list[str]) -> No
     if not isinstance(pack.skipped_devices, bool):
         errors.append(f"{where}: skipped_devices must be true or false, got {pack.skipped_devices!r}")
         pack.skipped_devices = False
+    pack.skipped_findings = _strings(data.get("skipped_findings"), where, "skipped_findings", errors)
+    pack.change_words = _strings(data.get("change_words"), where, "change_words", errors)
+    pack.change_drops = _strings(data.get("change_drops"), where, "change_drops", errors)
+    pack.optional_articles = _strings(data.get("optional_articles"), where, "optional_articles", errors)
+    pack.inner_modifiers = _strings(data.get("inner_modifiers"), where, "inner_modifiers", errors)
+    pack.normal_beside_nonfindings = data.get("normal_beside_nonfindings", False)
+    if not isinstance(pack.normal_beside_nonfindings, bool):
+        errors.append(f"{where}: normal_beside_nonfindings must be true or false, got {pack.normal_beside_nonfindings!r}")
+        pack.normal_beside_nonfindings = False
     pack.header_qualifiers = data.get("header_qualifiers", False)
     if not isinstance(pack.header_qualifiers, bool):
         errors.append(f"{where}: header_qualifiers must be true or false, got {pack.header_qualifiers!r}")
@@ -575,6 +601,9 @@ def load_pack(lang_or_path: str | Path) -> Pack:
             _parse_abbreviations(data["abbreviations"], path, pack, errors)
         if "normal_statements" in data:
             _parse_normal_statements(data["normal_statements"], path, pack, errors)
+    unnamed = [f for f in pack.skipped_findings + pack.change_drops if f not in pack.findings]
+    if unnamed and pack.findings:
+        errors.append(f"{settings_path}:1: skipped_findings / change_drops name findings the pack does not have: {unnamed}")
     if not pack.findings and not errors:
         errors.append(f"{folder}: the pack defines no findings (add findings.yaml)")
     for finding in pack.findings.values():

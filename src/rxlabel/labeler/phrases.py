@@ -35,8 +35,11 @@ class Match:
 class PhraseTrie:
     """A word trie whose terminals carry (group, payload) pairs."""
 
-    def __init__(self) -> None:
+    def __init__(self, skippable: frozenset[str] = frozenset()) -> None:
         self.root: dict = {}
+        # Words a phrase may have inside it without listing them (pack inner_modifiers: "aumento leve de la silueta",
+        # "derrame pleural discreto bilateral"): skipped inside a match only where the phrase does not go on with them.
+        self.skippable = skippable
 
     def add(self, words: Iterable[str], group: str, payload: object) -> list[tuple[str, object]]:
         """Add a phrase; return the payloads already stored for the same words (for clash checks)."""
@@ -88,6 +91,7 @@ class PhraseTrie:
         the words after it open a phrase of the same group themselves ("Phổi: Xẹp đốt sống" is no "phổi xẹp";
         "TIM: to" still reads as "tim to")."""
         root_get = self.root.get
+        skippable = self.skippable
         n = len(words)
         found: dict[str, list[Match]] = {}
         last_end: dict[str, int] = {}
@@ -114,9 +118,14 @@ class PhraseTrie:
                                 before[group] = (j, payload)
                 if j >= n:
                     break
-                node = node.get(words[j])
-                if node is None:
+                following = node.get(words[j])
+                if following is None and j + 1 < n and words[j] in skippable:
+                    following = node.get(words[j + 1])
+                    if following is not None:
+                        j += 1
+                if following is None:
                     break
+                node = following
                 j += 1
             if best is None:
                 continue

@@ -63,6 +63,9 @@ class SplitterConfig:
     inline_sentence: bool = False
     # pack title_abbreviations: a period after one ("BS. Trần Thị B") does not end the sentence (accent-free keys)
     titles: frozenset[str] = frozenset()
+    # pack skipped_findings: the known headers whose own words state one ("Rx tórax en decúbito:"); each becomes a
+    # skipped sentence too, so the engine reads the film quality there.
+    header_sentences: frozenset[str] = frozenset()
     first_words: frozenset[str] = field(default=frozenset(), compare=False)
     # Known header names by their accent-free form: "ĐỀ NGHI:", "Kết luá̂n:" (a tone dropped or wrong).
     by_stripped: dict[str, str] = field(default_factory=dict, compare=False)
@@ -133,6 +136,8 @@ def split_report(text: str, key: str, config: SplitterConfig) -> list[Sentence]:
                 inner, inner_end = _header(key, marker.end(), end, config)
                 if inner is not None and (inner in config.headers or inner in config.skip):
                     name, header_end = inner, inner_end
+        if name is not None and name in config.header_sentences:
+            sentences.append(Sentence(start, header_end, name, None, True))  # the header's words, read by the engine
         if name is not None:
             if name in config.headers or name in config.skip:
                 section, skip = name, name in config.skip
