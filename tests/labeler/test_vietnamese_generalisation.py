@@ -49,7 +49,7 @@ QUIET = [
 # Must stay in the queue: a finding word the pack has no phrase for here, or a word the pack does not know.
 STILL_QUEUED = [
     "Tràn dịch màng phổi phải. Hình tổ ong đáy phổi trái.",    # "ống" (tổ ong read by the word stage)
-    "Tràn dịch màng phổi phải. Bóng tim hơi lớn.",              # "lớn"
+    "Tràn dịch màng phổi phải. Bờ tim trái lớn ra.",            # "lớn" ("bóng tim hơi lớn" is read since session 4)
     "Tràn dịch màng phổi phải. Hình tạo sương mù ở phổi trái.",  # unknown words
     "Tràn dịch màng phổi phải. Nhu mô phổi trái mờ nhẹ.",        # "mờ"
     "Tràn dịch màng phổi phải. Đỉnh phổi trái có hình kén nhỏ.",  # "kén"

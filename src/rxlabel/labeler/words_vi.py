@@ -53,6 +53,13 @@ _CTR_NORMAL = ("chỉ", "số", "tim", "ngực", "bình", "thường")
 _CTR_HIGH = ("chỉ", "số", "tim", "ngực", "tăng")
 
 
+# Degree adverbs ("slightly", "rather", "very") and the predicate words they may stand before (ViWordStage._drop_degree).
+_DEGREE = frozenset({"hơi", "khá", "rất", "hoi", "kha", "rat"})
+_DEGREE_BEFORE = frozenset({"to", "lớn", "nâng", "tù", "mờ", "dày", "giãn", "cao", "đậm", "lệch", "vồng", "tăng", "rộng",
+                            "phồng", "dẹt", "kéo", "co", "xẹp", "mất", "vôi", "đè", "đẩy", "thẳng", "cong", "tối"})
+_DEGREE_BEFORE = _DEGREE_BEFORE | {strip_diacritics(w) for w in _DEGREE_BEFORE} | {"nang"}
+
+
 @lru_cache(maxsize=64)
 def _ctr_with(typed: tuple[str, ...]) -> re.Pattern[str]:
     """The ratio pattern also opened by misspelt capital abbreviations of it ("CSN < 0,5")."""
@@ -152,7 +159,8 @@ def _vni_parts(word: str) -> tuple[str, str | None] | None:
             if not at:
                 return None
             # "7" marks both letters of "uo" ("dduo7ng" -> "đương"); otherwise the last letter it can mark
-            for i in (at[-2:] if ch == "7" and "".join(letters[at[-2]:at[-1] + 1]) == "uo" else at[-1:]):
+            both = ch == "7" and len(at) > 1 and "".join(letters[at[-2]:at[-1] + 1]) == "uo"
+            for i in (at[-2:] if both else at[-1:]):
                 letters[i] = marks[letters[i]]
         else:
             letters.append(ch)
@@ -203,12 +211,23 @@ class ViWordStage:
         tokens = self._split_glued(tokens)
         # Expanded before restoring too, so "gsh sang" is read beside "góc sườn hoành" ("sáng").
         tokens = expand_abbreviations(tokens, self.abbreviations)
+        tokens = self._drop_degree(tokens)  # before restoring: "khá" is no pack word and would be "corrected"
         tokens = self._restore(skey, tokens, skey.isascii())
         tokens = self._correct(tokens)
         tokens = self._out_of_place(tokens)
         tokens = self._structured_negative(skey, tokens)
         ratio = tuple(sorted(w for w, a in capitals.items() if a in ("cstn", "ctr"))) if capitals else ()
         return self._ratio(skey, tokens, _ctr_with(ratio) if ratio else _CTR)
+
+    @staticmethod
+    def _drop_degree(tokens: list[Token]) -> list[Token]:
+        """A degree adverb before a predicate is read through ("vòm hoành phải hơi nâng", "góc sườn hoành trái
+        hơi tù"): the finding is stated either way, and phrases are written without it. "hơi" is also a noun
+        (gas: "liềm hơi", "hơi tự do"), so only before a predicate word is it a degree."""
+        if len(tokens) < 2 or _DEGREE.isdisjoint(w for w, _, _ in tokens):
+            return tokens
+        return [t for i, t in enumerate(tokens)
+                if not (t[0] in _DEGREE and i + 1 < len(tokens) and tokens[i + 1][0] in _DEGREE_BEFORE)]
 
     # -- abbreviations typed in capitals --------------------------------------------------------------
 
