@@ -48,13 +48,13 @@ QUIET = [
 
 # Must stay in the queue: a finding word the pack has no phrase for here, or a word the pack does not know.
 STILL_QUEUED = [
-    "Tràn dịch màng phổi phải. Hình tổ ong đáy phổi trái.",    # "ống" (tổ ong read by the word stage)
+    "Tràn dịch màng phổi phải. Hình ống sáng đáy phổi trái.",  # "ống" ("tổ ong" is honeycombing since session 4)
     "Tràn dịch màng phổi phải. Bờ tim trái lớn ra.",            # "lớn" ("bóng tim hơi lớn" is read since session 4)
     "Tràn dịch màng phổi phải. Hình tạo sương mù ở phổi trái.",  # unknown words
-    "Tràn dịch màng phổi phải. Nhu mô phổi trái mờ nhẹ.",        # "mờ"
+    "Tràn dịch màng phổi phải. Nhu mô phổi trái có vệt sáng.",   # "sáng" ("phổi trái mờ" is read since session 4)
     "Tràn dịch màng phổi phải. Đỉnh phổi trái có hình kén nhỏ.",  # "kén"
     "Tràn dịch màng phổi phải. Rốn phổi trái hơi rộng.",          # "rộng"
-    "Tràn dịch màng phổi phải. XQ ngực: hình tổ ong đáy phổi trái.",  # "XQ ngực:" is no admin line
+    "Tràn dịch màng phổi phải. XQ ngực: hình ống sáng đáy phổi trái.",  # "XQ ngực:" is no admin line
 ]
 
 

@@ -44,8 +44,11 @@ _NEG_VALUES = frozenset(strip_diacritics(v) for v in (
 # Read on the key without diacritics, so "chi so tim nguc duoi 0,5" is read like "chỉ số tim ngực dưới 0,5".
 _CTR_HEAD = r"(?:chi\w? so|ty le|ti le|cstn|ctr)"
 _CTR_TAIL = (r"\s*(?:tim|t)?[\s\-/]*(?:long\s*)?(?:nguc|n)?\s*(?:\(ctr\))?\s*"
-             r"[:=~\-]?\s*(khoang|xap xi|duoi|tren|nho hon|lon hon|<=|>=|<|>|≤|≥|=|~|≈)?\s*(\d+(?:[.,]\d+)?)")
+             r"[:=~\-]?\s*(?:(?:do duoc|uoc tinh|uoc luong|do)\s*)?(khoang|xap xi|duoi|tren|nho hon|lon hon|<=|>=|<|>|≤|≥|=|~|≈)?\s*(\d+(?:[.,]\d+)?)")
 _CTR = re.compile(_CTR_HEAD + _CTR_TAIL)
+_DIAMETER = r"(?:duong kinh|dk)\s*(?:ngang\s*)?"
+_DIAMETERS = re.compile(_DIAMETER + r"(?:bong\s*)?tim\s*[:=]?\s*(\d+(?:[.,]\d+)?)\s*(?:mm|cm)?[\s,;]*(?:va\s*)?"
+                        + _DIAMETER + r"(?:trong\s*)?(?:long\s*)?nguc\s*[:=]?\s*(\d+(?:[.,]\d+)?)\s*(?:mm|cm)?")
 
 _BELOW = frozenset({"duoi", "<", "<=", "≤", "nho hon"})
 _ABOVE = frozenset({"tren", ">", ">=", "≥", "lon hon"})
@@ -53,6 +56,7 @@ _CTR_NORMAL = ("chỉ", "số", "tim", "ngực", "bình", "thường")
 _CTR_HIGH = ("chỉ", "số", "tim", "ngực", "tăng")
 
 
+_SLASHED = {("b", "t"): ("bình", "thường"), ("t", "d"): ("theo", "dõi"), ("b", "n"): ("bệnh", "nhân")}
 # Degree adverbs ("slightly", "rather", "very") and the predicate words they may stand before (ViWordStage._drop_degree).
 _DEGREE = frozenset({"hơi", "khá", "rất", "hoi", "kha", "rat"})
 _DEGREE_BEFORE = frozenset({"to", "lớn", "nâng", "tù", "mờ", "dày", "giãn", "cao", "đậm", "lệch", "vồng", "tăng", "rộng",
@@ -209,6 +213,7 @@ class ViWordStage:
         tokens = self._drop_ordinal(skey, tokens)
         tokens = self._signs(skey, tokens)
         tokens = self._split_glued(tokens)
+        tokens = self._slashed(skey, tokens)
         # Expanded before restoring too, so "gsh sang" is read beside "góc sườn hoành" ("sáng").
         tokens = expand_abbreviations(tokens, self.abbreviations)
         tokens = self._drop_degree(tokens)  # before restoring: "khá" is no pack word and would be "corrected"
@@ -218,6 +223,25 @@ class ViWordStage:
         tokens = self._structured_negative(skey, tokens)
         ratio = tuple(sorted(w for w, a in capitals.items() if a in ("cstn", "ctr"))) if capitals else ()
         return self._ratio(skey, tokens, _ctr_with(ratio) if ratio else _CTR)
+
+    @staticmethod
+    def _slashed(skey: str, tokens: list[Token]) -> list[Token]:
+        """Shorthand typed with a slash ("b/t" bình thường, "T/d" theo dõi): its two letters are one word pair, not
+        the sides "trái" and "phải" that "t" and "p" stand for alone."""
+        if "/" not in skey:
+            return tokens
+        out: list[Token] = []
+        i = 0
+        while i < len(tokens):
+            pair = tokens[i:i + 2]
+            words = _SLASHED.get((pair[0][0], pair[1][0])) if len(pair) == 2 else None
+            if words and skey[pair[0][2]:pair[1][1]].strip() == "/":
+                out += [(w, pair[0][1], pair[1][2]) for w in words]
+                i += 2
+                continue
+            out.append(tokens[i])
+            i += 1
+        return out
 
     @staticmethod
     def _drop_degree(tokens: list[Token]) -> list[Token]:
@@ -310,7 +334,8 @@ class ViWordStage:
                     # a number typed against a word: "hoành2 bên", "gãy4", "phim20/01"
                     out += [(word[:cut], start, start + cut), (word[cut:], start + cut, end)]
                     continue
-            if len(word) >= 5 and word not in self.vocab and not word.isdigit():
+            # a word that reads as one pack word without its marks ("khong", "thuong") is no glued pair ("kh" + "ong")
+            if len(word) >= 5 and word not in self.vocab and word not in self.readings and not word.isdigit():
                 for cut in range(len(word) - 2, 1, -1):
                     left, right = word[:cut], word[cut:]
                     if self._known(left, right) and self._known(right, left):
@@ -523,18 +548,21 @@ class ViWordStage:
         plain = strip_diacritics(skey)
         if len(plain) != len(skey):
             return tokens
-        for m in pattern.finditer(plain):
-            value = float(m.group(2).replace(",", "."))
+        readings = [(m.span(), float(m.group(2).replace(",", ".")), m.group(1) or "") for m in pattern.finditer(plain)]
+        # "đường kính ngang tim 125 mm, đường kính lồng ngực 270 mm": the ratio of the two diameters
+        for m in _DIAMETERS.finditer(plain):
+            heart, chest = (float(g.replace(",", ".")) for g in m.groups())
+            if chest > 0:
+                readings.append((m.span(), heart / chest, ""))
+        for (start, end), value, comparator in readings:
             if value >= 10:
                 value /= 100  # "CSTN 45%"
-            comparator = m.group(1) or ""
             if (comparator in _BELOW and value <= 0.5) or (comparator not in _ABOVE and value < 0.5):
                 words = _CTR_NORMAL
             elif (comparator in _ABOVE and value >= 0.5) or (comparator not in _BELOW and value >= 0.53):
                 words = _CTR_HIGH
             else:
                 continue
-            start, end = m.span()
             inside = [t for t in tokens if start <= t[1] < end]
             if not inside:
                 continue
