@@ -160,6 +160,7 @@ class Labeler:
         breaks = self.pack.clause_breaks
         self._break_re = re.compile("[" + "".join(map(re.escape, breaks)) + "]") if breaks else None
         self._word_stage = None
+        self._marked_known: frozenset[str] = frozenset()
         self._quiet: tuple | None = None
         if self.pack.unmatched_sentence == "finding_words":
             self._quiet = self._quiet_vocabulary()
@@ -169,6 +170,9 @@ class Labeler:
             texts = pack_texts(self.pack, self.compiled.words)
             known = self.compiled.vocab | set(self.compiled.abbreviations) | {w for t in texts for w in t}
             self._word_stage = ViWordStage(known, texts, self.compiled.abbreviations)
+            # A word typed with its marks that the pack knows from its other texts (admin lines, cues) but no phrase
+            # uses is that word: the fuzzy stage does not strip it into a phrase word ("gây mê" is no "gãy").
+            self._marked_known = frozenset(w for w in known - self.compiled.vocab if strip_diacritics(w) != w)
             self._word_stage.judge = self._is_normal_statement
 
     def _quiet_vocabulary(self) -> tuple[frozenset[str], frozenset[str], frozenset[tuple[str, ...]], tuple[int, ...]]:
@@ -689,8 +693,8 @@ class Labeler:
             return []
         stripped_vocab = self._stripped_vocab
         if not self.pack.diacritics_insensitive:
-            strip = self._strip_word
-            words = [strip(w) for w in words]
+            strip, marked = self._strip_word, self._marked_known
+            words = [w if w in marked else strip(w) for w in words]
         corrected = [w if w in stripped_vocab else (self._correct(w) or w) for w in words]
         if not exact:
             template = self.compiled.stripped_templates.lookup(" ".join(corrected))

@@ -61,7 +61,10 @@ _SLASHED = {("b", "t"): ("bình", "thường"), ("t", "d"): ("theo", "dõi"), ("
 _DEGREE = frozenset({"hơi", "khá", "rất", "hoi", "kha", "rat"})
 _DEGREE_BEFORE = frozenset({"to", "lớn", "nâng", "tù", "mờ", "dày", "giãn", "cao", "đậm", "lệch", "vồng", "tăng", "rộng",
                             "phồng", "dẹt", "kéo", "co", "xẹp", "mất", "vôi", "đè", "đẩy", "thẳng", "cong", "tối"})
-_DEGREE_BEFORE = _DEGREE_BEFORE | {strip_diacritics(w) for w in _DEGREE_BEFORE} | {"nang"}
+# typed without marks, only the predicates whose bare letters name no other word here ("tu" is also "tự": "hoi tu do"
+# is "hơi tự do", free air)
+_DEGREE_BEFORE = _DEGREE_BEFORE | {"to", "lon", "nang", "gian", "cao", "lech", "vong", "tang", "rong", "phong", "det",
+                                   "xep", "thang", "cong"}
 
 
 @lru_cache(maxsize=64)
