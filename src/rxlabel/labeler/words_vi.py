@@ -253,8 +253,15 @@ class ViWordStage:
         (gas: "liềm hơi", "hơi tự do"), so only before a predicate word is it a degree."""
         if len(tokens) < 2 or _DEGREE.isdisjoint(w for w, _, _ in tokens):
             return tokens
-        return [t for i, t in enumerate(tokens)
-                if not (t[0] in _DEGREE and i + 1 < len(tokens) and tokens[i + 1][0] in _DEGREE_BEFORE)]
+        def degree(i: int) -> bool:
+            if tokens[i][0] not in _DEGREE or i + 1 >= len(tokens):
+                return False
+            nxt = tokens[i + 1][0]
+            if nxt == "tu":  # unmarked "hoi tu": "hơi tù" (slightly blunt) unless "hơi tự do" (free air)
+                return i + 2 >= len(tokens) or tokens[i + 2][0] not in ("do", "dọ")
+            return nxt in _DEGREE_BEFORE
+
+        return [t for i, t in enumerate(tokens) if not degree(i)]
 
     # -- abbreviations typed in capitals --------------------------------------------------------------
 
