@@ -137,7 +137,7 @@ def test_without_the_options_the_classes_fail(tmp_path):
     pack_file.write_text(head + tail, encoding="utf-8")
     off = labeler.Labeler(target)
     assert _regions(off(INVERTED_CLASSES[0][0])) != INVERTED_CLASSES[0][1]
-    assert off(ADMIN_CLASSES[0][0]).method == "unlabelled"
+    assert off(ADMIN_CLASSES[3][0]).method == "unlabelled"  # the place-and-date footer
 
 
 @pytest.mark.parametrize("typed", ["Ngu7o7i2 doc phim: BS A.", "tu7 the1 chup: thang3", "hie6n5 tai5 phoi sang1"])
@@ -317,3 +317,26 @@ THIRD_ROUND_GUARDS = [
 @pytest.mark.parametrize(("text", "expected"), THIRD_ROUND_CLASSES + THIRD_ROUND_GUARDS)
 def test_third_round_classes(vi, text, expected):
     _check(vi, text, expected)
+
+
+# More clinical fields of HIS exports (pack.yaml skip_sections): the disease named there is history.
+@pytest.mark.parametrize("header", ["Tiền căn:", "TIEN SU BENH:", "Bệnh kèm theo:", "Chẩn đoán vào viện:", "CĐ:",
+                                    "Yêu cầu khám:", "Nơi chỉ định:", "Người bệnh:", "Khai thác:", "Diễn biến:"])
+def test_more_clinical_fields_are_history(vi, header):
+    _check(vi, f"{header} viêm phổi thuỳ dưới phải, tràn dịch màng phổi\n{BODY}", NORMAL)
+
+
+# Restoration of unaccented text (words_vi): this session's vocabulary must not change what was read before.
+@pytest.mark.parametrize(("typed", "words"), [
+    # _out_of_place: a pack word is re-read only into one the pack also writes before the next word
+    ("thay khop hang", ["thấy", "khớp", "hang"]),
+    ("vòm hoàn phải nâng cao", ["vòm", "hoành", "phải", "nâng", "cao"]),
+    # _drop_degree: unmarked "co" is "có", never a predicate after the noun "hơi"
+    ("bong hoi co muc nuoc", ["bóng", "hơi", "có", "mức", "nước"]),
+    # few-variant patterns keep the word pairs of older readings ("phổi tăng", "dị vật", "thay van")
+    ("tuan hoan phoi tang", ["tuần", "hoàn", "phổi", "tăng"]),
+    ("khong thay di vat", ["không", "thấy", "dị", "vật"]),
+    ("sau phau thuat thay van hai la", ["sau", "phẫu", "thuật", "thay", "van", "hai", "lá"]),
+])
+def test_restoration_keeps_its_readings(vi, typed, words):
+    assert vi._words(typed)[0] == words

@@ -60,7 +60,7 @@ _SLASHED = {("b", "t"): ("bình", "thường"), ("t", "d"): ("theo", "dõi"), ("
 # Degree adverbs ("slightly", "rather", "very") and the predicate words they may stand before (ViWordStage._drop_degree).
 _DEGREE = frozenset({"hơi", "khá", "rất", "hoi", "kha", "rat"})
 _DEGREE_BEFORE = frozenset({"to", "lớn", "nâng", "tù", "mờ", "dày", "giãn", "cao", "đậm", "lệch", "vồng", "tăng", "rộng",
-                            "phồng", "dẹt", "kéo", "co", "xẹp", "mất", "vôi", "đè", "đẩy", "thẳng", "cong", "tối"})
+                            "phồng", "dẹt", "kéo", "xẹp", "mất", "vôi", "đè", "đẩy", "thẳng", "cong", "tối"})
 # typed without marks, only the predicates whose bare letters name no other word here ("tu" is also "tự": "hoi tu do"
 # is "hơi tự do", free air)
 _DEGREE_BEFORE = _DEGREE_BEFORE | {"to", "lon", "nang", "gian", "cao", "lech", "vong", "tang", "rong", "phong", "det",
@@ -406,6 +406,10 @@ class ViWordStage:
             plain = strip_diacritics(word)
             near = {r for p in [plain, *self._near(plain)] for r in self.readings.get(p, ())} - {word}
             fits = {c for c in near if self.bigrams[(prev, c)] >= _PAIR_EVIDENCE}
+            if nxt is not None and nxt in self.vocab:
+                # ... and, before another pack word, one the pack writes before it too ("thay khop hang" is "thấy
+                # khớp háng", no "thấy khối hang": "khối" never stands before "hang")
+                fits = {c for c in fits if self.bigrams[(c, nxt)]}
             if len(fits) == 1:
                 if out is tokens:
                     out = list(tokens)
