@@ -133,7 +133,9 @@ def test_without_the_options_the_classes_fail(tmp_path):
     pack_file = target / "pack.yaml"
     text = pack_file.read_text(encoding="utf-8").replace("inverted_phrases: true", "inverted_phrases: false")
     head, _, tail = text.partition("admin_patterns:\n")
-    tail = tail.split("\n", 3)[3]  # the three patterns
+    lines = tail.split("\n")
+    keep = next(i for i, line in enumerate(lines) if not line.startswith("  "))  # the list under the key ends
+    tail = "\n".join(lines[keep:])
     pack_file.write_text(head + tail, encoding="utf-8")
     off = labeler.Labeler(target)
     assert _regions(off(INVERTED_CLASSES[0][0])) != INVERTED_CLASSES[0][1]
@@ -340,3 +342,16 @@ def test_more_clinical_fields_are_history(vi, header):
 ])
 def test_restoration_keeps_its_readings(vi, typed, words):
     assert vi._words(typed)[0] == words
+
+
+# admin_patterns, a signature name alone on its line (typed with its marks); unmarked "Tran dich ..." is a finding.
+@pytest.mark.parametrize(("text", "expected"), [
+    (f"{BODY}\nBác sĩ chuyên khoa\nNguyễn Văn C", NORMAL),
+    (f"{BODY}\nNgười đọc phim:\nTrần Thị Hồng", NORMAL),
+    ("Tran dich mang phoi phai luong it. Tim khong to.", (0, 1, 0, 0, 1)),  # guard
+    ("Dang not mo day phoi phai. Tim khong to.", (0, 0, 1, 0, 1)),  # guard
+    # findings_his.yaml: neonatal hyaline membrane disease
+    ("Hai phổi mờ dạng lưới hạt. KL: Bệnh màng trong độ II.", (0, 0, 1, 0, 1)),
+])
+def test_signature_names_and_neonatal_wording(vi, text, expected):
+    _check(vi, text, expected)
