@@ -355,3 +355,21 @@ def test_restoration_keeps_its_readings(vi, typed, words):
 ])
 def test_signature_names_and_neonatal_wording(vi, text, expected):
     _check(vi, text, expected)
+
+
+# Guards (pass at db45b3d too): this session's vocabulary ("tổ ong", "kh", "tròn") must not change these readings.
+# words_vi._paired: two unmarked pieces, one short, are split only into a pair the pack writes
+@pytest.mark.parametrize(("typed", "pieces"), [("vom hoanh coong deu", None),  # no "co" + "ong"
+                                               ("timto", ["tim", "to"]), ("xuongbt", ["xương", "bình", "thường"]),
+                                               ("khongthay", ["không", "thấy"])])
+def test_glued_words_split_only_into_pairs_the_pack_writes(vi, typed, pieces):
+    words = vi._words(typed)[0]
+    if pieces is None:
+        assert "ong" not in words
+    else:
+        assert words == pieces
+
+
+def test_a_typed_predicate_with_one_reading_in_its_region_is_restored(vi):
+    """"tron" reads "trơn" (smooth) in the pleura predicates ("tròn" is not one of them): "Vòm hoành 2B trơn"."""
+    _check(vi, "Vom hoanh 2B tron, can doi. Phoi sang. Tim khong to.", NORMAL)

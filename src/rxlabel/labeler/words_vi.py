@@ -348,7 +348,7 @@ class ViWordStage:
             if len(word) >= 5 and word not in self.vocab and word not in self.readings and not word.isdigit():
                 for cut in range(len(word) - 2, 1, -1):
                     left, right = word[:cut], word[cut:]
-                    if self._known(left, right) and self._known(right, left):
+                    if self._known(left, right) and self._known(right, left) and self._paired(left, right):
                         out += [(left, start, start + cut), (right, start + cut, end)]
                         break
                 else:
@@ -356,6 +356,17 @@ class ViWordStage:
             else:
                 out.append((word, start, end))
         return out
+
+    def _paired(self, left: str, right: str) -> bool:
+        """Two unmarked pieces, one short, read as too many words ("coong" is no "co" + "ong": "cong" doubled): they
+        must then be a pair the pack writes, in some reading of each ("timto" is "tim to"); an abbreviation or a
+        marked piece is evidence enough ("XuongBT", "phổiBT")."""
+        if not (_is_plain(left) and _is_plain(right)) or all(len(w) >= 4 for w in (left, right)) or (
+                left in self.abbreviations or right in self.abbreviations):
+            return True
+        lefts = self.readings.get(strip_diacritics(left), set()) | {left}
+        rights = self.readings.get(strip_diacritics(right), set()) | {right}
+        return any(self.bigrams[(a, b)] for a in lefts for b in rights)
 
     def _known(self, word: str, other: str) -> bool:
         # Without tone marks a short syllable reads as too many words ("khoong" is not "kho" + "ong"):
