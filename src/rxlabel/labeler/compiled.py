@@ -139,6 +139,7 @@ class CompiledPack:
     normal_finding: str | None
     abbreviations: dict[str, tuple[str, ...]] = field(default_factory=dict)
     normals: object = None  # normals.NormalStatements: region subjects x normal predicates
+    inverted: PhraseTrie | None = None  # pack inverted_phrases: subject-first orders, read inside one clause only
 
 
 def _stemmer(lang: str) -> Callable[[list[str]], list[str | None]]:
@@ -235,6 +236,7 @@ def compile_pack(pack: Pack, stemmed: bool = False) -> CompiledPack:
             add(phrase, FINDING, ("neg", finding.name, phrase), where)
         for phrase in finding.exclude:
             add(phrase, EXCLUDE, finding.name, where, check=False)
+    inverted = _inverted_trie(pack, words_of, trie) if pack.inverted_phrases else None
     for cue in pack.cues:
         add(cue.text, CUE, cue, str(cue.source), check=False)
     for loc in pack.localizations.values():
@@ -295,7 +297,34 @@ def compile_pack(pack: Pack, stemmed: bool = False) -> CompiledPack:
     )
     normal = "normal" if "normal" in pack.findings else ("no finding" if "no finding" in pack.findings else None)
     return CompiledPack(pack, words_of, trie, stripped, templates, stripped_templates, frozenset(vocab),
-                        sorted(stripped_vocab), splitter, stemmer, normal, abbreviations, normals or None)
+                        sorted(stripped_vocab), splitter, stemmer, normal, abbreviations, normals or None, inverted)
+
+
+def _inverted_trie(pack: Pack, words_of: Callable[..., list[str]], trie: PhraseTrie) -> PhraseTrie:
+    """Pack ``inverted_phrases``: a positive phrase written predicate first and ending in a region word ("phình
+    động mạch chủ", "gãy xương sườn") also matches subject first ("động mạch chủ phình", "xương sườn gãy"), the
+    other everyday Vietnamese word order, so a hospital writes one order only. A trie of its own: the engine
+    reads it inside one clause and only where no written phrase matched."""
+    subjects = {tuple(words_of(w)) for ws in pack.region_words.values() for w in ws}
+    subjects.discard(())
+    longest = max((len(s) for s in subjects), default=0)
+    # a head holding a cue word would read a cue as a finding ("k phổi" is "không phổi" once "k" is expanded)
+    cue_words = {w for c in pack.cues for v in expand_phrase(c.text) for w in words_of(v)}
+    out = PhraseTrie()
+    for finding in pack.findings.values():
+        for phrase in finding.phrases:
+            for variant in (expand_phrase(phrase) if "(" in phrase else [phrase]):
+                words = words_of(variant)
+                cut = next((n for n in range(min(longest, len(words) - 1), 0, -1)
+                            if tuple(words[-n:]) in subjects), 0)
+                head = words[:-cut] if cut else []
+                if not head or any((w,) in subjects or w in cue_words or len(w) < 2 for w in head):
+                    continue
+                inverted = words[-cut:] + head
+                if trie.contains(inverted):
+                    continue  # the pack writes that order itself (as a phrase or as an absence)
+                out.add_shared(inverted, FINDING, ("pos", finding.name, phrase))
+    return out
 
 
 def _headers_naming(pack: Pack, trie: PhraseTrie, words_of: Callable[[str], list[str]],

@@ -40,6 +40,7 @@ from rxlabel.labeler.sentences import Sentence, split_report
 
 METHODS = ("template", "rule", "review", "unlabelled")
 REASONS = ("empty", "no_match", "fuzzy_only", "conflict", "unmatched_sentence", "too_long")
+_CLAUSE_PUNCT = ",;:.()/"
 ADMIN = "admin"  # the template slot of an administrative sentence (pack.yaml admin_lines)
 # The template slot of an unmatched sentence that names nothing a finding is written with (policy
 # ``unmatched_sentence: finding_words``): skipped like an admin line, never a reason to review.
@@ -162,6 +163,9 @@ class Labeler:
         # vi: an admin line typed without diacritics ("Nam, 58 tuoi") is read as typed, before any restoration
         # could make another word of it ("nằm"): the admin openings are compared unaccented too.
         self._admin_plain = frozenset(tuple(map(strip_diacritics, a)) for a in self._admin) if self.pack.lang == "vi" else None
+        # pack admin_patterns: one alternation, tried once per distinct sentence (the analysis is cached)
+        self._admin_re = (re.compile("|".join(f"(?:{p})" for p in self.pack.admin_patterns))
+                          if self.pack.admin_patterns else None)
         self._descriptors = frozenset(f.name for f in self.pack.findings.values() if f.descriptor)
         self._diagnoses = frozenset(f.name for f in self.pack.findings.values() if f.diagnosis)
         self._general = {f.name: frozenset(f.specifies) for f in self.pack.findings.values() if f.specifies}
@@ -182,6 +186,7 @@ class Labeler:
         breaks = self.pack.clause_breaks
         self._break_re = re.compile("[" + "".join(map(re.escape, breaks)) + "]") if breaks else None
         self._word_stage = None
+        self._marked_known: frozenset[str] = frozenset()
         self._quiet: tuple | None = None
         if self.pack.unmatched_sentence == "finding_words":
             self._quiet = self._quiet_vocabulary()
@@ -191,6 +196,9 @@ class Labeler:
             texts = pack_texts(self.pack, self.compiled.words)
             known = self.compiled.vocab | set(self.compiled.abbreviations) | {w for t in texts for w in t}
             self._word_stage = ViWordStage(known, texts, self.compiled.abbreviations)
+            # A word typed with its marks that the pack knows from its other texts (admin lines, cues) but no phrase
+            # uses is that word: the fuzzy stage does not strip it into a phrase word ("gây mê" is no "gãy").
+            self._marked_known = frozenset(w for w in known - self.compiled.vocab if strip_diacritics(w) != w)
             self._word_stage.judge = self._is_normal_statement
 
     def _quiet_vocabulary(self) -> tuple[frozenset[str], frozenset[str], frozenset[tuple[str, ...]], tuple[int, ...]]:
@@ -426,9 +434,14 @@ class Labeler:
         words, spans = self._words(skey, fixes)
         if not words:
             return _Analysis(0, None, (), (), ())
+        if self._admin_re is not None and (self._admin_re.search(skey) or self._admin_re.search(strip_diacritics(skey))):
+            # a letterhead or a place-and-date footer: read before any restoration makes findings of its words
+            return _Analysis(len(words), ADMIN, (), (), ())
         template = self._template(skey, words, spans)
         barriers = self._barriers(skey, spans)
         matches = self.compiled.trie.scan(words, barriers)
+        if self.compiled.inverted is not None:
+            matches = self._with_inverted(matches, skey, words, spans)
         if EXCLUDE in matches and FINDING in matches:
             matches = self._rescued(matches, words, barriers)
         if template is not None:
@@ -454,6 +467,21 @@ class Labeler:
         if not exact and not fuzzy and self._quiet is not None and self._is_quiet(words):
             return _Analysis(len(words), QUIET, (), (), ())
         return _Analysis(len(words), None, tuple(counts.items()), tuple(exact), tuple(fuzzy))
+
+    def _with_inverted(self, matches: dict[str, list[Match]], skey: str, words: list[str],
+                       spans: list[tuple[int, int]]) -> dict[str, list[Match]]:
+        """Pack ``inverted_phrases``: subject-first orders ("quai động mạch chủ phình giãn") where no written phrase
+        matched, inside one clause (no punctuation within: "hai phổi, kén khí" is no "phổi kén")."""
+        found = self.compiled.inverted.scan(words).get(FINDING)
+        if not found:
+            return matches
+        taken = matches.get(FINDING, [])
+        extra = [m for m in found
+                 if not any(c in skey[spans[m.start][1]:spans[m.end - 1][0]] for c in _CLAUSE_PUNCT)
+                 and not any(t.start < m.end and m.start < t.end for t in taken)]
+        if not extra:
+            return matches
+        return {**matches, FINDING: sorted([*taken, *extra], key=lambda m: m.start)}
 
     def _rescued(self, matches: dict[str, list[Match]], words: list[str], barriers: set[int]) -> dict[str, list[Match]]:
         """A finding match that an exclusion starting inside it removes entirely gives its words back: the phrase
@@ -737,8 +765,8 @@ class Labeler:
         else:
             stripped_vocab = self._stripped_vocab
             if not self.pack.diacritics_insensitive:
-                strip = self._strip_word
-                words = [strip(w) for w in words]
+                strip, marked = self._strip_word, self._marked_known
+                words = [w if w in marked else strip(w) for w in words]
             # A word shorter than fuzzy.min_length is never corrected (_correct_word): not offered, so the running
             # numbers and codes of real text do not fill the corrector's memo.
             corrected = [w if w in stripped_vocab or len(w) < shortest else (correct(w) or w) for w in words]

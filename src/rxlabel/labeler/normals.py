@@ -180,7 +180,8 @@ class NormalStatements:
             if predicate not in self._all_predicates:
                 continue
             pos, groups = self._subject_run(words, self._skip_modifiers(words, cut))
-            if groups and pos == len(words):
+            # trailing modifiers after the subjects ("... bệnh lý tim phổi trên phim"), as after a predicate
+            if groups and self._skip_modifiers(words, pos) == len(words):
                 chosen = self._groups_accepting(predicate, groups)
                 if chosen:
                     return chosen

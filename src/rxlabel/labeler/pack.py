@@ -7,6 +7,7 @@ reported together so a hospital fixes its edit in one pass.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -31,8 +32,7 @@ PACK_KEYS = {"lang", "name", "description", "diacritics", "fuzzy", "regions", "s
              "statement_words", "statement_localizations", "header_qualifiers",
              "skip_inline", "scope_chaining", "phrase_breaks", "skipped_devices", "skipped_findings",
              "normal_beside_nonfindings", "change_words", "change_drops", "optional_articles",
-             "inner_modifiers",
-             "title_abbreviations"}
+             "inner_modifiers", "title_abbreviations", "admin_patterns", "inverted_phrases"}
 FINDING_KEYS = {"name", "region", "phrases", "negative_phrases", "exclude", "abnormal", "description",
                 "cui", "localizations", "device", "sites", "conflicts", "descriptor", "diagnosis",
                 "specifies"}
@@ -167,6 +167,11 @@ class Pack:
     inner_modifiers: list[str] = field(default_factory=list)
     # titles whose period does not end a sentence ("BS. Trần Thị B" is one signature line)
     title_abbreviations: list[str] = field(default_factory=list)
+    # regular expressions over a sentence's key, as typed or without diacritics: a sentence one matches is administrative
+    # whatever words it holds ("Thái Bình, ngày 12 tháng 3 năm 2025"; "BENH VIEN DA KHOA": no "đã khỏi")
+    admin_patterns: list[str] = field(default_factory=list)
+    # a positive phrase "predicate + region word" also matches "region word + predicate" (compiled._add_inverted)
+    inverted_phrases: bool = False
     # "line": a skipped field with text on its header's line runs to the next header or blank line; "sentence":
     # it is that first sentence, and the rest of the line and the lines below are labelled.
     skip_inline: str = "line"
@@ -503,6 +508,16 @@ def _apply_settings(data: dict, path: Path, pack: Pack, errors: list[str]) -> No
         errors.append(f"{where}: phrase_breaks must be a string of punctuation characters, got {pack.phrase_breaks!r}")
         pack.phrase_breaks = ""
     pack.title_abbreviations = _strings(data.get("title_abbreviations"), where, "title_abbreviations", errors)
+    pack.admin_patterns = _strings(data.get("admin_patterns"), where, "admin_patterns", errors)
+    for pattern in pack.admin_patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            errors.append(f"{where}: admin_patterns: {pattern!r} is not a regular expression ({exc})")
+    pack.inverted_phrases = data.get("inverted_phrases", False)
+    if not isinstance(pack.inverted_phrases, bool):
+        errors.append(f"{where}: inverted_phrases must be true or false, got {pack.inverted_phrases!r}")
+        pack.inverted_phrases = False
     pack.skipped_devices = data.get("skipped_devices", False)
     if not isinstance(pack.skipped_devices, bool):
         errors.append(f"{where}: skipped_devices must be true or false, got {pack.skipped_devices!r}")

@@ -44,13 +44,27 @@ _NEG_VALUES = frozenset(strip_diacritics(v) for v in (
 # Read on the key without diacritics, so "chi so tim nguc duoi 0,5" is read like "chỉ số tim ngực dưới 0,5".
 _CTR_HEAD = r"(?:chi\w? so|ty le|ti le|cstn|ctr)"
 _CTR_TAIL = (r"\s*(?:tim|t)?[\s\-/]*(?:long\s*)?(?:nguc|n)?\s*(?:\(ctr\))?\s*"
-             r"[:=~\-]?\s*(khoang|xap xi|duoi|tren|nho hon|lon hon|<=|>=|<|>|≤|≥|=|~|≈)?\s*(\d+(?:[.,]\d+)?)")
+             r"[:=~\-]?\s*(?:(?:do duoc|uoc tinh|uoc luong|do)\s*)?(khoang|xap xi|duoi|tren|nho hon|lon hon|<=|>=|<|>|≤|≥|=|~|≈)?\s*(\d+(?:[.,]\d+)?)")
 _CTR = re.compile(_CTR_HEAD + _CTR_TAIL)
+_DIAMETER = r"(?:duong kinh|dk)\s*(?:ngang\s*)?"
+_DIAMETERS = re.compile(_DIAMETER + r"(?:bong\s*)?tim\s*[:=]?\s*(\d+(?:[.,]\d+)?)\s*(?:mm|cm)?[\s,;]*(?:va\s*)?"
+                        + _DIAMETER + r"(?:trong\s*)?(?:long\s*)?nguc\s*[:=]?\s*(\d+(?:[.,]\d+)?)\s*(?:mm|cm)?")
 
 _BELOW = frozenset({"duoi", "<", "<=", "≤", "nho hon"})
 _ABOVE = frozenset({"tren", ">", ">=", "≥", "lon hon"})
 _CTR_NORMAL = ("chỉ", "số", "tim", "ngực", "bình", "thường")
 _CTR_HIGH = ("chỉ", "số", "tim", "ngực", "tăng")
+
+
+_SLASHED = {("b", "t"): ("bình", "thường"), ("t", "d"): ("theo", "dõi"), ("b", "n"): ("bệnh", "nhân")}
+# Degree adverbs ("slightly", "rather", "very") and the predicate words they may stand before (ViWordStage._drop_degree).
+_DEGREE = frozenset({"hơi", "khá", "rất", "hoi", "kha", "rat"})
+_DEGREE_BEFORE = frozenset({"to", "lớn", "nâng", "tù", "mờ", "dày", "giãn", "cao", "đậm", "lệch", "vồng", "tăng", "rộng",
+                            "phồng", "dẹt", "kéo", "xẹp", "mất", "vôi", "đè", "đẩy", "thẳng", "cong", "tối"})
+# typed without marks, only the predicates whose bare letters name no other word here ("tu" is also "tự": "hoi tu do"
+# is "hơi tự do", free air)
+_DEGREE_BEFORE = _DEGREE_BEFORE | {"to", "lon", "nang", "gian", "cao", "lech", "vong", "tang", "rong", "phong", "det",
+                                   "xep", "thang", "cong"}
 
 
 @lru_cache(maxsize=64)
@@ -152,7 +166,8 @@ def _vni_parts(word: str) -> tuple[str, str | None] | None:
             if not at:
                 return None
             # "7" marks both letters of "uo" ("dduo7ng" -> "đương"); otherwise the last letter it can mark
-            for i in (at[-2:] if ch == "7" and "".join(letters[at[-2]:at[-1] + 1]) == "uo" else at[-1:]):
+            both = ch == "7" and len(at) > 1 and "".join(letters[at[-2]:at[-1] + 1]) == "uo"
+            for i in (at[-2:] if both else at[-1:]):
                 letters[i] = marks[letters[i]]
         else:
             letters.append(ch)
@@ -201,14 +216,52 @@ class ViWordStage:
         tokens = self._drop_ordinal(skey, tokens)
         tokens = self._signs(skey, tokens)
         tokens = self._split_glued(tokens)
+        tokens = self._slashed(skey, tokens)
         # Expanded before restoring too, so "gsh sang" is read beside "góc sườn hoành" ("sáng").
         tokens = expand_abbreviations(tokens, self.abbreviations)
+        tokens = self._drop_degree(tokens)  # before restoring: "khá" is no pack word and would be "corrected"
         tokens = self._restore(skey, tokens, skey.isascii())
         tokens = self._correct(tokens)
         tokens = self._out_of_place(tokens)
         tokens = self._structured_negative(skey, tokens)
         ratio = tuple(sorted(w for w, a in capitals.items() if a in ("cstn", "ctr"))) if capitals else ()
         return self._ratio(skey, tokens, _ctr_with(ratio) if ratio else _CTR)
+
+    @staticmethod
+    def _slashed(skey: str, tokens: list[Token]) -> list[Token]:
+        """Shorthand typed with a slash ("b/t" bình thường, "T/d" theo dõi): its two letters are one word pair, not
+        the sides "trái" and "phải" that "t" and "p" stand for alone."""
+        if "/" not in skey:
+            return tokens
+        out: list[Token] = []
+        i = 0
+        while i < len(tokens):
+            pair = tokens[i:i + 2]
+            words = _SLASHED.get((pair[0][0], pair[1][0])) if len(pair) == 2 else None
+            if words and skey[pair[0][2]:pair[1][1]].strip() == "/":
+                out += [(w, pair[0][1], pair[1][2]) for w in words]
+                i += 2
+                continue
+            out.append(tokens[i])
+            i += 1
+        return out
+
+    @staticmethod
+    def _drop_degree(tokens: list[Token]) -> list[Token]:
+        """A degree adverb before a predicate is read through ("vòm hoành phải hơi nâng", "góc sườn hoành trái
+        hơi tù"): the finding is stated either way, and phrases are written without it. "hơi" is also a noun
+        (gas: "liềm hơi", "hơi tự do"), so only before a predicate word is it a degree."""
+        if len(tokens) < 2 or _DEGREE.isdisjoint(w for w, _, _ in tokens):
+            return tokens
+        def degree(i: int) -> bool:
+            if tokens[i][0] not in _DEGREE or i + 1 >= len(tokens):
+                return False
+            nxt = tokens[i + 1][0]
+            if nxt == "tu":  # unmarked "hoi tu": "hơi tù" (slightly blunt) unless "hơi tự do" (free air)
+                return i + 2 >= len(tokens) or tokens[i + 2][0] not in ("do", "dọ")
+            return nxt in _DEGREE_BEFORE
+
+        return [t for i, t in enumerate(tokens) if not degree(i)]
 
     # -- abbreviations typed in capitals --------------------------------------------------------------
 
@@ -291,10 +344,11 @@ class ViWordStage:
                     # a number typed against a word: "hoành2 bên", "gãy4", "phim20/01"
                     out += [(word[:cut], start, start + cut), (word[cut:], start + cut, end)]
                     continue
-            if len(word) >= 5 and word not in self.vocab and not word.isdigit():
+            # a word that reads as one pack word without its marks ("khong", "thuong") is no glued pair ("kh" + "ong")
+            if len(word) >= 5 and word not in self.vocab and word not in self.readings and not word.isdigit():
                 for cut in range(len(word) - 2, 1, -1):
                     left, right = word[:cut], word[cut:]
-                    if self._known(left, right) and self._known(right, left):
+                    if self._known(left, right) and self._known(right, left) and self._paired(left, right):
                         out += [(left, start, start + cut), (right, start + cut, end)]
                         break
                 else:
@@ -302,6 +356,17 @@ class ViWordStage:
             else:
                 out.append((word, start, end))
         return out
+
+    def _paired(self, left: str, right: str) -> bool:
+        """Two unmarked pieces, one short, read as too many words ("coong" is no "co" + "ong": "cong" doubled): they
+        must then be a pair the pack writes, in some reading of each ("timto" is "tim to"); an abbreviation or a
+        marked piece is evidence enough ("XuongBT", "phổiBT")."""
+        if not (_is_plain(left) and _is_plain(right)) or all(len(w) >= 4 for w in (left, right)) or (
+                left in self.abbreviations or right in self.abbreviations):
+            return True
+        lefts = self.readings.get(strip_diacritics(left), set()) | {left}
+        rights = self.readings.get(strip_diacritics(right), set()) | {right}
+        return any(self.bigrams[(a, b)] for a in lefts for b in rights)
 
     def _known(self, word: str, other: str) -> bool:
         # Without tone marks a short syllable reads as too many words ("khoong" is not "kho" + "ong"):
@@ -352,6 +417,10 @@ class ViWordStage:
             plain = strip_diacritics(word)
             near = {r for p in [plain, *self._near(plain)] for r in self.readings.get(p, ())} - {word}
             fits = {c for c in near if self.bigrams[(prev, c)] >= _PAIR_EVIDENCE}
+            if nxt is not None and nxt in self.vocab:
+                # ... and, before another pack word, one the pack writes before it too ("thay khop hang" is "thấy
+                # khớp háng", no "thấy khối hang": "khối" never stands before "hang")
+                fits = {c for c in fits if self.bigrams[(c, nxt)]}
             if len(fits) == 1:
                 if out is tokens:
                     out = list(tokens)
@@ -504,18 +573,21 @@ class ViWordStage:
         plain = strip_diacritics(skey)
         if len(plain) != len(skey):
             return tokens
-        for m in pattern.finditer(plain):
-            value = float(m.group(2).replace(",", "."))
+        readings = [(m.span(), float(m.group(2).replace(",", ".")), m.group(1) or "") for m in pattern.finditer(plain)]
+        # "đường kính ngang tim 125 mm, đường kính lồng ngực 270 mm": the ratio of the two diameters
+        for m in _DIAMETERS.finditer(plain):
+            heart, chest = (float(g.replace(",", ".")) for g in m.groups())
+            if chest > 0:
+                readings.append((m.span(), heart / chest, ""))
+        for (start, end), value, comparator in readings:
             if value >= 10:
                 value /= 100  # "CSTN 45%"
-            comparator = m.group(1) or ""
             if (comparator in _BELOW and value <= 0.5) or (comparator not in _ABOVE and value < 0.5):
                 words = _CTR_NORMAL
             elif (comparator in _ABOVE and value >= 0.5) or (comparator not in _BELOW and value >= 0.53):
                 words = _CTR_HIGH
             else:
                 continue
-            start, end = m.span()
             inside = [t for t in tokens if start <= t[1] < end]
             if not inside:
                 continue

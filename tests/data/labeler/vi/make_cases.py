@@ -229,7 +229,8 @@ OOV = [S("Hình ảnh sán lá phổi thuỳ dưới phải.", ("paragonimiasis"
        S("Thoát vị Bochdalek bên trái.", ("bochdalek hernia", NO, 1)),
        S("Phổi biệt lập thuỳ dưới trái.", ("pulmonary sequestration", PA, 1)),
        S("Hội chứng Swyer-James phổi trái.", ("swyer-james syndrome", PA, 1)),
-       S("Hình ảnh nhiễm bụi phổi silic hai bên.", ("silicosis", PA, 1)),
+       # silicosis ("bụi phổi silic") is in the pack since session 4 (pneumoconiosis); replaced by another rare finding
+       S("Hình ảnh nhiễm sắt phổi hai bên.", ("pulmonary siderosis", PA, 1)),
        S("Thuỳ azygos bên phải.", ("azygos lobe", PA, 1)),
        S("Sarcoidosis giai đoạn II.", ("sarcoidosis", PA, 1)),
        S("Bất sản phổi trái.", ("lung agenesis", PA, 1)),
