@@ -373,3 +373,21 @@ def test_glued_words_split_only_into_pairs_the_pack_writes(vi, typed, pieces):
 def test_a_typed_predicate_with_one_reading_in_its_region_is_restored(vi):
     """"tron" reads "trơn" (smooth) in the pleura predicates ("tròn" is not one of them): "Vòm hoành 2B trơn"."""
     _check(vi, "Vom hoanh 2B tron, can doi. Phoi sang. Tim khong to.", NORMAL)
+
+
+# English lines (words_vi._foreign, templates.yaml, findings_his.yaml): an English line is not restored as unmarked
+# Vietnamese ("is not widened" read "nốt", a nodule, a silent error), and common English lines are read.
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Costophrenic angles are sharp. Heart size normal.", NORMAL),
+    ("No acute bony abnormality. Lungs are clear bilaterally.", NORMAL),
+    ("Endotracheal tube in good position. Lungs are clear.", (0, 0, 0, 0, 1)),
+    ("Degenerative changes of the thoracic spine. Lungs are clear.", (1, 0, 0, 0, 1)),
+])
+def test_english_lines(vi, text, expected):
+    _check(vi, text, expected)
+
+
+@pytest.mark.parametrize("text", ["Mediastinum is not widened.", "Pas d'épanchement pleural.", "Cardiomégalie."])
+def test_a_foreign_line_the_pack_cannot_read_is_queued_not_misread(vi, text):
+    result = vi(text)
+    assert result.method == "unlabelled", (text, result.findings)

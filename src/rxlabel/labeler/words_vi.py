@@ -56,6 +56,18 @@ _CTR_NORMAL = ("chỉ", "số", "tim", "ngực", "bình", "thường")
 _CTR_HIGH = ("chỉ", "số", "tim", "ngực", "tăng")
 
 
+# Function words of the English and French lines some readers write, none of them a Vietnamese syllable: one in a
+# sentence makes it a foreign line ("the" is left out: unmarked "co the" is "có thể"), whose words are not read as
+# unaccented Vietnamese ("Mediastinum is not
+# widened": "not" is no "nốt").
+_FOREIGN = frozenset({"is", "are", "of", "with", "and", "there", "has", "have", "was", "were", "seen", "noted",
+                      "les", "des", "pas", "est", "une", "sans", "aux"})
+
+
+def _foreign(tokens: list[Token]) -> bool:
+    return any(w in _FOREIGN for w, _, _ in tokens)
+
+
 _SLASHED = {("b", "t"): ("bình", "thường"), ("t", "d"): ("theo", "dõi"), ("b", "n"): ("bệnh", "nhân")}
 # Degree adverbs ("slightly", "rather", "very") and the predicate words they may stand before (ViWordStage._drop_degree).
 _DEGREE = frozenset({"hơi", "khá", "rất", "hoi", "kha", "rat"})
@@ -220,7 +232,8 @@ class ViWordStage:
         # Expanded before restoring too, so "gsh sang" is read beside "góc sườn hoành" ("sáng").
         tokens = expand_abbreviations(tokens, self.abbreviations)
         tokens = self._drop_degree(tokens)  # before restoring: "khá" is no pack word and would be "corrected"
-        tokens = self._restore(skey, tokens, skey.isascii())
+        if not _foreign(tokens):  # an English or French line keeps its words ("is not widened" has no "nốt")
+            tokens = self._restore(skey, tokens, skey.isascii())
         tokens = self._correct(tokens)
         tokens = self._out_of_place(tokens)
         tokens = self._structured_negative(skey, tokens)
