@@ -630,6 +630,8 @@ class Labeler:
                     if context is None:
                         context = resolve(match.start, match.end, cues, clauses, chain, self.pack.scope_chaining)
                     status, cue = context
+                    if status is None:
+                        continue  # cue category "purpose": the study's purpose, not a finding
                 cue_span = (spans[cue.start][0], spans[cue.end - 1][1]) if cue else None
                 rule = f"{'phrase' if polarity == 'pos' else 'negative_phrase'}:{phrase}"
                 out.append((name, status, finding.region, finding.abnormal, spans[match.start][0],
