@@ -694,3 +694,14 @@ def test_purpose_is_a_cue_category(tmp_path):
     lab = Labeler(tmp_path / "xx")
     assert lab("Film to assess effusion. A tube.").findings == {"tube": 1}
     assert lab("Film to assess effusion.").review_reasons == ["no_match"]
+
+
+@pytest.mark.parametrize("text", [
+    "Exploración subóptima.",
+    "Rx de calidad subóptima, sin hallazgos valorables.",
+    "Mediastino difícil de valorar por el grado de rotación del estudio.",
+    "La exploración está artefactada por movimientos respiratorios.",
+    "Importantes artefactos por movimientos respiratorios.",
+])
+def test_other_nouns_of_a_limited_film(es, text):
+    assert es(text).findings.get("suboptimal study") in (1, -1), es(text).findings
