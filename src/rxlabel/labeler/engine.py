@@ -34,7 +34,7 @@ from rxlabel.labeler.compiled import (
 from rxlabel.labeler.context import CueSpan, clause_ids, resolve
 from rxlabel.labeler.normalize import lang_normalizer, make_key, strip_diacritics, to_nfc
 from rxlabel.labeler.pack import Pack, Template, load_pack
-from rxlabel.labeler.phrases import CUE, EXCLUDE, FINDING, LOC, REGION_WORD, WORD, Match, tokenize
+from rxlabel.labeler.phrases import CUE, EXCLUDE, FINDING, LOC, REGION_WORD, WORD, Match, PhraseTrie, tokenize
 from rxlabel.labeler.sentences import Sentence, split_report
 
 METHODS = ("template", "rule", "review", "unlabelled")
@@ -92,6 +92,7 @@ _CACHE_LIMIT = 100_000
 # A change word (pack change_words) with one of these among the words before it in its sentence is denied.
 _CHANGE_NEGATIONS = frozenset({"no", "sin", "ni", "tampoco", "nor", "without"})
 _CHANGE_NEGATION_WINDOW = 12
+_CHANGE = "G"  # the payload group of the change-word trie
 _COMMA = re.compile(",")
 # A clause-wise normal statement's breaks: , ; : and a dash with a space either side.
 _CLAUSEWISE_BREAK = re.compile(r"[,;:]|(?<= )-(?= )")
@@ -160,8 +161,11 @@ class Labeler:
         # Read on the report's key (lower case, accent-free in es), never stemmed: a few words, whole-word matches.
         changes = sorted({" ".join(WORD.findall(make_key(v, self.pack.lang, True))) for c in self.pack.change_words
                           for v in expand_phrase(c)} - {""}, key=len, reverse=True)
-        self._change_re = re.compile(r"\b(?:" + "|".join(map(re.escape, changes)) + r")\b") if changes else None
-        self._change_first = frozenset(c.split(" ", 1)[0] for c in changes)  # a cheap test before the regex
+        self._change_re: PhraseTrie | None = None  # one pass over a sentence's words, not a 150-way regex
+        if changes:
+            self._change_re = PhraseTrie()
+            for change in changes:
+                self._change_re.add(change.split(), _CHANGE, True)
         self._statement_words = frozenset(w for p in self.pack.statement_words for w in self.compiled.words(p))
         self._statement_locs = frozenset(self.pack.statement_localizations)
         # Clause breaks found by one regex scan of the sentence key, not a Python loop over its characters.
@@ -740,9 +744,10 @@ class Labeler:
         if cached is None:
             if len(self._change_cache) >= _CACHE_LIMIT:
                 self._change_cache.clear()
-            cached = self._change_cache[skey] = not self._change_first.isdisjoint(WORD.findall(skey)) and any(
-                not _CHANGE_NEGATIONS.intersection(WORD.findall(skey, 0, m.start())[-_CHANGE_NEGATION_WINDOW:])
-                for m in self._change_re.finditer(skey))
+            words = WORD.findall(skey)
+            cached = self._change_cache[skey] = any(
+                _CHANGE_NEGATIONS.isdisjoint(words[max(0, m.start - _CHANGE_NEGATION_WINDOW):m.start])
+                for m in self._change_re.scan(words).get(_CHANGE, ()))
         return cached
 
     def _stated_normal(self, mentions: list[Mention], stated: Callable[[], bool] | None) -> bool:
