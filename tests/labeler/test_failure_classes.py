@@ -705,3 +705,13 @@ def test_purpose_is_a_cue_category(tmp_path):
 ])
 def test_other_nouns_of_a_limited_film(es, text):
     assert es(text).findings.get("suboptimal study") in (1, -1), es(text).findings
+
+
+@pytest.mark.parametrize("text, normal", [
+    ("Realizado en decúbito, sin alteraciones significativas.", 1),
+    ("Estudio poco inspirado, sin hallazgos patológicos.", 1),
+    ("Derrame pleural derecho, sin alteraciones significativas.", None),
+    ("Cardiomegalia, sin otros hallazgos.", None),
+])
+def test_a_normal_clause_beside_film_quality(es, text, normal):
+    assert es(text).findings.get("normal") == normal, es(text).findings

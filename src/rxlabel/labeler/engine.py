@@ -299,7 +299,8 @@ class Labeler:
             reasons.append("conflict")
         method = "rule" if not reasons else "unlabelled"
         def stated() -> bool:
-            return any(isinstance(a.template, Template) for _, a in analysed)
+            return any(isinstance(a.template, Template) or (a.template is None and self._clause_template(key[s.start:s.end]))
+                       for s, a in analysed)
         changed = None
         if self._change_re is not None:
             def changed() -> bool:
@@ -749,6 +750,14 @@ class Labeler:
                 _CHANGE_NEGATIONS.isdisjoint(words[max(0, m.start - _CHANGE_NEGATION_WINDOW):m.start])
                 for m in self._change_re.scan(words).get(_CHANGE, ()))
         return cached
+
+    def _clause_template(self, skey: str) -> bool:
+        """Whether a comma / semicolon clause of the sentence is a whole normal template: "Realizado en decúbito,
+        sin alteraciones significativas" states the study normal beside its film quality (normal_beside_nonfindings)."""
+        if "," not in skey and ";" not in skey:
+            return False
+        lookup = self.compiled.templates.lookup
+        return any(isinstance(lookup(" ".join(WORD.findall(clause))), Template) for clause in re.split(r"[,;]", skey))
 
     def _stated_normal(self, mentions: list[Mention], stated: Callable[[], bool] | None) -> bool:
         """Pack ``normal_beside_nonfindings``: no abnormal finding present or uncertain, and a normal template says
