@@ -668,3 +668,50 @@ def test_interstitial_markings_are_the_pattern(es, text, present, absent):
 ])
 def test_attribution_never_to_film_quality_and_more_wording(es, text, present):
     assert es(text).findings.get(present) in (1, -1), es(text).findings
+
+
+# -- class 3, the study's purpose: "para valorar posible X" is the request, not a finding ------------------
+
+@pytest.mark.parametrize("text, absent, present", [
+    ("TÉCNICA: se realiza Rx tórax AP urgente para valorar posible afectación pulmonar por COVID 19.\n"
+     "Cardiomegalia.", "covid 19", "cardiomegaly"),
+    ("Se realiza TC torácico para descartar tromboembolismo pulmonar. Consolidación en LID.",
+     "pulmonary embolism", "consolidation"),
+    ("Radiografía en busca de neumotórax. Derrame pleural derecho.", "pneumothorax", "pleural effusion"),
+    # the radiologist's own hedge stays a hedge
+    ("Opacidad basal izquierda, a valorar neumonía.", None, "pneumonia"),
+])
+def test_the_studys_purpose_is_not_a_finding(es, text, absent, present):
+    r = es(text)
+    assert (absent is None or absent not in r.findings) and r.findings.get(present) in (1, -1), r.findings
+
+
+def test_purpose_is_a_cue_category(tmp_path):
+    lab = _pack(tmp_path)
+    (tmp_path / "xx" / "context.yaml").write_text(
+        "cues:\n  - {cue: 'no', category: negated}\n  - {cue: to assess, category: purpose, direction: before}\n",
+        encoding="utf-8")
+    lab = Labeler(tmp_path / "xx")
+    assert lab("Film to assess effusion. A tube.").findings == {"tube": 1}
+    assert lab("Film to assess effusion.").review_reasons == ["no_match"]
+
+
+@pytest.mark.parametrize("text", [
+    "Exploración subóptima.",
+    "Rx de calidad subóptima, sin hallazgos valorables.",
+    "Mediastino difícil de valorar por el grado de rotación del estudio.",
+    "La exploración está artefactada por movimientos respiratorios.",
+    "Importantes artefactos por movimientos respiratorios.",
+])
+def test_other_nouns_of_a_limited_film(es, text):
+    assert es(text).findings.get("suboptimal study") in (1, -1), es(text).findings
+
+
+@pytest.mark.parametrize("text, normal", [
+    ("Realizado en decúbito, sin alteraciones significativas.", 1),
+    ("Estudio poco inspirado, sin hallazgos patológicos.", 1),
+    ("Derrame pleural derecho, sin alteraciones significativas.", None),
+    ("Cardiomegalia, sin otros hallazgos.", None),
+])
+def test_a_normal_clause_beside_film_quality(es, text, normal):
+    assert es(text).findings.get("normal") == normal, es(text).findings

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from rxlabel.labeler.pack import Cue
 
 POSITIVE, NEGATIVE, UNCERTAIN = 1, 0, -1
-_STATUS = {"negated": NEGATIVE, "uncertain": UNCERTAIN}
+PURPOSE = None  # cue category "purpose": the mention is the study's purpose (the request), not a finding; dropped
+_STATUS = {"negated": NEGATIVE, "uncertain": UNCERTAIN, "purpose": PURPOSE}
 
 
 @dataclass(slots=True)
@@ -33,7 +34,7 @@ def clause_ids(word_starts: list[int], break_positions: list[int]) -> list[int]:
 
 
 def resolve(target_start: int, target_end: int, cues: list[CueSpan], clauses: list[int],
-            chain: list[tuple[int, int]] | None = None, chained: tuple[str, ...] = ()) -> tuple[int, CueSpan | None]:
+            chain: list[tuple[int, int]] | None = None, chained: tuple[str, ...] = ()) -> tuple[int | None, CueSpan | None]:
     """Status of the target spanning words [target_start, target_end) and the cue that decided it.
 
     A cue that overlaps the start of the target ("no signos de" + "signos de insuficiencia cardíaca")
@@ -55,6 +56,13 @@ def resolve(target_start: int, target_end: int, cues: list[CueSpan], clauses: li
             continue
         reach = _reach(span, target_start, target_end, clauses)
         if reach is None:
+            continue
+        if category == "purpose":
+            # "se realiza Rx ... para valorar posible afectación por COVID": the study's purpose, not a finding; it
+            # wins over a hedge nearer the target ("posible"), unless a terminator stands between.
+            if not (span.cue.max_scope is not None and reach[0] >= span.cue.max_scope) and not _terminated(
+                    cues, reach[1], reach[2]):
+                return PURPOSE, span
             continue
         distance, lo, hi = reach
         if span.cue.max_scope is not None and distance >= span.cue.max_scope and not (

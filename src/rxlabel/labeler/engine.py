@@ -35,7 +35,7 @@ from rxlabel.labeler.compiled import (
 from rxlabel.labeler.context import CueSpan, clause_ids, resolve
 from rxlabel.labeler.normalize import lang_normalizer, make_key, strip_diacritics, to_nfc
 from rxlabel.labeler.pack import Pack, Template, load_pack
-from rxlabel.labeler.phrases import CUE, EXCLUDE, FINDING, LOC, REGION_WORD, WORD, Match, tokenize
+from rxlabel.labeler.phrases import CUE, EXCLUDE, FINDING, LOC, REGION_WORD, WORD, Match, PhraseTrie, tokenize
 from rxlabel.labeler.sentences import Sentence, split_report
 
 METHODS = ("template", "rule", "review", "unlabelled")
@@ -94,6 +94,7 @@ _CACHE_LIMIT = 100_000
 # A change word (pack change_words) with one of these among the words before it in its sentence is denied.
 _CHANGE_NEGATIONS = frozenset({"no", "sin", "ni", "tampoco", "nor", "without"})
 _CHANGE_NEGATION_WINDOW = 12
+_CHANGE = "G"  # the payload group of the change-word trie
 _COMMA = re.compile(",")
 _WORD_SPLIT = re.compile(f"({WORD.pattern})")  # the words of phrases.WORD, kept by split between the separators
 # A clause-wise normal statement's breaks: , ; : and a dash with a space either side.
@@ -181,8 +182,11 @@ class Labeler:
         # Read on the report's key (lower case, accent-free in es), never stemmed: a few words, whole-word matches.
         changes = sorted({" ".join(WORD.findall(make_key(v, self.pack.lang, True))) for c in self.pack.change_words
                           for v in expand_phrase(c)} - {""}, key=len, reverse=True)
-        self._change_re = re.compile(r"\b(?:" + "|".join(map(re.escape, changes)) + r")\b") if changes else None
-        self._change_first = frozenset(c.split(" ", 1)[0] for c in changes)  # a cheap test before the regex
+        self._change_re: PhraseTrie | None = None  # one pass over a sentence's words, not a 150-way regex
+        if changes:
+            self._change_re = PhraseTrie()
+            for change in changes:
+                self._change_re.add(change.split(), _CHANGE, True)
         self._statement_words = frozenset(w for p in self.pack.statement_words for w in self.compiled.words(p))
         self._statement_locs = frozenset(self.pack.statement_localizations)
         # Clause breaks found by one regex scan of the sentence key, not a Python loop over its characters.
@@ -323,7 +327,8 @@ class Labeler:
             reasons.append("conflict")
         method = "rule" if not reasons else "unlabelled"
         def stated() -> bool:
-            return any(isinstance(a.template, Template) for _, a in analysed)
+            return any(isinstance(a.template, Template) or (a.template is None and self._clause_template(key[s.start:s.end]))
+                       for s, a in analysed)
         changed = None
         if self._change_re is not None:
             def changed() -> bool:
@@ -684,6 +689,8 @@ class Labeler:
                     if context is None:
                         context = resolve(match.start, match.end, cues, clauses, chain, self.pack.scope_chaining)
                     status, cue = context
+                    if status is None:
+                        continue  # cue category "purpose": the study's purpose, not a finding
                 cue_span = (spans[cue.start][0], spans[cue.end - 1][1]) if cue else None
                 rule = f"{'phrase' if polarity == 'pos' else 'negative_phrase'}:{phrase}"
                 out.append((name, status, finding.region, finding.abnormal, spans[match.start][0],
@@ -806,10 +813,19 @@ class Labeler:
         if cached is None:
             if len(self._change_cache) >= _CACHE_LIMIT:
                 self._change_cache.clear()
-            cached = self._change_cache[skey] = not self._change_first.isdisjoint(WORD.findall(skey)) and any(
-                not _CHANGE_NEGATIONS.intersection(WORD.findall(skey, 0, m.start())[-_CHANGE_NEGATION_WINDOW:])
-                for m in self._change_re.finditer(skey))
+            words = WORD.findall(skey)
+            cached = self._change_cache[skey] = any(
+                _CHANGE_NEGATIONS.isdisjoint(words[max(0, m.start - _CHANGE_NEGATION_WINDOW):m.start])
+                for m in self._change_re.scan(words).get(_CHANGE, ()))
         return cached
+
+    def _clause_template(self, skey: str) -> bool:
+        """Whether a comma / semicolon clause of the sentence is a whole normal template: "Realizado en decúbito,
+        sin alteraciones significativas" states the study normal beside its film quality (normal_beside_nonfindings)."""
+        if "," not in skey and ";" not in skey:
+            return False
+        lookup = self.compiled.templates.lookup
+        return any(isinstance(lookup(" ".join(WORD.findall(clause))), Template) for clause in re.split(r"[,;]", skey))
 
     def _stated_normal(self, mentions: list[Mention], stated: Callable[[], bool] | None) -> bool:
         """Pack ``normal_beside_nonfindings``: no abnormal finding present or uncertain, and a normal template says

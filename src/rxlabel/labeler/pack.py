@@ -22,7 +22,7 @@ FINDING_REGIONS = (*REGIONS, "none", "section")
 # unmatched_sentence: "ignore", "review" (every unmatched sentence queues the report), or "finding_words"
 # (only one holding a word of the pack's finding vocabulary, or a word the pack does not know, queues it).
 UNMATCHED_POLICIES = ("ignore", "review", "finding_words")
-CATEGORIES = ("negated", "uncertain", "pseudo", "terminate")
+CATEGORIES = ("negated", "uncertain", "pseudo", "terminate", "purpose")
 DIRECTIONS = {"before": "before", "forward": "before", "after": "after", "backward": "after",
               "both": "both", "bidirectional": "both"}
 PACK_KEYS = {"lang", "name", "description", "diacritics", "fuzzy", "regions", "section_headers",
