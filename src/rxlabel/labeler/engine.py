@@ -414,7 +414,7 @@ class Labeler:
         words, spans = self._words(skey, fixes)
         if not words:
             return _Analysis(0, None, (), (), ())
-        if self._admin_re is not None and self._admin_re.search(strip_diacritics(skey)):
+        if self._admin_re is not None and (self._admin_re.search(skey) or self._admin_re.search(strip_diacritics(skey))):
             # a letterhead or a place-and-date footer: read before any restoration makes findings of its words
             return _Analysis(len(words), ADMIN, (), (), ())
         template = self._template(skey, words, spans)

@@ -56,11 +56,23 @@ _CTR_NORMAL = ("chỉ", "số", "tim", "ngực", "bình", "thường")
 _CTR_HIGH = ("chỉ", "số", "tim", "ngực", "tăng")
 
 
+# Function words of the English and French lines some readers write, none of them a Vietnamese syllable: one in a
+# sentence makes it a foreign line ("the" is left out: unmarked "co the" is "có thể"), whose words are not read as
+# unaccented Vietnamese ("Mediastinum is not
+# widened": "not" is no "nốt").
+_FOREIGN = frozenset({"is", "are", "of", "with", "and", "there", "has", "have", "was", "were", "seen", "noted",
+                      "les", "des", "pas", "est", "une", "sans", "aux"})
+
+
+def _foreign(tokens: list[Token]) -> bool:
+    return any(w in _FOREIGN for w, _, _ in tokens)
+
+
 _SLASHED = {("b", "t"): ("bình", "thường"), ("t", "d"): ("theo", "dõi"), ("b", "n"): ("bệnh", "nhân")}
 # Degree adverbs ("slightly", "rather", "very") and the predicate words they may stand before (ViWordStage._drop_degree).
 _DEGREE = frozenset({"hơi", "khá", "rất", "hoi", "kha", "rat"})
 _DEGREE_BEFORE = frozenset({"to", "lớn", "nâng", "tù", "mờ", "dày", "giãn", "cao", "đậm", "lệch", "vồng", "tăng", "rộng",
-                            "phồng", "dẹt", "kéo", "co", "xẹp", "mất", "vôi", "đè", "đẩy", "thẳng", "cong", "tối"})
+                            "phồng", "dẹt", "kéo", "xẹp", "mất", "vôi", "đè", "đẩy", "thẳng", "cong", "tối"})
 # typed without marks, only the predicates whose bare letters name no other word here ("tu" is also "tự": "hoi tu do"
 # is "hơi tự do", free air)
 _DEGREE_BEFORE = _DEGREE_BEFORE | {"to", "lon", "nang", "gian", "cao", "lech", "vong", "tang", "rong", "phong", "det",
@@ -220,7 +232,8 @@ class ViWordStage:
         # Expanded before restoring too, so "gsh sang" is read beside "góc sườn hoành" ("sáng").
         tokens = expand_abbreviations(tokens, self.abbreviations)
         tokens = self._drop_degree(tokens)  # before restoring: "khá" is no pack word and would be "corrected"
-        tokens = self._restore(skey, tokens, skey.isascii())
+        if not _foreign(tokens):  # an English or French line keeps its words ("is not widened" has no "nốt")
+            tokens = self._restore(skey, tokens, skey.isascii())
         tokens = self._correct(tokens)
         tokens = self._out_of_place(tokens)
         tokens = self._structured_negative(skey, tokens)
@@ -348,7 +361,7 @@ class ViWordStage:
             if len(word) >= 5 and word not in self.vocab and word not in self.readings and not word.isdigit():
                 for cut in range(len(word) - 2, 1, -1):
                     left, right = word[:cut], word[cut:]
-                    if self._known(left, right) and self._known(right, left):
+                    if self._known(left, right) and self._known(right, left) and self._paired(left, right):
                         out += [(left, start, start + cut), (right, start + cut, end)]
                         break
                 else:
@@ -356,6 +369,17 @@ class ViWordStage:
             else:
                 out.append((word, start, end))
         return out
+
+    def _paired(self, left: str, right: str) -> bool:
+        """Two unmarked pieces, one short, read as too many words ("coong" is no "co" + "ong": "cong" doubled): they
+        must then be a pair the pack writes, in some reading of each ("timto" is "tim to"); an abbreviation or a
+        marked piece is evidence enough ("XuongBT", "phổiBT")."""
+        if not (_is_plain(left) and _is_plain(right)) or all(len(w) >= 4 for w in (left, right)) or (
+                left in self.abbreviations or right in self.abbreviations):
+            return True
+        lefts = self.readings.get(strip_diacritics(left), set()) | {left}
+        rights = self.readings.get(strip_diacritics(right), set()) | {right}
+        return any(self.bigrams[(a, b)] for a in lefts for b in rights)
 
     def _known(self, word: str, other: str) -> bool:
         # Without tone marks a short syllable reads as too many words ("khoong" is not "kho" + "ong"):
@@ -406,6 +430,10 @@ class ViWordStage:
             plain = strip_diacritics(word)
             near = {r for p in [plain, *self._near(plain)] for r in self.readings.get(p, ())} - {word}
             fits = {c for c in near if self.bigrams[(prev, c)] >= _PAIR_EVIDENCE}
+            if nxt is not None and nxt in self.vocab:
+                # ... and, before another pack word, one the pack writes before it too ("thay khop hang" is "thấy
+                # khớp háng", no "thấy khối hang": "khối" never stands before "hang")
+                fits = {c for c in fits if self.bigrams[(c, nxt)]}
             if len(fits) == 1:
                 if out is tokens:
                     out = list(tokens)
