@@ -187,3 +187,20 @@ def test_spanish_pack_sets_neither_option():
     es = load_pack("es")
     assert es.unmatched_sentence != "missed_findings" and not es.word_fallback
     assert dataclasses.fields(es)  # the options are plain pack fields
+
+
+# an unknown vowelless token one edit from a pack abbreviation is a suspect in every mode ("TMP": tdmp or tkmp); one
+# far from every pack abbreviation (a form field, a lab value) is only an unknown word
+ABBREVIATIONS = [
+    ("TMP: có.", True),
+    ("tmp: có.", True),
+    ("STT: 12.", False),
+    ("CRP 15 mg/l.", False),
+]
+
+
+@pytest.mark.parametrize("sentence, suspect", ABBREVIATIONS)
+def test_only_abbreviations_near_the_packs_are_suspects(sentence, suspect):
+    lab = _labeler(word_fallback={"bare_unknown": "quiet"})
+    result = lab(BODY + sentence)
+    assert (not _auto(result)) is suspect, (sentence, result.method, result.review_reasons)

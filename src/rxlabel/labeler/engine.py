@@ -173,7 +173,8 @@ class Labeler:
             from rxlabel.labeler.fallback import WordFallback
 
             known, _, placing, lengths = self._quiet_vocabulary()
-            self._fallback = WordFallback(self.pack, self.compiled.words, known, placing, lengths, self._admin)
+            self._fallback = WordFallback(self.pack, self.compiled.words, known, placing, lengths, self._admin,
+                                          self.compiled.abbreviations)
         if self.pack.lang == "vi":
             from rxlabel.labeler.words_vi import ViWordStage, pack_texts
 

@@ -17,7 +17,7 @@ Two pack options (docs/rules.md, docs/vietnamese.md):
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from rapidfuzz import process
@@ -49,11 +49,14 @@ class WordFallback:
     """The suspect vocabulary of a pack and the two decisions above (pure; built once per labeller)."""
 
     def __init__(self, pack, words_of: Callable[[str], list[str]], known: frozenset[str],
-                 placing: frozenset[tuple[str, ...]], lengths: tuple[int, ...], admin: frozenset[tuple[str, ...]]):
+                 placing: frozenset[tuple[str, ...]], lengths: tuple[int, ...], admin: frozenset[tuple[str, ...]],
+                 abbreviations: Iterable[str] = ()):
         options = pack.word_fallback or {}
         self.enabled = bool(options.get("enabled", False))
         self.generic = options.get("generic_finding")
         self.known = known
+        self.abbreviations = [strip_diacritics(a) for a in abbreviations if len(a) >= 3 and not any(
+            c in "aeiouy" for c in strip_diacritics(a))]
         self.placing, self.lengths = placing, lengths
         # Placing sequences (region words, statement subjects, localisations) are taken out of every phrase and
         # sentence before words are compared, so "khí quản" never makes "khí" a suspect; one-word ones and cue words
@@ -147,10 +150,14 @@ class WordFallback:
         return out
 
     def _abbreviation(self, word: str) -> bool:
-        """An unknown token without a vowel ("tmp", "tdp"): every Vietnamese syllable has one, so this is an
-        abbreviation the pack does not know (or cannot tell apart), and it may name a finding."""
-        return (len(word) >= 3 and word.isascii() and word.isalpha() and word not in self.known
-                and word not in _UNITS and not any(c in "aeiouy" for c in word))
+        """An unknown token without a vowel one edit from a pack abbreviation ("tmp", "tdp": tdmp or tkmp). Every
+        Vietnamese syllable has a vowel, so it is an abbreviation the pack cannot tell apart, and it may name a
+        finding; one far from every pack abbreviation ("stt", "bhxh", "crp") is a form field or a lab value."""
+        if not (len(word) >= 3 and word.isascii() and word.isalpha() and word not in self.known
+                and word not in _UNITS and not any(c in "aeiouy" for c in word)):
+            return False
+        distances = [OSA.distance(word, a) for a in self.abbreviations]
+        return bool(distances) and 0 not in distances and min(distances) <= 1
 
 
     def _context_before(self, words: list[str], index: int) -> bool:
