@@ -150,8 +150,11 @@ class Labeler:
         # could make another word of it ("nằm"): the admin openings are compared unaccented too.
         self._admin_plain = frozenset(tuple(map(strip_diacritics, a)) for a in self._admin) if self.pack.lang == "vi" else None
         # pack admin_patterns: one alternation, tried once per distinct sentence (the analysis is cached)
-        self._admin_re = (re.compile("|".join(f"(?:{p})" for p in self.pack.admin_patterns))
-                          if self.pack.admin_patterns else None)
+        # (patterns written with diacritics are tried on the key as typed, the others on the key without them)
+        marked = [p for p in self.pack.admin_patterns if not p.isascii()]
+        plain = [p for p in self.pack.admin_patterns if p.isascii()]
+        self._admin_re = re.compile("|".join(f"(?:{p})" for p in plain)) if plain else None
+        self._admin_marked_re = re.compile("|".join(f"(?:{p})" for p in marked)) if marked else None
         self._descriptors = frozenset(f.name for f in self.pack.findings.values() if f.descriptor)
         self._diagnoses = frozenset(f.name for f in self.pack.findings.values() if f.diagnosis)
         self._general = {f.name: frozenset(f.specifies) for f in self.pack.findings.values() if f.specifies}
@@ -415,13 +418,14 @@ class Labeler:
         words, spans = self._words(skey, fixes)
         if not words:
             return _Analysis(0, None, (), (), ())
-        if self._admin_re is not None and (self._admin_re.search(skey) or self._admin_re.search(strip_diacritics(skey))):
+        if (self._admin_re is not None and self._admin_re.search(strip_diacritics(skey))) or (
+                self._admin_marked_re is not None and self._admin_marked_re.search(skey)):
             # a letterhead or a place-and-date footer: read before any restoration makes findings of its words
             return _Analysis(len(words), ADMIN, (), (), ())
         template = self._template(skey, words, spans)
         barriers = self._barriers(skey, spans)
         matches = self.compiled.trie.scan(words, barriers)
-        if self.compiled.inverted is not None:
+        if self.compiled.inverted is not None and REGION_WORD in matches:  # an inverted phrase opens with a region word
             matches = self._with_inverted(matches, skey, words, spans)
         if EXCLUDE in matches and FINDING in matches:
             matches = self._rescued(matches, words, barriers)

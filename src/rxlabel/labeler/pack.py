@@ -154,7 +154,8 @@ class Pack:
     skipped_devices: bool = False
     # titles whose period does not end a sentence ("BS. Trần Thị B" is one signature line)
     title_abbreviations: list[str] = field(default_factory=list)
-    # regular expressions over a sentence's key, as typed or without diacritics: a sentence one matches is administrative
+    # regular expressions over a sentence's key (one written with diacritics over the key as typed, the others over the
+    # key without diacritics): a sentence one matches is administrative
     # whatever words it holds ("Thái Bình, ngày 12 tháng 3 năm 2025"; "BENH VIEN DA KHOA": no "đã khỏi")
     admin_patterns: list[str] = field(default_factory=list)
     # a positive phrase "predicate + region word" also matches "region word + predicate" (compiled._add_inverted)
