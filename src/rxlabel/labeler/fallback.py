@@ -160,18 +160,23 @@ class WordFallback:
         return bool(distances) and 0 not in distances and min(distances) <= 1
 
 
-    def _context_before(self, words: list[str], index: int) -> bool:
-        for i in range(index):
-            if any(tuple(words[i:i + n]) in self.context for n in self.context_lengths if i + n <= index):
-                return True
-        return False
+    def _context_end(self, words: list[str]) -> int:
+        """Where the first context phrase of the sentence ends (len(words) + 1 when it has none): a suspect from
+        there on is in that context."""
+        for i in range(len(words)):
+            n = next((n for n in self.context_lengths if tuple(words[i:i + n]) in self.context), 0)
+            if n:
+                return i + n
+        return len(words) + 1
 
     def decide(self, words: list[str], spans: list[tuple[int, int]], cues: list[CueSpan], clauses: list[int],
                region_counts: dict[str, int]) -> tuple[bool, tuple]:
         """(queue?, fallback mentions) for a sentence no rule read; mentions use the engine's tuple layout."""
         live = []
-        for s in self.suspects(words):
-            if self._context_before(words, s.index):
+        suspects = self.suspects(words)
+        end = self._context_end(words) if suspects else 0
+        for s in suspects:
+            if s.index >= end:
                 continue
             status, cue = resolve(s.index, s.index + 1, cues, clauses)
             live.append((s, status, cue))
