@@ -58,23 +58,59 @@ class WordFallback:
         self.abbreviations = [strip_diacritics(a) for a in abbreviations if len(a) >= 3 and not any(
             c in "aeiouy" for c in strip_diacritics(a))]
         self.placing, self.lengths = placing, lengths
-        # Placing sequences (region words, statement subjects, localisations) are taken out of every phrase and
-        # sentence before words are compared, so "khí quản" never makes "khí" a suspect; one-word ones and cue words
-        # are never finding words. Words of normal predicates and templates ("phổi sáng", "bóng mờ núm vú") are
-        # weaker: a word stays a finding word when more abnormal phrases use it than normal or admin texts use
-        # it outside a negation ("không mờ" rules a finding out: its "mờ" counts for the finding).
-        negations = {ws[0] for ws in _variants([c.text for c in pack.cues if c.category == "negated"], words_of) if ws}
-        strong = {p[0] for p in placing if len(p) == 1} | negations | set(options.get("not_findings", []))
+        self.negations = {ws[0] for ws in _variants([c.text for c in pack.cues if c.category == "negated"], words_of)
+                          if ws}
+        strong = self._never_findings(pack, words_of, options)
+        weak, pairs = self._normal_text(pack, words_of)
+        self.normal_pairs = frozenset(pairs)
+        vocab, uses = self._finding_words(pack, words_of, strong)
+        self.vocab = {w: frozenset(v) for w, v in vocab.items() if uses[w] > weak[w]}
+        # Words a normal statement says a region is with ("sáng", "đều", "cân đối", "tốt"): an unmatched sentence
+        # with a word the pack does not know is quiet only when it holds one of these (an unknown wording of a
+        # normal statement), not when it is a bare unknown name ("Thuỳ azygos bên phải": a rare finding).
+        said = {w for ws in _variants([p for g in pack.normal_statements for p in g["predicates"]], words_of)
+                for w in self._unplaced_words(ws[:self._negation_at(ws)])}
+        self.normal_words = frozenset(said - set(self.vocab) - strong)
+        stripped: dict[str, set[str]] = {}
+        for w in self.vocab:
+            stripped.setdefault(strip_diacritics(w), set()).add(w)
+        # an unaccented form shared by two finding words names both
+        self.stripped = {s: frozenset(n for w in ws for n in self.vocab[w]) for s, ws in stripped.items()}
+        self.stripped_choices = list(self.stripped)
+        context = [tuple(ws) for ws in _variants(options.get("context", []), words_of) if ws]
+        context += [a for a in admin if len(a) > 1]
+        self.context = frozenset(context)
+        self.context_lengths = tuple(sorted({len(c) for c in self.context}, reverse=True))
+
+    def _negation_at(self, words: list[str]) -> int:
+        return next((i for i, w in enumerate(words) if w in self.negations), len(words))
+
+    def _never_findings(self, pack, words_of, options: dict) -> set[str]:
+        """One-word placing words, cue words and the pack's ``not_findings``: never evidence of a finding. (Placing
+        sequences are taken out of every phrase and sentence before words are compared: "khí quản" never makes
+        "khí" a suspect.)"""
+        strong = {p[0] for p in self.placing if len(p) == 1} | self.negations | set(options.get("not_findings", []))
         strong.update(ws[0] for ws in _variants([c.text for c in pack.cues], words_of) if len(ws) == 1)
+        return strong
+
+    def _normal_text(self, pack, words_of) -> tuple[Counter[str], set[tuple[str, str]]]:
+        """How many normal predicates, templates, admin lines and headers use each word outside a negation, and
+        their word pairs ("thông khí đều"): "không mờ" rules a finding out, so its "mờ" counts for the finding."""
         weak: Counter[str] = Counter()
         pairs: set[tuple[str, str]] = set()
         stated = [t.text for t in pack.templates] + [p for g in pack.normal_statements for p in g["predicates"]]
         stated += pack.admin_lines + pack.section_headers + pack.skip_sections + list(pack.ignore)
         for text in stated:
             for ws in _variants([text], words_of):
-                cut = next((i for i, w in enumerate(ws) if w in negations), len(ws))
+                cut = self._negation_at(ws)
                 weak.update(set(self._unplaced_words(ws[:cut])))
                 pairs.update(zip(ws[:cut], ws[1:cut], strict=False))
+        return weak, pairs
+
+    def _finding_words(self, pack, words_of, strong: set[str]) -> tuple[dict[str, set[tuple[str, str]]], Counter[str]]:
+        """Each word of an abnormal or device finding's phrases (placing sequences out) -> the (finding, region)s it
+        names, and how many phrases use it; a word stays a finding word when more abnormal phrases use it than
+        normal text does (``_normal_text``)."""
         vocab: dict[str, set[tuple[str, str]]] = {}
         uses: Counter[str] = Counter()
         for finding in pack.findings.values():
@@ -88,27 +124,7 @@ class WordFallback:
                     if (len(w) > 1 or w in heads) and not w.isdigit() and w not in strong:
                         vocab.setdefault(w, set()).add((finding.name, finding.region))
                         uses[w] += 1
-        self.uses, self.weak = uses, weak
-        # Words a normal statement says a region is with ("sáng", "đều", "cân đối", "tốt"): an unmatched sentence
-        # with a word the pack does not know is quiet only when it holds one of these (an unknown wording of a
-        # normal statement), not when it is a bare unknown name ("Thuỳ azygos bên phải": a rare finding).
-        said: set[str] = set()
-        for ws in _variants([p for g in pack.normal_statements for p in g["predicates"]], words_of):
-            cut = next((i for i, w in enumerate(ws) if w in negations), len(ws))
-            said.update(self._unplaced_words(ws[:cut]))
-        self.normal_pairs = frozenset(pairs)
-        self.vocab = {w: frozenset(v) for w, v in vocab.items() if uses[w] > weak[w]}
-        self.normal_words = frozenset(said - set(self.vocab) - strong)
-        stripped: dict[str, set[str]] = {}
-        for w in self.vocab:
-            stripped.setdefault(strip_diacritics(w), set()).add(w)
-        # an unaccented form shared by two finding words names both
-        self.stripped = {s: frozenset(n for w in ws for n in self.vocab[w]) for s, ws in stripped.items()}
-        self.stripped_choices = list(self.stripped)
-        context = [tuple(ws) for ws in _variants(options.get("context", []), words_of) if ws]
-        context += [a for a in admin if len(a) > 1]
-        self.context = frozenset(context)
-        self.context_lengths = tuple(sorted({len(c) for c in self.context}, reverse=True))
+        return vocab, uses
 
     def _unplaced_words(self, words: list[str]) -> list[str]:
         return [words[i] for i in self._unplaced_indices(words)]
