@@ -42,7 +42,7 @@ def scored(vi):
 def test_pack_is_strict_about_diacritics_and_reads_regions_from_bullets():
     pack = load_pack("vi")
     assert pack.lang == "vi" and not pack.diacritics_insensitive and pack.region_sections
-    assert pack.unmatched_sentence == "finding_words"
+    assert pack.unmatched_sentence == "missed_findings"
     assert pack.version.startswith("vi-")
     assert {"pleural effusion", "pneumothorax", "cardiomegaly", "fracture", "pleural thickening",
             "costophrenic angle blunting", "osteoporosis", "pneumoperitoneo"} <= set(pack.findings)

@@ -132,6 +132,8 @@ def test_without_the_options_the_classes_fail(tmp_path):
     shutil.copytree(PACK_DIR, target)
     pack_file = target / "pack.yaml"
     text = pack_file.read_text(encoding="utf-8").replace("inverted_phrases: true", "inverted_phrases: false")
+    # the policy of these rows' time: missed_findings (vi2) quiets a footer of words the pack does not know as well
+    text = text.replace("unmatched_sentence: missed_findings", "unmatched_sentence: finding_words")
     head, _, tail = text.partition("admin_patterns:\n")
     lines = tail.split("\n")
     keep = next(i for i, line in enumerate(lines) if not line.startswith("  "))  # the list under the key ends

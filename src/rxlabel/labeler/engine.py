@@ -45,6 +45,10 @@ ADMIN = "admin"  # the template slot of an administrative sentence (pack.yaml ad
 # The template slot of an unmatched sentence that names nothing a finding is written with (policy
 # ``unmatched_sentence: finding_words``): skipped like an admin line, never a reason to review.
 QUIET = "quiet"
+# Policy ``missed_findings``: an unmatched sentence with a word the pack does not know and no word of a normal
+# statement ("Thuỳ azygos bên phải"). It queues the report unless the report states each region it names normal
+# (pack word_fallback.bare_unknown: covered); its region_counts are the regions it names.
+BARE = "bare"
 
 
 @dataclass
@@ -195,8 +199,15 @@ class Labeler:
         self._word_stage = None
         self._marked_known: frozenset[str] = frozenset()
         self._quiet: tuple | None = None
+        self._fallback = None
         if self.pack.unmatched_sentence == "finding_words":
             self._quiet = self._quiet_vocabulary()
+        if self.pack.unmatched_sentence == "missed_findings" or self.pack.word_fallback.get("enabled"):
+            from rxlabel.labeler.fallback import WordFallback
+
+            known, _, placing, lengths = self._quiet_vocabulary()
+            self._fallback = WordFallback(self.pack, self.compiled.words, known, placing, lengths, self._admin,
+                                          self.compiled.abbreviations)
         if self.pack.lang == "vi":
             from rxlabel.labeler.words_vi import ViWordStage, pack_texts
 
@@ -286,6 +297,8 @@ class Labeler:
                 analysed = sorted(analysed + devices, key=lambda sa: sa[0].start)
         if not analysed:
             return self._result(report_id, "unlabelled", [], ["empty", *reasons])
+        if self._fallback is not None:
+            analysed = self._settle_bare(analysed)
         if self._is_template_report([a for _, a in analysed]):
             return self._template_result(report_id, text, analysed, reasons, windows)
         bullet_regions = self._bullet_regions(analysed) if self.pack.region_sections else {}
@@ -318,7 +331,7 @@ class Labeler:
         if not any(m.kind in ("exact", "corrected") for m in mentions):
             if not fuzzy:
                 reasons.append("no_match")
-        elif unmatched and self.pack.unmatched_sentence in ("review", "finding_words"):
+        elif unmatched and self.pack.unmatched_sentence in ("review", "finding_words", "missed_findings"):
             reasons.append("unmatched_sentence")
         checked = [m for m in mentions if self.pack.findings[m.finding].conflicts] if mentions else mentions
         if self.pack.on_conflict == "positive":
@@ -340,6 +353,25 @@ class Labeler:
         if normal and any(m.status != 0 and m.abnormal for m in fuzzy):
             result.findings.pop(normal, None)  # a suggested finding may make the report abnormal
         return result
+
+    def _settle_bare(self, analysed: list[tuple[Sentence, _Analysis]]) -> list[tuple[Sentence, _Analysis]]:
+        """BARE sentences: quiet when the report states every region they name normal (``bare_unknown: covered``),
+        else unmatched (no template), so they queue the report as any unmatched sentence does."""
+        if not any(a.template == BARE for _, a in analysed):
+            return analysed
+        covered = set()
+        if self.pack.word_fallback.get("bare_unknown") == "covered":
+            for _, a in analysed:
+                if isinstance(a.template, Template):
+                    covered.update(self._region_order if "all" in a.template.regions else a.template.regions)
+        out = []
+        for sentence, a in analysed:
+            if a.template == BARE:
+                named = {r for r, _ in a.region_counts}
+                quiet = bool(named) and named <= covered
+                a = a._replace(template=QUIET if quiet else None)
+            out.append((sentence, a))
+        return out
 
     def _attributed(self, exact: list[tuple], words: list[str]) -> list[tuple]:
         """Drop a descriptor mention attributed to a later finding ("aumento de densidad en relación con
@@ -475,6 +507,18 @@ class Labeler:
             return _Analysis(len(words), ADMIN, (), (), ())
         if not exact and not fuzzy and self._quiet is not None and self._is_quiet(words):
             return _Analysis(len(words), QUIET, (), (), ())
+        if not exact and not fuzzy and self._fallback is not None:
+            # pack word_fallback / unmatched_sentence missed_findings (fallback.py): a keyword label where the words
+            # and the region the sentence names agree; otherwise quiet unless a finding word is stated
+            cues = [CueSpan(m.start, m.end, m.payload) for m in matches.get(CUE, ())]
+            queue, labelled = self._fallback.decide(words, spans, cues, clauses, counts)
+            if labelled:
+                return _Analysis(len(words), None, tuple(counts.items()), labelled, ())
+            if not queue and self.pack.unmatched_sentence == "missed_findings":
+                bare = self.pack.word_fallback.get("bare_unknown", "review")
+                if bare != "quiet" and self._fallback.bare_unknown(words, WORD.findall(skey), cues, clauses):
+                    return _Analysis(len(words), BARE, tuple(counts.items()), (), ())
+                return _Analysis(len(words), QUIET, (), (), ())
         return _Analysis(len(words), None, tuple(counts.items()), tuple(exact), tuple(fuzzy))
 
     def _with_inverted(self, matches: dict[str, list[Match]], skey: str, words: list[str],

@@ -20,8 +20,11 @@ from rxlabel.schema import REGIONS
 
 FINDING_REGIONS = (*REGIONS, "none", "section")
 # unmatched_sentence: "ignore", "review" (every unmatched sentence queues the report), or "finding_words"
-# (only one holding a word of the pack's finding vocabulary, or a word the pack does not know, queues it).
-UNMATCHED_POLICIES = ("ignore", "review", "finding_words")
+# (only one holding a word of the pack's finding vocabulary, or a word the pack does not know, queues it), or
+# "missed_findings" (only one that plausibly states an abnormality the labels missed: fallback.py).
+UNMATCHED_POLICIES = ("ignore", "review", "finding_words", "missed_findings")
+WORD_FALLBACK_KEYS = {"enabled", "generic_finding", "context", "not_findings", "bare_unknown", "__line__"}
+BARE_UNKNOWN = ("review", "covered", "quiet")
 CATEGORIES = ("negated", "uncertain", "pseudo", "terminate", "purpose")
 DIRECTIONS = {"before": "before", "forward": "before", "after": "after", "backward": "after",
               "both": "both", "bidirectional": "both"}
@@ -32,7 +35,7 @@ PACK_KEYS = {"lang", "name", "description", "diacritics", "fuzzy", "regions", "s
              "statement_words", "statement_localizations", "header_qualifiers",
              "skip_inline", "scope_chaining", "phrase_breaks", "skipped_devices", "skipped_findings",
              "normal_beside_nonfindings", "change_words", "change_drops", "optional_articles",
-             "inner_modifiers", "title_abbreviations", "admin_patterns", "inverted_phrases"}
+             "inner_modifiers", "title_abbreviations", "admin_patterns", "inverted_phrases", "word_fallback"}
 FINDING_KEYS = {"name", "region", "phrases", "negative_phrases", "exclude", "abnormal", "description",
                 "cui", "localizations", "device", "sites", "conflicts", "descriptor", "diagnosis",
                 "specifies"}
@@ -173,6 +176,8 @@ class Pack:
     admin_patterns: list[str] = field(default_factory=list)
     # a positive phrase "predicate + region word" also matches "region word + predicate" (compiled._add_inverted)
     inverted_phrases: bool = False
+    # the VinDr keyword step for sentences no rule read (fallback.py): {enabled, generic_finding, context}
+    word_fallback: dict = field(default_factory=dict)
     # "line": a skipped field with text on its header's line runs to the next header or blank line; "sentence":
     # it is that first sentence, and the rest of the line and the lines below are labelled.
     skip_inline: str = "line"
@@ -481,6 +486,7 @@ def _apply_settings(data: dict, path: Path, pack: Pack, errors: list[str]) -> No
     if unmatched not in UNMATCHED_POLICIES:
         errors.append(f"{where}: unmatched_sentence must be one of {', '.join(UNMATCHED_POLICIES)}, got {unmatched!r}")
     pack.unmatched_sentence = unmatched
+    pack.word_fallback = _word_fallback(data.get("word_fallback"), where, errors)
     breaks = data.get("clause_breaks", [";", ":"])
     pack.clause_breaks = "".join(_strings(breaks, where, "clause_breaks", errors))
     pack.max_chars = _number(data.get("max_chars", 100_000), int, where, "max_chars", errors, 100_000)
@@ -576,6 +582,26 @@ def pack_version(folder: Path) -> str:
     return digest.hexdigest()[:12]
 
 
+def _word_fallback(value: Any, where: str, errors: list[str]) -> dict:
+    """pack.yaml ``word_fallback``: a mapping of enabled (bool), generic_finding (a finding name), context (phrases)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or set(value) - WORD_FALLBACK_KEYS:
+        errors.append(f"{where}: word_fallback must be a mapping of {', '.join(sorted(WORD_FALLBACK_KEYS - {'__line__'}))}")
+        return {}
+    if not isinstance(value.get("enabled", False), bool):
+        errors.append(f"{where}: word_fallback.enabled must be true or false")
+    generic = value.get("generic_finding")
+    if generic is not None and not isinstance(generic, str):
+        errors.append(f"{where}: word_fallback.generic_finding must be a finding name")
+    bare = value.get("bare_unknown", "review")
+    if bare not in BARE_UNKNOWN:
+        errors.append(f"{where}: word_fallback.bare_unknown must be one of {', '.join(BARE_UNKNOWN)}, got {bare!r}")
+    return {"enabled": bool(value.get("enabled", False)), "generic_finding": generic, "bare_unknown": bare,
+            "context": _strings(value.get("context"), where, "word_fallback.context", errors),
+            "not_findings": _strings(value.get("not_findings"), where, "word_fallback.not_findings", errors)}
+
+
 def load_pack(lang_or_path: str | Path) -> Pack:
     """Load and validate a rule pack by language code or folder; raise RulePackError on problems."""
     folder = pack_dir(lang_or_path)
@@ -622,6 +648,9 @@ def load_pack(lang_or_path: str | Path) -> Pack:
         errors.append(f"{settings_path}:1: skipped_findings / change_drops name findings the pack does not have: {unnamed}")
     if not pack.findings and not errors:
         errors.append(f"{folder}: the pack defines no findings (add findings.yaml)")
+    generic = pack.word_fallback.get("generic_finding")
+    if generic is not None and pack.findings and generic not in pack.findings:
+        errors.append(f"{folder}/pack.yaml: word_fallback.generic_finding: unknown finding '{generic}'")
     for finding in pack.findings.values():
         for loc, child in finding.sites.items():
             if loc not in pack.localizations:
