@@ -29,6 +29,9 @@ SETS = {
     "hs1": ROOT / "tests" / "data" / "labeler" / "vi" / "house_styles" / "reports.jsonl",
     "hs2": ROOT / "tests" / "data" / "labeler" / "vi" / "house_styles_2" / "reports.jsonl",
     "hs3": ROOT / "tests" / "data" / "labeler" / "vi" / "house_styles_3" / "reports.jsonl",
+    "hs4": ROOT / "tests" / "data" / "labeler" / "vi" / "house_styles_4" / "reports.jsonl",
+    "hs5": ROOT / "tests" / "data" / "labeler" / "vi" / "house_styles_5" / "reports.jsonl",
+    "hs6": ROOT / "tests" / "data" / "labeler" / "vi" / "house_styles_6" / "reports.jsonl",
 }
 
 
