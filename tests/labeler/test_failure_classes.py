@@ -773,3 +773,33 @@ def test_a_study_compared_by_its_findings_course(es, text, unchanged):
 def test_round_two_wording(es, text, present, absent):
     r = es(text)
     assert r.findings.get(present) == 1 and (absent is None or absent not in r.findings), r.findings
+
+
+# -- round 2: a pattern named through a connector is the pattern alone, as "opacidades intersticiales" ------------
+
+@pytest.mark.parametrize("text, pattern", [
+    ("Mejoría radiológica, disminución de las opacidades de tipo intersticial bilateral.", "interstitial pattern"),
+    ("Opacidades de predominio intersticial en ambas bases.", "interstitial pattern"),
+    ("Infiltrados de aspecto alveolar en el LID.", "alveolar pattern"),
+    ("Afectación pulmonar de tipo alveolar bilateral.", "alveolar pattern"),
+])
+def test_a_pattern_through_a_connector_specifies_the_opacity(es, text, pattern):
+    r = es(text)
+    assert r.findings.get(pattern) == 1 and "increased density" not in r.findings and "infiltrates" not in r.findings, \
+        r.findings
+
+
+# -- round 2: "afectación pulmonar" alone is the general term, not an infiltrate ------------------------------------
+
+@pytest.mark.parametrize("text, present", [
+    ("Se confirma afectación pulmonar compatible con infección por COVID-19.", "covid 19"),
+    ("Hallazgos sugestivos de neumonía vírica con afectación pulmonar grave.", "viral pneumonia"),
+])
+def test_afectacion_pulmonar_alone_is_no_infiltrate(es, text, present):
+    r = es(text)
+    assert r.findings.get(present) in (1, -1) and "infiltrates" not in r.findings, r.findings
+
+
+def test_the_stated_infiltrate_and_padchests_diffuse_wording_stay(es):
+    assert es("Infiltrados parcheados bilaterales.").findings.get("infiltrates") == 1
+    assert es("Afectación pulmonar difusa bilateral.").findings.get("infiltrates") == 1
