@@ -715,3 +715,91 @@ def test_other_nouns_of_a_limited_film(es, text):
 ])
 def test_a_normal_clause_beside_film_quality(es, text, normal):
     assert es(text).findings.get("normal") == normal, es(text).findings
+
+
+# -- class 2, round 2: "excluir" is "descartar": a hedge, not a denial; the normal-film disclaimer is no finding --
+
+@pytest.mark.parametrize("text, finding, status", [
+    ("Condensación en LID, hallazgo no típico pero no excluyente de neumonía por COVID-19.", "covid 19", -1),
+    ("Opacidad tenue en base derecha; no se puede excluir neumonía.", "pneumonia", -1),
+    ("Aumento de densidad hiliar izquierdo, sin poder excluir consolidación incipiente.", "consolidation", -1),
+    ("Los hallazgos no excluyen un derrame pleural pequeño.", "pleural effusion", -1),
+    ("Opacidades periféricas; debe excluirse infección por COVID-19.", "covid 19", -1),
+    # the affirmative verb still denies
+    ("Cardiomegalia. Se excluye derrame pleural.", "pleural effusion", 0),
+    # what a normal film cannot rule out is no finding at all
+    ("Cardiomegalia. Recuerde que una Rx normal no excluye infección por COVID-19.", "covid 19", None),
+    ("Sin hallazgos. Una radiografía de tórax normal no descarta neumonía.", "pneumonia", None),
+])
+def test_excluir_is_a_hedge_like_descartar(es, text, finding, status):
+    assert es(text).findings.get(finding) == status, es(text).findings
+
+
+# -- class 3, round 2: the patient a control film is for is the request ("control en paciente covid+") ----------
+
+@pytest.mark.parametrize("text, absent, present", [
+    ("Radiografía de control en paciente COVID+ que muestra infiltrados bilaterales.", "covid 19", "infiltrates"),
+    ("Se realiza Rx portátil para control de paciente con neumonía, con derrame pleural derecho.",
+     "pneumonia", "pleural effusion"),
+    ("Estudio de seguimiento en paciente con insuficiencia cardíaca: cardiomegalia.", "heart insufficiency",
+     "cardiomegaly"),
+])
+def test_the_patient_a_control_film_is_for_is_the_request(es, text, absent, present):
+    r = es(text)
+    assert absent not in r.findings and r.findings.get(present) == 1, r.findings
+
+
+# -- class 4, round 2: a study compared by its findings' course; a stated change in the same words still wins ---
+
+@pytest.mark.parametrize("text, unchanged", [
+    ("Rx de control que muestra similares hallazgos de infiltrados bilaterales.", 1),
+    ("Patrón intersticial periférico ya presente en el estudio previo, sin evolución significativa.", 1),
+    ("Hallazgos superponibles al estudio previo: consolidación en LII.", 1),
+    ("Similares hallazgos con aumento del infiltrado en el LSD.", None),
+    ("Hallazgos similares a los previos con menor entidad de la opacidad basal.", None),
+])
+def test_a_study_compared_by_its_findings_course(es, text, unchanged):
+    assert es(text).findings.get("unchanged") == unchanged, es(text).findings
+
+
+# -- round 2 vocabulary: "densidad" as the opacity, a prosthesis by its site, intubation by its route ---------------
+
+@pytest.mark.parametrize("text, present, absent", [
+    ("Densidades parcheadas periféricas en ambos campos inferiores.", "increased density", None),
+    ("Densidad focal en língula, compatible con bronconeumonía.", "increased density", None),
+    ("Prótesis metálica en hombro izquierdo.", "humeral prosthesis", "artificial heart valve"),
+    ("Paciente con intubación traqueal y sonda nasogástrica.", "endotracheal tube", None),
+])
+def test_round_two_wording(es, text, present, absent):
+    r = es(text)
+    assert r.findings.get(present) == 1 and (absent is None or absent not in r.findings), r.findings
+
+
+# -- round 2: a pattern named through a connector is the pattern alone, as "opacidades intersticiales" ------------
+
+@pytest.mark.parametrize("text, pattern", [
+    ("Mejoría radiológica, disminución de las opacidades de tipo intersticial bilateral.", "interstitial pattern"),
+    ("Opacidades de predominio intersticial en ambas bases.", "interstitial pattern"),
+    ("Infiltrados de aspecto alveolar en el LID.", "alveolar pattern"),
+    ("Afectación pulmonar de tipo alveolar bilateral.", "alveolar pattern"),
+])
+def test_a_pattern_through_a_connector_specifies_the_opacity(es, text, pattern):
+    r = es(text)
+    assert r.findings.get(pattern) == 1 and "increased density" not in r.findings and "infiltrates" not in r.findings, \
+        r.findings
+
+
+# -- round 2: "afectación pulmonar" alone is the general term, not an infiltrate ------------------------------------
+
+@pytest.mark.parametrize("text, present", [
+    ("Se confirma afectación pulmonar compatible con infección por COVID-19.", "covid 19"),
+    ("Hallazgos sugestivos de neumonía vírica con afectación pulmonar grave.", "viral pneumonia"),
+])
+def test_afectacion_pulmonar_alone_is_no_infiltrate(es, text, present):
+    r = es(text)
+    assert r.findings.get(present) in (1, -1) and "infiltrates" not in r.findings, r.findings
+
+
+def test_the_stated_infiltrate_and_padchests_diffuse_wording_stay(es):
+    assert es("Infiltrados parcheados bilaterales.").findings.get("infiltrates") == 1
+    assert es("Afectación pulmonar difusa bilateral.").findings.get("infiltrates") == 1
