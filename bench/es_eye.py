@@ -9,7 +9,7 @@ Micro precision / recall / F1 over every label either side uses (``normal`` and 
 included), uncertain counted present; prints each disagreement and one JSON line (appended to
 bench/results/es_eye.jsonl).
 
-    PYTHONPATH=src python bench/es_eye.py [--data ../shared/data] [--quiet] [--gold read|scored]
+    PYTHONPATH=src python bench/es_eye.py [--data ../shared/data] [--quiet] [--gold read|scored|heldout]
 
 ``--gold scored`` scores against ``bench/data/bimcv_eye_gold_scored.jsonl`` instead: 150 reports of the
 SCORED part, labelled by an annotator who never saw the labeller. It prints only aggregate figures
@@ -37,7 +37,8 @@ from rxlabel import labeler  # noqa: E402
 from rxlabel.labeler.devsplit import bimcv_reports  # noqa: E402
 
 GOLD = ROOT / "bench" / "data" / "bimcv_eye_gold.jsonl"
-GOLDS = {"read": GOLD, "scored": ROOT / "bench" / "data" / "bimcv_eye_gold_scored.jsonl"}
+GOLDS = {"read": GOLD, "scored": ROOT / "bench" / "data" / "bimcv_eye_gold_scored.jsonl",
+         "heldout": ROOT / "bench" / "data" / "bimcv_eye_gold_heldout.jsonl"}
 RESULTS = ROOT / "bench" / "results" / "es_eye.jsonl"
 
 
@@ -85,11 +86,11 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data"), help="the shared data folder")
     parser.add_argument("--quiet", action="store_true", help="do not list disagreements")
     parser.add_argument("--gold", choices=sorted(GOLDS), default="read",
-                        help="read: the read part's gold (lists disagreements); scored: the scored part's (aggregates only)")
+                        help="read: the read part's gold (lists disagreements); scored / heldout: the scored part's (aggregates only)")
     parser.add_argument("--no-append", action="store_true")
     args = parser.parse_args(argv)
     path = GOLDS[args.gold]
-    quiet = args.quiet or args.gold == "scored"  # never show the scored part's reports
+    quiet = args.quiet or args.gold != "read"  # never show the scored part's reports
     gold = load_gold(path)
     lab = labeler.Labeler("es")
     names = set(lab.finding_names)
@@ -112,7 +113,7 @@ def main(argv: list[str] | None = None) -> dict:
             print(f"{rid}: +{sorted(extra)} -{sorted(missing)}" + (" [review]" if result.method == "unlabelled" else ""))
     record = {"bench": "es_eye", "gold": args.gold, "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
               "rules_version": lab.version, "reports": len(gold), "queued": queued, **score(gold, pred)}
-    if args.gold == "scored":
+    if args.gold != "read":
         labels = sorted(set(record["tp_by_label"]) | set(record["fp_by_label"]) | set(record["fn_by_label"]))
         print(f"{'label':<45}{'TP':>5}{'FP':>5}{'FN':>5}")
         for label in labels:
