@@ -13,8 +13,7 @@ import pytest
 from rxlabel import labeler
 
 from .test_vietnamese_generalisation import NORMAL, _check
-
-BODY = "Phổi hai bên sáng. Tim không to. Góc sườn hoành nhọn."
+from .test_vietnamese_vi3 import BODY
 
 
 @pytest.fixture(scope="module")
