@@ -69,3 +69,20 @@ ROWS = ([(t, NORMAL) for t in ADMIN_CLASSES] + ADMIN_GUARDS
 @pytest.mark.parametrize(("text", "expected"), ROWS)
 def test_the_classes_of_two_more_writers(vi, text, expected):
     _check(vi, text, expected)
+
+
+# engine._statement_commas: a comma clause ends at the next clause break (";"), so a statement word ("to", "đã")
+# after the break does not end the negation of the comma list before it (the last item read present before)
+SEMICOLON_LISTS = [
+    ("Không tràn dịch, tràn khí màng phổi ; tim không to.", (0, 0, 0, 0, 0)),
+    ("Không thấy nốt, đám mờ hay đông đặc nhu mô phổi ; bóng tim không to.", (0, 0, 0, 0, 0)),
+    ("Không thấy gãy xương sườn, xẹp đốt sống ; trung thất không giãn.", (0, 0, 0, 0, 0)),
+    # guards: a statement word inside the comma's own clause still ends the scope, before or after a break
+    ("Không thấy tràn dịch màng phổi, tim to ; phổi sáng.", (0, 0, 0, 1, 1)),
+    ("Không thấy tràn dịch màng phổi ; tim to, phổi sáng.", (0, 0, 0, 1, 1)),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), SEMICOLON_LISTS)
+def test_a_negated_comma_list_ends_at_its_clause_break(vi, text, expected):
+    _check(vi, text, expected)

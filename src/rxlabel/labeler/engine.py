@@ -756,7 +756,11 @@ class Labeler:
         """Commas that end a cue's scope: the next clause holds a statement word (pack ``statement_words``), or
         names exactly one localisation of ``statement_localizations`` and the clause before it names none."""
         commas = [m.start() for m in _COMMA.finditer(skey)]
-        ids = clause_ids([sp[0] for sp in spans], commas)
+        # A comma clause ends at the next comma or clause break (pack clause_breaks): "không tràn dịch, tràn khí
+        # màng phổi ; tim không to" -- the statement word "to" after the ";" is no new statement in the comma's clause.
+        breaks = self._break_re
+        cuts = sorted(set(commas).union(m.start() for m in breaks.finditer(skey))) if breaks is not None else commas
+        ids = clause_ids([sp[0] for sp in spans], cuts)
         stated = {cid for word, cid in zip(words, ids, strict=True) if cid and word in self._statement_words}
         if self._statement_locs and locs:
             sides: dict[int, set[str]] = {}
@@ -765,6 +769,9 @@ class Labeler:
                     sides.setdefault(ids[m.start], set()).add(m.payload)
             # one side named ("... phải và trái nhọn" names both: a list, not a new statement)
             stated |= {cid for cid, named in sides.items() if cid and len(named) == 1 and cid - 1 not in sides}
+        if cuts is not commas:
+            comma_set = set(commas)
+            return [cuts[cid - 1] for cid in sorted(stated) if cuts[cid - 1] in comma_set]
         return [commas[cid - 1] for cid in sorted(stated)]
 
     def _build(self, text: str, sentence: Sentence, items: list[tuple], bullet_regions: dict[int, str],
