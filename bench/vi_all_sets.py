@@ -32,6 +32,7 @@ SETS = {
     "hs4": ROOT / "tests" / "data" / "labeler" / "vi" / "house_styles_4" / "reports.jsonl",
     "hs5": ROOT / "tests" / "data" / "labeler" / "vi" / "house_styles_5" / "reports.jsonl",
     "hs6": ROOT / "tests" / "data" / "labeler" / "vi" / "house_styles_6" / "reports.jsonl",
+    "hs7": ROOT / "tests" / "data" / "labeler" / "vi" / "house_styles_7" / "reports.jsonl",
 }
 
 
