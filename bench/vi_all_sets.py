@@ -18,6 +18,8 @@ import json
 from collections import Counter
 from pathlib import Path
 
+from vi_dev_reports import DEFAULT_DATA, load_reports  # this script's folder is on sys.path
+
 from rxlabel.labeler import Labeler
 from rxlabel.labeler.devsplit import READ, SCORE, part_of
 from rxlabel.labeler.pack import load_pack
@@ -25,7 +27,7 @@ from rxlabel.schema import REGION_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
 SETS = {
-    "dev": ROOT.parent / "shared" / "data" / "vi" / "dev_reports" / "reports.jsonl",
+    "dev": DEFAULT_DATA,
     "hs1": ROOT / "tests" / "data" / "labeler" / "vi" / "house_styles" / "reports.jsonl",
     "hs2": ROOT / "tests" / "data" / "labeler" / "vi" / "house_styles_2" / "reports.jsonl",
     "hs3": ROOT / "tests" / "data" / "labeler" / "vi" / "house_styles_3" / "reports.jsonl",
@@ -34,11 +36,6 @@ SETS = {
     "hs6": ROOT / "tests" / "data" / "labeler" / "vi" / "house_styles_6" / "reports.jsonl",
     "hs7": ROOT / "tests" / "data" / "labeler" / "vi" / "house_styles_7" / "reports.jsonl",
 }
-
-
-def _load(path: Path) -> list[dict]:
-    with path.open(encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
 
 
 def aggregate(lab: Labeler, rows: list[dict]) -> dict:
@@ -87,11 +84,11 @@ def main(argv: list[str] | None = None) -> int:
     for name, path in SETS.items():
         if not path.exists():
             continue
-        rows = _load(path)
+        rows = load_reports(path)
         for part in (READ, SCORE):
             out[f"{name}/{part}"] = aggregate(lab, [r for r in rows if part_of(r["id"]) == part])
     for path in args.heldout:
-        out[f"heldout:{path.parent.name}"] = aggregate(lab, _load(path))
+        out[f"heldout:{path.parent.name}"] = aggregate(lab, load_reports(path))
     for name, s in out.items():
         if isinstance(s, dict):
             print(f"{name:24} n={s['n']:3}  right {s['right']:.1%}  review {s['review']:.1%}  wrong {s['wrong']:.1%}"

@@ -186,11 +186,11 @@ class Labeler:
         # Read on the report's key (lower case, accent-free in es), never stemmed: a few words, whole-word matches.
         changes = sorted({" ".join(WORD.findall(make_key(v, self.pack.lang, True))) for c in self.pack.change_words
                           for v in expand_phrase(c)} - {""}, key=len, reverse=True)
-        self._change_re: PhraseTrie | None = None  # one pass over a sentence's words, not a 150-way regex
+        self._change_trie: PhraseTrie | None = None  # one pass over a sentence's words, not a 150-way regex
         if changes:
-            self._change_re = PhraseTrie()
+            self._change_trie = PhraseTrie()
             for change in changes:
-                self._change_re.add(change.split(), _CHANGE, True)
+                self._change_trie.add(change.split(), _CHANGE, True)
         self._statement_words = frozenset(w for p in self.pack.statement_words for w in self.compiled.words(p))
         self._statement_locs = frozenset(self.pack.statement_localizations)
         # Clause breaks found by one regex scan of the sentence key, not a Python loop over its characters.
@@ -343,7 +343,7 @@ class Labeler:
             return any(isinstance(a.template, Template) or (a.template is None and self._clause_template(key[s.start:s.end]))
                        for s, a in analysed)
         changed = None
-        if self._change_re is not None:
+        if self._change_trie is not None:
             def changed() -> bool:
                 return any(self._states_change(key[s.start:s.end]) for s, _ in analysed)
         result = self._result(report_id, method, mentions, reasons, windows, stated, changed)
@@ -746,20 +746,19 @@ class Labeler:
         breaks = self._break_re
         positions = [m.start() for m in breaks.finditer(skey)] if breaks is not None else []
         if words is not None and (self._statement_words or self._statement_locs) and "," in skey:
-            positions = sorted(set(positions + self._statement_commas(skey, spans, words, locs)))
+            positions = sorted(set(positions + self._statement_commas(skey, spans, words, locs, positions)))
         if not positions:
             return [0] * len(spans)
         return clause_ids([sp[0] for sp in spans], positions)
 
     def _statement_commas(self, skey: str, spans: list[tuple[int, int]], words: list[str],
-                          locs: tuple[Match, ...] | list[Match] = ()) -> list[int]:
+                          locs: tuple[Match, ...] | list[Match] = (), breaks: list[int] | tuple = ()) -> list[int]:
         """Commas that end a cue's scope: the next clause holds a statement word (pack ``statement_words``), or
         names exactly one localisation of ``statement_localizations`` and the clause before it names none."""
         commas = [m.start() for m in _COMMA.finditer(skey)]
-        # A comma clause ends at the next comma or clause break (pack clause_breaks): "không tràn dịch, tràn khí
-        # màng phổi ; tim không to" -- the statement word "to" after the ";" is no new statement in the comma's clause.
-        breaks = self._break_re
-        cuts = sorted(set(commas).union(m.start() for m in breaks.finditer(skey))) if breaks is not None else commas
+        # A comma clause ends at the next comma or clause break (``breaks``, pack clause_breaks): "không tràn dịch,
+        # tràn khí màng phổi ; tim không to" -- the "to" after the ";" is no new statement in the comma's clause.
+        cuts = sorted(set(commas).union(breaks)) if breaks else commas
         ids = clause_ids([sp[0] for sp in spans], cuts)
         stated = {cid for word, cid in zip(words, ids, strict=True) if cid and word in self._statement_words}
         if self._statement_locs and locs:
@@ -769,10 +768,8 @@ class Labeler:
                     sides.setdefault(ids[m.start], set()).add(m.payload)
             # one side named ("... phải và trái nhọn" names both: a list, not a new statement)
             stated |= {cid for cid, named in sides.items() if cid and len(named) == 1 and cid - 1 not in sides}
-        if cuts is not commas:
-            comma_set = set(commas)
-            return [cuts[cid - 1] for cid in sorted(stated) if cuts[cid - 1] in comma_set]
-        return [commas[cid - 1] for cid in sorted(stated)]
+        comma_set = set(commas)
+        return [cuts[cid - 1] for cid in sorted(stated) if cuts[cid - 1] in comma_set]
 
     def _build(self, text: str, sentence: Sentence, items: list[tuple], bullet_regions: dict[int, str],
                kind: str) -> list[Mention]:
@@ -867,7 +864,7 @@ class Labeler:
             words = WORD.findall(skey)
             cached = self._change_cache[skey] = any(
                 _CHANGE_NEGATIONS.isdisjoint(words[max(0, m.start - _CHANGE_NEGATION_WINDOW):m.start])
-                for m in self._change_re.scan(words).get(_CHANGE, ()))
+                for m in self._change_trie.scan(words).get(_CHANGE, ()))
         return cached
 
     def _clause_template(self, skey: str) -> bool:

@@ -260,6 +260,15 @@ def _read_yaml(path: Path, errors: list[str]) -> Any:
         return None
 
 
+def _flag(data: dict, key: str, where: str, errors: list[str]) -> bool:
+    """A pack.yaml option that is true or false (absent: false)."""
+    value = data.get(key, False)
+    if not isinstance(value, bool):
+        errors.append(f"{where}: {key} must be true or false, got {value!r}")
+        return False
+    return value
+
+
 def _strings(value: Any, where: str, what: str, errors: list[str]) -> list[str]:
     if value is None:
         return []
@@ -521,27 +530,15 @@ def _apply_settings(data: dict, path: Path, pack: Pack, errors: list[str]) -> No
             re.compile(pattern)
         except re.error as exc:
             errors.append(f"{where}: admin_patterns: {pattern!r} is not a regular expression ({exc})")
-    pack.inverted_phrases = data.get("inverted_phrases", False)
-    if not isinstance(pack.inverted_phrases, bool):
-        errors.append(f"{where}: inverted_phrases must be true or false, got {pack.inverted_phrases!r}")
-        pack.inverted_phrases = False
-    pack.skipped_devices = data.get("skipped_devices", False)
-    if not isinstance(pack.skipped_devices, bool):
-        errors.append(f"{where}: skipped_devices must be true or false, got {pack.skipped_devices!r}")
-        pack.skipped_devices = False
+    pack.inverted_phrases = _flag(data, "inverted_phrases", where, errors)
+    pack.skipped_devices = _flag(data, "skipped_devices", where, errors)
     pack.skipped_findings = _strings(data.get("skipped_findings"), where, "skipped_findings", errors)
     pack.change_words = _strings(data.get("change_words"), where, "change_words", errors)
     pack.change_drops = _strings(data.get("change_drops"), where, "change_drops", errors)
     pack.optional_articles = _strings(data.get("optional_articles"), where, "optional_articles", errors)
     pack.inner_modifiers = _strings(data.get("inner_modifiers"), where, "inner_modifiers", errors)
-    pack.normal_beside_nonfindings = data.get("normal_beside_nonfindings", False)
-    if not isinstance(pack.normal_beside_nonfindings, bool):
-        errors.append(f"{where}: normal_beside_nonfindings must be true or false, got {pack.normal_beside_nonfindings!r}")
-        pack.normal_beside_nonfindings = False
-    pack.header_qualifiers = data.get("header_qualifiers", False)
-    if not isinstance(pack.header_qualifiers, bool):
-        errors.append(f"{where}: header_qualifiers must be true or false, got {pack.header_qualifiers!r}")
-        pack.header_qualifiers = False
+    pack.normal_beside_nonfindings = _flag(data, "normal_beside_nonfindings", where, errors)
+    pack.header_qualifiers = _flag(data, "header_qualifiers", where, errors)
     pack.statement_localizations = _strings(data.get("statement_localizations"), where, "statement_localizations",
                                             errors)
     chaining = tuple(_strings(data.get("scope_chaining"), where, "scope_chaining", errors))
