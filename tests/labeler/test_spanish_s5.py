@@ -1,0 +1,90 @@
+"""Session 5, Spanish: classes that move the radiologist's-eye figures on BIMCV (issue 12).
+
+One parametrised table per class; the cases are written for the class (common Spanish radiology wording),
+not copied from the development or held-out reports. Each table failed before its fix.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from rxlabel import labeler
+from rxlabel.labeler import Labeler
+
+
+@pytest.fixture(scope="module")
+def es() -> Labeler:
+    return labeler.load("es")
+
+
+def _present(result) -> set[str]:
+    return {k for k, v in result.findings.items() if v}
+
+
+# -- a report that states normality region by region, in wordings no template lists ----------------------
+# Subjects (parénquima, campos pulmonares, silueta cardiaca, corazón y mediastino, senos costofrénicos,
+# estructuras óseas, el estudio) x normal predicates (sin alteraciones / hallazgos / lesiones, no se
+# aprecian ..., normal(es), de tamaño y morfología normales, libres) x modifiers (significativas, radiológicas,
+# a reseñar, en la actualidad, y / ni): rules/es/normals.yaml. Naming only some regions still states normal.
+
+@pytest.mark.parametrize("text", [
+    "Campos pulmonares sin lesiones radiológicas apreciables.",
+    "Pulmones sin hallazgos patológicos. Mediastino centrado.",
+    "Corazón de tamaño normal. Parénquima pulmonar sin alteraciones relevantes.",
+    "Silueta cardíaca y mediastino de morfología y tamaño normales.",
+    "Hilios y silueta cardiaca normales. Ambos senos costofrénicos libres.",
+    "No se observan alteraciones significativas en el parénquima pulmonar.",
+    "No se identifican lesiones pleuroparenquimatosas.",
+    "Sin hallazgos patológicos relevantes en la actualidad.",
+    "No se aprecian hallazgos radiológicos de significación patológica.",
+    "Exploración radiológica dentro de la normalidad.",
+    "Estructuras óseas y partes blandas sin alteraciones. Pulmones bien aireados.",
+    "Índice cardiotorácico dentro de límites normales. Senos costodiafragmáticos libres.",
+    "No se observan lesiones pleurales ni alteraciones en los campos pulmonares.",
+    "Sin focalidad pulmonar.",
+])
+def test_normal_stated_region_by_region(es, text):
+    result = es(text)
+    assert result.method == "template", (text, result.method, result.review_reasons)
+    assert _present(result) == {"normal"}
+
+
+@pytest.mark.parametrize("text, present", [
+    # a finding beside a region's normal is labelled, not normal
+    ("Parénquima pulmonar sin alteraciones. Derrame pleural izquierdo.", {"pleural effusion"}),
+    ("Silueta cardiaca aumentada de tamaño. Campos pulmonares sin lesiones.", {"cardiomegaly"}),
+    # follow-up wording names no normality
+    ("Sin cambios respecto al estudio previo.", {"unchanged"}),
+    ("Estabilidad radiológica.", {"unchanged"}),
+])
+def test_a_region_normal_does_not_hide_findings_or_follow_up(es, text, present):
+    assert _present(es(text)) == present
+
+
+# -- stability and a stated normal in one sentence (colon, comma) ----------------------------------------
+# "Estabilidad radiológica: sin hallazgos significativos" states the study normal beside `unchanged`, as the
+# two sentences "Estabilidad radiológica. Sin hallazgos significativos." already did.
+
+@pytest.mark.parametrize("text", [
+    "Estabilidad radiológica: sin alteraciones significativas.",
+    "Comparado con el previo: sin hallazgos relevantes.",
+    "Conclusión: sin cambios, sin hallazgos radiológicos.",
+])
+def test_normal_stated_after_a_colon_beside_stability(es, text):
+    assert "normal" in _present(es(text)), text
+
+
+# -- a change word inside a technique line is no change of the study -------------------------------------
+# "alta resolución" (HRCT) holds "resolución", a change word; read in an administrative sentence it blocked
+# the normal of a report whose every finding is ruled out.
+
+@pytest.mark.parametrize("text", [
+    "Se realiza TC de tórax de alta resolución.\nNo se observan adenopatías mediastínicas.\nNo se aprecian nódulos pulmonares.",
+    "Se realiza estudio con protocolo de alta resolución:\nNo se identifican consolidaciones ni derrame pleural.",
+])
+def test_a_change_word_in_a_technique_line_does_not_block_normal(es, text):
+    assert "normal" in _present(es(text)), text
+
+
+def test_a_stated_change_still_blocks_normal(es):
+    assert "normal" not in _present(es("Resolución de la consolidación del lóbulo inferior derecho."))
