@@ -88,3 +88,27 @@ def test_a_change_word_in_a_technique_line_does_not_block_normal(es, text):
 
 def test_a_stated_change_still_blocks_normal(es):
     assert "normal" not in _present(es("Resolución de la consolidación del lóbulo inferior derecho."))
+
+
+# -- film quality: rotation with a degree word, anatomy left out of the film ------------------------------
+# A film that leaves out a costophrenic angle or the apices, or is rotated to any degree, is `suboptimal study`;
+# a finding the previous film did not include is not this film's limit, nor an organ partly in a CT's field.
+
+@pytest.mark.parametrize("text", [
+    "Placa algo rotada. Sin hallazgos significativos.",
+    "Radiografía ligeramente rotada, sin consolidaciones.",
+    "Ángulo costofrénico izquierdo no incluido.",
+    "Ápices pulmonares cortados. Parénquima pulmonar sin alteraciones.",
+    "Base izquierda no incluida en la placa.",
+    "Senos costofrénicos cortados en la proyección lateral.",
+])
+def test_suboptimal_film_rotation_and_anatomy_left_out(es, text):
+    assert "suboptimal study" in _present(es(text)), text
+
+
+@pytest.mark.parametrize("text", [
+    "Nódulo no incluido en el estudio previo, de nueva aparición.",
+    "Abdomen superior parcialmente incluido en el estudio, sin alteraciones.",
+])
+def test_a_previous_film_or_a_partly_included_organ_is_no_film_limit(es, text):
+    assert "suboptimal study" not in _present(es(text)), text
