@@ -64,51 +64,47 @@ def test_a_region_normal_does_not_hide_findings_or_follow_up(es, text, present):
 # -- stability and a stated normal in one sentence (colon, comma) ----------------------------------------
 # "Estabilidad radiológica: sin hallazgos significativos" states the study normal beside `unchanged`, as the
 # two sentences "Estabilidad radiológica. Sin hallazgos significativos." already did.
-
-@pytest.mark.parametrize("text", [
+NORMAL_AFTER_A_COLON = [
     "Estabilidad radiológica: sin alteraciones significativas.",
     "Comparado con el previo: sin hallazgos relevantes.",
     "Conclusión: sin cambios, sin hallazgos radiológicos.",
-])
-def test_normal_stated_after_a_colon_beside_stability(es, text):
-    assert "normal" in _present(es(text)), text
-
+]
 
 # -- a change word inside a technique line is no change of the study -------------------------------------
 # "alta resolución" (HRCT) holds "resolución", a change word; read in an administrative sentence it blocked
-# the normal of a report whose every finding is ruled out.
-
-@pytest.mark.parametrize("text", [
+# the normal of a report whose every finding is ruled out. A stated change still blocks it.
+CHANGE_WORD_IN_TECHNIQUE = [
     "Se realiza TC de tórax de alta resolución.\nNo se observan adenopatías mediastínicas.\nNo se aprecian nódulos pulmonares.",
     "Se realiza estudio con protocolo de alta resolución:\nNo se identifican consolidaciones ni derrame pleural.",
-])
-def test_a_change_word_in_a_technique_line_does_not_block_normal(es, text):
-    assert "normal" in _present(es(text)), text
-
-
-def test_a_stated_change_still_blocks_normal(es):
-    assert "normal" not in _present(es("Resolución de la consolidación del lóbulo inferior derecho."))
-
+]
+STATED_CHANGE = ["Resolución de la consolidación del lóbulo inferior derecho."]
 
 # -- film quality: rotation with a degree word, anatomy left out of the film ------------------------------
 # A film that leaves out a costophrenic angle or the apices, or is rotated to any degree, is `suboptimal study`;
 # a finding the previous film did not include is not this film's limit, nor an organ partly in a CT's field.
-
-@pytest.mark.parametrize("text", [
+SUBOPTIMAL_FILM = [
     "Placa algo rotada. Sin hallazgos significativos.",
     "Radiografía ligeramente rotada, sin consolidaciones.",
     "Ángulo costofrénico izquierdo no incluido.",
     "Ápices pulmonares cortados. Parénquima pulmonar sin alteraciones.",
     "Base izquierda no incluida en la placa.",
     "Senos costofrénicos cortados en la proyección lateral.",
-])
-def test_suboptimal_film_rotation_and_anatomy_left_out(es, text):
-    assert "suboptimal study" in _present(es(text)), text
-
-
-@pytest.mark.parametrize("text", [
+]
+NO_FILM_LIMIT = [
     "Nódulo no incluido en el estudio previo, de nueva aparición.",
     "Abdomen superior parcialmente incluido en el estudio, sin alteraciones.",
-])
-def test_a_previous_film_or_a_partly_included_organ_is_no_film_limit(es, text):
-    assert "suboptimal study" not in _present(es(text)), text
+]
+
+STATED = ([(t, "normal") for t in NORMAL_AFTER_A_COLON + CHANGE_WORD_IN_TECHNIQUE]
+          + [(t, "suboptimal study") for t in SUBOPTIMAL_FILM])
+NOT_STATED = [(t, "normal") for t in STATED_CHANGE] + [(t, "suboptimal study") for t in NO_FILM_LIMIT]
+
+
+@pytest.mark.parametrize("text, label", STATED)
+def test_label_stated(es, text, label):
+    assert label in _present(es(text)), text
+
+
+@pytest.mark.parametrize("text, label", NOT_STATED)
+def test_label_not_stated(es, text, label):
+    assert label not in _present(es(text)), text
