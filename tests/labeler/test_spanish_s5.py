@@ -95,9 +95,27 @@ NO_FILM_LIMIT = [
     "Abdomen superior parcialmente incluido en el estudio, sin alteraciones.",
 ]
 
+# -- diagnoses: a hypothesis, an open form answer, the viral qualifier on other nouns -----------------------
+# "si se sospecha X", "si existe sospecha clínica de X" (what the film cannot settle) and a form answer left with
+# both options ("COVID-19: SI / NO") state no diagnosis; "proceso neumónico vírico", "foco infeccioso viral",
+# "neumonía atípica/vírica" are `viral pneumonia`, not the general pneumonia.
+HYPOTHESES = [
+    ("Sin hallazgos. Si se sospecha neumonía por coronavirus, la radiografía puede ser normal al inicio.", "covid 19"),
+    ("Si existe sospecha clínica de neumonía se recomienda TC.", "pneumonia"),
+    ("En caso de sospecha de tuberculosis, completar estudio.", "tuberculosis"),
+    ("Afectación compatible con COVID-19: SI / NO", "covid 19"),
+]
+VIRAL_WORDING = [
+    ("Opacidades parcheadas en relación con proceso neumónico vírico.", "viral pneumonia"),
+    ("Infiltrado en língula, probable foco infeccioso viral.", "viral pneumonia"),
+    ("Patrón intersticial sugestivo de neumonía atípica/vírica.", "viral pneumonia"),
+    ("Afectación pulmonar de origen vírico.", "viral pneumonia"),
+]
+
 STATED = ([(t, "normal") for t in NORMAL_AFTER_A_COLON + CHANGE_WORD_IN_TECHNIQUE]
-          + [(t, "suboptimal study") for t in SUBOPTIMAL_FILM])
-NOT_STATED = [(t, "normal") for t in STATED_CHANGE] + [(t, "suboptimal study") for t in NO_FILM_LIMIT]
+          + [(t, "suboptimal study") for t in SUBOPTIMAL_FILM] + VIRAL_WORDING)
+NOT_STATED = ([(t, "normal") for t in STATED_CHANGE] + [(t, "suboptimal study") for t in NO_FILM_LIMIT] + HYPOTHESES
+              + [(t, "pneumonia") for t, _ in VIRAL_WORDING])
 
 
 @pytest.mark.parametrize("text, label", STATED)
