@@ -112,10 +112,24 @@ VIRAL_WORDING = [
     ("Afectación pulmonar de origen vírico.", "viral pneumonia"),
 ]
 
+# -- a stated change of one finding is no unchanged study --------------------------------------------------
+# "X sin cambios" beside another finding that grew or is new ("aumento del tamaño del derrame", "no presente
+# previamente") is a study that changed; "aumento del tamaño de la silueta cardiaca" is a finding, not a change.
+PART_CHANGED = [
+    "Consolidación basal derecha sin cambios. Aumento del tamaño del derrame pleural izquierdo.",
+    "Nódulo pulmonar estable. Atelectasia laminar en língula, no presente en el estudio previo.",
+    "Infiltrados bilaterales sin cambios significativos. Disminución del número de las opacidades derechas.",
+]
+STILL_UNCHANGED = [
+    "Aumento del tamaño de la silueta cardiaca. Sin cambios respecto al estudio previo.",
+    "Aumento de densidad en la base derecha, sin cambios respecto al previo.",
+]
+
 STATED = ([(t, "normal") for t in NORMAL_AFTER_A_COLON + CHANGE_WORD_IN_TECHNIQUE]
-          + [(t, "suboptimal study") for t in SUBOPTIMAL_FILM] + VIRAL_WORDING)
+          + [(t, "suboptimal study") for t in SUBOPTIMAL_FILM] + VIRAL_WORDING
+          + [(t, "unchanged") for t in STILL_UNCHANGED])
 NOT_STATED = ([(t, "normal") for t in STATED_CHANGE] + [(t, "suboptimal study") for t in NO_FILM_LIMIT] + HYPOTHESES
-              + [(t, "pneumonia") for t, _ in VIRAL_WORDING])
+              + [(t, "pneumonia") for t, _ in VIRAL_WORDING] + [(t, "unchanged") for t in PART_CHANGED])
 
 
 @pytest.mark.parametrize("text, label", STATED)
