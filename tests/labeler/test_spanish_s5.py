@@ -105,6 +105,12 @@ HYPOTHESES = [
     ("En caso de sospecha de tuberculosis, completar estudio.", "tuberculosis"),
     ("Afectación compatible con COVID-19: SI / NO", "covid 19"),
 ]
+# the patient's test result or admission written in the findings is history, not what the film shows
+HISTORY_IN_FINDINGS = [
+    ("Paciente COVID-19 positivo. Sin hallazgos significativos.", "covid 19"),
+    ("Ingresada por coronavirus; se realiza radiografía de control.", "covid 19"),
+    ("PCR de SARS-CoV-2 positiva hace dos semanas. Senos costofrénicos libres.", "covid 19"),
+]
 VIRAL_WORDING = [
     ("Opacidades parcheadas en relación con proceso neumónico vírico.", "viral pneumonia"),
     ("Infiltrado en língula, probable foco infeccioso viral.", "viral pneumonia"),
@@ -129,6 +135,7 @@ STATED = ([(t, "normal") for t in NORMAL_AFTER_A_COLON + CHANGE_WORD_IN_TECHNIQU
           + [(t, "suboptimal study") for t in SUBOPTIMAL_FILM] + VIRAL_WORDING
           + [(t, "unchanged") for t in STILL_UNCHANGED])
 NOT_STATED = ([(t, "normal") for t in STATED_CHANGE] + [(t, "suboptimal study") for t in NO_FILM_LIMIT] + HYPOTHESES
+              + HISTORY_IN_FINDINGS
               + [(t, "pneumonia") for t, _ in VIRAL_WORDING] + [(t, "unchanged") for t in PART_CHANGED])
 
 
