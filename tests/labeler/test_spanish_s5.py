@@ -118,6 +118,12 @@ VIRAL_WORDING = [
     ("Afectación pulmonar de origen vírico.", "viral pneumonia"),
 ]
 
+# -- a report form's letterhead and footer do not keep a stated normal from the report ---------------------
+LETTERHEAD_NORMAL = [
+    "F.estudio: 02/05/2020\nRX TÓRAX PA + LAT:\nSin hallazgos significativos.\nCastellón, 02/05/2020\nFRDO.:",
+    "Se solicita informe desde el centro de salud.\nParénquima pulmonar sin alteraciones.",
+]
+
 # -- a stated change of one finding is no unchanged study --------------------------------------------------
 # "X sin cambios" beside another finding that grew or is new ("aumento del tamaño del derrame", "no presente
 # previamente") is a study that changed; "aumento del tamaño de la silueta cardiaca" is a finding, not a change.
@@ -131,7 +137,7 @@ STILL_UNCHANGED = [
     "Aumento de densidad en la base derecha, sin cambios respecto al previo.",
 ]
 
-STATED = ([(t, "normal") for t in NORMAL_AFTER_A_COLON + CHANGE_WORD_IN_TECHNIQUE]
+STATED = ([(t, "normal") for t in NORMAL_AFTER_A_COLON + CHANGE_WORD_IN_TECHNIQUE + LETTERHEAD_NORMAL]
           + [(t, "suboptimal study") for t in SUBOPTIMAL_FILM] + VIRAL_WORDING
           + [(t, "unchanged") for t in STILL_UNCHANGED])
 NOT_STATED = ([(t, "normal") for t in STATED_CHANGE] + [(t, "suboptimal study") for t in NO_FILM_LIMIT] + HYPOTHESES
