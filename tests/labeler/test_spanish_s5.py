@@ -105,6 +105,11 @@ HYPOTHESES = [
     ("En caso de sospecha de tuberculosis, completar estudio.", "tuberculosis"),
     ("Afectación compatible con COVID-19: SI / NO", "covid 19"),
 ]
+# a pneumonic focus names the diagnosis beside the consolidation, as "infiltrado neumónico" already did
+PNEUMONIC_FOCUS = [
+    ("Foco neumónico en el lóbulo medio.", "pneumonia"),
+    ("Opacidad basal derecha sugestiva de foco neumónico.", "pneumonia"),
+]
 # the patient's test result or admission written in the findings is history, not what the film shows
 HISTORY_IN_FINDINGS = [
     ("Paciente COVID-19 positivo. Sin hallazgos significativos.", "covid 19"),
@@ -138,7 +143,7 @@ STILL_UNCHANGED = [
 ]
 
 STATED = ([(t, "normal") for t in NORMAL_AFTER_A_COLON + CHANGE_WORD_IN_TECHNIQUE + LETTERHEAD_NORMAL]
-          + [(t, "suboptimal study") for t in SUBOPTIMAL_FILM] + VIRAL_WORDING
+          + [(t, "suboptimal study") for t in SUBOPTIMAL_FILM] + VIRAL_WORDING + PNEUMONIC_FOCUS
           + [(t, "unchanged") for t in STILL_UNCHANGED])
 NOT_STATED = ([(t, "normal") for t in STATED_CHANGE] + [(t, "suboptimal study") for t in NO_FILM_LIMIT] + HYPOTHESES
               + HISTORY_IN_FINDINGS
