@@ -345,7 +345,8 @@ class Labeler:
         changed = None
         if self._change_trie is not None:
             def changed() -> bool:
-                return any(self._states_change(key[s.start:s.end]) for s, _ in analysed)
+                # an administrative / technique line states no change ("TC con protocolo de alta resolución")
+                return any(self._states_change(key[s.start:s.end]) for s, a in analysed if a.template != ADMIN)
         result = self._result(report_id, method, mentions, reasons, windows, stated, changed)
         result.evidence += [m.evidence(windows) for m in fuzzy]
         result.suggestions = aggregate_findings(fuzzy)
@@ -487,9 +488,12 @@ class Labeler:
             matches = self._rescued(matches, words, barriers)
         if template is not None:
             # A normal statement still names what it rules out ("no pleural effusion"): keep those negatives.
-            # So does a boilerplate technique line the film quality of skipped_findings ("Rx tórax en decúbito").
+            # So does a boilerplate technique line the film quality of skipped_findings ("Rx tórax en decúbito"), and a
+            # normal clause the stability it is stated beside (change_drops: "Comparado con la previa, no se
+            # observan hallazgos sobreañadidos" is `unchanged`).
             negatives = tuple(m for m in self._mentions(matches, spans, self._clauses(skey, spans))
-                              if m[1] == 0 or m[0] in self._skipped_findings)
+                              if m[1] == 0 or m[0] in self._skipped_findings
+                              or (m[0] in self._change_drops and isinstance(template, Template)))
             return _Analysis(len(words), template, (), negatives, ())
         counts: dict[str, int] = {}
         for match in matches.get(REGION_WORD, ()):
@@ -868,12 +872,13 @@ class Labeler:
         return cached
 
     def _clause_template(self, skey: str) -> bool:
-        """Whether a comma / semicolon clause of the sentence is a whole normal template: "Realizado en decúbito,
-        sin alteraciones significativas" states the study normal beside its film quality (normal_beside_nonfindings)."""
-        if "," not in skey and ";" not in skey:
+        """Whether a comma / semicolon / colon clause of the sentence is a whole normal template: "Realizado en
+        decúbito, sin alteraciones significativas", "Estabilidad radiológica: sin hallazgos significativos" state the
+        study normal beside its film quality or its stability (normal_beside_nonfindings)."""
+        if "," not in skey and ";" not in skey and ":" not in skey:
             return False
         lookup = self.compiled.templates.lookup
-        return any(isinstance(lookup(" ".join(WORD.findall(clause))), Template) for clause in re.split(r"[,;]", skey))
+        return any(isinstance(lookup(" ".join(WORD.findall(clause))), Template) for clause in re.split(r"[,;:]", skey))
 
     def _stated_normal(self, mentions: list[Mention], stated: Callable[[], bool] | None) -> bool:
         """Pack ``normal_beside_nonfindings``: no abnormal finding present or uncertain, and a normal template says

@@ -39,7 +39,9 @@ class NormalStatements:
                     self.subjects.setdefault(tuple(words_of(variant)), set()).add(gid)
             self.predicates.append({tuple(words_of(v)) for t in group["predicates"] for v in expand_phrase(t)})
             self.modifiers.append({tuple(words_of(v)) for t in group["modifiers"] for v in expand_phrase(t)})
-        self.subjects.pop((), None)
+        # A group with an optional subject ("(el estudio|)") also takes its predicate alone: "Sin hallazgos
+        # radiológicos significativos en la actualidad" states the whole study normal without naming it.
+        self._bare = frozenset(self.subjects.pop((), ()))
         # lengths of the subjects / modifiers that start with a word, longest first: one dict look-up per position
         self._subject_lengths: dict[str, list[int]] = {}
         for subject in self.subjects:
@@ -54,6 +56,11 @@ class NormalStatements:
                 table[word] = sorted(set(lengths), reverse=True)
         self._predicate_words = {w for preds in self.predicates for p in preds for w in p}
         self._all_predicates = set().union(*self.predicates) if self.predicates else set()
+        self._vocabulary = frozenset(self.words())
+        self._longest_predicate = max(map(len, self._all_predicates), default=0)
+        self._bare_predicates = set().union(*(self.predicates[g] for g in self._bare)) - {()}
+        self._bare_first = {p[0] for p in self._bare_predicates}
+        self._bare_longest = max(map(len, self._bare_predicates), default=0)
         self._first_words = {s[0] for s in self.subjects} | {p[0] for preds in self.predicates for p in preds if p}
 
     def words(self) -> set[str]:
@@ -76,9 +83,9 @@ class NormalStatements:
 
     def match(self, words: list[str]) -> Template | None:
         """A Template (regions of every subject named) when ``words`` state only normality, else None."""
-        if not self.subjects or not words:
-            return None
-        found = self._subjects_then_predicate(words) or self._predicate_then_subjects(words)
+        if not self.subjects or not words or not self._vocabulary.issuperset(words):
+            return None  # a normal statement is made of its subjects', predicates' and modifiers' words only
+        found = self._subjects_then_predicate(words) or self._predicate_then_subjects(words) or self._bare_predicate(words)
         if found is None:
             return None
         regions: list[str] = []
@@ -155,10 +162,11 @@ class NormalStatements:
             starts.append(nxt)
         # Modifiers before and after the predicate ("hai bên sáng đều nhau"): the longest predicate that
         # leaves only modifiers after it.
+        longest, known = self._longest_predicate, self._all_predicates
         for begin in starts:
-            for stop in range(end, begin, -1):
+            for stop in range(min(end, begin + longest), begin, -1):
                 predicate = tuple(words[begin:stop])
-                if self._skip_modifiers(words, stop) == end:
+                if predicate in known and self._skip_modifiers(words, stop) == end:
                     chosen = self._groups_accepting(predicate, groups)
                     if chosen:
                         return chosen
@@ -172,10 +180,27 @@ class NormalStatements:
                 return pos + n
         return pos
 
+    def _bare_predicate(self, words: list[str]) -> set[int] | None:
+        """Modifiers, one predicate of a group whose subject is optional, modifiers: "sin hallazgos significativos"."""
+        if not self._bare:
+            return None
+        end = len(words)
+        begin = 0
+        while True:
+            if words[begin] in self._bare_first:
+                for stop in range(min(end, begin + self._bare_longest), begin, -1):
+                    predicate = tuple(words[begin:stop])
+                    if predicate in self._bare_predicates and self._skip_modifiers(words, stop) == end:
+                        return {g for g in self._bare if predicate in self.predicates[g]}
+            nxt = self._skip_one_modifier(words, begin)
+            if nxt == begin or nxt == end:
+                return None
+            begin = nxt
+
     def _predicate_then_subjects(self, words: list[str]) -> set[int] | None:
         """"(Kết luận) không có dấu hiệu bệnh lý trên phim x quang ngực": modifiers may lead and follow."""
         begin = self._skip_modifiers(words, 0)
-        for cut in range(len(words) - 1, begin, -1):
+        for cut in range(min(len(words) - 1, begin + self._longest_predicate), begin, -1):
             predicate = tuple(words[begin:cut])
             if predicate not in self._all_predicates:
                 continue
