@@ -1,0 +1,102 @@
+"""Spanish finding wording the phrases did not list (issue 12, session 5, es2): one parametrised table per
+class of findings, devices, cardiovascular and bone wording. Cases are written for the class (common Spanish
+radiology wording), not copied from the development data; each table failed before its fix.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from rxlabel import labeler
+from rxlabel.labeler import Labeler
+
+
+@pytest.fixture(scope="module")
+def es() -> Labeler:
+    return labeler.load("es")
+
+
+def _present(es: Labeler, text: str) -> dict[str, int]:
+    return {k: v for k, v in es(text).findings.items() if v}
+
+
+# -- a venous line named by its access or in the plural, with no "catéter" word -----------------------------------
+
+@pytest.mark.parametrize("text", [
+    "Vía de acceso periférico con extremo distal en vena cava superior.",
+    "Vías venosas centrales con extremos en vena cava superior.",
+    "Portador de vía venosa periférica de inserción central con punta en aurícula derecha.",
+    "Vías centrales de acceso periférico bilaterales.",
+])
+def test_a_venous_line_without_the_catheter_word(es, text):
+    assert es(text).findings.get("central venous catheter") == 1, es(text).findings
+
+
+# -- an adverb inside a finding phrase ("también", "-mente" words) ---------------------------------------------------
+
+@pytest.mark.parametrize("text, finding", [
+    ("Adenopatías hiliares también calcificadas.", "calcified adenopathy"),
+    ("Silueta cardíaca globalmente aumentada.", "cardiomegaly"),
+    ("Botón aórtico levemente calcificado.", "aortic atheromatosis"),
+    ("Aorta torácica moderadamente elongada.", "descendent aortic elongation"),
+])
+def test_an_adverb_inside_a_finding_phrase(es, text, finding):
+    found = _present(es, text)
+    assert found.get(finding) == 1 and "calcified densities" not in found, found
+
+
+# -- cardiovascular size and wall wording -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, finding", [
+    ("Silueta cardíaca con tamaño aumentado.", "cardiomegaly"),
+    ("Corazón de tamaño aumentado.", "cardiomegaly"),
+    ("Aumento de tamaño del botón aórtico.", "aortic button enlargement"),
+    ("Hilios de aspecto congestivo.", "hilar congestion"),
+    ("Hilios de morfología congestiva.", "hilar congestion"),
+    ("Ateroma calcificado en el cayado.", "aortic atheromatosis"),
+    ("Elongación aórtica con ateroma aórtico calcificado.", "aortic atheromatosis"),
+    ("Placas de ateroma calcificadas en la aorta torácica.", "aortic atheromatosis"),
+])
+def test_cardiovascular_wording(es, text, finding):
+    found = _present(es, text)
+    assert found.get(finding) == 1 and "calcified densities" not in found, found
+
+
+# -- degenerative and compressed vertebrae ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, finding", [
+    ("Signos de enfermedad degenerativa discal dorsal.", "vertebral degenerative changes"),
+    ("Formaciones osteofitarias en la columna dorsal.", "vertebral degenerative changes"),
+    ("Cambios por discopatía degenerativa.", "vertebral degenerative changes"),
+    ("Aplastamiento del platillo superior de D12.", "vertebral compression"),
+    ("Aplastamientos de los platillos vertebrales dorsales.", "vertebral compression"),
+    ("Aplastamiento de la vértebra L1.", "vertebral fracture"),
+])
+def test_vertebral_wording(es, text, finding):
+    assert es(text).findings.get(finding) == 1, es(text).findings
+
+
+# -- parenchymal nouns: a consolidating focus, densities with a count, tuberculous sequelae -------------------------
+
+@pytest.mark.parametrize("text, finding, absent", [
+    ("Pequeño foco consolidativo en el LID.", "consolidation", None),
+    ("Focos consolidativos bilaterales.", "consolidation", None),
+    ("Persisten varias densidades bilaterales y periféricas.", "increased density", None),
+    ("Algunas densidades tenues en ambas bases.", "increased density", None),
+    ("Granulomas calcificados en relación con secuelas tuberculosas.", "tuberculosis sequelae", "tuberculosis"),
+    ("Lesiones fibrocicatriciales apicales, secuelas tuberculosas.", "tuberculosis sequelae", "tuberculosis"),
+])
+def test_parenchymal_nouns(es, text, finding, absent):
+    found = _present(es, text)
+    assert found.get(finding) == 1 and (absent is None or absent not in found), found
+
+
+# -- ground glass misspelt or elliptical ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "Tenues opacidades en vidiro deslustrado periféricas.",
+    "Áreas de consolidación y en vidrio deslustrado bibasales.",
+    "Consolidación alveolar y en vidrio en ambas bases.",
+])
+def test_ground_glass_misspelt_or_elliptical(es, text):
+    assert es(text).findings.get("ground glass pattern") == 1, es(text).findings
