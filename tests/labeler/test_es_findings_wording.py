@@ -100,3 +100,50 @@ def test_parenchymal_nouns(es, text, finding, absent):
 ])
 def test_ground_glass_misspelt_or_elliptical(es, text):
     assert es(text).findings.get("ground glass pattern") == 1, es(text).findings
+
+
+# -- a finding of an organ outside the chest (an abdominal CT, the antecedents): sites -> none ---------------------
+
+@pytest.mark.parametrize("text, dropped", [
+    ("Quistes renales corticales bilaterales.", "cyst"),
+    ("Pequeño quiste simple en el lóbulo hepático izquierdo.", "cyst"),
+    ("Masa sólida en la cola pancreática de 3 cm.", "pulmonary mass"),
+    ("Neoplasia de colon sigmoide con adenopatías mesentéricas.", "pulmonary mass"),
+    ("Nódulo de 12 mm en la glándula suprarrenal derecha.", "nodule"),
+    ("Adenopatías retroperitoneales de tamaño significativo.", "adenopathy"),
+    ("Discreto engrosamiento de la cavidad endometrial.", "cavitation"),
+    ("Calcificaciones groseras en la próstata.", "calcified densities"),
+])
+def test_a_finding_of_an_abdominal_organ_is_no_chest_finding(es, text, dropped):
+    assert dropped not in _present(es, text), es(text).findings
+
+
+@pytest.mark.parametrize("text, finding", [
+    ("Quiste pulmonar en el LII.", "cyst"),
+    ("Masa pulmonar en el LSD.", "pulmonary mass"),
+    ("Nódulo pulmonar de 8 mm en el LID.", "nodule"),
+    ("Adenopatías mediastínicas.", "adenopathy"),
+])
+def test_the_same_findings_in_the_chest_stay(es, text, finding):
+    assert es(text).findings.get(finding) == 1, es(text).findings
+
+
+def _sites_pack(tmp_path, sites: str) -> Labeler:
+    folder = tmp_path / "xx"
+    folder.mkdir(exist_ok=True)
+    (folder / "pack.yaml").write_text("lang: xx\nsection_headers: [findings]\n", encoding="utf-8")
+    (folder / "findings.yaml").write_text(
+        "findings:\n  - {name: normal, region: none, abnormal: false, phrases: []}\n"
+        f"  - {{name: cyst, region: parenchyma, phrases: [cyst], sites: {sites}}}\n"
+        "  - {name: effusion, region: pleura, phrases: [effusion]}\n", encoding="utf-8")
+    (folder / "context.yaml").write_text("cues:\n  - {cue: 'no', category: negated}\n", encoding="utf-8")
+    (folder / "localizations.yaml").write_text("localizations:\n  - {name: loc kidney, phrases: [kidney, renal]}\n",
+                                               encoding="utf-8")
+    return Labeler(folder)
+
+
+def test_a_site_mapped_to_none_drops_the_mention_in_any_pack(tmp_path):
+    lab = _sites_pack(tmp_path, "{loc kidney: none}")
+    assert "cyst" not in lab("A renal cyst. Small effusion.").findings
+    assert lab("A cyst in the lung. Small effusion.").findings.get("cyst") == 1
+    assert lab("A renal cyst. Small effusion.").findings.get("effusion") == 1
