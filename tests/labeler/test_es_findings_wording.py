@@ -147,3 +147,43 @@ def test_a_site_mapped_to_none_drops_the_mention_in_any_pack(tmp_path):
     assert "cyst" not in lab("A renal cyst. Small effusion.").findings
     assert lab("A cyst in the lung. Small effusion.").findings.get("cyst") == 1
     assert lab("A renal cyst. Small effusion.").findings.get("effusion") == 1
+
+
+# -- the breast as a nodule's site: PadChest's breast mass ------------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "Lesión nodular de 2 cm en el cuadrante inferointerno de la mama izquierda.",
+    "Nódulo de bordes bien definidos en la mama derecha.",
+])
+def test_a_nodule_of_the_breast_is_a_breast_mass(es, text):
+    found = _present(es, text)
+    assert found.get("breast mass") == 1 and "nodule" not in found, found
+
+
+# -- the density or the volume OF another finding describes that finding -------------------------------------------
+
+@pytest.mark.parametrize("text, kept, dropped", [
+    ("Aumento de la atenuación de la consolidación basal derecha.", "consolidation", "increased density"),
+    ("Discreto aumento de la densidad de los infiltrados del LSD.", "infiltrates", "increased density"),
+    ("Disminución del volumen de las adenopatías mediastínicas.", "adenopathy", "volume loss"),
+    ("Disminución del volumen del derrame pleural derecho.", "pleural effusion", "volume loss"),
+])
+def test_the_density_or_volume_of_another_finding(es, text, kept, dropped):
+    found = _present(es, text)
+    assert found.get(kept) == 1 and dropped not in found, found
+
+
+@pytest.mark.parametrize("text, finding", [
+    ("Mejoría radiológica por disminución de densidad de las opacidades bilaterales.", "increased density"),
+    ("Pérdida de volumen del hemitórax derecho.", "volume loss"),
+    ("Disminución del volumen pulmonar izquierdo.", "volume loss"),
+])
+def test_the_opacity_and_the_lung_volume_themselves_stay(es, text, finding):
+    assert es(text).findings.get(finding) == 1, es(text).findings
+
+
+# -- a finding stated with a copula ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", ["El hilio derecho es prominente.", "Los hilios están aumentados."])
+def test_hilar_enlargement_with_a_copula(es, text):
+    assert es(text).findings.get("hilar enlargement") == 1, es(text).findings
