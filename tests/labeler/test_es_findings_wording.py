@@ -20,6 +20,12 @@ def _present(es: Labeler, text: str) -> dict[str, int]:
     return {k: v for k, v in es(text).findings.items() if v}
 
 
+def _check(es: Labeler, text: str, present: str, absent: str | None = None) -> None:
+    """``present`` is labelled 1 and ``absent`` (if given) is not labelled present."""
+    found = _present(es, text)
+    assert found.get(present) == 1 and (absent is None or absent not in found), es(text).findings
+
+
 # -- a venous line named by its access or in the plural, with no "catéter" word -----------------------------------
 
 @pytest.mark.parametrize("text", [
@@ -29,7 +35,7 @@ def _present(es: Labeler, text: str) -> dict[str, int]:
     "Vías centrales de acceso periférico bilaterales.",
 ])
 def test_a_venous_line_without_the_catheter_word(es, text):
-    assert es(text).findings.get("central venous catheter") == 1, es(text).findings
+    _check(es, text, "central venous catheter")
 
 
 # -- an adverb inside a finding phrase ("también", "-mente" words) ---------------------------------------------------
@@ -41,8 +47,7 @@ def test_a_venous_line_without_the_catheter_word(es, text):
     ("Aorta torácica moderadamente elongada.", "descendent aortic elongation"),
 ])
 def test_an_adverb_inside_a_finding_phrase(es, text, finding):
-    found = _present(es, text)
-    assert found.get(finding) == 1 and "calcified densities" not in found, found
+    _check(es, text, finding, "calcified densities")
 
 
 # -- cardiovascular size and wall wording -----------------------------------------------------------------------------
@@ -58,8 +63,7 @@ def test_an_adverb_inside_a_finding_phrase(es, text, finding):
     ("Placas de ateroma calcificadas en la aorta torácica.", "aortic atheromatosis"),
 ])
 def test_cardiovascular_wording(es, text, finding):
-    found = _present(es, text)
-    assert found.get(finding) == 1 and "calcified densities" not in found, found
+    _check(es, text, finding, "calcified densities")
 
 
 # -- degenerative and compressed vertebrae ------------------------------------------------------------------------------
@@ -73,7 +77,7 @@ def test_cardiovascular_wording(es, text, finding):
     ("Aplastamiento de la vértebra L1.", "vertebral fracture"),
 ])
 def test_vertebral_wording(es, text, finding):
-    assert es(text).findings.get(finding) == 1, es(text).findings
+    _check(es, text, finding)
 
 
 # -- parenchymal nouns: a consolidating focus, densities with a count, tuberculous sequelae -------------------------
@@ -87,8 +91,7 @@ def test_vertebral_wording(es, text, finding):
     ("Lesiones fibrocicatriciales apicales, secuelas tuberculosas.", "tuberculosis sequelae", "tuberculosis"),
 ])
 def test_parenchymal_nouns(es, text, finding, absent):
-    found = _present(es, text)
-    assert found.get(finding) == 1 and (absent is None or absent not in found), found
+    _check(es, text, finding, absent)
 
 
 # -- ground glass misspelt or elliptical ------------------------------------------------------------------------------
@@ -99,7 +102,7 @@ def test_parenchymal_nouns(es, text, finding, absent):
     "Consolidación alveolar y en vidrio en ambas bases.",
 ])
 def test_ground_glass_misspelt_or_elliptical(es, text):
-    assert es(text).findings.get("ground glass pattern") == 1, es(text).findings
+    _check(es, text, "ground glass pattern")
 
 
 # -- a finding of an organ outside the chest (an abdominal CT, the antecedents): sites -> none ---------------------
@@ -112,7 +115,6 @@ def test_ground_glass_misspelt_or_elliptical(es, text):
     ("Nódulo de 12 mm en la glándula suprarrenal derecha.", "nodule"),
     ("Adenopatías retroperitoneales de tamaño significativo.", "adenopathy"),
     ("Discreto engrosamiento de la cavidad endometrial.", "cavitation"),
-    ("Calcificaciones groseras en la próstata.", "calcified densities"),
 ])
 def test_a_finding_of_an_abdominal_organ_is_no_chest_finding(es, text, dropped):
     assert dropped not in _present(es, text), es(text).findings
@@ -123,9 +125,12 @@ def test_a_finding_of_an_abdominal_organ_is_no_chest_finding(es, text, dropped):
     ("Masa pulmonar en el LSD.", "pulmonary mass"),
     ("Nódulo pulmonar de 8 mm en el LID.", "nodule"),
     ("Adenopatías mediastínicas.", "adenopathy"),
+    # a calcification seen over an abdominal organ on a chest film is PadChest's calcified density / granuloma
+    ("Imagen calcificada compatible con quiste hidatídico hepático.", "calcified densities"),
+    ("Granulomas calcificados esplénicos.", "calcified granuloma"),
 ])
 def test_the_same_findings_in_the_chest_stay(es, text, finding):
-    assert es(text).findings.get(finding) == 1, es(text).findings
+    _check(es, text, finding)
 
 
 def _sites_pack(tmp_path, sites: str) -> Labeler:
@@ -156,8 +161,7 @@ def test_a_site_mapped_to_none_drops_the_mention_in_any_pack(tmp_path):
     "Nódulo de bordes bien definidos en la mama derecha.",
 ])
 def test_a_nodule_of_the_breast_is_a_breast_mass(es, text):
-    found = _present(es, text)
-    assert found.get("breast mass") == 1 and "nodule" not in found, found
+    _check(es, text, "breast mass", "nodule")
 
 
 # -- the density or the volume OF another finding describes that finding -------------------------------------------
@@ -169,8 +173,7 @@ def test_a_nodule_of_the_breast_is_a_breast_mass(es, text):
     ("Disminución del volumen del derrame pleural derecho.", "pleural effusion", "volume loss"),
 ])
 def test_the_density_or_volume_of_another_finding(es, text, kept, dropped):
-    found = _present(es, text)
-    assert found.get(kept) == 1 and dropped not in found, found
+    _check(es, text, kept, dropped)
 
 
 @pytest.mark.parametrize("text, finding", [
@@ -179,11 +182,32 @@ def test_the_density_or_volume_of_another_finding(es, text, kept, dropped):
     ("Disminución del volumen pulmonar izquierdo.", "volume loss"),
 ])
 def test_the_opacity_and_the_lung_volume_themselves_stay(es, text, finding):
-    assert es(text).findings.get(finding) == 1, es(text).findings
+    _check(es, text, finding)
 
 
 # -- a finding stated with a copula ------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("text", ["El hilio derecho es prominente.", "Los hilios están aumentados."])
 def test_hilar_enlargement_with_a_copula(es, text):
-    assert es(text).findings.get("hilar enlargement") == 1, es(text).findings
+    _check(es, text, "hilar enlargement")
+
+
+# -- the reticulonodular adjective after a qualifier is the pattern, not a nodule --------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "Patrón intersticial bilateral tipo retículo nodular.",
+    "Infiltrados parcheados con patrón de predominio retículo nodular.",
+])
+def test_reticulonodular_after_a_qualifier(es, text):
+    _check(es, text, "reticulonodular interstitial pattern", "nodule")
+
+
+# -- a zone of greater density or attenuation is an opacity ------------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "Zona de sutil mayor densidad en la base derecha.",
+    "Focos de mayor atenuación periféricos en ambos campos inferiores.",
+    "Alteración de la atenuación del parénquima pulmonar en ambas bases.",
+])
+def test_a_zone_of_greater_density(es, text):
+    _check(es, text, "increased density")
