@@ -211,3 +211,25 @@ def test_reticulonodular_after_a_qualifier(es, text):
 ])
 def test_a_zone_of_greater_density(es, text):
     _check(es, text, "increased density")
+
+
+# -- a band named by its site is a fibrotic band; a subpleural band spared by an opacity is none --------------------
+
+@pytest.mark.parametrize("text", [
+    "Opacidades periféricas, alguna de ellas formando bandas subpleurales.",
+    "Banda subpleural en el lóbulo inferior izquierdo.",
+])
+def test_a_subpleural_band(es, text):
+    _check(es, text, "fibrotic band")
+
+
+@pytest.mark.parametrize("text", [
+    "Opacidades en vidrio deslustrado con banda subpleural respetada.",
+    "Vidrio deslustrado periférico respetando la banda subpleural.",
+])
+def test_a_spared_subpleural_band_is_no_band(es, text):
+    _check(es, text, "ground glass pattern", "fibrotic band")
+
+
+def test_a_consolidation_shaped_like_a_band_is_the_consolidation(es):
+    _check(es, "Áreas de consolidación en banda subpleural en ambas bases.", "consolidation", "fibrotic band")
