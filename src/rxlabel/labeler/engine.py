@@ -34,7 +34,7 @@ from rxlabel.labeler.compiled import (
 )
 from rxlabel.labeler.context import CueSpan, clause_ids, resolve
 from rxlabel.labeler.normalize import lang_normalizer, make_key, strip_diacritics, to_nfc
-from rxlabel.labeler.pack import Pack, Template, load_pack
+from rxlabel.labeler.pack import SITE_OUTSIDE, Pack, Template, load_pack
 from rxlabel.labeler.phrases import CUE, EXCLUDE, FINDING, LOC, REGION_WORD, WORD, Match, PhraseTrie, tokenize
 from rxlabel.labeler.sentences import Sentence, split_report
 
@@ -727,6 +727,8 @@ class Labeler:
                 if finding.sites and locs:
                     # Granularity (PadChest): a site the sentence names picks the finding's child label.
                     child = next((c for loc, c in finding.sites.items() if loc in locs), None)
+                    if child == SITE_OUTSIDE:
+                        continue  # a site outside the chest ("quistes renales"): no chest finding
                     if child is not None:
                         name, finding = child, self.pack.findings[child]
                 if polarity == "neg":

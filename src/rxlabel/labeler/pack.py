@@ -26,6 +26,9 @@ UNMATCHED_POLICIES = ("ignore", "review", "finding_words", "missed_findings")
 WORD_FALLBACK_KEYS = {"enabled", "generic_finding", "context", "not_findings", "bare_unknown", "__line__"}
 BARE_UNKNOWN = ("review", "covered", "quiet")
 CATEGORIES = ("negated", "uncertain", "pseudo", "terminate", "purpose")
+# A ``sites`` value that names no finding: the site is outside the chest ("quistes renales", "masa pancreática" on an
+# abdominal CT), so the mention is dropped.
+SITE_OUTSIDE = "none"
 DIRECTIONS = {"before": "before", "forward": "before", "after": "after", "backward": "after",
               "both": "both", "bidirectional": "both"}
 PACK_KEYS = {"lang", "name", "description", "diacritics", "fuzzy", "regions", "section_headers",
@@ -72,7 +75,7 @@ class Finding:
     source: Source | None = None
     device: bool = False
     # localization -> a more specific finding: PadChest labels a finding with a site by its child label
-    # ("fractura" + "arcos costales" -> rib fracture). First match in the listed order wins.
+    # ("fractura" + "arcos costales" -> rib fracture). First match in the listed order wins; SITE_OUTSIDE drops it.
     sites: dict[str, str] = field(default_factory=dict)
     # False for generic findings ("tổn thương", "bất thường"): negated in one sentence and present in another
     # they are two different things, not a contradiction for review.
@@ -652,7 +655,7 @@ def load_pack(lang_or_path: str | Path) -> Pack:
         for loc, child in finding.sites.items():
             if loc not in pack.localizations:
                 errors.append(f"{finding.source}: finding '{finding.name}' sites: unknown localization '{loc}'")
-            if child not in pack.findings:
+            if child != SITE_OUTSIDE and child not in pack.findings:
                 errors.append(f"{finding.source}: finding '{finding.name}' sites: unknown finding '{child}'")
         for general in finding.specifies:
             if general not in pack.findings:
