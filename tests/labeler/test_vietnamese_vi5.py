@@ -1,0 +1,73 @@
+"""Issue 12, Vietnamese, session 5: wording no earlier writer used (admin lines, clinical headers, standard terms).
+
+The reports are written for their class (none comes from a development, house-style or held-out set). A row in a
+``*_CLASSES`` table was queued or read wrong before the change its comment names; ``*_GUARDS`` rows passed already
+and keep each change from hiding a finding. The ``vi`` fixture is the session one of tests/labeler/conftest.py.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from .test_vietnamese_generalisation import NORMAL, _check
+from .test_vietnamese_vi3 import BODY
+
+# pack.yaml admin_lines (session 5): exposure, machine, follow-up advice, "no change" comparisons, a film that moved,
+# and footers, in words no earlier admin line used; typed with or without marks (each queued a normal report)
+ADMIN_CLASSES = [
+    f"{BODY} Tia hơi cứng.",
+    f"{BODY} Liều chiếu: 90 kV, 2 mAs.",
+    f"Máy: Shimadzu RadSpeed\n{BODY}",
+    f"{BODY} Khuyên bệnh nhân tái khám sau 1 tháng.",
+    f"{BODY} Hẹn tái khám sau 2 tuần.",
+    f"{BODY}\nTai kham dinh ky.",
+    f"{BODY} Không thay đổi so với phim ngày 03/04.",
+    f"{BODY} Tương tự phim lần trước.",
+    f"Phim bị xoay nhẹ sang trái. {BODY}",
+    f"{BODY}\nChữ ký điện tử.\nNgười duyệt: BS. Hoàng Văn K",
+    f"{BODY}\nMọi thắc mắc xin liên hệ khoa Chẩn đoán hình ảnh.",
+    f"{BODY}\nKính chuyển bác sĩ điều trị.",
+    f"{BODY}\nĐã trả kết quả cho người nhà.",
+]
+# ... a finding in such a line, or beside it, is still read
+ADMIN_GUARDS = [
+    (f"{BODY} Tái khám sau điều trị tràn dịch màng phổi trái: còn dịch lượng ít.", (0, 1, 0, 0, 1)),
+    ("Bóng tim to. Không thay đổi so với phim cũ.", (0, 0, 0, 1, 1)),
+    ("Phim bị xoay nhẹ. Đám mờ đáy phổi phải.", (0, 0, 1, 0, 1)),
+]
+
+# pack.yaml skip_sections: a clinical header with its "LS" qualifier, with or without marks (its suspected disease
+# was read as a finding on the film before)
+HISTORY_CLASSES = [
+    f"Chẩn đoán LS: suy tim, theo dõi tràn dịch màng ngoài tim\n{BODY}",
+    f"Chan doan LS: viem phoi thuy duoi phai\n{BODY}",
+    f"CĐ LS: tràn khí màng phổi?\n{BODY}",
+    f"Lý do chỉ định: nghi gãy xương sườn\n{BODY}",
+]
+HISTORY_GUARDS = [
+    ("Chẩn đoán LS: ho kéo dài\nBóng tim to. Phổi sáng. Góc sườn hoành nhọn.", (0, 0, 0, 1, 1)),
+]
+
+# findings_s5.yaml: standard terms no phrase knew (each queued the report or read nothing)
+FINDING_CLASSES = [
+    ("Tim không to. Góc sườn hoành nhọn. Kết luận: Hội chứng kẽ hai phổi.", (0, 0, 1, 0, 1)),
+    ("Tim không to. Góc sườn hoành nhọn. Hội chứng tổ chức kẽ.", (0, 0, 1, 0, 1)),
+    ("Tim không to. Góc sườn hoành nhọn. Tăng tưới máu phổi hai bên.", (0, 0, 1, 0, 1)),
+    ("Tim không to. Góc sườn hoành nhọn. Mạch phổi đậm hai bên.", (0, 0, 1, 0, 1)),
+    ("Tim không to. Phổi sáng. Mờ đồng nhất vùng thấp phổi trái, bờ trên cong lõm lên trên.", (0, 1, 0, 0, 1)),
+    (f"{BODY} Bóng hơi có mức dịch sau tim.", (0, 0, 0, 0, 1)),
+    (f"{BODY} Catheter tĩnh mạch rốn, đầu ở nhĩ phải.", (0, 0, 0, 0, 1)),
+]
+FINDING_GUARDS = [
+    ("Tim không to. Góc sườn hoành nhọn. Mạch phổi không tăng.", NORMAL),
+    ("Tim không to. Góc sườn hoành nhọn. Không thấy hội chứng kẽ.", NORMAL),
+]
+
+ROWS = ([(t, NORMAL) for t in ADMIN_CLASSES] + ADMIN_GUARDS
+        + [(t, NORMAL) for t in HISTORY_CLASSES] + HISTORY_GUARDS
+        + FINDING_CLASSES + FINDING_GUARDS)
+
+
+@pytest.mark.parametrize(("text", "expected"), ROWS)
+def test_the_classes_of_new_wording(vi, text, expected):
+    _check(vi, text, expected)
