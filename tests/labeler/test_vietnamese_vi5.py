@@ -71,3 +71,39 @@ ROWS = ([(t, NORMAL) for t in ADMIN_CLASSES] + ADMIN_GUARDS
 @pytest.mark.parametrize(("text", "expected"), ROWS)
 def test_the_classes_of_new_wording(vi, text, expected):
     _check(vi, text, expected)
+
+
+# pack inline_headers (sentences.py): a one-line report whose fields are apart by a spaced "/", ";" or "|" before a
+# "Field:" name reads each field as a line: a clinical field is skipped (its suspicion was read before, or queued),
+# and a negated list in one field does not run into the next
+INLINE_FIELDS = [
+    ("Phim phổi thẳng ; lâm sàng: ho, sốt, nghi lao ; phổi: sáng, không thấy nốt mờ ; tim: không to", NORMAL),
+    ("XQ ngực / LS: đau ngực, TD gãy xương sườn / xương: các cung sườn liên tục / phổi: sáng / tim: bt", NORMAL),
+    ("Ngực thẳng | Chẩn đoán: theo dõi viêm phổi | Phổi: hai phổi sáng | Tim: không to", NORMAL),
+]
+# ... findings in the fields are still read, and separators inside a sentence's own words are left alone
+INLINE_GUARDS = [
+    ("Phim ngực / XS: vẹo cột sống ngực / MP: TDMP (-), TKMP (-) / TIM: không to", (1, 0, 0, 0, 1)),
+    ("XQ ngực / lý do: TNGT / XƯƠNG: gãy cung bên xương sườn 6 phải / PHỔI: sáng / TIM: bt", (1, 0, 0, 0, 1)),
+    ("Tràn dịch màng phổi phải / trái không rõ. Tim không to.", (0, 1, 0, 0, 1)),
+    ("Tim không to ; phổi sáng ; góc sườn hoành nhọn.", NORMAL),
+    ("Nốt mờ 1 / 3 giữa phổi phải. Tim không to.", (0, 0, 1, 0, 1)),
+]
+
+# admin_lines: the study title and the trauma mechanism typed as fields of their own; findings_s5.yaml: an opacity
+# named by the mediastinum is a mediastinal mass, not a lung density (read parenchyma before)
+TITLE_AND_SITE = [
+    (f"NGỰC THẲNG - ĐA CHẤN THƯƠNG\n{BODY}", NORMAL),
+    (f"TNGT.\n{BODY}", NORMAL),
+    (f"Ngã xe máy, đau ngực phải.\n{BODY}", NORMAL),
+    ("Bóng mờ trung thất trên lệch phải. Phổi sáng. Góc sườn hoành nhọn.", (0, 0, 0, 1, 1)),
+    ("Đám mờ vùng trung thất trước. Phổi sáng. Góc sườn hoành nhọn.", (0, 0, 0, 1, 1)),
+    # guards
+    ("Ngã xe máy, gãy cung sau xương sườn 5 phải. Phổi sáng. Tim không to.", (1, 0, 0, 0, 1)),
+    ("Đám mờ đáy phổi phải. Trung thất không rộng. Góc sườn hoành nhọn.", (0, 0, 1, 0, 1)),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), INLINE_FIELDS + INLINE_GUARDS + TITLE_AND_SITE)
+def test_inline_fields_titles_and_mediastinal_opacities(vi, text, expected):
+    _check(vi, text, expected)
