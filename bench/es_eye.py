@@ -38,7 +38,9 @@ from rxlabel.labeler.devsplit import bimcv_reports  # noqa: E402
 
 GOLD = ROOT / "bench" / "data" / "bimcv_eye_gold.jsonl"
 GOLDS = {"read": GOLD, "scored": ROOT / "bench" / "data" / "bimcv_eye_gold_scored.jsonl",
-         "heldout": ROOT / "bench" / "data" / "bimcv_eye_gold_heldout.jsonl"}
+         "heldout": ROOT / "bench" / "data" / "bimcv_eye_gold_heldout.jsonl",
+         "read2": ROOT / "bench" / "data" / "bimcv_eye_gold_read2.jsonl"}
+READ_GOLDS = {"read", "read2"}  # golds on BIMCV's READ part: their disagreements may be listed
 RESULTS = ROOT / "bench" / "results" / "es_eye.jsonl"
 
 
@@ -87,10 +89,14 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--quiet", action="store_true", help="do not list disagreements")
     parser.add_argument("--gold", choices=sorted(GOLDS), default="read",
                         help="read: the read part's gold (lists disagreements); scored / heldout: the scored part's (aggregates only)")
+    parser.add_argument("--gold-file", type=Path, default=None,
+                        help="score another gold file in the same format (aggregates only, like --gold scored)")
     parser.add_argument("--no-append", action="store_true")
     args = parser.parse_args(argv)
-    path = GOLDS[args.gold]
-    quiet = args.quiet or args.gold != "read"  # never show the scored part's reports
+    path = args.gold_file or GOLDS[args.gold]
+    if args.gold_file:
+        args.gold = f"file:{args.gold_file.name}"
+    quiet = args.quiet or args.gold not in READ_GOLDS  # never show a scored part's reports
     gold = load_gold(path)
     lab = labeler.Labeler("es")
     names = set(lab.finding_names)
@@ -113,7 +119,7 @@ def main(argv: list[str] | None = None) -> dict:
             print(f"{rid}: +{sorted(extra)} -{sorted(missing)}" + (" [review]" if result.method == "unlabelled" else ""))
     record = {"bench": "es_eye", "gold": args.gold, "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
               "rules_version": lab.version, "reports": len(gold), "queued": queued, **score(gold, pred)}
-    if args.gold != "read":
+    if args.gold not in READ_GOLDS:
         labels = sorted(set(record["tp_by_label"]) | set(record["fp_by_label"]) | set(record["fn_by_label"]))
         print(f"{'label':<45}{'TP':>5}{'FP':>5}{'FN':>5}")
         for label in labels:
