@@ -107,3 +107,23 @@ TITLE_AND_SITE = [
 @pytest.mark.parametrize(("text", "expected"), INLINE_FIELDS + INLINE_GUARDS + TITLE_AND_SITE)
 def test_inline_fields_titles_and_mediastinal_opacities(vi, text, expected):
     _check(vi, text, expected)
+
+
+# words_vi._glued_cue: a misspelt negation glued to the next word (each read the finding present before); pack.yaml
+# admin_patterns: the pieces of a signature cut at an initial's period (each queued a normal report)
+GLUED_AND_SIGNED = [
+    ("Kôngthấy tràn dịch màng phổi. Tim không to.", NORMAL),
+    ("Khôgthấy tràn khí màng phổi. Tim không to.", NORMAL),
+    ("Kôngghi nhận gãy xương sườn. Phổi sáng.", NORMAL),
+    (f"{BODY}\nBác sĩ: Trương V. K.\nBui T.", NORMAL),
+    (f"{BODY}\nH – Radiologist", NORMAL),
+    # guards: a glued pair of pack words, and a finding word glued to a word, read as before
+    ("Khôngthấy tràn dịch màng phổi. Tim không to.", NORMAL),
+    ("Tràn dịchmàng phổi phải. Tim không to.", (0, 1, 0, 0, 1)),
+    ("Gãy xương sườn 5 phải. Bác sĩ: Lê Văn T.", (1, 0, 0, 0, 1)),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), GLUED_AND_SIGNED)
+def test_glued_misspelt_negation_and_signature_pieces(vi, text, expected):
+    _check(vi, text, expected)
