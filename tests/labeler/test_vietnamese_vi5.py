@@ -127,3 +127,31 @@ GLUED_AND_SIGNED = [
 @pytest.mark.parametrize(("text", "expected"), GLUED_AND_SIGNED)
 def test_glued_misspelt_negation_and_signature_pieces(vi, text, expected):
     _check(vi, text, expected)
+
+
+# pack word_fallback.bare_unknown: placed (engine._analyse, fallback.foreign_word): a sentence of words the pack does
+# not know that names no part of the chest is a remark about the study, skipped (each queued the report before) ...
+BARE_REMARKS = [
+    f"X quang ngực hậu phẫu (N4)\n{BODY}",
+    f"{BODY} Che chắn tử cung bằng tấm chì.",
+    f"{BODY} Bệnh nhân nằm yên, nín thở tốt.",
+    f"{BODY} Sản phụ nín thở khi chụp.",
+]
+# ... one that names a region, a side or a term of another language may hold a rare finding and still queues
+BARE_QUEUED = [
+    f"{BODY} Thuỳ azygos bên phải.",
+    f"{BODY} Teo cơ ngực lớn bên trái.",
+    f"{BODY} Sarcoidosis giai đoạn II.",
+    f"{BODY} Nhuyễn sụn khí quản.",
+]
+
+
+@pytest.mark.parametrize("text", BARE_REMARKS)
+def test_a_bare_remark_naming_no_part_of_the_chest_is_skipped(vi, text):
+    _check(vi, text, NORMAL)
+
+
+@pytest.mark.parametrize("text", BARE_QUEUED)
+def test_a_bare_sentence_naming_a_part_of_the_chest_still_queues(vi, text):
+    result = vi(text)
+    assert result.method not in ("template", "rule"), (text, result.method, result.findings)

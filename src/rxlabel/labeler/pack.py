@@ -24,7 +24,7 @@ FINDING_REGIONS = (*REGIONS, "none", "section")
 # "missed_findings" (only one that plausibly states an abnormality the labels missed: fallback.py).
 UNMATCHED_POLICIES = ("ignore", "review", "finding_words", "missed_findings")
 WORD_FALLBACK_KEYS = {"enabled", "generic_finding", "context", "not_findings", "bare_unknown", "__line__"}
-BARE_UNKNOWN = ("review", "covered", "quiet")
+BARE_UNKNOWN = ("review", "covered", "quiet", "placed")
 CATEGORIES = ("negated", "uncertain", "pseudo", "terminate", "purpose")
 DIRECTIONS = {"before": "before", "forward": "before", "after": "after", "backward": "after",
               "both": "both", "bidirectional": "both"}
