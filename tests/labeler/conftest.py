@@ -17,3 +17,9 @@ def mini() -> Labeler:
 @pytest.fixture(scope="session")
 def english() -> Labeler:
     return Labeler("en")
+
+
+@pytest.fixture(scope="session")
+def vi() -> Labeler:
+    """The Vietnamese pack (test modules that define their own ``vi`` fixture override this one)."""
+    return Labeler("vi")

@@ -30,7 +30,7 @@ def reports(tmp_path_factory) -> Path:
         for i, line in enumerate(src):
             row = json.loads(line)
             if i % 2 == 0:
-                row["text"] += "\nXyzw qwrtk plmnv."
+                row["text"] += "\nXyzw qwrtk plmnv phổi trái."  # names a part of the chest: a bare sentence that queues
             dst.write(json.dumps(row, ensure_ascii=False) + "\n")
     return out
 

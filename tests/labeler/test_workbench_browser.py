@@ -91,7 +91,7 @@ def setup(tmp_path):
         for i, line in enumerate(src):
             row = json.loads(line)
             if i % 2 == 0:
-                row["text"] += "\nXyzw qwrtk plmnv."
+                row["text"] += "\nXyzw qwrtk plmnv phổi trái."  # names a part of the chest: a bare sentence that queues
             dst.write(json.dumps(row, ensure_ascii=False) + "\n")
     labels = tmp_path / "labels.jsonl"
     label_file(reports, labels, "vi", progress=False)

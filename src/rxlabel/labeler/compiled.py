@@ -291,6 +291,7 @@ def compile_pack(pack: Pack, stemmed: bool = False) -> CompiledPack:
         bullets=tuple(pack.bullets),
         preamble=frozenset(header_key(h) for h in pack.preamble_headers),
         qualifiers=pack.header_qualifiers,
+        inline_headers=pack.inline_headers,
         inline_sentence=pack.skip_inline == "sentence",
         titles=frozenset(strip_diacritics(t.lower()) for t in pack.title_abbreviations),
         header_sentences=_headers_naming(pack, trie, words_of, header_key),

@@ -520,7 +520,10 @@ class Labeler:
                 return _Analysis(len(words), None, tuple(counts.items()), labelled, ())
             if not queue and self.pack.unmatched_sentence == "missed_findings":
                 bare = self.pack.word_fallback.get("bare_unknown", "review")
-                if bare != "quiet" and self._fallback.bare_unknown(words, WORD.findall(skey), cues, clauses):
+                if bare != "quiet" and self._fallback.bare_unknown(words, WORD.findall(skey), cues, clauses) and (
+                        bare != "placed" or counts or LOC in matches or self._fallback.foreign_word(words)):
+                    # "placed": only a bare sentence that names a part of the chest (a region word, a side) or a term
+                    # no Vietnamese syllable spells ("Sarcoidosis giai đoạn II") may hold a finding
                     return _Analysis(len(words), BARE, tuple(counts.items()), (), ())
                 return _Analysis(len(words), QUIET, (), (), ())
         return _Analysis(len(words), None, tuple(counts.items()), tuple(exact), tuple(fuzzy))

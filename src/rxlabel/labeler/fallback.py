@@ -30,6 +30,7 @@ from rxlabel.schema import REGIONS
 
 _UNITS = frozenset({"mm", "cm", "ml", "kg", "kv", "mhz", "bpm", "xxx"})  # sizes and doses, not abbreviations
 _MIN_FUZZY = 4  # an unknown word shorter than this is never read as a misspelt finding word
+_MAX_SYLLABLE = 7  # letters of the longest Vietnamese syllable ("nghiêng")
 
 
 @dataclass(frozen=True)
@@ -218,6 +219,11 @@ class WordFallback:
             return False
         seen = set(typed)
         return not any(w in self.normal_words and (w in seen or strip_diacritics(w) in seen) for w in words)
+
+    def foreign_word(self, words: list[str]) -> bool:
+        """A word the pack does not know that no Vietnamese syllable spells: eight letters or more (the longest
+        syllables, "nghiêng", "nguyễn", have seven), a disease or term of another language."""
+        return any(len(w) >= _MAX_SYLLABLE + 1 and w.isalpha() and w not in self.known for w in words)
 
     def _fallback(self, live, spans, region_counts: dict[str, int]) -> tuple | None:
         if any(s.word not in self.vocab for s, _, _ in live):

@@ -24,7 +24,7 @@ FINDING_REGIONS = (*REGIONS, "none", "section")
 # "missed_findings" (only one that plausibly states an abnormality the labels missed: fallback.py).
 UNMATCHED_POLICIES = ("ignore", "review", "finding_words", "missed_findings")
 WORD_FALLBACK_KEYS = {"enabled", "generic_finding", "context", "not_findings", "bare_unknown", "__line__"}
-BARE_UNKNOWN = ("review", "covered", "quiet")
+BARE_UNKNOWN = ("review", "covered", "quiet", "placed")
 CATEGORIES = ("negated", "uncertain", "pseudo", "terminate", "purpose")
 # A ``sites`` value that names no finding: the site is outside the chest ("quistes renales", "masa pancreática" on an
 # abdominal CT), so the mention is dropped.
@@ -38,7 +38,8 @@ PACK_KEYS = {"lang", "name", "description", "diacritics", "fuzzy", "regions", "s
              "statement_words", "statement_localizations", "header_qualifiers",
              "skip_inline", "scope_chaining", "phrase_breaks", "skipped_devices", "skipped_findings",
              "normal_beside_nonfindings", "change_words", "change_drops", "optional_articles",
-             "inner_modifiers", "title_abbreviations", "admin_patterns", "inverted_phrases", "word_fallback"}
+             "inner_modifiers", "title_abbreviations", "admin_patterns", "inverted_phrases", "word_fallback",
+             "inline_headers"}
 FINDING_KEYS = {"name", "region", "phrases", "negative_phrases", "exclude", "abnormal", "description",
                 "cui", "localizations", "device", "sites", "conflicts", "descriptor", "diagnosis",
                 "specifies"}
@@ -152,6 +153,7 @@ class Pack:
     # A bracketed qualifier after a known header name is part of that header: "Chẩn đoán (lâm sàng):" skips
     # like "Chẩn đoán:", "Kết quả (XQ ngực thẳng):" opens the findings like "Kết quả:".
     header_qualifiers: bool = False
+    inline_headers: bool = False
     # characters no phrase or cue matches across ("Phim phổi: Xẹp đốt sống": "phổi xẹp" is no phrase)
     phrase_breaks: str = ""
     # a device stated present in a skipped clinical section ("Lâm sàng: thở máy. Ống NKQ ...") is on the film
@@ -542,6 +544,7 @@ def _apply_settings(data: dict, path: Path, pack: Pack, errors: list[str]) -> No
     pack.inner_modifiers = _strings(data.get("inner_modifiers"), where, "inner_modifiers", errors)
     pack.normal_beside_nonfindings = _flag(data, "normal_beside_nonfindings", where, errors)
     pack.header_qualifiers = _flag(data, "header_qualifiers", where, errors)
+    pack.inline_headers = _flag(data, "inline_headers", where, errors)
     pack.statement_localizations = _strings(data.get("statement_localizations"), where, "statement_localizations",
                                             errors)
     chaining = tuple(_strings(data.get("scope_chaining"), where, "scope_chaining", errors))

@@ -33,6 +33,12 @@ _BULLET_CHARS = frozenset("-+•*>·–—")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _SENT_END = re.compile(r"[.!?]+(?=\s|$)")
 _LETTER = re.compile(r"[^\W\d_]")
+# pack inline_headers: a report typed on one line with its fields apart ("XS: ... / MÀNG PHỔI: ... / KL: ...",
+# "Phim phổi thẳng ; lâm sàng: ho ; phổi: ..."): a spaced "/", "|" or ";" before a field name of up to four words and a
+# colon starts a new line there, so each field is read as a line of its own (its header, its skip). ("//" is left as it
+# is: cut there, one writer's fragments went to review and another's field read a finding the whole line did not.)
+_INLINE_HEADER = re.compile(r"[ \t]+(?:/|\||;)[ \t]+"
+                            r"(?=[^\W\d_][^\W\d_ \t]*(?:[ \t-]+[^\W\d_]+){0,3}[ \t]*(?:\([^()\n]{0,20}\))?[ \t]*:)")
 
 
 @dataclass(slots=True)
@@ -58,6 +64,8 @@ class SplitterConfig:
     preamble: frozenset[str] = frozenset()
     # pack header_qualifiers: "chẩn đoán (lâm sàng)" is the known header "chẩn đoán" with a qualifier
     qualifiers: bool = False
+    # pack inline_headers: " / MÀNG PHỔI: ..." inside a line starts a new line (_INLINE_HEADER)
+    inline_headers: bool = False
     # pack skip_inline: "sentence": a skipped field with its text on the header's line ("LS: sốt, ho đờm.") is that
     # first sentence only; what follows on the line and below is labelled ("line": the section runs on).
     inline_sentence: bool = False
@@ -115,8 +123,7 @@ def split_report(text: str, key: str, config: SplitterConfig) -> list[Sentence]:
     bullet_no = 0
     previous_end = 0
     opening: int | None = None  # where the first findings-opening header stands
-    for line in _LINE.finditer(key):
-        start, end = line.span()
+    for start, end in _lines(key, config.inline_headers):
         if skip and _BLANK_LINE.search(key, previous_end, start):
             # Clinical history and technique are a paragraph: a blank line ends a skipped section.
             section, skip = None, False
@@ -188,6 +195,20 @@ def split_report(text: str, key: str, config: SplitterConfig) -> list[Sentence]:
                 break
             sentence.skip = True
     return sentences
+
+
+def _lines(key: str, inline_headers: bool) -> list[tuple[int, int]]:
+    """The (start, end) of each line of ``key``; with ``inline_headers``, a line is cut before each inline field."""
+    lines = [m.span() for m in _LINE.finditer(key)]
+    if not inline_headers or " / " not in key and "|" not in key and ";" not in key:
+        return lines
+    out = []
+    for start, end in lines:
+        for cut in _INLINE_HEADER.finditer(key, start, end):
+            out.append((start, cut.start()))
+            start = cut.end()
+        out.append((start, end))
+    return out
 
 
 def _findings_header_after(key: str, pos: int, config: SplitterConfig) -> bool:

@@ -36,6 +36,7 @@ from rxlabel.labeler.normalize import strip_diacritics
 Token = tuple[str, int, int]
 
 _ROMAN = frozenset("i ii iii iv v vi vii viii ix x".split())
+_CUE_HEADS = frozenset({"không", "chưa"})  # negation words a misspelling glued to the next word still reads (_glued_cue)
 _ORDINAL_END = re.compile(r"\s*[.)/\-:–]")
 _SIGN = re.compile(r"\(\s*([-–+])\s*\)")
 _SIDES = frozenset({"2", "hai", "bên", "p", "t", "phải", "trái", "cả"})
@@ -365,10 +366,25 @@ class ViWordStage:
                         out += [(left, start, start + cut), (right, start + cut, end)]
                         break
                 else:
-                    out.append((word, start, end))
+                    out += self._glued_cue(word, start, end)
             else:
                 out.append((word, start, end))
         return out
+
+    def _glued_cue(self, word: str, start: int, end: int) -> list[Token]:
+        """A misspelt negation glued to the pack word after it ("Kôngthấy", "Khôgthấy", "Kôngghi nhận"): the cue,
+        corrected as a word of its own would be ("kông" -> "không"), and the word. Only a cue head (``_CUE_HEADS``)
+        of three letters or more, so a finding word is never made of a piece."""
+        for cut in range(len(word) - 2, 2, -1):
+            left, right = word[:cut], word[cut:]
+            if right not in self.vocab or len(right) < 2:
+                continue
+            fixed = self._fix(left)
+            # one of several readings ("khôg": không, khô) when the pack writes it before this word ("không thấy")
+            heads = (fixed & _CUE_HEADS if isinstance(fixed, frozenset) else {fixed} & _CUE_HEADS)
+            if len(heads) == 1 and (not isinstance(fixed, frozenset) or self.bigrams[(next(iter(heads)), right)]):
+                return [(next(iter(heads)), start, start + cut), (right, start + cut, end)]
+        return [(word, start, end)]
 
     def _paired(self, left: str, right: str) -> bool:
         """Two unmarked pieces, one short, read as too many words ("coong" is no "co" + "ong": "cong" doubled): they
