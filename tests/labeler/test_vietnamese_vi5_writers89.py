@@ -109,7 +109,32 @@ ILO_CLASSES = [(f"{BODY}{line}", NORMAL) for line in (" Phân loại ILO 0/0.", 
 ILO_QUEUED = [f"{BODY} Phân loại ILO 1/1.", f"{BODY} ILO 2/1 q/q."]
 
 
-ROWS = (INLINE_FIELD_CLASSES + INLINE_FIELD_GUARDS + SIGNATURE_CLASSES + SIGNATURE_GUARDS + SHORTHAND_CLASSES
+# normals.yaml (s5-vi2): French subjects of private clinics, with or without accents, with Vietnamese predicates
+FRENCH_CLASSES = [(f"{BODY}\n{line}", NORMAL) for line in (
+    "Coupoles diaphragmatiques đều.", "Les coupoles diaphragmatiques bình thường.", "Mediastin khong gian.",
+    "Médiastin không lệch.", "Culs-de-sac costo-diaphragmatiques libres.", "Hiles không đậm.",
+    "Silhouette cardiaque không to.")]
+FRENCH_GUARDS = [("Trung thất giãn rộng. Coupoles diaphragmatiques đều.", (0, 0, 0, 1, 1)),
+                 ("Coupoles diaphragmatiques đều. Tràn dịch màng phổi trái.", (0, 1, 0, 0, 1))]
+
+# findings_vi2.yaml: a basal opacity that takes the costophrenic angle with it
+BLUNTING_CLASSES = [("Mờ nhẹ đáy phổi và góc sườn hoành phải.", (0, 1, 0, 0, 1)),
+                    ("Mo it vung day phoi va goc suon hoanh (T).", (0, 1, 0, 0, 1))]
+
+# words_vi.py _out_of_place: a word typed without its marks that is a pack word the next word never follows, read as
+# the one marked reading both neighbours pair with (partial diacritics: "thay" read "không thay (đổi)" and left
+# "bất thường" outside the negation; "can" (callus) and "may" queued the sentence)
+PARTIAL_CLASSES = [
+    ("Nhu mô: khong thay đám mờ hay nốt mờ bất thường.", NORMAL),
+    ("Hình tim can đối, bờ đều.", NORMAL),
+    ("May tạo nhịp dưới đòn trái. Phổi sáng.", (0, 0, 0, 0, 1)),
+]
+PARTIAL_GUARDS = [
+    ("Nhu mô phổi không thay đổi so với phim cũ, không thấy tổn thương.", NORMAL),
+    ("Can xương cũ xương sườn 6 trái.", (1, 0, 0, 0, 1)),
+]
+
+ROWS = (FRENCH_CLASSES + FRENCH_GUARDS + BLUNTING_CLASSES + PARTIAL_CLASSES + PARTIAL_GUARDS + INLINE_FIELD_CLASSES + INLINE_FIELD_GUARDS + SIGNATURE_CLASSES + SIGNATURE_GUARDS + SHORTHAND_CLASSES
         + SHORTHAND_GUARDS + FINDING_CLASSES + FINDING_GUARDS + ANATOMY_CLASSES + ANATOMY_GUARDS + ILO_CLASSES)
 
 
