@@ -134,7 +134,27 @@ PARTIAL_GUARDS = [
     ("Can xương cũ xương sườn 6 trái.", (1, 0, 0, 0, 1)),
 ]
 
-ROWS = (FRENCH_CLASSES + FRENCH_GUARDS + BLUNTING_CLASSES + PARTIAL_CLASSES + PARTIAL_GUARDS + INLINE_FIELD_CLASSES + INLINE_FIELD_GUARDS + SIGNATURE_CLASSES + SIGNATURE_GUARDS + SHORTHAND_CLASSES
+# findings_vi2.yaml: English and French nouns of common findings in a Vietnamese sentence (its cues apply)
+NOUN_CLASSES = [
+    ("Air bronchogram thùy dưới phải.", (0, 0, 1, 0, 1)),
+    ("Cardiomégalie nhẹ.", (0, 0, 0, 1, 1)),
+    ("Pneumopéritoine dưới vòm hoành phải.", (0, 0, 0, 0, 1)),
+    ("Epanchement pleural phải lượng ít.", (0, 1, 0, 0, 1)),
+    ("Mass 4 cm thùy trên phổi trái.", (0, 0, 1, 0, 1)),
+    ("Emphysema hai phổi, vòm hoành dẹt.", (0, 0, 1, 0, 1)),
+    ("Cul-de-sac sườn hoành trái tù.", (0, 1, 0, 0, 1)),
+]
+NOUN_GUARDS = [
+    ("Pas d'épanchement pleural.", NORMAL),
+    ("Cardiomégalie.", (0, 0, 0, 1, 1)),
+    ("Sans pneumopéritoine. Absence de cardiomégalie.", NORMAL),
+    ("Không có épanchement hay pneumothorax. Phổi sáng.", NORMAL),
+    ("No free air under the diaphragm. Tim không to.", NORMAL),
+    ("Possible pneumopéritoine.", (0, 0, 0, 0, 1)),
+    ("Mass đậm độ phần mềm thành ngực phải.", (1, 0, 0, 0, 1)),
+]
+
+ROWS = (NOUN_CLASSES + NOUN_GUARDS + FRENCH_CLASSES + FRENCH_GUARDS + BLUNTING_CLASSES + PARTIAL_CLASSES + PARTIAL_GUARDS + INLINE_FIELD_CLASSES + INLINE_FIELD_GUARDS + SIGNATURE_CLASSES + SIGNATURE_GUARDS + SHORTHAND_CLASSES
         + SHORTHAND_GUARDS + FINDING_CLASSES + FINDING_GUARDS + ANATOMY_CLASSES + ANATOMY_GUARDS + ILO_CLASSES)
 
 
