@@ -389,7 +389,8 @@ def test_english_lines(vi, text, expected):
     _check(vi, text, expected)
 
 
-@pytest.mark.parametrize("text", ["Mediastinum is not widened.", "Pas d'épanchement pleural.", "Cardiomégalie."])
+# (session 5, vi2: the French nouns and their negation are read now: test_vietnamese_vi5_writers89.py NOUN_CLASSES)
+@pytest.mark.parametrize("text", ["Mediastinum is not widened."])
 def test_a_foreign_line_the_pack_cannot_read_is_queued_not_misread(vi, text):
     result = vi(text)
     assert result.method == "unlabelled", (text, result.findings)

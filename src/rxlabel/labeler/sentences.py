@@ -75,6 +75,9 @@ class SplitterConfig:
     # skipped sentence too, so the engine reads the film quality there.
     header_sentences: frozenset[str] = frozenset()
     first_words: frozenset[str] = field(default=frozenset(), compare=False)
+    # Titles that open a signature line ("BS CKI. Lê T. M.", "Dr. Bui T. K - Radiologist"): the line is one sentence,
+    # not cut at its initials' periods. A title that is also a skipped field's name ("TS": tiền sử) opens none.
+    signature: frozenset[str] = field(default=frozenset(), compare=False)
     # Known header names by their accent-free form: "ĐỀ NGHI:", "Kết luá̂n:" (a tone dropped or wrong).
     by_stripped: dict[str, str] = field(default_factory=dict, compare=False)
     _close: dict[str, str] = field(default_factory=dict, compare=False, repr=False)  # name -> known(name), memo
@@ -82,6 +85,7 @@ class SplitterConfig:
     def __post_init__(self) -> None:
         # First words of the known headers: a line that starts with none of them needs no loose-shape check.
         object.__setattr__(self, "first_words", frozenset(h.split(" ", 1)[0] for h in self.headers | self.skip if h))
+        object.__setattr__(self, "signature", self.titles - {strip_diacritics(h) for h in self.skip})
         by_stripped: dict[str, str] = {}
         for name in sorted(self.skip) + sorted(self.headers):  # a labelled header wins a tie
             by_stripped[strip_diacritics(name)] = name
@@ -187,8 +191,14 @@ def split_report(text: str, key: str, config: SplitterConfig) -> list[Sentence]:
                     continue
                 _add(text, start, stop.end(), section, bullet, True, sentences)
                 section, skip, start = None, False, stop.end()
+        first = len(sentences)
+        if config.signature and not skip and _opens_signature(key, start, end, config.signature):
+            _add(text, start, end, section, bullet, skip, sentences)
+            continue
         _split_line(text, start, end, section, bullet, skip, sentences, key if config.titles else None,
                     config.titles)
+        if config.inline_sentence and not skip and key.find(":", start, end) >= 0:
+            _skip_inline_fields(key, sentences, first, config)
     if opening is not None:
         for sentence in sentences:
             if sentence.start >= opening:
@@ -209,6 +219,22 @@ def _lines(key: str, inline_headers: bool) -> list[tuple[int, int]]:
             start = cut.end()
         out.append((start, end))
     return out
+def _opens_signature(key: str, start: int, end: int, signature: frozenset[str]) -> bool:
+    """Whether the line ``key[start:end]`` opens with a title and a period or space ("BS. ", "Dr. ", "BS CKI.")."""
+    first = _FIRST_WORD.match(key, start, end)
+    return (first is not None and first.end() < end and key[first.end()] in ". "
+            and strip_diacritics(first.group(1)) in signature)
+
+
+def _skip_inline_fields(key: str, sentences: list[Sentence], first: int, config: SplitterConfig) -> None:
+    """pack skip_inline "sentence": a known skipped field opening a later sentence of its line is that sentence
+    ("BN nữ 85 tuổi. Lâm sàng: sốt, TD viêm phổi.": the clinical question names no finding on this film)."""
+    for sentence in sentences[first:]:
+        if key.find(":", sentence.start, sentence.end) < 0:
+            continue
+        header = (_HEADER_HYPHEN if config.qualifiers else _HEADER).match(key, sentence.start, sentence.end)
+        if header and config.known(_name(header.group(1))) in config.skip:
+            sentence.skip = True
 
 
 def _findings_header_after(key: str, pos: int, config: SplitterConfig) -> bool:

@@ -433,14 +433,21 @@ class ViWordStage:
     def _out_of_place(self, tokens: list[Token]) -> list[Token]:
         """A pack word the pack never writes beside either neighbour, one edit or one mark from the one pack word
         it does write after the word before ("vòm hoàn" -> "vòm hoành", "khối mơ" -> "khối mờ"): a misspelling
-        that is itself a word. Only a unique candidate the pack pairs with the previous word is taken."""
+        that is itself a word. Only a unique candidate the pack pairs with the previous word is taken. A word typed
+        without its marks is first read through _unmarked_between (partial diacritics)."""
         out = tokens
-        for i in range(1, len(tokens)):
+        for i in range(len(tokens)):
             word = tokens[i][0]
-            prev = out[i - 1][0]
-            if word not in self.vocab or len(word) < 2 or word.isdigit() or self.bigrams[(prev, word)]:
-                continue
             nxt = tokens[i + 1][0] if i + 1 < len(tokens) else None
+            prev = out[i - 1][0] if i else None
+            fix = self._unmarked_between(word, prev, nxt)
+            if fix is not None:
+                if out is tokens:
+                    out = list(tokens)
+                out[i] = (fix, tokens[i][1], tokens[i][2])
+                continue
+            if prev is None or word not in self.vocab or len(word) < 2 or word.isdigit() or self.bigrams[(prev, word)]:
+                continue
             if nxt is not None and self.bigrams[(word, nxt)]:
                 continue
             plain = strip_diacritics(word)
@@ -455,6 +462,18 @@ class ViWordStage:
                     out = list(tokens)
                 out[i] = (next(iter(fits)), tokens[i][1], tokens[i][2])
         return out
+
+    def _unmarked_between(self, word: str, prev: str | None, nxt: str | None) -> str | None:
+        """A word typed without its marks that is a pack word the next word never follows ("khong thay đám mờ",
+        "May tạo nhịp", "tim can đối"), read as the one marked reading of its letters that both neighbours pair with
+        ("thấy", "máy", "cân"); the typed word keeps its reading wherever the pack writes it beside the next word
+        ("không thay đổi")."""
+        if nxt is None or not _is_plain(word) or word not in self.vocab or len(word) < 2 or word.isdigit() or (
+                self.bigrams[(word, nxt)]):
+            return None
+        fits = [c for c in self.readings.get(word, ()) if c != word and self.bigrams[(c, nxt)]
+                and (prev is None or self.bigrams[(prev, c)])]
+        return fits[0] if len(fits) == 1 else None
 
     def _fix(self, word: str) -> str | frozenset[str] | None:
         if word in self._fixes:
