@@ -128,10 +128,30 @@ HILAR_CLASSES = [
 ]
 
 
+# pack.yaml admin_patterns: the clinical-question and history lines typed without diacritics (a district hospital's
+# style; their marked patterns did not see them, and restoration made "5 nằm", "so sánh", "du phải do": read present)
+UNACCENTED_CLASSES = [
+    ("Phoi hai ben sang. Tim khong to. Tien su lao phoi cach 3 nam, da dieu tri du phac do.", NORMAL),
+    ("Phoi hai ben sang. Tim khong to. Tien su: dieu tri lao phoi nam 2016, da khoi.", NORMAL),
+    ("Be 3 tuoi, nghi hit di vat.\nPhoi hai ben sang. Tim khong to.", NORMAL),
+    ("Benh nhi so sinh 4 ngay, tho nhanh, nghi viem phoi.\nPhoi hai ben sang. Tim khong to.", NORMAL),
+    ("kho tho, nghi suy tim\nPhoi hai ben sang. Tim khong to. Goc suon hoanh nhon.", NORMAL),
+    ("dau nguc sau nga xe, nghi gay xuong suon\nPhoi hai ben sang. Tim khong to. Xuong suon lien tuc.", NORMAL),
+    # a sternotomy typed without diacritics ("mở" restored "mỏ": an osteophyte, chest wall 1 before)
+    ("Phoi hai ben sang. Tim khong to. Sau mo mo xuong uc.", NORMAL),
+]
+UNACCENTED_GUARDS = [
+    ("Phổi sáng. Tiền sử lao phổi đã điều trị, hiện xơ vôi đỉnh phổi phải.", (0, 0, 1, 0, 1)),
+    ("Phoi sang. Tien su lao phoi da dieu tri, nay con xo voi dinh phoi phai.", (0, 0, 1, 0, 1)),
+    ("Mỏ xương bờ trước thân đốt sống ngực. Tim không to.", (1, 0, 0, 0, 1)),
+]
+
+
 ROWS = (PROCEDURE_CLASSES + PROCEDURE_GUARDS + [(t, NORMAL) for t in TITLE_CLASSES]
         + [(t, NORMAL) for t in PREGNANCY_CLASSES] + PREGNANCY_GUARDS + [(t, NORMAL) for t in SHIELD_CLASSES]
         + HEART_CLASSES + HEART_GUARDS + STAPLE_CLASSES + [(t, NORMAL) for t in ANATOMY_CLASSES]
-        + RESECTED_CLASSES + RESECTED_GUARDS + RESOLVED_CLASSES + RESOLVED_GUARDS + HILAR_CLASSES)
+        + RESECTED_CLASSES + RESECTED_GUARDS + RESOLVED_CLASSES + RESOLVED_GUARDS + HILAR_CLASSES
+        + UNACCENTED_CLASSES + UNACCENTED_GUARDS)
 
 
 @pytest.mark.parametrize(("text", "expected"), ROWS)
