@@ -89,11 +89,11 @@ class _Recorder:
 
         original, cases, root = Labeler.label, self.cases, ROOT.resolve()
 
-        def label(lab, text, report_id=None):
+        def label(lab, text, report_id=None, **options):
             path = Path(lab.pack.path).resolve()
             if path.is_relative_to(root) and isinstance(text, str):
                 cases[(str(path.relative_to(root)), lab.stemmed, text, report_id)] = None
-            return original(lab, text, report_id)
+            return original(lab, text, report_id, **options)
 
         Labeler.label = label
 

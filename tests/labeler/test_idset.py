@@ -1,3 +1,5 @@
+import pytest
+
 from rxlabel.labeler.idset import SeenIds
 
 
@@ -17,3 +19,34 @@ def test_ids_are_exact_strings():
     seen = SeenIds(buffer_size=2)
     seen.first_rows(["A1", "a1", "A1 ", "ñ"], [1, 2, 3, 4])
     assert seen.first_rows(["A1", "a1", "A1 ", "ñ", "n"], [5, 6, 7, 8, 9]) == [1, 2, 3, 4, None]
+
+
+# (ids in chunks, digest maker) -> first rows as a dict would give them; the digests below share their first
+# 8 bytes, the half the runs are sorted by, so only the second half tells the ids apart.
+def _shared_first_half(report_id):
+    import hashlib
+
+    return b"\x01" * 7 + bytes([len(report_id) % 2]) + hashlib.blake2b(report_id.encode(), digest_size=8).digest()
+
+
+@pytest.mark.parametrize("chunks", [
+    [["a", "b", "c"], ["b", "d", "a"], ["e", "e", "c"]],
+    [["a"], ["b"], ["c"], ["d"], ["a", "b", "c", "d", "e"]],
+    [["x", "y", "x", "y"], [], ["y", "z", "x"]],
+])
+@pytest.mark.parametrize("shared", [False, True])
+def test_first_rows_match_a_dict(monkeypatch, chunks, shared):
+    import rxlabel.labeler.idset as idset
+
+    if shared:
+        monkeypatch.setattr(idset, "digest", _shared_first_half)
+    seen, ref, row = SeenIds(buffer_size=2), {}, 0
+    for ids in chunks:
+        rows = list(range(row + 1, row + 1 + len(ids)))
+        row += len(ids)
+        want = []
+        for i, r in zip(ids, rows, strict=True):
+            want.append(ref.get(i))
+            ref.setdefault(i, r)
+        assert seen.first_rows(ids, rows) == want
+    assert len(seen) == len(ref)
