@@ -11,6 +11,7 @@ about 40 microseconds a sentence.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from rapidfuzz import process
@@ -207,18 +208,18 @@ def split_report(text: str, key: str, config: SplitterConfig) -> list[Sentence]:
     return sentences
 
 
-def _lines(key: str, inline_headers: bool) -> list[tuple[int, int]]:
+def _lines(key: str, inline_headers: bool) -> Iterator[tuple[int, int]]:
     """The (start, end) of each line of ``key``; with ``inline_headers``, a line is cut before each inline field."""
-    lines = [m.span() for m in _LINE.finditer(key)]
-    if not inline_headers or " / " not in key and "|" not in key and ";" not in key:
-        return lines
-    out = []
-    for start, end in lines:
-        for cut in _INLINE_HEADER.finditer(key, start, end):
-            out.append((start, cut.start()))
-            start = cut.end()
-        out.append((start, end))
-    return out
+    cut_lines = inline_headers and (" / " in key or "|" in key or ";" in key)
+    for line in _LINE.finditer(key):
+        start, end = line.span()
+        if cut_lines:
+            for cut in _INLINE_HEADER.finditer(key, start, end):
+                yield start, cut.start()
+                start = cut.end()
+        yield start, end
+
+
 def _opens_signature(key: str, start: int, end: int, signature: frozenset[str]) -> bool:
     """Whether the line ``key[start:end]`` opens with a title and a period or space ("BS. ", "Dr. ", "BS CKI.")."""
     first = _FIRST_WORD.match(key, start, end)
