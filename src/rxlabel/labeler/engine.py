@@ -847,6 +847,11 @@ class Labeler:
         if corrected == words and self.pack.diacritics_insensitive:
             return []
         found = self._mentions(self.compiled.stripped_trie.scan(corrected), spans, clauses)
+        if found and self._word_stage is not None and self._word_stage.foreign(words):
+            # An English or French line: only a misspelling corrected, never a typed word read as an unaccented
+            # Vietnamese one ("The mediastinum is not widened" has no "nốt").
+            edited = [c != w for c, w in zip(corrected, words, strict=True)]
+            found = [m for m in found if any(edited[m[9]:m[10]])]
         taken = {m[7].split(":", 1)[1] for m in exact}
         kept = []
         for m in found:
