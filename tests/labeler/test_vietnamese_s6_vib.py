@@ -59,3 +59,57 @@ def test_english_not_is_never_a_nodule(vi):
     for text in ("Heart not enlarged.", "The cardiac silhouette is not enlarged.", "Lungs not hyperinflated."):
         assert "nodule" not in vi(text).findings, text
     assert _regions(vi("The cardiac silhouette is not enlarged.")) == NORMAL
+
+
+# pack.yaml section_headers / preamble_headers: the film's name as the findings header of a one-paragraph report
+# ("X quang ngực: ..."). A request line above it is not read (it names the disease the film is taken for), and a
+# request header alone on the line above ("Khám tiền phẫu.") no longer skips the findings after it.
+HEADER_CLASSES = [
+    ("XN trước mổ – u trung thất.\nX quang tim phổi: Tim không to. Hai phổi sáng. Góc sườn hoành nhọn.", NORMAL),
+    ("Khám tiền phẫu.\nX quang tim phổi: Tim không to. Hai phổi sáng. Góc sườn hoành nhọn.", NORMAL),
+    ("Kham tien phau.\nX quang nguc: Tran dich mang phoi phai luong it. Tim khong to.", (0, 1, 0, 0, 1)),
+]
+HEADER_GUARDS = [
+    ("X quang tim phổi: Đám mờ đáy phổi phải. Tim không to.", (0, 0, 1, 0, 1)),
+    ("Đám mờ đáy phổi phải.\nKết luận: Viêm phổi đáy phải.", (0, 0, 1, 0, 1)),  # a conclusion header is no preamble
+]
+
+
+# findings_s6_vib.yaml cues: an operation still to be done ("chuẩn bị phẫu thuật thay van", "dự kiến mổ cắt thuỳ
+# phổi", "tiền phẫu") names a valve or a resection that is not on this film (skipped_devices reads the request).
+PLANNED_CLASSES = [
+    ("Chuẩn bị phẫu thuật thay van hai lá.\nX quang tim phổi: Tim không to. Hai phổi sáng. Góc sườn hoành nhọn.", NORMAL),
+    ("Dự kiến mổ cắt thùy phổi trái. Tim không to. Hai phổi sáng. Góc sườn hoành nhọn.", NORMAL),
+]
+PLANNED_GUARDS = [
+    ("Sau mổ thay van hai lá. Tim không to. Hai phổi sáng. Góc sườn hoành nhọn.", (0, 0, 0, 0, 1)),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), PLANNED_CLASSES + PLANNED_GUARDS)
+def test_an_operation_still_to_be_done_is_not_on_the_film(vi, text, expected):
+    _check(vi, text, expected)
+
+
+@pytest.mark.parametrize(("text", "expected"), HEADER_CLASSES + HEADER_GUARDS)
+def test_the_films_name_opens_the_findings(vi, text, expected):
+    _check(vi, text, expected)
+
+
+# words_vi._CTR / _BELOW: a cardiothoracic ratio "not above" 0.5 ("không vượt (quá) 0,5", "chưa quá 0,5") is a normal
+# heart size, as "dưới 0,5" is; it queued the report as a bare sentence.
+CTR_CLASSES = [
+    ("Tỷ lệ tim/ngực không vượt quá 0,5. Hai phổi sáng. Góc sườn hoành nhọn.", NORMAL),
+    ("Tỉ lệ tim/ngực không vượt 0,5. Hai phổi sáng.", NORMAL),
+    ("Ti le tim nguc khong vuot qua 0,5. Phoi sang.", NORMAL),
+]
+CTR_GUARDS = [
+    ("Chỉ số tim ngực không quá 0,5. Phổi sáng.", NORMAL),
+    ("Tỷ lệ tim/ngực 0,6. Hai phổi sáng. Góc sườn hoành nhọn.", (0, 0, 0, 1, 1)),
+    ("Chỉ số tim ngực trên 0,55. Hai phổi sáng. Góc sườn hoành nhọn.", (0, 0, 0, 1, 1)),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CTR_CLASSES + CTR_GUARDS)
+def test_a_ratio_not_above_half_is_a_normal_heart(vi, text, expected):
+    _check(vi, text, expected)

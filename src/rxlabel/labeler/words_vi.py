@@ -45,13 +45,15 @@ _NEG_VALUES = frozenset(strip_diacritics(v) for v in (
 # Read on the key without diacritics, so "chi so tim nguc duoi 0,5" is read like "chỉ số tim ngực dưới 0,5".
 _CTR_HEAD = r"(?:chi\w? so|ty le|ti le|cstn|ctr)"
 _CTR_TAIL = (r"\s*(?:tim|t)?[\s\-/]*(?:long\s*)?(?:nguc|n)?\s*(?:\(ctr\))?\s*"
-             r"[:=~\-]?\s*(?:(?:do duoc|uoc tinh|uoc luong|do)\s*)?(khoang|xap xi|duoi|tren|nho hon|lon hon|<=|>=|<|>|≤|≥|=|~|≈)?\s*(\d+(?:[.,]\d+)?)")
+             r"[:=~\-]?\s*(?:(?:do duoc|uoc tinh|uoc luong|do)\s*)?(khoang|xap xi|(?:khong|chua) (?:vuot qua|vuot|qua|lon hon|tren)|duoi|tren|nho hon|lon hon|<=|>=|<|>|≤|≥|=|~|≈)?\s*(\d+(?:[.,]\d+)?)")
 _CTR = re.compile(_CTR_HEAD + _CTR_TAIL)
 _DIAMETER = r"(?:duong kinh|dk)\s*(?:ngang\s*)?"
 _DIAMETERS = re.compile(_DIAMETER + r"(?:bong\s*)?tim\s*[:=]?\s*(\d+(?:[.,]\d+)?)\s*(?:mm|cm)?[\s,;]*(?:va\s*)?"
                         + _DIAMETER + r"(?:trong\s*)?(?:long\s*)?nguc\s*[:=]?\s*(\d+(?:[.,]\d+)?)\s*(?:mm|cm)?")
 
-_BELOW = frozenset({"duoi", "<", "<=", "≤", "nho hon"})
+# "không vượt (quá) 0,5", "chưa quá 0,5": not above, read as at most
+_BELOW = frozenset({"duoi", "<", "<=", "≤", "nho hon"} | {f"{n} {c}" for n in ("khong", "chua")
+                                                        for c in ("vuot qua", "vuot", "qua", "lon hon", "tren")})
 _ABOVE = frozenset({"tren", ">", ">=", "≥", "lon hon"})
 _CTR_NORMAL = ("chỉ", "số", "tim", "ngực", "bình", "thường")
 _CTR_HIGH = ("chỉ", "số", "tim", "ngực", "tăng")
