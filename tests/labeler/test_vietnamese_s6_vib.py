@@ -113,3 +113,45 @@ CTR_GUARDS = [
 @pytest.mark.parametrize(("text", "expected"), CTR_CLASSES + CTR_GUARDS)
 def test_a_ratio_not_above_half_is_a_normal_heart(vi, text, expected):
     _check(vi, text, expected)
+
+
+# findings_s6_vib.yaml: the newborn's film (a neonatal unit's writer): normal inflation to the 7th-9th posterior rib
+# and the physiological thymus are anatomy; umbilical lines by their abbreviations, meconium aspiration, the wet lung
+# and the babygram's bowel gas are findings.
+NEWBORN_CLASSES = [
+    (f"{BODY}\nHai phổi nở tới cung sườn sau 9.", NORMAL),
+    (f"{BODY}\nPhổi giãn nở tốt.", NORMAL),
+    (f"{BODY}\nBóng tuyến ức to sinh lý.", NORMAL),
+    (f"{BODY}\nTrung thất trên giãn rộng do bóng tuyến ức, dấu hiệu cánh buồm.", NORMAL),
+    (f"{BODY}\nUAC đầu ngang D7.", (0, 0, 0, 0, 1)),
+    (f"{BODY}\nHội chứng hít ối phân su.", (0, 0, 1, 0, 1)),
+    (f"{BODY}\nChậm tái hấp thu dịch phổi.", (0, 0, 1, 0, 1)),
+    (f"{BODY}\nNghi có khí ở thành ruột hạ sườn phải.", (0, 0, 0, 0, 1)),
+    (f"{BODY}\nKL: Viêm ruột hoại tử.", (0, 0, 0, 0, 1)),
+    (f"{BODY}\nGiãn các quai ruột.", (0, 0, 0, 0, 1)),
+]
+NEWBORN_GUARDS = [
+    (f"{BODY}\nHai phổi sáng, không thấy hình ảnh phổi ướt.", NORMAL),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), NEWBORN_CLASSES + NEWBORN_GUARDS)
+def test_the_newborns_film(vi, text, expected):
+    _check(vi, text, expected)
+
+
+# findings_s6_vib.yaml: finding families said in the other word order or with another noun: the aortic knob
+# (núm / nút / quai / cung x lồi / nổi rõ / nhô, either order), pulmonary venous congestion by its vessels, fluid "in" a
+# fissure, the flattened diaphragm predicate first.
+FAMILY_CLASSES = [
+    ("Hai phổi sáng. Nút động mạch chủ nổi rõ. Góc sườn hoành nhọn.", (0, 0, 0, 1, 1)),
+    ("Hai phổi sáng. Lồi quai ĐMC. Góc sườn hoành nhọn.", (0, 0, 0, 1, 1)),
+    ("Tim không to. Sung huyết tuần hoàn phổi. Góc sườn hoành nhọn.", (0, 0, 1, 0, 1)),
+    ("Tim không to. Hai phổi sáng. Có dịch tại rãnh liên thuỳ bé phải.", (0, 1, 0, 0, 1)),
+    ("Tim không to. Dẹt và hạ thấp cơ hoành hai bên.", (0, 0, 1, 0, 1)),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), FAMILY_CLASSES)
+def test_finding_families_in_either_word_order(vi, text, expected):
+    _check(vi, text, expected)
