@@ -155,3 +155,31 @@ FAMILY_CLASSES = [
 @pytest.mark.parametrize(("text", "expected"), FAMILY_CLASSES)
 def test_finding_families_in_either_word_order(vi, text, expected):
     _check(vi, text, expected)
+
+
+# Leftovers and false positives of an unread writer:
+# - sentences._NOW: a history field's "..., hiện X" (now X) is the film's finding, not more history;
+# - findings_s6_vib.yaml "chứa" phrases: unmarked "chua" after a cavity is "chứa" (contains), not the negation "chưa";
+# - cues: a finding "đã cải thiện hoàn toàn" is resolved; an opacity "là bóng núm vú" is the nipple;
+# - unspecified abnormality exclude: "nâng cao bất thường" is an adverb, not a second abnormality of the section.
+LEFTOVER_CLASSES = [
+    ("Tiền sử lao phổi đã điều trị, hiện xơ hoá đỉnh phổi trái.\nTim không to. Góc sườn hoành nhọn.", (0, 0, 1, 0, 1)),
+    ("Tiền sử: tràn dịch màng phổi đã chọc hút; nay còn dày dính góc sườn hoành phải.\nTim không to.", (0, 1, 0, 0, 1)),
+    ("Hang chua muc khi dich thuy duoi phoi trai. Tim khong to.", (0, 0, 1, 0, 1)),
+    ("O chua dich thuy tren phoi phai. Tim khong to.", (0, 0, 1, 0, 1)),
+    ("Đám mờ đáy phổi phải đã cải thiện hoàn toàn. Tim không to. Góc sườn hoành nhọn.", NORMAL),
+    ("Nốt mờ tròn nhỏ đáy phổi trái tương ứng vị trí núm vú. Tim không to. Góc sườn hoành nhọn.", NORMAL),
+    ("Vòm hoành trái nâng cao bất thường. Hai phổi sáng. Tim không to.", (0, 0, 0, 0, 1)),
+]
+LEFTOVER_GUARDS = [
+    ("LS: tiền sử hen, hiện ho kéo dài.\nPhổi hai bên sáng. Tim không to. Góc sườn hoành nhọn.", NORMAL),
+    ("Chua thay tran dich mang phoi. Phoi sang. Tim khong to.", NORMAL),
+    ("Nốt mờ 6 mm đáy phổi trái, không loại trừ bóng núm vú. Tim không to.", (0, 0, 1, 0, 1)),
+    ("Đám mờ đáy phổi phải đã cải thiện. Tim không to.", (0, 0, 1, 0, 1)),
+    ("Có hình ảnh bất thường ở đáy phổi phải. Tim không to.", (0, 0, 1, 0, 1)),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), LEFTOVER_CLASSES + LEFTOVER_GUARDS)
+def test_leftovers_of_an_unread_writer(vi, text, expected):
+    _check(vi, text, expected)
