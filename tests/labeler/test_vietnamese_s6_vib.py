@@ -183,3 +183,31 @@ LEFTOVER_GUARDS = [
 @pytest.mark.parametrize(("text", "expected"), LEFTOVER_CLASSES + LEFTOVER_GUARDS)
 def test_leftovers_of_an_unread_writer(vi, text, expected):
     _check(vi, text, expected)
+
+
+# engine.Labeler._restored_only: a sentence typed partly with marks whose unmarked word is a pack word of its own ("tai"
+# beside "tái", "y" beside "ý") is read as restored when the only reading the fuzzy stage finds sets marks on a phrase
+# of two words or more; a misspelling (an edit) still goes to review.
+RESTORED_CLASSES = [
+    ("Mạch máu vùng đỉnh giãn, tai phân bố tuần hoàn phổi. Góc sườn hoành nhọn.", (0, 0, 1, 0, 1)),
+    ("Bóng tim to, gợi y ứ huyết phổi. Góc sườn hoành nhọn.", (0, 0, 1, 1, 1)),
+]
+RESTORED_GUARDS = [
+    ("Phổi phải có đám mờ. Tim không to.", (0, 0, 1, 0, 1)),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), RESTORED_CLASSES + RESTORED_GUARDS)
+def test_a_partly_marked_phrase_is_read_restored(vi, text, expected):
+    _check(vi, text, expected)
+
+
+def test_a_misspelt_phrase_still_queues(vi):
+    result = vi("Tim không to. Trànn dịchh màng phổi phải.")
+    assert result.method not in ("template", "rule") or result.regions["pleura"] != 0
+
+
+def test_a_word_typed_with_marks_is_not_remarked(vi):
+    """"bóng mỡ" (a fat shadow, a word the pack does not know) is no "bóng mờ": it stays for a person."""
+    result = vi("Hai phế trường sáng. Góc sườn hoành nhọn. Hình ảnh bóng mỡ quanh tim.")
+    assert result.method not in ("template", "rule"), result.findings
