@@ -211,3 +211,20 @@ def test_a_word_typed_with_marks_is_not_remarked(vi):
     """"bóng mỡ" (a fat shadow, a word the pack does not know) is no "bóng mờ": it stays for a person."""
     result = vi("Hai phế trường sáng. Góc sườn hoành nhọn. Hình ảnh bóng mỡ quanh tim.")
     assert result.method not in ("template", "rule"), result.findings
+
+
+# findings_s6_vib.yaml cues: a follow-up film's reason names the treated disease ("Chụp lại sau 3 ngày điều trị viêm
+# phổi"), not a finding of this film; what the film shows after a colon or "còn" is still read.
+FOLLOW_UP_CLASSES = [
+    ("Chụp kiểm tra sau 3 tuần điều trị lao phổi. Hai phổi sáng. Tim không to. Góc sườn hoành nhọn.", NORMAL),
+    ("Tái khám sau điều trị tràn dịch màng phổi. Hai phổi sáng. Tim không to. Góc sườn hoành nhọn.", NORMAL),
+]
+FOLLOW_UP_GUARDS = [
+    ("Kiểm tra sau 2 tuần điều trị: đám mờ đáy phổi phải đã giảm. Tim không to.", (0, 0, 1, 0, 1)),
+    ("Chụp lại sau điều trị viêm phổi: còn đám mờ đáy phổi phải. Tim không to.", (0, 0, 1, 0, 1)),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), FOLLOW_UP_CLASSES + FOLLOW_UP_GUARDS)
+def test_a_follow_up_films_treated_disease_is_its_reason(vi, text, expected):
+    _check(vi, text, expected)
