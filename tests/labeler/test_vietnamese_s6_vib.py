@@ -39,6 +39,9 @@ ENGLISH_CLASSES = [
     (f"{BODY}\nPeribronchial thickening in both lower zones.", (0, 0, 1, 0, 1)),
     (f"{BODY}\nPICC line with its tip in the SVC.", (0, 0, 0, 0, 1)),
     (f"{BODY}\nMetallic foreign body over the left hemithorax.", (0, 0, 0, 0, 1)),
+    (f"{BODY}\nBoth lungs are clear and well expanded.", NORMAL),
+    (f"{BODY}\nNo evidence of pulmonary tuberculosis.", NORMAL),
+    (f"{BODY}\nCalcified granulomas in the left upper zone.", (0, 0, 1, 0, 1)),
 ]
 ENGLISH_GUARDS = [
     (f"{BODY}\nThe soft tissues are unremarkable.", NORMAL),
@@ -53,6 +56,11 @@ ENGLISH_GUARDS = [
 @pytest.mark.parametrize(("text", "expected"), ENGLISH_CLASSES + ENGLISH_GUARDS)
 def test_english_lines_of_bilingual_reports(vi, text, expected):
     _check(vi, text, expected)
+
+
+def test_tb_is_never_tuberculosis(vi):
+    """"tb" is "trung bình" (moderate) as often as TB: only the English word names tuberculosis."""
+    assert "tuberculosis" not in vi("Tràn dịch màng phổi phải lượng tb.").findings
 
 
 def test_english_not_is_never_a_nodule(vi):
@@ -217,7 +225,7 @@ def test_a_word_typed_with_marks_is_not_remarked(vi):
 # phổi"), not a finding of this film; what the film shows after a colon or "còn" is still read.
 FOLLOW_UP_CLASSES = [
     ("Chụp kiểm tra sau 3 tuần điều trị lao phổi. Hai phổi sáng. Tim không to. Góc sườn hoành nhọn.", NORMAL),
-    ("Tái khám sau điều trị tràn dịch màng phổi. Hai phổi sáng. Tim không to. Góc sườn hoành nhọn.", NORMAL),
+    ("Kiểm tra lại sau điều trị tràn dịch màng phổi. Hai phổi sáng. Tim không to. Góc sườn hoành nhọn.", NORMAL),
 ]
 FOLLOW_UP_GUARDS = [
     ("Kiểm tra sau 2 tuần điều trị: đám mờ đáy phổi phải đã giảm. Tim không to.", (0, 0, 1, 0, 1)),
