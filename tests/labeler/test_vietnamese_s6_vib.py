@@ -42,6 +42,12 @@ ENGLISH_CLASSES = [
     (f"{BODY}\nBoth lungs are clear and well expanded.", NORMAL),
     (f"{BODY}\nNo evidence of pulmonary tuberculosis.", NORMAL),
     (f"{BODY}\nCalcified granulomas in the left upper zone.", (0, 0, 1, 0, 1)),
+    (f"{BODY}\nNo mediastinal lymphadenopathy.", NORMAL),
+    (f"{BODY}\nBilateral hilar lymphadenopathy.", (0, 0, 0, 1, 1)),
+    (f"{BODY}\nMultiple pulmonary nodules.", (0, 0, 1, 0, 1)),
+    (f"{BODY}\nPerihilar haziness on both sides.", (0, 0, 1, 0, 1)),
+    (f"{BODY}\nOverinflated lungs.", (0, 0, 1, 0, 1)),
+    (f"{BODY}\nOrogastric tube in the stomach.", (0, 0, 0, 0, 1)),
 ]
 ENGLISH_GUARDS = [
     (f"{BODY}\nThe soft tissues are unremarkable.", NORMAL),
