@@ -390,7 +390,8 @@ def test_english_lines(vi, text, expected):
 
 
 # (session 5, vi2: the French nouns and their negation are read now: test_vietnamese_vi5_writers89.py NOUN_CLASSES)
-@pytest.mark.parametrize("text", ["Mediastinum is not widened."])
+# (session 6, vi-b: "Mediastinum is not widened" is read now, normal: test_vietnamese_s6_vib.py ENGLISH_CLASSES)
+@pytest.mark.parametrize("text", ["Subtle lucency is noted at the left apex."])
 def test_a_foreign_line_the_pack_cannot_read_is_queued_not_misread(vi, text):
     result = vi(text)
     assert result.method == "unlabelled", (text, result.findings)

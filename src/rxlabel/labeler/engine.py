@@ -314,9 +314,12 @@ class Labeler:
             if analysis.template is not None:
                 mentions += self._build(text, sentence, analysis.exact, sections, "template")
                 continue
-            if not analysis.exact:
+            # vi: a sentence typed partly with marks whose fuzzy readings only set marks is read as restored
+            restored = (self._word_stage is not None and analysis.fuzzy
+                        and self._restored_only(key[sentence.start:sentence.end], analysis))
+            if not analysis.exact and not restored:
                 unmatched += 1
-            if self.pack.fuzzy_label and analysis.fuzzy and _corrections_only(analysis):
+            if restored or (self.pack.fuzzy_label and analysis.fuzzy and _corrections_only(analysis)):
                 # fuzzy.label (Spanish): a misspelt word corrected to the pack's vocabulary is read as written
                 # correctly: "consolidciones" is a label, and a misspelt cue ("compatile con") rereads the exact
                 # match it governs, as a reviewer accepting the suggestion would (review.suggest).
@@ -354,6 +357,18 @@ class Labeler:
         if normal and any(m.status != 0 and m.abnormal for m in fuzzy):
             result.findings.pop(normal, None)  # a suggested finding may make the report abnormal
         return result
+
+    def _restored_only(self, skey: str, analysis: _Analysis) -> bool:
+        """vi: whether every fuzzy mention only sets the marks of words typed without them, in a sentence typed
+        partly with marks ("tai phân bố tuan hoàn phổi": "tai" is a word of its own, so the word stage leaves it;
+        "gợi y ứ máu": a restored hedge), never an edit of a misspelling nor new marks on a marked word: a phrase of two
+        words or more, each a pack word as typed or, typed without marks, once its marks are set aside."""
+        words, _ = self._words(skey)
+        for f in analysis.fuzzy:
+            if f[7].startswith("fuzzy_template:") or f[10] - f[9] < 2 or not all(
+                    (w.isascii() and w in self._stripped_vocab) or w in self.compiled.vocab for w in words[f[9]:f[10]]):
+                return False  # a word typed with marks is read as typed ("bóng mỡ" is no "bóng mờ")
+        return True
 
     def _settle_bare(self, analysed: list[tuple[Sentence, _Analysis]]) -> list[tuple[Sentence, _Analysis]]:
         """BARE sentences: quiet when the report states every region they name normal (``bare_unknown: covered``),
@@ -847,6 +862,11 @@ class Labeler:
         if corrected == words and self.pack.diacritics_insensitive:
             return []
         found = self._mentions(self.compiled.stripped_trie.scan(corrected), spans, clauses)
+        if found and self._word_stage is not None and self._word_stage.foreign(words):
+            # An English or French line: only a misspelling corrected, never a typed word read as an unaccented
+            # Vietnamese one ("The mediastinum is not widened" has no "nốt").
+            edited = [c != w for c, w in zip(corrected, words, strict=True)]
+            found = [m for m in found if any(edited[m[9]:m[10]])]
         taken = {m[7].split(":", 1)[1] for m in exact}
         kept = []
         for m in found:

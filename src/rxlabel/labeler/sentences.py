@@ -34,6 +34,10 @@ _BULLET_CHARS = frozenset("-+•*>·–—")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _SENT_END = re.compile(r"[.!?]+(?=\s|$)")
 _LETTER = re.compile(r"[^\W\d_]")
+# pack skip_inline "sentence": a clinical field's history ends where the film's present begins ("..., hiện X", "; nay X")
+# (a history field only: "LS: ..., hiện ho kéo dài" is still the clinical question)
+_NOW = re.compile(r"[,;]\s*(?=(?:hiện tại|hiện nay|hiện|nay|hien tai|hien nay|hien)\s)")
+_HISTORY = re.compile(r"(?:tien su|tien can|benh su)\b")
 # pack inline_headers: a report typed on one line with its fields apart ("XS: ... / MÀNG PHỔI: ... / KL: ...",
 # "Phim phổi thẳng ; lâm sàng: ho ; phổi: ..."): a spaced "/", "|" or ";" before a field name of up to four words and a
 # colon starts a new line there, so each field is read as a line of its own (its header, its skip). ("//" is left as it
@@ -185,6 +189,10 @@ def split_report(text: str, key: str, config: SplitterConfig) -> list[Sentence]:
             # findings header follows ("Lâm sàng: Ho kéo dài. TD lao phổi.\nMô tả: ..." keeps its field whole). The
             # lines below are labelled too ("Lý do: kiểm tra vị trí ống NKQ\nGóc sườn hoành hai phía không tù.").
             stop = _SENT_END.search(text, start, end)
+            now = _NOW.search(key, start, stop.start() if stop else end) if _HISTORY.match(
+                strip_diacritics(section or "")) else None
+            if now is not None:
+                stop = now  # "Tiền sử lao phổi đã điều trị, hiện xơ hoá đỉnh phổi phải": the film's finding after it
             if not _findings_header_after(key, end, config):
                 if stop is None or not _LETTER.search(text, stop.end(), end):
                     _add(text, start, end, section, bullet, True, sentences)  # the field is the whole line

@@ -45,13 +45,15 @@ _NEG_VALUES = frozenset(strip_diacritics(v) for v in (
 # Read on the key without diacritics, so "chi so tim nguc duoi 0,5" is read like "chỉ số tim ngực dưới 0,5".
 _CTR_HEAD = r"(?:chi\w? so|ty le|ti le|cstn|ctr)"
 _CTR_TAIL = (r"\s*(?:tim|t)?[\s\-/]*(?:long\s*)?(?:nguc|n)?\s*(?:\(ctr\))?\s*"
-             r"[:=~\-]?\s*(?:(?:do duoc|uoc tinh|uoc luong|do)\s*)?(khoang|xap xi|duoi|tren|nho hon|lon hon|<=|>=|<|>|≤|≥|=|~|≈)?\s*(\d+(?:[.,]\d+)?)")
+             r"[:=~\-]?\s*(?:(?:do duoc|uoc tinh|uoc luong|do)\s*)?(khoang|xap xi|(?:khong|chua) (?:vuot qua|vuot|qua|lon hon|tren)|duoi|tren|nho hon|lon hon|<=|>=|<|>|≤|≥|=|~|≈)?\s*(\d+(?:[.,]\d+)?)")
 _CTR = re.compile(_CTR_HEAD + _CTR_TAIL)
 _DIAMETER = r"(?:duong kinh|dk)\s*(?:ngang\s*)?"
 _DIAMETERS = re.compile(_DIAMETER + r"(?:bong\s*)?tim\s*[:=]?\s*(\d+(?:[.,]\d+)?)\s*(?:mm|cm)?[\s,;]*(?:va\s*)?"
                         + _DIAMETER + r"(?:trong\s*)?(?:long\s*)?nguc\s*[:=]?\s*(\d+(?:[.,]\d+)?)\s*(?:mm|cm)?")
 
-_BELOW = frozenset({"duoi", "<", "<=", "≤", "nho hon"})
+# "không vượt (quá) 0,5", "chưa quá 0,5": not above, read as at most
+_BELOW = frozenset({"duoi", "<", "<=", "≤", "nho hon"} | {f"{n} {c}" for n in ("khong", "chua")
+                                                        for c in ("vuot qua", "vuot", "qua", "lon hon", "tren")})
 _ABOVE = frozenset({"tren", ">", ">=", "≥", "lon hon"})
 _CTR_NORMAL = ("chỉ", "số", "tim", "ngực", "bình", "thường")
 _CTR_HIGH = ("chỉ", "số", "tim", "ngực", "tăng")
@@ -65,8 +67,34 @@ _FOREIGN = frozenset({"is", "are", "of", "with", "and", "there", "has", "have", 
                       "les", "des", "pas", "est", "une", "sans", "aux"})
 
 
+# An unmarked Vietnamese syllable (a telex tone letter or doubled vowel allowed): initial, vowel group, final. A word
+# it does not spell ("heart", "enlarged", "widened") is English or French.
+_SYLLABLE = re.compile(
+    r"(?:ngh|ng|gh|gi|kh|nh|ph|qu|th|tr|ch|dd|[bcdghklmnprstvx])?"
+    r"(?:uye|uya|uyu|ieu|yeu|oai|oay|oeo|uoi|uou|uay|ai|ao|au|ay|eo|eu|ia|ie|iu|oa|oe|oi|oo|ua|ue|ui|uo|uu|uy|ye"
+    r"|aa|aw|ee|ow|uw|uow|[aeiouy])"
+    r"(?:ch|ng|nh|[cmnpt])?[sfrxj]?")
+
+
+def _syllable(word: str) -> bool:
+    return _SYLLABLE.fullmatch(word) is not None
+
+
+def _spelled(word: str) -> bool:
+    """Whether an unmarked word could be Vietnamese: one syllable, or two typed together ("canxi", "khongthay")."""
+    if len(word) < 2 or not word.isascii() or not word.isalpha() or _syllable(word):
+        return True
+    return any(_syllable(word[:i]) and _syllable(word[i:]) for i in range(2, len(word) - 1))
+
+
 def _foreign(tokens: list[Token]) -> bool:
-    return any(w in _FOREIGN for w, _, _ in tokens)
+    """An English or French line: one of its function words, or the English "not" before a word that no Vietnamese
+    syllable spells ("Heart not enlarged", "not widened"); unmarked Vietnamese writes "nốt" before syllables ("khong
+    thay not mo", "not canxi hoa")."""
+    words = [w for w, _, _ in tokens]
+    if not _FOREIGN.isdisjoint(words):
+        return True
+    return any(w == "not" and i + 1 < len(words) and not _spelled(words[i + 1]) for i, w in enumerate(words))
 
 
 _SLASHED = {("b", "t"): ("bình", "thường"), ("t", "d"): ("theo", "dõi"), ("b", "n"): ("bệnh", "nhân")}
@@ -219,6 +247,11 @@ class ViWordStage:
         self._fixes: dict[str, str | frozenset[str] | None] = {}
         self._capital_memo: dict[str, str | None] = {}
 
+    @staticmethod
+    def foreign(words: list[str]) -> bool:
+        """Whether the words are an English or French line (their unaccented words are not Vietnamese ones)."""
+        return _foreign([(w, 0, 0) for w in words])
+
     def __call__(self, skey: str, tokens: list[Token], capitals: dict[str, str] | None = None) -> list[Token]:
         if not tokens:
             return tokens
@@ -235,6 +268,10 @@ class ViWordStage:
         tokens = self._drop_degree(tokens)  # before restoring: "khá" is no pack word and would be "corrected"
         if not _foreign(tokens):  # an English or French line keeps its words ("is not widened" has no "nốt")
             tokens = self._restore(skey, tokens, skey.isascii())
+        else:
+            # its "not" is the negation the Vietnamese rules read as "không" ("Pneumothorax is not seen", "Heart not
+            # enlarged"): "not" itself is never a pack word, or unmarked "not" (nốt) would no longer be restored
+            tokens = [("không" if w == "not" else w, s, e) for w, s, e in tokens]
         tokens = self._correct(tokens)
         tokens = self._out_of_place(tokens)
         tokens = self._structured_negative(skey, tokens)
