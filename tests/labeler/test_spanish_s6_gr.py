@@ -169,3 +169,19 @@ def test_old_fracture_is_callus(es, text, label):
 def test_expletive_negation_hedges(es, text, label):
     result = es(text)
     assert result.findings.get(label) == -1, (text, result.findings)
+
+
+# -- a goiter is the label of its own effects in its sentence --------------------------------------------------
+
+@pytest.mark.parametrize("text, effect", [
+    ("Desplazamiento de la tráquea hacia la derecha secundario a bocio endotorácico.", "tracheal shift"),
+    ("Efecto masa sobre la tráquea en relación con bocio multinodular.", "mediastinal mass"),
+    ("Ensanchamiento del mediastino superior por bocio intratorácico.", "superior mediastinal enlargement"),
+])
+def test_goiter_is_the_label_of_its_effects(es, text, effect):
+    found = _findings(es, text)
+    assert "goiter" in found and effect not in found, (text, found)
+
+
+def test_tracheal_shift_alone_stays(es):
+    assert "tracheal shift" in _findings(es, "Desviación traqueal hacia la derecha.")
