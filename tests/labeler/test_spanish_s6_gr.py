@@ -185,3 +185,26 @@ def test_goiter_is_the_label_of_its_effects(es, text, effect):
 
 def test_tracheal_shift_alone_stays(es):
     assert "tracheal shift" in _findings(es, "Desviación traqueal hacia la derecha.")
+
+
+# -- chronic changes put down to tuberculosis stay chronic changes (and the diagnosis) ----------------------------
+
+@pytest.mark.parametrize("text", [
+    "Cambios pulmonares crónicos por tuberculosis antigua.",
+    "Cambios crónicos en relación con TBC previa.",
+    "Cambios fibrosos crónicos secundarios a tuberculosis.",
+])
+def test_chronic_changes_of_tuberculosis(es, text):
+    found = _findings(es, text)
+    assert {"chronic changes", "tuberculosis sequelae"} <= found, (text, found)
+
+
+# -- a metal density is metal (the noun: "densidad metal") ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "Imágenes puntiformes de densidad metal en partes blandas.",
+    "Densidad metal lineal en región cervical.",
+    "Imagen lineal de densidad metal proyectada sobre el hombro izquierdo.",
+])
+def test_metal_density(es, text):
+    assert "metal" in _findings(es, text), text
