@@ -118,6 +118,8 @@ def test_vascular_hila_with_a_hedge(es, text):
     "Opacidad en mediastino superior izquierdo.",
     "Aumento de densidad que ocupa el mediastino anterosuperior.",
     "Ensanchamiento de la silueta mediastínica a expensas del mediastino superior.",
+    "Opacidad mediastínica superior derecha.",
+    "Ensanchamiento mediastínico anterosuperior.",
 ])
 def test_upper_mediastinum_site(es, text):
     found = _findings(es, text)
