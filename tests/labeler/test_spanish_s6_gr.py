@@ -210,3 +210,15 @@ def test_chronic_changes_of_tuberculosis(es, text):
 ])
 def test_metal_density(es, text):
     assert "metal" in _findings(es, text), text
+
+
+# -- telegraphic joint lines: the hypertrophy with no preposition before the joint ----------------------------------
+
+@pytest.mark.parametrize("text, label", [
+    ("Hipertrofia articulación esternoclavicular derecha.", "sternoclavicular junction hypertrophy"),
+    ("Prominencia primeras articulaciones esternoclaviculares.", "sternoclavicular junction hypertrophy"),
+    ("Hipertrofia unión costocondral del primer arco derecho.", "costochondral junction hypertrophy"),
+    ("Engrosamiento primera articulación condroesternal izquierda.", "costochondral junction hypertrophy"),
+])
+def test_joint_hypertrophy_without_preposition(es, text, label):
+    assert label in _findings(es, text), text
