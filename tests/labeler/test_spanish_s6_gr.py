@@ -222,3 +222,14 @@ def test_metal_density(es, text):
 ])
 def test_joint_hypertrophy_without_preposition(es, text, label):
     assert label in _findings(es, text), text
+
+
+# -- a comparative against the prior film inside the phrase: still the finding -------------------------------------
+
+@pytest.mark.parametrize("text, label", [
+    ("Hilios más prominentes que en la radiografía previa.", "hilar enlargement"),
+    ("Hilios menos prominentes que en el control anterior.", "hilar enlargement"),
+    ("Silueta cardiaca más aumentada de tamaño.", "cardiomegaly"),
+])
+def test_comparative_inside_the_phrase(es, text, label):
+    assert label in _findings(es, text), text
