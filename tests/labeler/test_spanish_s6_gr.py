@@ -233,3 +233,15 @@ def test_joint_hypertrophy_without_preposition(es, text, label):
 ])
 def test_comparative_inside_the_phrase(es, text, label):
     assert label in _findings(es, text), text
+
+
+# -- a nodule put down to a nipple: pseudonodule and nipple shadow -------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "Nódulo en base derecha, probablemente mamila.",
+    "Los dos nódulos basales corresponden a pezones.",
+    "Nódulo de 8 mm en campo inferior izquierdo sugestivo de mamila.",
+])
+def test_nodule_put_down_to_a_nipple(es, text):
+    found = _findings(es, text)
+    assert "pseudonodule" in found and "nodule" not in found, (text, found)
