@@ -461,6 +461,11 @@ class ViWordStage:
                     tokens[i + 1][0]) else set()) if i + 1 < len(tokens) else set()
                 fixed = self._decide(set(fixed), prev, nxt, keep=None, by_frequency=False,
                                      least=_PAIR_EVIDENCE if len(word) < 3 else 1)
+            elif fixed is not None and not _is_plain(word) and strip_diacritics(fixed) == strip_diacritics(word) and not (
+                    (i and self.bigrams[(out[i - 1][0], fixed)]) or (i + 1 < len(tokens) and self.bigrams[(fixed, tokens[i + 1][0])])):
+                # Another tone of a word typed with its marks is a different word ("chấm" is not "chậm", "chương" not
+                # "chướng"), not a slip, unless the pack writes that reading beside a neighbour ("hoành nhỏn": nhọn).
+                fixed = None
             if fixed is not None:
                 if out is tokens:
                     out = list(tokens)
