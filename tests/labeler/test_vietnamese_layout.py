@@ -97,3 +97,19 @@ def test_plain_report_untouched(layout):
 
 def test_spanish_pack_has_no_layout():
     assert not load_pack("es").layout
+
+
+# Southern and older spellings (rules/vi/findings_s6_vic.yaml abbreviations): read as the northern word.
+SPELLINGS = [
+    ("Màng phổi hai bên không dầy.", {}),
+    ("Dầy thành phế quản hai bên.", {"parenchyma": 1, "abnormal": 1}),
+    ("Bịnh nhân nam 60 tuổi, ho kéo dài. Hai phổi sáng, màng phổi không dầy.", {}),
+    ("Mầu sắc phim tốt. Tim không to. Màng phổi phải dầy dính.", {"pleura": 1, "abnormal": 1}),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), SPELLINGS)
+def test_southern_spellings(vi, text, expected):
+    result = vi(text)
+    assert _auto(result), result.review_reasons
+    assert _regions(result) == expected
