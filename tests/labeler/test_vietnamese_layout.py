@@ -27,6 +27,9 @@ CASES = [
     ("[14:20] Minh: anh ơi phim phổi bn nam 50 tuổi em đọc rồi\n[14:21] Minh: khí quản thẳng, trung thất ở đường "
      "giữa\n[14:21] Minh: tràn dịch màng phổi phải lượng ít\n[14:22] Minh: anh xem thêm lâm sàng nha",
      {"pleura": 1, "abnormal": 1}),
+    # a messenger export: the sender and time on a line of their own, the message below
+    ("Lan, [02.12.25 09:02]\nhai phổi sáng, tràn khí màng phổi trái\nLan, [02.12.25 09:03]\nbóng tim không to",
+     {"pleura": 1, "abnormal": 1}),
     # word-processor table: the first cell names the field ("Lâm sàng" is skipped), a rule row is blank
     ("| Kỹ thuật | X quang ngực thẳng |\n|---|---|\n| Lâm sàng | ho, sốt, nghi viêm phổi |\n| Tim | Bóng tim "
      "không to. |\n| Màng phổi | Tràn dịch màng phổi phải lượng ít. |", {"pleura": 1, "abnormal": 1}),

@@ -16,9 +16,10 @@ reads and the matching key, both the same length as the report (offsets and evid
 * ``checklist``: a ``present`` mark at a line's start ("[x]", "(+)") is blanked, an ``absent`` one ("[ ]",
   "(-)") is written as the pack's ``negation`` word ("[ ] Tràn khí" reads "ko Tràn khí");
 * ``dictation``: when a ``dictation.markers`` regex is found, the report is dictated and each ``dictation.words``
-  entry (regex -> punctuation, "\\n" a line end, "" nothing) is read as what it says ("phẩy" -> ",").
+  entry (regex -> punctuation, "\\n" a line end, "" nothing) is read as what it says ("phẩy" -> ","); these are
+  matched on the key, so they are written in lower case.
 
-A report none of these shapes touches is returned as it came (one regex search).
+A report none of these shapes touches is returned as it came (three regex searches).
 """
 
 from __future__ import annotations
@@ -34,9 +35,9 @@ _LETTER = re.compile(r"[^\W\d_]")
 _PLAIN_BULLET = re.compile(r"[-+•*][ \t]+")  # "- [ ] Tràn khí": a markdown task list's bullet
 
 
-def _alternation(patterns: Iterable[str]) -> re.Pattern | None:
+def _alternation(patterns: Iterable[str], flags: int = re.IGNORECASE) -> re.Pattern | None:
     patterns = list(patterns)
-    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE) if patterns else None
+    return re.compile("|".join(f"(?:{p})" for p in patterns), flags) if patterns else None
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class Layout:
     dictated: re.Pattern | None = None
     dictation: tuple[tuple[re.Pattern, str], ...] = ()
     gate: re.Pattern | None = None
+    markup_gate: re.Pattern | None = None
 
     @classmethod
     def from_pack(cls, spec: dict) -> Layout | None:
@@ -70,22 +72,31 @@ class Layout:
             "present": _alternation(checklist.get("present", ())),
             "absent": _alternation(checklist.get("absent", ())),
         }
-        # One search decides whether a report needs the line-by-line pass at all.
-        shapes = [p.pattern for p in parts.values() if p is not None] + (["\\|"] if spec.get("table") else [])
+        # Two searches decide whether a report needs the line-by-line pass at all: one for the shapes that open a line
+        # (anchored there, so a "(-)" after a finding or a time inside a sentence costs nothing), one for markup.
+        openers = [p.pattern for p in (parts["prefix"], parts["bullet"]) if p is not None]
+        marks = [p.pattern for p in (parts["present"], parts["absent"]) if p is not None]
+        if marks:
+            openers.append(f"(?:{_PLAIN_BULLET.pattern})?(?:{'|'.join(marks)})")
+        if spec.get("table"):
+            openers.append(r"\|")
+        anywhere = [p.pattern for p in (parts["markup"], parts["line_break"]) if p is not None]
         return cls(**parts, table=bool(spec.get("table")), negation=str(checklist.get("negation", "")),
-                   dictated=_alternation(dictation.get("markers", ())),
-                   dictation=tuple((re.compile(p, re.IGNORECASE), str(r))
-                                   for p, r in (dictation.get("words") or {}).items()),
-                   gate=re.compile("|".join(shapes), re.IGNORECASE) if shapes else None)
+                   dictated=_alternation(dictation.get("markers", ()), flags=0),
+                   dictation=tuple((re.compile(p), str(r)) for p, r in (dictation.get("words") or {}).items()),
+                   gate=_alternation([f"^[ \t]*(?:{'|'.join(openers)})"] if openers else (),
+                                     re.IGNORECASE | re.MULTILINE),
+                   markup_gate=_alternation(anywhere))
 
     def rewrite(self, text: str, key: str, is_header: Callable[[str], bool]) -> tuple[str, str]:
         """(text for the splitter, key) of ``text`` and its ``key``; ``is_header(name)``: a header the pack knows."""
         edits: list[tuple[int, int, str]] = []
-        if self.gate is not None and self.gate.search(text):
+        if (self.gate is not None and self.gate.search(text)) or (
+                self.markup_gate is not None and self.markup_gate.search(text)):
             self._layout_edits(text, is_header, edits)
-        if self.dictated is not None and self.dictated.search(text):
-            for pattern, said in self.dictation:
-                edits.extend((m.start(), m.end(), said) for m in pattern.finditer(text)
+        if self.dictated is not None and self.dictated.search(key):
+            for pattern, said in self.dictation:  # on the key: lower case, one case to match
+                edits.extend((m.start(), m.end(), said) for m in pattern.finditer(key)
                              if not _overlaps(m.start(), m.end(), edits))
         if not edits:
             return text, key
