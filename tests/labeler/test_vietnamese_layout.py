@@ -43,6 +43,11 @@ CASES = [
      {"cardio": 1, "abnormal": 1}),
     ("- [ ] Tràn dịch màng phổi\n- [x] Gãy xương sườn\n- [ ] Bóng tim to", {"chest_wall": 1, "abnormal": 1}),
     ("(+) Tràn dịch màng phổi phải\n(-) Tràn khí màng phổi\n(-) Gãy xương sườn", {"pleura": 1, "abnormal": 1}),
+    # option boxes: the ticked option is what the line says, an unticked form line says nothing
+    ("Tràn dịch màng phổi: [ ] Có [x] Không\nGãy xương sườn: [ ] Có [x] Không\nBóng tim to: [ ] Có [x] Không", {}),
+    ("Kết luận: Bình thường [x] Bất thường [ ]", {}),
+    ("Tim: ☐ to ☑ không to\nPhổi: ☑ sáng ☐ có tổn thương", {}),
+    ("Tràn dịch màng phổi: Có [ ] Không [ ]\nBóng tim không to.", {}),
     # voice dictation: spoken punctuation is punctuation ("hai chấm" a colon, "xuống dòng" a line end)
     ("bắt đầu đọc xuống dòng lâm sàng hai chấm ho sốt nghi viêm phổi chấm xuống dòng hai phổi sáng phẩy bóng tim "
      "không to chấm hết", {}),
@@ -116,3 +121,16 @@ def test_southern_spellings(vi, text, expected):
     result = vi(text)
     assert _auto(result), result.review_reasons
     assert _regions(result) == expected
+
+
+# sentences._lines: a spaced "/" after a line's only word joins two names of one field unless a known header follows.
+SLASH_NAMES = [
+    ("Nốt / khối phổi: (-)\nTDMP: (-)\nBóng tim không to.", {}),
+    ("Not / khoi phoi: (-)\nGãy xương sườn: (-)\nTràn dịch màng phổi phải.", {"pleura": 1, "abnormal": 1}),
+    ("FINDINGS / Mô tả: tràn khí màng phổi trái.", {"pleura": 1, "abnormal": 1}),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), SLASH_NAMES)
+def test_slash_inside_field_name(vi, text, expected):
+    assert _regions(vi(text)) == expected

@@ -15,11 +15,13 @@ reads and the matching key, both the same length as the report (offsets and evid
   "|---|---|" is blank;
 * ``checklist``: a ``present`` mark at a line's start ("[x]", "(+)") is blanked, an ``absent`` one ("[ ]",
   "(-)") is written as the pack's ``negation`` word ("[ ] Tràn khí" reads "ko Tràn khí");
+* ``options``: a line of two or more ``present``/``absent`` option boxes ("Tràn dịch: Có [ ] Không [x]") reads as
+  the ticked option ("Tràn dịch: Không");
 * ``dictation``: when a ``dictation.markers`` regex is found, the report is dictated and each ``dictation.words``
   entry (regex -> punctuation, "\\n" a line end, "" nothing) is read as what it says ("phẩy" -> ","); these are
   matched on the key, so they are written in lower case.
 
-A report none of these shapes touches is returned as it came (three regex searches).
+A report none of these shapes touches is returned as it came (four regex searches).
 """
 
 from __future__ import annotations
@@ -52,10 +54,13 @@ class Layout:
     present: re.Pattern | None = None
     absent: re.Pattern | None = None
     negation: str = ""
+    option_present: re.Pattern | None = None
+    option_absent: re.Pattern | None = None
     dictated: re.Pattern | None = None
     dictation: tuple[tuple[re.Pattern, str], ...] = ()
     gate: re.Pattern | None = None
     markup_gate: re.Pattern | None = None
+    options_gate: re.Pattern | None = None
 
     @classmethod
     def from_pack(cls, spec: dict) -> Layout | None:
@@ -63,6 +68,7 @@ class Layout:
         if not spec:
             return None
         checklist = spec.get("checklist") or {}
+        options = spec.get("options") or {}
         dictation = spec.get("dictation") or {}
         parts = {
             "prefix": _alternation(spec.get("line_prefixes", ())),
@@ -71,6 +77,8 @@ class Layout:
             "bullet": _alternation(re.escape(b) for b in spec.get("bullets", ())),
             "present": _alternation(checklist.get("present", ())),
             "absent": _alternation(checklist.get("absent", ())),
+            "option_present": _alternation(options.get("present", ()), flags=0),  # boxes: no case to fold
+            "option_absent": _alternation(options.get("absent", ()), flags=0),
         }
         # Two searches decide whether a report needs the line-by-line pass at all: one for the shapes that open a line
         # (anchored there, so a "(-)" after a finding or a time inside a sentence costs nothing), one for markup.
@@ -81,19 +89,20 @@ class Layout:
         if spec.get("table"):
             openers.append(r"\|")
         anywhere = [p.pattern for p in (parts["markup"], parts["line_break"]) if p is not None]
+        boxes = [p.pattern for p in (parts["option_present"], parts["option_absent"]) if p is not None]
         return cls(**parts, table=bool(spec.get("table")), negation=str(checklist.get("negation", "")),
                    dictated=_alternation(dictation.get("markers", ()), flags=0),
                    dictation=tuple((re.compile(p), str(r)) for p, r in (dictation.get("words") or {}).items()),
                    gate=_alternation([f"^[ \t]*(?:{'|'.join(openers)})"] if openers else (),
                                      re.IGNORECASE | re.MULTILINE),
-                   markup_gate=_alternation(anywhere))
+                   markup_gate=_alternation(anywhere), options_gate=_alternation(boxes, flags=0))
 
     def rewrite(self, text: str, key: str, is_header: Callable[[str], bool]) -> tuple[str, str]:
         """(text for the splitter, key) of ``text`` and its ``key``; ``is_header(name)``: a header the pack knows."""
         edits: list[tuple[int, int, str]] = []
-        if (self.gate is not None and self.gate.search(text)) or (
-                self.markup_gate is not None and self.markup_gate.search(text)):
-            self._layout_edits(text, is_header, edits)
+        boxed = self.options_gate is not None and self.options_gate.search(text) is not None
+        if boxed or any(gate is not None and gate.search(text) for gate in (self.gate, self.markup_gate)):
+            self._layout_edits(text, is_header, edits, boxed)
         if self.dictated is not None and self.dictated.search(key):
             for pattern, said in self.dictation:  # on the key: lower case, one case to match
                 edits.extend((m.start(), m.end(), said) for m in pattern.finditer(key)
@@ -103,7 +112,8 @@ class Layout:
         edits.sort()
         return _apply(text, edits), _apply(key, edits)
 
-    def _layout_edits(self, text: str, is_header: Callable[[str], bool], edits: list[tuple[int, int, str]]) -> None:
+    def _layout_edits(self, text: str, is_header: Callable[[str], bool], edits: list[tuple[int, int, str]],
+                      boxed: bool) -> None:
         for line in _LINE.finditer(text):
             start, end = line.span()
             pos = _SPACE.match(text, start, end).end()
@@ -123,7 +133,8 @@ class Layout:
             plain = _PLAIN_BULLET.match(text, pos, end)
             if plain:
                 pos = plain.end()
-            self._checkbox(text, pos, end, edits)
+            if not (boxed and self._options(text, pos, end, edits)):
+                self._checkbox(text, pos, end, edits)
         for pattern, said in ((self.markup, ""), (self.line_break, "\n")):
             if pattern is not None:
                 edits.extend((m.start(), m.end(), said) for m in pattern.finditer(text)
@@ -137,6 +148,33 @@ class Layout:
                     and len(said) <= mark.end() - mark.start():
                 edits.append((mark.start(), mark.end(), said))
                 return
+
+    def _options(self, text: str, pos: int, end: int, edits: list[tuple[int, int, str]]) -> bool:
+        """A line of two or more option boxes ("Tràn dịch: Có [ ] Không [x]", "[x] Có [ ] Không", "Bình thường [ ]
+        Bất thường [x]"): an option not ticked is blanked with its box, a ticked one is read without its box, so the
+        line reads "Tràn dịch: Không"; a line with no box ticked states nothing and is blanked. Whether the boxes
+        stand after their options or before them: after, when no words follow the last box."""
+        if self.option_present is None or self.option_absent is None:
+            return False
+        boxes = [(m.start(), m.end(), True) for m in self.option_present.finditer(text, pos, end)]
+        boxes += [(m.start(), m.end(), False) for m in self.option_absent.finditer(text, pos, end)]
+        if len(boxes) < 2:
+            return False
+        boxes.sort()
+        if not any(ticked for _, _, ticked in boxes):
+            edits.append((pos, end, ""))
+            return True
+        after = not _LETTER.search(text, boxes[-1][1], end)
+        if after:
+            colon = text.rfind(":", pos, boxes[0][0])
+            starts = [colon + 1 if colon >= 0 else pos] + [e for _, e, _ in boxes[:-1]]
+            spans = [(start, b_end) for start, (_, b_end, _) in zip(starts, boxes, strict=True)]
+        else:
+            ends = [s for s, _, _ in boxes[1:]] + [end]
+            spans = [(b_start, stop) for (b_start, _, _), stop in zip(boxes, ends, strict=True)]
+        for (box_start, box_end, ticked), (start, stop) in zip(boxes, spans, strict=True):
+            edits.append((box_start, box_end, "") if ticked else (start, stop, ""))
+        return True
 
     @staticmethod
     def _table_row(text: str, pos: int, end: int, edits: list[tuple[int, int, str]]) -> None:

@@ -437,7 +437,8 @@ def _parse_layout(spec: Any, path: Path, pack: Pack, errors: list[str]) -> None:
         errors.append(f"{where}: 'layout' must be a mapping (line_prefixes, markup, line_breaks, bullets, table, "
                       f"checklist, dictation)")
         return
-    unknown = sorted(set(spec) - {*_LAYOUT_LISTS, "chat_admin_lines", "table", "checklist", "dictation", "__line__"})
+    unknown = sorted(set(spec) - {*_LAYOUT_LISTS, "chat_admin_lines", "table", "checklist", "options", "dictation",
+                                "__line__"})
     if unknown:
         errors.append(f"{where}: layout: unknown key(s) {', '.join(unknown)}")
     out: dict[str, Any] = {k: _strings(spec.get(k), where, f"layout.{k}", errors) for k in _LAYOUT_LISTS}
@@ -452,13 +453,20 @@ def _parse_layout(spec: Any, path: Path, pack: Pack, errors: list[str]) -> None:
                         "negation": str(checklist.get("negation", ""))}
     if out["checklist"]["absent"] and not out["checklist"]["negation"].strip():
         errors.append(f"{where}: layout.checklist.absent needs a negation word")
+    options = spec.get("options") or {}
+    if not isinstance(options, dict):
+        errors.append(f"{where}: layout.options must be a mapping (present, absent)")
+        options = {}
+    out["options"] = {"present": _strings(options.get("present"), where, "layout.options.present", errors),
+                      "absent": _strings(options.get("absent"), where, "layout.options.absent", errors)}
     words = {str(k): v for k, v in (dictation.get("words") or {}).items() if k != "__line__"}
     if any(not isinstance(v, str) for v in words.values()):
         errors.append(f"{where}: layout.dictation.words must map a regex to the text it says")
     out["dictation"] = {"markers": _strings(dictation.get("markers"), where, "layout.dictation.markers", errors),
                         "words": {k: str(v) for k, v in words.items()}}
     patterns = [*out["line_prefixes"], *out["markup"], *out["line_breaks"], *out["checklist"]["present"],
-                *out["checklist"]["absent"], *out["dictation"]["markers"], *words]
+                *out["checklist"]["absent"], *out["options"]["present"], *out["options"]["absent"],
+                *out["dictation"]["markers"], *words]
     for pattern in patterns:
         try:
             re.compile(pattern)
