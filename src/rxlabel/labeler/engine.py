@@ -33,6 +33,7 @@ from rxlabel.labeler.compiled import (
     expand_phrase,
 )
 from rxlabel.labeler.context import CueSpan, clause_ids, resolve
+from rxlabel.labeler.layout import Layout
 from rxlabel.labeler.normalize import lang_normalizer, make_key, strip_diacritics, to_nfc
 from rxlabel.labeler.pack import SITE_OUTSIDE, Pack, Template, load_pack
 from rxlabel.labeler.phrases import CUE, EXCLUDE, FINDING, LOC, REGION_WORD, WORD, Match, PhraseTrie, tokenize
@@ -162,6 +163,8 @@ class Labeler:
         for word in self.compiled.stripped_vocab:
             self._vocab_by_initial.setdefault(word[0], []).append(word)
         self._cache: dict[str | tuple, _Analysis] = {}
+        # pack layout (layout.py): chat prefixes, tables, markup, checklists, dictation, rewritten before the splitter
+        self._layout = Layout.from_pack(self.pack.layout)
         self._admin = admin_prefixes(self.pack, self.compiled.words)
         self._admin_lengths = tuple(sorted({len(a) for a in self._admin}))
         self._admin_first = frozenset(a[0] for a in self._admin)
@@ -255,6 +258,12 @@ class Labeler:
     def __call__(self, text: object, report_id: str | None = None) -> LabelResult:
         return self.label(text, report_id)
 
+    def _is_header(self, name: str) -> bool:
+        """Whether ``name`` (lower case) is a section header the pack knows (layout: "[09:02] Tim:" is no speaker)."""
+        splitter = self.compiled.splitter
+        known = splitter.known(name)
+        return known in splitter.headers or known in splitter.skip
+
     # -- stages -------------------------------------------------------------------------------------
 
     def label(self, text: object, report_id: str | None = None, *, windows: bool = True) -> LabelResult:
@@ -276,7 +285,10 @@ class Labeler:
         if len(text) > self.pack.max_chars:
             reasons.append("too_long")
         key = make_key(text, self.pack.lang, self.pack.diacritics_insensitive or self.stemmed)
-        split = split_report(text, key, self.compiled.splitter)
+        split_text = text
+        if self._layout is not None:
+            split_text, key = self._layout.rewrite(text, key, self._is_header)
+        split = split_report(split_text, key, self.compiled.splitter)
         sentences = [s for s in split if not s.skip]
         if self._word_stage is None:  # no capital-letter fixes outside vi: no slice of the text per sentence
             analysed = [(s, self._analysis(key[s.start:s.end])) for s in sentences]

@@ -203,6 +203,9 @@ class Pack:
     abbreviations: dict[str, str] = field(default_factory=dict)
     # Region subjects x normal predicates, matched compositionally (labeler/normals.py).
     normal_statements: list[dict] = field(default_factory=list)
+    # Report layouts rewritten before the splitter (labeler/layout.py): chat prefixes, tables, markup, checklists,
+    # dictated punctuation; validated by _parse_layout.
+    layout: dict = field(default_factory=dict)
 
 
 class LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when present: 10x faster
@@ -429,6 +432,56 @@ def _parse_localizations(items: Any, path: Path, pack: Pack, errors: list[str]) 
         loc.phrases += phrases
 
 
+_LAYOUT_LISTS = ("line_prefixes", "markup", "line_breaks", "bullets")
+
+
+def _parse_layout(spec: Any, path: Path, pack: Pack, errors: list[str]) -> None:
+    """A ``layout`` mapping (labeler/layout.py): lists of regexes, ``table``, ``checklist`` and ``dictation``."""
+    where = f"{path}:{spec.get('__line__', 1) if isinstance(spec, dict) else 1}"
+    if not isinstance(spec, dict):
+        errors.append(f"{where}: 'layout' must be a mapping (line_prefixes, markup, line_breaks, bullets, table, "
+                      f"checklist, dictation)")
+        return
+    unknown = sorted(set(spec) - {*_LAYOUT_LISTS, "chat_admin_lines", "table", "checklist", "options", "dictation",
+                                "__line__"})
+    if unknown:
+        errors.append(f"{where}: layout: unknown key(s) {', '.join(unknown)}")
+    out: dict[str, Any] = {k: _strings(spec.get(k), where, f"layout.{k}", errors) for k in _LAYOUT_LISTS}
+    out["table"] = bool(spec.get("table", False))
+    checklist = spec.get("checklist") or {}
+    dictation = spec.get("dictation") or {}
+    if not isinstance(checklist, dict) or not isinstance(dictation, dict):
+        errors.append(f"{where}: layout.checklist and layout.dictation must be mappings")
+        return
+    out["checklist"] = {"present": _strings(checklist.get("present"), where, "layout.checklist.present", errors),
+                        "absent": _strings(checklist.get("absent"), where, "layout.checklist.absent", errors),
+                        "negation": str(checklist.get("negation", ""))}
+    if out["checklist"]["absent"] and not out["checklist"]["negation"].strip():
+        errors.append(f"{where}: layout.checklist.absent needs a negation word")
+    options = spec.get("options") or {}
+    if not isinstance(options, dict):
+        errors.append(f"{where}: layout.options must be a mapping (present, absent)")
+        options = {}
+    out["options"] = {"present": _strings(options.get("present"), where, "layout.options.present", errors),
+                      "absent": _strings(options.get("absent"), where, "layout.options.absent", errors)}
+    words = {str(k): v for k, v in (dictation.get("words") or {}).items() if k != "__line__"}
+    if any(not isinstance(v, str) for v in words.values()):
+        errors.append(f"{where}: layout.dictation.words must map a regex to the text it says")
+    out["dictation"] = {"markers": _strings(dictation.get("markers"), where, "layout.dictation.markers", errors),
+                        "words": {k: str(v) for k, v in words.items()}}
+    patterns = [*out["line_prefixes"], *out["markup"], *out["line_breaks"], *out["checklist"]["present"],
+                *out["checklist"]["absent"], *out["options"]["present"], *out["options"]["absent"],
+                *out["dictation"]["markers"], *words]
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            errors.append(f"{where}: layout: bad regular expression {pattern!r}: {exc}")
+    pack.layout = out
+    # a chat line talking to the reader is administrative like an admin_lines opener (compiled.admin_prefixes)
+    pack.admin_lines.extend(_strings(spec.get("chat_admin_lines"), where, "layout.chat_admin_lines", errors))
+
+
 def _parse_abbreviations(items: Any, path: Path, pack: Pack, errors: list[str]) -> None:
     if not isinstance(items, dict):
         errors.append(f"{path}:1: 'abbreviations' must map a word to its expansion")
@@ -635,7 +688,7 @@ def load_pack(lang_or_path: str | Path) -> Pack:
             errors.append(f"{path}:1: expected a mapping with a top-level key (findings, cues, templates, ...)")
             continue
         known = {"findings", "cues", "templates", "ignore", "localizations", "abbreviations", "normal_statements",
-                 "__line__"}
+                 "layout", "__line__"}
         unknown = sorted(set(data) - known)
         if unknown:
             errors.append(f"{path}:1: unknown top-level key(s) {', '.join(unknown)}; expected {', '.join(sorted(known - {'__line__'}))}")
@@ -651,6 +704,8 @@ def load_pack(lang_or_path: str | Path) -> Pack:
             _parse_abbreviations(data["abbreviations"], path, pack, errors)
         if "normal_statements" in data:
             _parse_normal_statements(data["normal_statements"], path, pack, errors)
+        if "layout" in data:
+            _parse_layout(data["layout"], path, pack, errors)
     unnamed = [f for f in pack.skipped_findings + pack.change_drops if f not in pack.findings]
     if unnamed and pack.findings:
         errors.append(f"{settings_path}:1: skipped_findings / change_drops name findings the pack does not have: {unnamed}")

@@ -132,7 +132,7 @@ def split_report(text: str, key: str, config: SplitterConfig) -> list[Sentence]:
     bullet_no = 0
     previous_end = 0
     opening: int | None = None  # where the first findings-opening header stands
-    for start, end in _lines(key, config.inline_headers):
+    for start, end in _lines(key, config.inline_headers, config):
         if skip and _BLANK_LINE.search(key, previous_end, start):
             # Clinical history and technique are a paragraph: a blank line ends a skipped section.
             section, skip = None, False
@@ -216,13 +216,25 @@ def split_report(text: str, key: str, config: SplitterConfig) -> list[Sentence]:
     return sentences
 
 
-def _lines(key: str, inline_headers: bool) -> Iterator[tuple[int, int]]:
+def _known_field(key: str, start: int, end: int, config: SplitterConfig) -> bool:
+    """Whether ``key[start:end]`` opens with a header the pack knows and a colon."""
+    header = (_HEADER_HYPHEN if config.qualifiers else _HEADER).match(key, start, end)
+    return header is not None and config.known(_name(header.group(1))) in config.headers | config.skip
+
+
+def _lines(key: str, inline_headers: bool, config: SplitterConfig) -> Iterator[tuple[int, int]]:
     """The (start, end) of each line of ``key``; with ``inline_headers``, a line is cut before each inline field."""
     cut_lines = inline_headers and (" / " in key or "|" in key or ";" in key)
     for line in _LINE.finditer(key):
         start, end = line.span()
         if cut_lines:
             for cut in _INLINE_HEADER.finditer(key, start, end):
+                if "/" in key[cut.start():cut.end()] and len(key[start:cut.start()].split()) == 1 \
+                        and not _known_field(key, cut.end(), end, config):
+                    # "Nốt / khối phổi: (-)": a spaced "/" after a line's first and only word, before a field name the
+                    # pack does not know, joins two names of one field (cut there, "Nốt" alone read a nodule present);
+                    # "FINDINGS / Mô tả:" is still cut.
+                    continue
                 yield start, cut.start()
                 start = cut.end()
         yield start, end
