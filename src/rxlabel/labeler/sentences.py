@@ -41,6 +41,14 @@ _LETTER = re.compile(r"[^\W\d_]")
 _INLINE_HEADER = re.compile(r"[ \t]+(?:/|\||;)[ \t]+"
                             r"(?=[^\W\d_][^\W\d_ \t]*(?:[ \t-]+[^\W\d_]+){0,3}[ \t]*(?:\([^()\n]{0,20}\))?[ \t]*:)")
 
+# A line pasted from a chat ("[09:47] BS Tung: goc suon hoanh 2 ben tu do", "[11:03] Hạnh: ..."): the time and the
+# speaker (up to four words before a colon) are no part of the report, cut off so the rest is read as a line.
+_CHAT = re.compile(r"[ \t]*\[\d{1,2}[:h.]\d{2}(?::\d{2})?\][ \t]*(?:[^\W\d_][^\W_:]*[ \t]*){0,4}:[ \t]*")
+
+# A table row pasted from a word processor ("| Lâm sàng | đau ngực phải đột ngột |"): its first cell, when it is a
+# header the pack knows, is read as that header ("Lâm sàng: ..."), a skipped one included.
+_TABLE_CELL = re.compile(r"[ \t]*\|[ \t]*([^|\n]{1,60}?)[ \t]*\|[ \t]*")
+
 
 @dataclass(slots=True)
 class Sentence:
@@ -129,13 +137,21 @@ def split_report(text: str, key: str, config: SplitterConfig) -> list[Sentence]:
     previous_end = 0
     opening: int | None = None  # where the first findings-opening header stands
     for start, end in _lines(key, config.inline_headers):
+        if "[" in text[start:start + 3]:  # the key blanks a chat line's time: read on the text
+            chat = _CHAT.match(text, start, end)
+            if chat:
+                start = chat.end()
         if skip and _BLANK_LINE.search(key, previous_end, start):
             # Clinical history and technique are a paragraph: a blank line ends a skipped section.
             section, skip = None, False
         previous_end = end
+        cell = _table_header(key, start, end, config) if "|" in key[start:start + 3] else None
         # _HEADER needs a colon: most lines have none, and a find is cheaper than the regex's failed match.
-        header = (_HEADER_HYPHEN if config.qualifiers else _HEADER).match(key, start, end) if key.find(":", start, end) >= 0 else None
-        if header:
+        header = None if cell or key.find(":", start, end) < 0 else (
+            _HEADER_HYPHEN if config.qualifiers else _HEADER).match(key, start, end)
+        if cell:
+            name, header_end = cell
+        elif header:
             name, header_end = config.known(_name(header.group(1))), header.end()
         elif config.first_words:
             name, header_end = _loose_header(key, start, end, config, text)
@@ -253,6 +269,15 @@ def _header(key: str, start: int, end: int, config: SplitterConfig) -> tuple[str
     if header:
         return config.known(_name(header.group(1))), header.end()
     return _loose_header(key, start, end, config)
+
+
+def _table_header(key: str, start: int, end: int, config: SplitterConfig) -> tuple[str, int] | None:
+    """(header name, end of the cell) when the line's first table cell is a header the pack knows, else None."""
+    cell = _TABLE_CELL.match(key, start, end)
+    if cell is None:
+        return None
+    name = config.known(_name(cell.group(1)))
+    return (name, cell.end()) if name in config.headers or name in config.skip else None
 
 
 def _name(header: str) -> str:
