@@ -107,3 +107,17 @@ TABLE = [
 @pytest.mark.parametrize("text, expected", TABLE)
 def test_a_table_row_reads_its_first_cell_as_its_header(vi, text, expected):
     _check(vi, text, expected)
+
+
+# findings_s6_via.yaml specifies (pack.py merges a later file's specifies): the shadow of pleural fluid the sentence
+# describes is the fluid, no lung density; an opacity in a sentence of its own is still read
+FLUID_SHADOW = [
+    (f"{BODY} Tràn dịch màng phổi phải lượng vừa, mờ đến 1/2 phế trường phải.", PLEURA),
+    (f"{BODY} Tràn máu màng phổi trái, mờ đều đáy phổi trái.", PLEURA),
+    (f"{BODY} Tràn dịch màng phổi trái. Mờ đều đáy phổi phải.", (0, 1, 1, 0, 1)),
+]
+
+
+@pytest.mark.parametrize("text, expected", FLUID_SHADOW)
+def test_the_shadow_of_pleural_fluid_is_the_fluid(vi, text, expected):
+    _check(vi, text, expected)

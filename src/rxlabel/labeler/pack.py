@@ -347,6 +347,11 @@ def _parse_findings(items: Any, path: Path, pack: Pack, errors: list[str]) -> No
             existing.phrases += phrases
             existing.negative_phrases += negatives
             existing.exclude += exclude
+            # A later file may add sites and refinements too (a hospital's own granularity): the first file's
+            # sites keep their order and win for a localization both name.
+            existing.sites.update({k: v for k, v in sites.items() if k not in existing.sites})
+            existing.specifies.extend(g for g in _strings(item.get("specifies"), where, "specifies", errors)
+                                      if g not in existing.specifies)
 
 
 def _parse_cues(items: Any, path: Path, pack: Pack, errors: list[str]) -> None:
