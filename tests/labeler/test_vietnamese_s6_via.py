@@ -121,3 +121,44 @@ FLUID_SHADOW = [
 @pytest.mark.parametrize("text, expected", FLUID_SHADOW)
 def test_the_shadow_of_pleural_fluid_is_the_fluid(vi, text, expected):
     _check(vi, text, expected)
+
+
+MORE_CLASSES = [
+    # findings_s6_via.yaml soft tissue mass: "mô mềm" is "phần mềm", a soft-tissue mass over the breast is the wall's
+    (f"{BODY} Khối mờ mô mềm bờ rõ chồng lên vùng vú trái.", WALL),
+    (f"{BODY} Khối mô mềm thành ngực phải.", WALL),
+    # unspecified abnormality exclude: "bất thường" after a predicate is its adverb, no unnamed finding of the section
+    ("Phổi hai bên sáng. Tim không to.\nHoành: Vòm hoành trái nâng cao bất thường.", DEVICE),
+    # loculated fissural effusion: fluid in a fissure without "tràn"
+    (f"{BODY} Dịch khu trú rãnh liên thuỳ phải.", PLEURA),
+    (f"{BODY} Có dịch ở rãnh liên thuỳ bé.", PLEURA),
+    # aortic aneurysm: the aorta and its segment named before the aneurysm
+    (f"{BODY} ĐMC xuống phình dạng thoi.", HEART),
+    (f"{BODY} Động mạch chủ ngực phình.", HEART),
+    # pack.yaml admin_patterns: a dictated report's start and end words
+    (f"Bat dau doc.\n{BODY}\nKet thuc doc.", NORMAL),
+    # sentences.py _BULLET: an arrow marks a bullet, its field header read as a dash's ("→ TIM: ...")
+    ("PHIẾU KẾT QUẢ\n→ TIM: KHI QUAN THANG, TRUNG THAT O DUONG GIUA.\n→ PHOI: HAI PHOI SANG.\n"
+     "→ MANG PHOI: GOC SUON HOANH HAI BEN NHON.", NORMAL),
+]
+MORE_GUARDS = [
+    (f"{BODY} Khối mờ đáy phổi phải.", LUNG),
+    (f"{BODY} Không thấy tổn thương bất thường.", NORMAL),
+    ("→ Tràn dịch màng phổi trái lượng ít.\n→ Tim không to.", PLEURA),
+]
+
+
+@pytest.mark.parametrize("text, expected", MORE_CLASSES + MORE_GUARDS)
+def test_more_wording_families_of_unread_writers(vi, text, expected):
+    _check(vi, text, expected)
+
+
+# engine._correct_word: a word typed with its first two letters swapped is the vocabulary word they spell ("gnày" is
+# "ngày"), never a finding word one letter away with the same first letter ("gãy")
+@pytest.mark.parametrize("text", [
+    "bn nam 60t ho lâu gnày XQ phổi hai bên sáng, tim không to",
+    f"{BODY} Ho kéo dài nhiều gnày.",
+])
+def test_swapped_first_letters_read_the_word_they_spell(vi, text):
+    result = vi(text)
+    assert not (result.method in ("template", "rule") and _regions(result)[0]), (text, result.findings)
