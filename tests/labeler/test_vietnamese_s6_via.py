@@ -127,6 +127,8 @@ MORE_CLASSES = [
     # findings_s6_via.yaml soft tissue mass: "mô mềm" is "phần mềm", a soft-tissue mass over the breast is the wall's
     (f"{BODY} Khối mờ mô mềm bờ rõ chồng lên vùng vú trái.", WALL),
     (f"{BODY} Khối mô mềm thành ngực phải.", WALL),
+    # mass sites (loc breast): a mass the sentence places over the breast is the breast's soft tissue
+    (f"{BODY} Khối mờ tròn bờ đều chồng lên vùng vú phải, không nằm trong phổi.", WALL),
     # unspecified abnormality exclude: "bất thường" after a predicate is its adverb, no unnamed finding of the section
     ("Phổi hai bên sáng. Tim không to.\nHoành: Vòm hoành trái nâng cao bất thường.", DEVICE),
     # loculated fissural effusion: fluid in a fissure without "tràn"
