@@ -137,6 +137,9 @@ MORE_CLASSES = [
     # aortic aneurysm: the aorta and its segment named before the aneurysm
     (f"{BODY} ĐMC xuống phình dạng thoi.", HEART),
     (f"{BODY} Động mạch chủ ngực phình.", HEART),
+    # aortic button enlargement: the knob's prominence
+    (f"{BODY} Núm động mạch chủ nổi rõ.", HEART),
+    (f"{BODY} Nút ĐMC phồng.", HEART),
     # pack.yaml admin_patterns: a dictated report's start and end words
     (f"Bat dau doc.\n{BODY}\nKet thuc doc.", NORMAL),
     # sentences.py _BULLET: an arrow marks a bullet, its field header read as a dash's ("→ TIM: ...")
