@@ -831,6 +831,9 @@ class Labeler:
         # the pack does not know ("distribución") from being read as ones it does ("redistribución").
         # Transpositions ("dihc") count as one edit (optimal string alignment); the nearest candidate wins.
         limit = max(1, len(word) // 5)
+        swapped = word[1] + word[0] + word[2:]
+        if swapped in self._stripped_vocab:
+            return swapped  # the first two letters typed the other way round ("gnày" is "ngày", never "gãy")
         choices = self._vocab_by_initial.get(word[0])
         if not choices:
             return None  # no vocabulary word starts with this letter (a number, a stray sign): nothing to correct to

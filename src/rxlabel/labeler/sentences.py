@@ -20,7 +20,7 @@ from rapidfuzz.distance import OSA
 from rxlabel.labeler.normalize import strip_diacritics
 
 _LINE = re.compile(r"[^\n]+")
-_BULLET = re.compile(r"\s*(?:[-+•*>·–—]+|\d{1,2}\s*[.)]|[a-z]\))\s*")
+_BULLET = re.compile(r"\s*(?:[-+•*>·–—→]+|\d{1,2}\s*[.)]|[a-z]\))\s*")
 # Words of a header may be separated by several spaces or tabs ("CHAN  DOAN:"); the name is read with single spaces.
 _HEADER = re.compile(r"\s*([^\W\d_][^\W\d_ \t]*(?:[ \t]+[^\W\d_]+){0,7}(?:[ \t]*\([^()\n]{0,40}\))?)[ \t]*:\s*")
 # pack header_qualifiers: words may also be hyphenated ("Hình ảnh X-quang ngực thẳng cho thấy:"), read with a space.
@@ -30,7 +30,7 @@ _HEADER_HYPHEN = re.compile(
 # header alone on its line without a colon ("HALLAZGOS", "Rx tórax PA y lateral").
 _LOOSE_HEADER = re.compile(r"\s*([^\W\d_][^\W\d_ \t]*(?:[ \t]+[^\W\d_]+){0,7})\s*(?:[.:]\s*-+|\.|-+|:|(?=\s*$))\s*")
 _FIRST_WORD = re.compile(r"\s*([^\W\d_]+)")
-_BULLET_CHARS = frozenset("-+•*>·–—")
+_BULLET_CHARS = frozenset("-+•*>·–—→")  # "→ tim: ...": an arrow marks a bullet as a dash does
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _SENT_END = re.compile(r"[.!?]+(?=\s|$)")
 _LETTER = re.compile(r"[^\W\d_]")
@@ -138,7 +138,8 @@ def split_report(text: str, key: str, config: SplitterConfig) -> list[Sentence]:
             section, skip = None, False
         previous_end = end
         # _HEADER needs a colon: most lines have none, and a find is cheaper than the regex's failed match.
-        header = (_HEADER_HYPHEN if config.qualifiers else _HEADER).match(key, start, end) if key.find(":", start, end) >= 0 else None
+        header = None if key.find(":", start, end) < 0 else (
+            _HEADER_HYPHEN if config.qualifiers else _HEADER).match(key, start, end)
         if header:
             name, header_end = config.known(_name(header.group(1))), header.end()
         elif config.first_words:
@@ -310,7 +311,7 @@ def _is_bullet(marker: str, config: SplitterConfig) -> bool:
         return False
     if stripped[0].isdigit() or stripped.endswith(")"):
         return True
-    return any(stripped.startswith(b) for b in config.bullets) or stripped[0] in "•·>–—"
+    return any(stripped.startswith(b) for b in config.bullets) or stripped[0] in "•·>–—→"
 
 
 _LAST_WORD = re.compile(r"[^\W\d_]+$")
