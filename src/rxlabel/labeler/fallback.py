@@ -92,10 +92,6 @@ class WordFallback:
         "khí" a suspect.)"""
         strong = {p[0] for p in self.placing if len(p) == 1} | self.negations | set(options.get("not_findings", []))
         strong.update(ws[0] for ws in _variants([c.text for c in pack.cues], words_of) if len(ws) == 1)
-        # The anatomy a normal statement is about ("quai động mạch chủ", "phế trường hai bên") names no finding, however
-        # many finding phrases also use it ("quai ruột giãn" must not make every aortic-arch sentence a suspect).
-        strong.update(w for ws in _variants([s for g in pack.normal_statements for s in g["subjects"]], words_of)
-                      for w in ws)
         return strong
 
     def _normal_text(self, pack, words_of) -> tuple[Counter[str], set[tuple[str, str]]]:
@@ -105,6 +101,9 @@ class WordFallback:
         pairs: set[tuple[str, str]] = set()
         stated = [t.text for t in pack.templates] + [p for g in pack.normal_statements for p in g["predicates"]]
         stated += pack.admin_lines + pack.section_headers + pack.skip_sections + list(pack.ignore)
+        # The anatomy normal statements are about counts as normal text too ("quai động mạch chủ": a family of
+        # "quai ruột giãn" phrases must not make every aortic-arch sentence a suspect).
+        stated += [s for g in pack.normal_statements for s in g["subjects"]]
         for text in stated:
             for ws in _variants([text], words_of):
                 cut = self._negation_at(ws)
