@@ -139,7 +139,8 @@ def test_a_pleural_fluid_level_is_hydropneumothorax(vi):
 
 
 @pytest.mark.parametrize("text", ["Có vẻ tràn dịch màng phổi phải.", "Hình như có tràn khí màng phổi trái.",
-                                  "Dường như có nốt mờ đỉnh phổi phải."])
+                                  "Dường như có nốt mờ đỉnh phổi phải.", "E rằng có tràn dịch màng phổi trái.",
+                                  "Nghĩ là viêm phổi thùy dưới phải."])
 def test_seeming_hedges_read_uncertain(vi, text):
     result = vi(text)
     assert result.findings and all(v == -1 for k, v in result.findings.items() if k != "normal"), result.findings
