@@ -113,9 +113,11 @@ FINDING_CLASSES = [
     (f"{BODY}\nHạch nách trái kích thước 2 cm.", (1, 0, 0, 0, 1)),
     (f"{BODY}\nRốn phổi bên phải to.", (0, 0, 1, 0, 1)),
     (f"{BODY}\nRốn phổi trái hơi rộng.", (0, 0, 1, 0, 1)),
+    ("Phổi hai bên sáng. Tim hình túi nước. Góc sườn hoành nhọn.", (0, 0, 0, 1, 1)),
     (f"{BODY}\nCó vẻ rốn phổi cả hai bên đậm.", (0, 0, 1, 0, 1)),
 ]
 FINDING_GUARDS = [
+    ("Phổi hai bên sáng. Bóng tim dạng bình nước. Góc sườn hoành nhọn.", (0, 0, 0, 1, 1)),
     (f"{BODY}\nĐậm rốn phổi bên trái.", (0, 0, 1, 0, 1)),
     (f"{BODY}\nBóng mờ phần mềm tuyến vú hai bên chồng lên đáy phổi.", NORMAL),   # the breasts
     (f"{BODY}\nMức hơi dịch dạ dày dưới hoành trái.", (0, 0, 0, 0, 1)),           # a gastric level, no region
