@@ -45,7 +45,7 @@ def _auto(result) -> bool:
 
 # missed_findings: unknown wording with no finding word does not queue (each queued under finding_words)
 QUIET_CLASSES = [
-    "Nhu mô phổi hai bên thông khí đều.",
+    # ("Nhu mô phổi hai bên thông khí đều." is a normal statement since s6: the side after the noun, findings_s6_vid.yaml)
     "Phổi hai bên trong, mạch máu phân bố đều.",
     "Mạch máu phổi phân bố đều từ rốn ra ngoại vi.",
     "Trường phổi hai bên trong sáng.",

@@ -53,7 +53,7 @@ STILL_QUEUED = [
     "Tràn dịch màng phổi phải. Hình tạo sương mù ở phổi trái.",  # unknown words
     "Tràn dịch màng phổi phải. Nhu mô phổi trái có vệt sáng.",   # "sáng" ("phổi trái mờ" is read since session 4)
     "Tràn dịch màng phổi phải. Đỉnh phổi trái có hình kén nhỏ.",  # "kén"
-    "Tràn dịch màng phổi phải. Rốn phổi trái hơi rộng.",          # "rộng"
+    "Tràn dịch màng phổi phải. Rốn phổi trái hơi lệch lên.",      # "lệch lên" ("rốn phổi trái rộng" is read since s6)
     "Tràn dịch màng phổi phải. XQ ngực: hình ống sáng đáy phổi trái.",  # "XQ ngực:" is no admin line
 ]
 

@@ -882,6 +882,11 @@ class Labeler:
             # Vietnamese one ("The mediastinum is not widened" has no "nốt").
             edited = [c != w for c, w in zip(corrected, words, strict=True)]
             found = [m for m in found if any(edited[m[9]:m[10]])]
+        cues = [e[6] for e in exact if e[6]]
+        if cues:
+            # a word the exact reading took as a cue is no finding: "đã khỏi" (healed) negates what it follows, and
+            # stripped of its marks "khỏi" would read "khối" (a mass, present)
+            found = [m for m in found if not any(c[0] <= m[4] and m[5] <= c[1] for c in cues)]
         taken = {m[7].split(":", 1)[1] for m in exact}
         kept = []
         for m in found:
