@@ -40,3 +40,38 @@ def test_a_denied_finding_denies_its_suggested_diagnosis(es, text, diagnosis):
 ])
 def test_a_finding_after_the_denial_keeps_its_diagnosis(es, text, diagnosis):
     assert _present(es, text).get(diagnosis) == -1, es(text).findings
+
+
+# -- a corrected or voided report: the annex that voids what came before is read alone ----------------------------
+
+_FIRST = ("INFORME ORIGINAL: 1001 FECHA: 2020-04-01\n\nHallazgos:\nDerrame pleural derecho. Cardiomegalia.\n\n"
+          "ANEXO: 1002 FECHA: 2020-04-01\n\n")
+
+
+@pytest.mark.parametrize("void", [
+    "Este informe anula al anterior.",
+    "Se anula el informe anterior.",
+    "El informe anterior corresponde a otro paciente. El informe correcto es el siguiente:",
+    "El informe previo no corresponde a este paciente.",
+    "Este anexo sustituye al informe original.",
+    "NUEVO INFORME",
+    "Se crea anexo por error en el informe.",
+])
+def test_a_voided_report_is_read_from_its_correction(es, void):
+    text = _FIRST + void + "\n\nHallazgos:\nConsolidación en lóbulo inferior izquierdo."
+    found = _present(es, text)
+    assert "consolidation" in found and "pleural effusion" not in found and "cardiomegaly" not in found, found
+
+
+@pytest.mark.parametrize("text", [
+    _FIRST + "Se añade: consolidación en lóbulo inferior izquierdo.",
+    _FIRST + "ADENDA: se compara con estudio previo; consolidación en lóbulo inferior izquierdo.",
+])
+def test_an_annex_that_adds_keeps_the_first_report(es, text):
+    found = _present(es, text)
+    assert {"consolidation", "pleural effusion", "cardiomegaly"} <= set(found), found
+
+
+def test_a_report_voided_with_nothing_after_goes_to_review(es):
+    result = es(_FIRST + "ESTE INFORME NO CORRESPONDE A ESTA PRUEBA.")
+    assert result.method == "unlabelled" and not {k for k, v in result.findings.items() if v}, result.findings

@@ -138,10 +138,13 @@ def _chained(span: CueSpan, target_start: int, chain: list[tuple[int, int]], cue
 def _hedges_denied(negation: CueSpan, hedge: CueSpan, chain: list[tuple[int, int]], cues: list[CueSpan]) -> bool:
     """Whether the hedge qualifies a finding the negation denies, the negation reaching the diagnosis directly:
     "no identifico imágenes de condensación sugestivas de neumonía" (a short cue, a misspelt verb) denies the
-    suggestion too, as the long cues do through ``_chained``. No other cue may stand between the two."""
+    suggestion too, as the long cues do through ``_chained``. One finding only stands between the two (a finding
+    listed after the denied one is not denied through the hedge: "no hay derrame, opacidad sugestiva de
+    neumonía"), and no other cue."""
     if negation.cue.direction == "after" or hedge.start < negation.end:
         return False
-    if not any(negation.end <= start and end <= hedge.start for start, end in chain):
+    between = [(start, end) for start, end in chain if negation.end <= start and end <= hedge.start]
+    if not between or max(start for start, _ in between) >= min(end for _, end in between):
         return False
     return not any(c is not negation and c.cue.category in _STATUS and negation.end <= c.start < hedge.start
                    for c in cues)

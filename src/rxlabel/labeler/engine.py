@@ -177,6 +177,8 @@ class Labeler:
         self._descriptors = frozenset(f.name for f in self.pack.findings.values() if f.descriptor)
         self._diagnoses = frozenset(f.name for f in self.pack.findings.values() if f.diagnosis)
         self._general = {f.name: frozenset(f.specifies) for f in self.pack.findings.values() if f.specifies}
+        markers = self.pack.superseded_markers
+        self._superseded = re.compile("|".join(f"(?:{m})" for m in markers), re.M) if markers else None
         self._attribution = tuple(f" {' '.join(w)} " for c in self.pack.attribution_cues
                                   for w in map(self.compiled.words, expand_phrase(c)) if w)
         self._normals = self.compiled.normals
@@ -277,6 +279,8 @@ class Labeler:
             reasons.append("too_long")
         key = make_key(text, self.pack.lang, self.pack.diacritics_insensitive or self.stemmed)
         split = split_report(text, key, self.compiled.splitter)
+        if self._superseded is not None:
+            split = self._after_superseded(key, split)
         sentences = [s for s in split if not s.skip]
         if self._word_stage is None:  # no capital-letter fixes outside vi: no slice of the text per sentence
             analysed = [(s, self._analysis(key[s.start:s.end])) for s in sentences]
@@ -354,6 +358,17 @@ class Labeler:
         if normal and any(m.status != 0 and m.abnormal for m in fuzzy):
             result.findings.pop(normal, None)  # a suggested finding may make the report abnormal
         return result
+
+    def _after_superseded(self, key: str, split: list[Sentence]) -> list[Sentence]:
+        """The sentences after the last line that voids what came before it (pack ``superseded_markers``): a
+        corrected report's annex is read alone ("Este informe anula al anterior", "El informe anterior corresponde
+        a otro paciente. El informe correcto es el siguiente: ..."); nothing after it leaves nothing to label."""
+        ends = [m.end() for m in self._superseded.finditer(key)]
+        if not ends:
+            return split
+        cut = key.find("\n", ends[-1])
+        cut = len(key) if cut < 0 else cut
+        return [s for s in split if s.start >= cut]
 
     def _settle_bare(self, analysed: list[tuple[Sentence, _Analysis]]) -> list[tuple[Sentence, _Analysis]]:
         """BARE sentences: quiet when the report states every region they name normal (``bare_unknown: covered``),
