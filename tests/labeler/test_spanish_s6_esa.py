@@ -75,3 +75,18 @@ def test_an_annex_that_adds_keeps_the_first_report(es, text):
 def test_a_report_voided_with_nothing_after_goes_to_review(es):
     result = es(_FIRST + "ESTE INFORME NO CORRESPONDE A ESTA PRUEBA.")
     assert result.method == "unlabelled" and not {k for k, v in result.findings.items() if v}, result.findings
+
+
+# -- a negation inside a closed aside denies no change stated after it ---------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "Hallazgos: Opacidades en el lóbulo superior derecho (sin cambios) y en la base izquierda, que han aumentado.\n"
+    "Sin otros cambios.",
+    "Hallazgos: Consolidación basal derecha (no visible en la previa de ayer) y derrame izquierdo que ha disminuido.\n"
+    "Sin cambios significativos en el resto.",
+    "Hallazgos: Infiltrados bilaterales (sin grandes cambios en el derecho), con empeoramiento en el izquierdo.\n"
+    "Sin otros cambios significativos.",
+])
+def test_a_negated_aside_does_not_deny_a_stated_change(es, text):
+    found = _present(es, text)
+    assert "unchanged" not in found, es(text).findings

@@ -99,6 +99,7 @@ _CACHE_LIMIT = 100_000
 _CHANGE_NEGATIONS = frozenset({"no", "sin", "ni", "tampoco", "nor", "without"})
 _CHANGE_NEGATION_WINDOW = 12
 _CHANGE = "G"  # the payload group of the change-word trie
+_CLOSED_ASIDE = re.compile(r"\(([^()]*?\b(?:no|sin|ni|tampoco)\b[^()]*)\)(?=[^()]*\S)")  # a negated aside, text after it
 _COMMA = re.compile(",")
 _WORD_SPLIT = re.compile(f"({WORD.pattern})")  # the words of phrases.WORD, kept by split between the separators
 # A clause-wise normal statement's breaks: , ; : and a dash with a space either side.
@@ -886,6 +887,11 @@ class Labeler:
             if len(self._change_cache) >= _CACHE_LIMIT:
                 self._change_cache.clear()
             words = WORD.findall(skey)
+            if "(" in skey:
+                # a negation inside a closed parenthesis denies nothing after it: "opacidades en el pulmón izquierdo
+                # (sin cambios) y en la base derecha (que han empeorado)" states a change
+                words = WORD.findall(_CLOSED_ASIDE.sub(lambda m: " (" + " ".join(
+                    "_" for _ in WORD.findall(m.group(1))) + ") ", skey))
             cached = self._change_cache[skey] = any(
                 _CHANGE_NEGATIONS.isdisjoint(words[max(0, m.start - _CHANGE_NEGATION_WINDOW):m.start])
                 for m in self._change_trie.scan(words).get(_CHANGE, ()))
