@@ -90,3 +90,22 @@ def test_a_report_voided_with_nothing_after_goes_to_review(es):
 def test_a_negated_aside_does_not_deny_a_stated_change(es, text):
     found = _present(es, text)
     assert "unchanged" not in found, es(text).findings
+
+
+# -- a negation of the findings before a comparison does not deny the comparison -----------------------------------
+
+@pytest.mark.parametrize("text", [
+    "Hallazgos: No se observan condensaciones pulmonares, sin variaciones significativas respecto a la previa.",
+    "Hallazgos: Sin derrame pleural ni neumotórax, estudio superponible al previo.",
+    "Hallazgos: No se identifican infiltrados, hallazgos similares a estudio previo.",
+])
+def test_a_negation_before_a_comparison_does_not_deny_it(es, text):
+    assert _present(es, text).get("unchanged") == 1, es(text).findings
+
+
+@pytest.mark.parametrize("text", [
+    "Hallazgos: No se observan cambios significativos respecto a la previa.",
+    "Hallazgos: Sin cambios respecto a estudio previo.",
+])
+def test_a_comparison_phrase_with_its_own_negation_is_unchanged(es, text):
+    assert _present(es, text).get("unchanged") == 1, es(text).findings

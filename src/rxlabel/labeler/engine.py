@@ -760,6 +760,11 @@ class Labeler:
                     status, cue = context
                     if status is None:
                         continue  # cue category "purpose": the study's purpose, not a finding
+                    if status == 0 and name in self._change_drops and (match.start - cue.end > 1 or any(
+                            cue.end <= f.start and f.end <= match.start for f in findings)):
+                        # a comparison is not denied by a negation of what comes before it: "estudio sin hallazgos
+                        # de significación similar a previo", "no se identifican condensaciones, sin variaciones"
+                        status, cue = 1, None
                 cue_span = (spans[cue.start][0], spans[cue.end - 1][1]) if cue else None
                 rule = f"{'phrase' if polarity == 'pos' else 'negative_phrase'}:{phrase}"
                 out.append((name, status, finding.region, finding.abnormal, spans[match.start][0],
