@@ -109,3 +109,23 @@ def test_a_negation_before_a_comparison_does_not_deny_it(es, text):
 ])
 def test_a_comparison_phrase_with_its_own_negation_is_unchanged(es, text):
     assert _present(es, text).get("unchanged") == 1, es(text).findings
+
+
+# -- a heart or mediastinum enlarged by the technique is no finding ------------------------------------------------
+
+@pytest.mark.parametrize("text, finding", [
+    ("Hallazgos: Silueta cardíaca aumentada por la proyección AP.", "cardiomegaly"),
+    ("Hallazgos: Silueta cardiomediastínica magnificada debido a la técnica portátil.", "cardiomegaly"),
+    ("Hallazgos: Índice cardiotorácico aumentado por la rotación del paciente.", "cardiomegaly"),
+    ("Hallazgos: Mediastino ensanchado por la rotación.", "mediastinal enlargement"),
+])
+def test_an_enlargement_explained_by_the_technique(es, text, finding):
+    assert finding not in _present(es, text), es(text).findings
+
+
+@pytest.mark.parametrize("text, finding", [
+    ("Hallazgos: Silueta cardíaca aumentada.", "cardiomegaly"),
+    ("Hallazgos: Mediastino ensanchado por adenopatías.", "mediastinal enlargement"),
+])
+def test_an_enlargement_for_another_cause_stays(es, text, finding):
+    assert _present(es, text).get(finding) == 1, es(text).findings
