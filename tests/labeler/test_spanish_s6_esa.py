@@ -129,3 +129,14 @@ def test_an_enlargement_explained_by_the_technique(es, text, finding):
 ])
 def test_an_enlargement_for_another_cause_stays(es, text, finding):
     assert _present(es, text).get(finding) == 1, es(text).findings
+
+
+# -- the abdominal part of a thoraco-abdominal CT gives no chest label ---------------------------------------------
+
+@pytest.mark.parametrize("header", ["ABDOMEN:", "TC de abdomen y pelvis:", "TC abdominal:", "Abdomen y pelvis:"])
+def test_the_abdominal_section_of_a_ct_is_not_labelled(es, header):
+    text = ("TC de tórax:\nOpacidades en vidrio deslustrado periféricas bilaterales.\n\n" + header + "\n"
+            "Ateromatosis aórtica calcificada. Material de osteosíntesis en cadera derecha. Adenopatías retroperitoneales.")
+    found = _present(es, text)
+    assert "ground glass pattern" in found, found
+    assert not {"aortic atheromatosis", "osteosynthesis material", "adenopathy"} & set(found), found
