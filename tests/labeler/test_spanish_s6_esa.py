@@ -140,3 +140,15 @@ def test_the_abdominal_section_of_a_ct_is_not_labelled(es, header):
     found = _present(es, text)
     assert "ground glass pattern" in found, found
     assert not {"aortic atheromatosis", "osteosynthesis material", "adenopathy"} & set(found), found
+
+
+# -- a resolution qualified as apparent / practical / near-complete is still a resolution --------------------------
+
+@pytest.mark.parametrize("text, finding", [
+    ("Hallazgos: Resolución aparente de las opacidades basales derechas.", "increased density"),
+    ("Hallazgos: Aparente resolución de los infiltrados periféricos.", "infiltrates"),
+    ("Hallazgos: Práctica resolución de la consolidación del lóbulo inferior izquierdo.", "consolidation"),
+    ("Hallazgos: Resolución casi completa del derrame pleural derecho.", "pleural effusion"),
+])
+def test_a_qualified_resolution_rules_the_finding_out(es, text, finding):
+    assert finding not in _present(es, text), es(text).findings
