@@ -152,3 +152,14 @@ def test_the_abdominal_section_of_a_ct_is_not_labelled(es, header):
 ])
 def test_a_qualified_resolution_rules_the_finding_out(es, text, finding):
     assert finding not in _present(es, text), es(text).findings
+
+
+# -- fluid in a named fissure is a loculated fissural effusion -----------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "Hallazgos: Líquido en cisura menor.",
+    "Hallazgos: Pequeña cantidad de líquido en la cisura mayor derecha.",
+    "Hallazgos: Derrame alojado en la cisura horizontal.",
+])
+def test_fluid_in_a_named_fissure(es, text):
+    assert _present(es, text).get("loculated fissural effusion") == 1, es(text).findings
