@@ -163,3 +163,14 @@ def test_a_qualified_resolution_rules_the_finding_out(es, text, finding):
 ])
 def test_fluid_in_a_named_fissure(es, text):
     assert _present(es, text).get("loculated fissural effusion") == 1, es(text).findings
+
+
+# -- an occupied costophrenic sinus with its side between is an effusion -------------------------------------------
+
+@pytest.mark.parametrize("text, expected", [
+    ("Hallazgos: Seno costofrénico izquierdo ocupado.", 1),
+    ("Hallazgos: Ángulo costofrénico derecho ocupado, izquierdo libre.", 1),
+    ("Hallazgos: Seno costofrénico izquierdo libre.", None),
+])
+def test_an_occupied_sinus_with_its_side(es, text, expected):
+    assert _present(es, text).get("pleural effusion") == expected, es(text).findings
