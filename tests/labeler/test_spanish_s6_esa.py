@@ -174,3 +174,13 @@ def test_fluid_in_a_named_fissure(es, text):
 ])
 def test_an_occupied_sinus_with_its_side(es, text, expected):
     assert _present(es, text).get("pleural effusion") == expected, es(text).findings
+
+
+# -- the flow inverted to the upper lobes is vascular redistribution -----------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "Hallazgos: Hilios prominentes con cierto grado de inversión del flujo.",
+    "Hallazgos: Inversión de la vascularización pulmonar.",
+])
+def test_an_inverted_flow_is_redistribution(es, text):
+    assert _present(es, text).get("vascular redistribution") == 1, es(text).findings
