@@ -184,3 +184,14 @@ def test_an_occupied_sinus_with_its_side(es, text, expected):
 ])
 def test_an_inverted_flow_is_redistribution(es, text):
     assert _present(es, text).get("vascular redistribution") == 1, es(text).findings
+
+
+# -- oedema of the soft tissues is no lung oedema -----------------------------------------------------------------
+
+@pytest.mark.parametrize("text, expected", [
+    ("Hallazgos: Edema de la grasa axilar derecha.", None),
+    ("Hallazgos: Edema de partes blandas de la pared torácica izquierda.", None),
+    ("Hallazgos: Edema pulmonar bilateral.", 1),
+])
+def test_soft_tissue_oedema_is_not_lung_oedema(es, text, expected):
+    assert _present(es, text).get("pulmonary edema") == expected, es(text).findings
