@@ -82,7 +82,8 @@ def resolve(target_start: int, target_end: int, cues: list[CueSpan], clauses: li
     chosen = best[2]
     if chosen.cue.category == "uncertain":
         for negation in negations:
-            if _qualifies(negation, chosen) or (negation in through_hedge and chosen.start >= negation.end):
+            if _qualifies(negation, chosen) or (negation in through_hedge and chosen.start >= negation.end) or (
+                    chain and _hedges_denied(negation, chosen, chain, cues)):
                 return NEGATIVE, negation
     return _STATUS[chosen.cue.category], chosen
 
@@ -132,6 +133,21 @@ def _chained(span: CueSpan, target_start: int, chain: list[tuple[int, int]], cue
         return False
     return span.cue.category != "negated" or frontier == span.end or any(
         c.cue.category == "uncertain" and frontier <= c.start and c.end <= target_start for c in cues)
+
+
+def _hedges_denied(negation: CueSpan, hedge: CueSpan, chain: list[tuple[int, int]], cues: list[CueSpan]) -> bool:
+    """Whether the hedge qualifies a finding the negation denies, the negation reaching the diagnosis directly:
+    "no identifico imágenes de condensación sugestivas de neumonía" (a short cue, a misspelt verb) denies the
+    suggestion too, as the long cues do through ``_chained``. One finding only stands between the two (a finding
+    listed after the denied one is not denied through the hedge: "no hay derrame, opacidad sugestiva de
+    neumonía"), and no other cue."""
+    if negation.cue.direction == "after" or hedge.start < negation.end:
+        return False
+    between = [(start, end) for start, end in chain if negation.end <= start and end <= hedge.start]
+    if not between or max(start for start, _ in between) >= min(end for _, end in between):
+        return False
+    return not any(c is not negation and c.cue.category in _STATUS and negation.end <= c.start < hedge.start
+                   for c in cues)
 
 
 def _is_answer(span: CueSpan, target_end: int, clauses: list[int]) -> bool:

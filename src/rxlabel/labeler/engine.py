@@ -100,6 +100,7 @@ _CACHE_LIMIT = 100_000
 _CHANGE_NEGATIONS = frozenset({"no", "sin", "ni", "tampoco", "nor", "without"})
 _CHANGE_NEGATION_WINDOW = 12
 _CHANGE = "G"  # the payload group of the change-word trie
+_CLOSED_ASIDE = re.compile(r"\(([^()]*?\b(?:no|sin|ni|tampoco)\b[^()]*)\)(?=[^()]*\S)")  # a negated aside, text after it
 _COMMA = re.compile(",")
 _WORD_SPLIT = re.compile(f"({WORD.pattern})")  # the words of phrases.WORD, kept by split between the separators
 # A clause-wise normal statement's breaks: , ; : and a dash with a space either side.
@@ -180,6 +181,8 @@ class Labeler:
         self._descriptors = frozenset(f.name for f in self.pack.findings.values() if f.descriptor)
         self._diagnoses = frozenset(f.name for f in self.pack.findings.values() if f.diagnosis)
         self._general = {f.name: frozenset(f.specifies) for f in self.pack.findings.values() if f.specifies}
+        markers = self.pack.superseded_markers
+        self._superseded = re.compile("|".join(f"(?:{m})" for m in markers), re.M) if markers else None
         self._attribution = tuple(f" {' '.join(w)} " for c in self.pack.attribution_cues
                                   for w in map(self.compiled.words, expand_phrase(c)) if w)
         self._normals = self.compiled.normals
@@ -289,6 +292,8 @@ class Labeler:
         if self._layout is not None:
             split_text, key = self._layout.rewrite(text, key, self._is_header)
         split = split_report(split_text, key, self.compiled.splitter)
+        if self._superseded is not None:
+            split = self._after_superseded(key, split)
         sentences = [s for s in split if not s.skip]
         if self._word_stage is None:  # no capital-letter fixes outside vi: no slice of the text per sentence
             analysed = [(s, self._analysis(key[s.start:s.end])) for s in sentences]
@@ -381,6 +386,17 @@ class Labeler:
                     (w.isascii() and w in self._stripped_vocab) or w in self.compiled.vocab for w in words[f[9]:f[10]]):
                 return False  # a word typed with marks is read as typed ("bóng mỡ" is no "bóng mờ")
         return True
+
+    def _after_superseded(self, key: str, split: list[Sentence]) -> list[Sentence]:
+        """The sentences after the last line that voids what came before it (pack ``superseded_markers``): a
+        corrected report's annex is read alone ("Este informe anula al anterior", "El informe anterior corresponde
+        a otro paciente. El informe correcto es el siguiente: ..."); nothing after it leaves nothing to label."""
+        ends = [m.end() for m in self._superseded.finditer(key)]
+        if not ends:
+            return split
+        cut = key.find("\n", ends[-1])
+        cut = len(key) if cut < 0 else cut
+        return [s for s in split if s.start >= cut]
 
     def _settle_bare(self, analysed: list[tuple[Sentence, _Analysis]]) -> list[tuple[Sentence, _Analysis]]:
         """BARE sentences: quiet when the report states every region they name normal (``bare_unknown: covered``),
@@ -771,6 +787,11 @@ class Labeler:
                     status, cue = context
                     if status is None:
                         continue  # cue category "purpose": the study's purpose, not a finding
+                    if status == 0 and name in self._change_drops and (match.start - cue.end > 1 or any(
+                            cue.end <= f.start and f.end <= match.start for f in findings)):
+                        # a comparison is not denied by a negation of what comes before it: "estudio sin hallazgos
+                        # de significación similar a previo", "no se identifican condensaciones, sin variaciones"
+                        status, cue = 1, None
                 cue_span = (spans[cue.start][0], spans[cue.end - 1][1]) if cue else None
                 rule = f"{'phrase' if polarity == 'pos' else 'negative_phrase'}:{phrase}"
                 out.append((name, status, finding.region, finding.abnormal, spans[match.start][0],
@@ -911,6 +932,11 @@ class Labeler:
             if len(self._change_cache) >= _CACHE_LIMIT:
                 self._change_cache.clear()
             words = WORD.findall(skey)
+            if "(" in skey:
+                # a negation inside a closed parenthesis denies nothing after it: "opacidades en el pulmón izquierdo
+                # (sin cambios) y en la base derecha (que han empeorado)" states a change
+                words = WORD.findall(_CLOSED_ASIDE.sub(lambda m: " (" + " ".join(
+                    "_" for _ in WORD.findall(m.group(1))) + ") ", skey))
             cached = self._change_cache[skey] = any(
                 _CHANGE_NEGATIONS.isdisjoint(words[max(0, m.start - _CHANGE_NEGATION_WINDOW):m.start])
                 for m in self._change_trie.scan(words).get(_CHANGE, ()))

@@ -34,7 +34,7 @@ DIRECTIONS = {"before": "before", "forward": "before", "after": "after", "backwa
 PACK_KEYS = {"lang", "name", "description", "diacritics", "fuzzy", "regions", "section_headers",
              "skip_sections", "bullets", "region_sections", "region_words", "unmatched_sentence",
              "clause_breaks", "stemmed", "max_chars", "version_note", "devices_abnormal", "admin_lines",
-             "preamble_headers", "template_coverage", "normal_summary", "attribution_cues", "on_conflict",
+             "preamble_headers", "superseded_markers", "template_coverage", "normal_summary", "attribution_cues", "on_conflict",
              "statement_words", "statement_localizations", "header_qualifiers",
              "skip_inline", "scope_chaining", "phrase_breaks", "skipped_devices", "skipped_findings",
              "normal_beside_nonfindings", "change_words", "change_drops", "optional_articles",
@@ -194,6 +194,9 @@ class Pack:
     # aggregation: present wins, no review)
     on_conflict: str = "review"
     preamble_headers: list[str] = field(default_factory=list)
+    # regexes over the matching key: a line that voids what the report said before it ("Este informe anula al
+    # anterior", "El informe anterior corresponde a otro paciente"): only the text after that line is read
+    superseded_markers: list[str] = field(default_factory=list)
     findings: dict[str, Finding] = field(default_factory=dict)
     cues: list[Cue] = field(default_factory=list)
     templates: list[Template] = field(default_factory=list)
@@ -275,6 +278,17 @@ def _flag(data: dict, key: str, where: str, errors: list[str]) -> bool:
         errors.append(f"{where}: {key} must be true or false, got {value!r}")
         return False
     return value
+
+
+def _regexes(data: dict, what: str, where: str, errors: list[str]) -> list[str]:
+    """A list of regular expressions under ``what``; one that does not compile is an error."""
+    patterns = _strings(data.get(what), where, what, errors)
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            errors.append(f"{where}: {what}: {pattern!r} is not a regular expression ({exc})")
+    return patterns
 
 
 def _strings(value: Any, where: str, what: str, errors: list[str]) -> list[str]:
@@ -587,12 +601,7 @@ def _apply_settings(data: dict, path: Path, pack: Pack, errors: list[str]) -> No
         errors.append(f"{where}: phrase_breaks must be a string of punctuation characters, got {pack.phrase_breaks!r}")
         pack.phrase_breaks = ""
     pack.title_abbreviations = _strings(data.get("title_abbreviations"), where, "title_abbreviations", errors)
-    pack.admin_patterns = _strings(data.get("admin_patterns"), where, "admin_patterns", errors)
-    for pattern in pack.admin_patterns:
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            errors.append(f"{where}: admin_patterns: {pattern!r} is not a regular expression ({exc})")
+    pack.admin_patterns = _regexes(data, "admin_patterns", where, errors)
     pack.inverted_phrases = _flag(data, "inverted_phrases", where, errors)
     pack.skipped_devices = _flag(data, "skipped_devices", where, errors)
     pack.skipped_findings = _strings(data.get("skipped_findings"), where, "skipped_findings", errors)
@@ -612,6 +621,7 @@ def _apply_settings(data: dict, path: Path, pack: Pack, errors: list[str]) -> No
     pack.scope_chaining = chaining
     pack.admin_lines = _strings(data.get("admin_lines"), where, "admin_lines", errors)
     pack.preamble_headers = _strings(data.get("preamble_headers"), where, "preamble_headers", errors)
+    pack.superseded_markers = _regexes(data, "superseded_markers", where, errors)
     stray = [h for h in pack.preamble_headers if h not in pack.section_headers]
     if stray:
         errors.append(f"{where}: preamble_headers {', '.join(stray)} are not in section_headers; add them there")
