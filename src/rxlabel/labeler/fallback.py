@@ -101,9 +101,6 @@ class WordFallback:
         pairs: set[tuple[str, str]] = set()
         stated = [t.text for t in pack.templates] + [p for g in pack.normal_statements for p in g["predicates"]]
         stated += pack.admin_lines + pack.section_headers + pack.skip_sections + list(pack.ignore)
-        # The anatomy normal statements are about counts as normal text too ("quai động mạch chủ": a family of
-        # "quai ruột giãn" phrases must not make every aortic-arch sentence a suspect).
-        stated += [s for g in pack.normal_statements for s in g["subjects"]]
         for text in stated:
             for ws in _variants([text], words_of):
                 cut = self._negation_at(ws)
