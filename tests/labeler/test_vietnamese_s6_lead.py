@@ -10,6 +10,7 @@ import pytest
 
 from rxlabel import labeler
 from rxlabel.labeler.normalize import make_key
+from rxlabel.schema import REGION_COLUMNS
 
 
 @pytest.fixture(scope="module")
@@ -39,3 +40,32 @@ TONE_GUARDS = [  # a wrong tone the neighbours confirm is still corrected
 @pytest.mark.parametrize(("text", "word"), TONE_CLASSES + TONE_GUARDS)
 def test_a_marked_word_keeps_its_tone_unless_a_neighbour_says_otherwise(vi, text, word):
     assert word in _words(vi, text), _words(vi, text)
+
+
+# sentences.split_report + pack field_openers: a one-line clinical field whose findings run on after a comma (a HIS
+# free-text box typed as one paragraph) ends at the comma before the anatomy a statement is about; before the fix the
+# whole report was the field and went to review as empty.
+FIELD_CLASSES = [
+    ("Chẩn đoán: ho kéo dài, tim không to, phổi hai bên sáng, góc sườn hoành nhọn, không tràn dịch màng phổi",
+     (0, 0, 0, 0, 0)),
+    ("Chan doan: theo doi viem phoi, tim khong to, phoi hai ben sang, khong tran dich mang phoi", (0, 0, 0, 0, 0)),
+    ("Lý do khám: đau ngực trái, bóng tim không to, tràn dịch màng phổi trái lượng ít, xương sườn không gãy",
+     (0, 1, 0, 0, 1)),
+]
+FIELD_GUARDS = [  # a field that names only its question stays the field
+    "Chẩn đoán: viêm phổi, tràn dịch màng phổi phải",
+    "Lâm sàng: ho, sốt, khó thở",
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), FIELD_CLASSES)
+def test_a_comma_run_after_a_clinical_field_is_read(vi, text, expected):
+    result = vi(text)
+    assert result.method in ("template", "rule"), (text, result.method, result.review_reasons)
+    assert tuple(int(result.regions[r] != 0) for r in REGION_COLUMNS) == expected, (text, result.regions)
+
+
+@pytest.mark.parametrize("text", FIELD_GUARDS)
+def test_a_clinical_field_alone_stays_unread(vi, text):
+    result = vi(text)
+    assert result.method == "unlabelled" and "empty" in result.review_reasons, (text, result.method)

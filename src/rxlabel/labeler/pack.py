@@ -39,7 +39,7 @@ PACK_KEYS = {"lang", "name", "description", "diacritics", "fuzzy", "regions", "s
              "skip_inline", "scope_chaining", "phrase_breaks", "skipped_devices", "skipped_findings",
              "normal_beside_nonfindings", "change_words", "change_drops", "optional_articles",
              "inner_modifiers", "title_abbreviations", "admin_patterns", "inverted_phrases", "word_fallback",
-             "inline_headers"}
+             "inline_headers", "field_openers"}
 FINDING_KEYS = {"name", "region", "phrases", "negative_phrases", "exclude", "abnormal", "description",
                 "cui", "localizations", "device", "sites", "conflicts", "descriptor", "diagnosis",
                 "specifies"}
@@ -175,6 +175,9 @@ class Pack:
     inner_modifiers: list[str] = field(default_factory=list)
     # titles whose period does not end a sentence ("BS. Trần Thị B" is one signature line)
     title_abbreviations: list[str] = field(default_factory=list)
+    # skip_inline "sentence": words that, after a comma or ";" inside a one-line clinical field, open the findings
+    # ("Chẩn đoán: ho kéo dài, tim không to, phổi sáng": the field is "ho kéo dài")
+    field_openers: list[str] = field(default_factory=list)
     # regular expressions over a sentence's key (one written with diacritics over the key as typed, the others over the
     # key without diacritics): a sentence one matches is administrative
     # whatever words it holds ("Thái Bình, ngày 12 tháng 3 năm 2025"; "BENH VIEN DA KHOA": no "đã khỏi")
@@ -601,6 +604,7 @@ def _apply_settings(data: dict, path: Path, pack: Pack, errors: list[str]) -> No
         errors.append(f"{where}: phrase_breaks must be a string of punctuation characters, got {pack.phrase_breaks!r}")
         pack.phrase_breaks = ""
     pack.title_abbreviations = _strings(data.get("title_abbreviations"), where, "title_abbreviations", errors)
+    pack.field_openers = _strings(data.get("field_openers"), where, "field_openers", errors)
     pack.admin_patterns = _regexes(data, "admin_patterns", where, errors)
     pack.inverted_phrases = _flag(data, "inverted_phrases", where, errors)
     pack.skipped_devices = _flag(data, "skipped_devices", where, errors)

@@ -80,6 +80,8 @@ class SplitterConfig:
     # skipped sentence too, so the engine reads the film quality there.
     header_sentences: frozenset[str] = frozenset()
     first_words: frozenset[str] = field(default=frozenset(), compare=False)
+    # pack field_openers (field_opener_pattern): where a one-line clinical field's findings begin
+    field_openers: re.Pattern[str] | None = field(default=None, compare=False)
     # Titles that open a signature line ("BS CKI. Lê T. M.", "Dr. Bui T. K - Radiologist"): the line is one sentence,
     # not cut at its initials' periods. A title that is also a skipped field's name ("TS": tiền sử) opens none.
     signature: frozenset[str] = field(default=frozenset(), compare=False)
@@ -194,6 +196,10 @@ def split_report(text: str, key: str, config: SplitterConfig) -> list[Sentence]:
                 strip_diacritics(section or "")) else None
             if now is not None:
                 stop = now  # "Tiền sử lao phổi đã điều trị, hiện xơ hoá đỉnh phổi phải": the film's finding after it
+            elif config.field_openers is not None:
+                # "Chẩn đoán: ho kéo dài, tim không to, phổi sáng, ...": a comma-run paragraph typed after the field
+                opener = config.field_openers.search(key, start, stop.start() if stop else end)
+                stop = opener or stop
             if not _findings_header_after(key, end, config):
                 if stop is None or not _LETTER.search(text, stop.end(), end):
                     _add(text, start, end, section, bullet, True, sentences)  # the field is the whole line
@@ -215,6 +221,14 @@ def split_report(text: str, key: str, config: SplitterConfig) -> list[Sentence]:
                 break
             sentence.skip = True
     return sentences
+
+
+def field_opener_pattern(words: list[str]) -> re.Pattern[str] | None:
+    """A comma or ";" before one of ``words`` (typed with or without marks), or None when there are none."""
+    if not words:
+        return None
+    forms = sorted({f for w in words for f in (w.lower(), strip_diacritics(w.lower()))}, key=len, reverse=True)
+    return re.compile(r"[,;]\s*(?=(?:" + "|".join(re.escape(f) for f in forms) + r")\b)")
 
 
 def _known_field(key: str, start: int, end: int, config: SplitterConfig) -> bool:
