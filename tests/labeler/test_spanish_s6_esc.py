@@ -103,3 +103,28 @@ def test_named_soft_tissue_tumour(es: Labeler, text: str) -> None:
 ])
 def test_limited_film(es: Labeler, text: str) -> None:
     assert "suboptimal study" in _present(es(text))
+
+
+# -- comparison: a seeming verb, and a comparison after a negated finding ---------------------------------
+
+@pytest.mark.parametrize("text", [
+    "No parecen apreciarse cambios de significación respecto a la previa.",
+    "No parece haber variaciones significativas con el control de ayer.",
+    "No se aprecian derrames, se compara con radiografía previa sin cambios significativos.",
+    "No se observan consolidaciones, se compara con estudio de ayer sin variaciones relevantes.",
+])
+def test_comparison_is_unchanged(es: Labeler, text: str) -> None:
+    assert es(text).findings.get("unchanged") == 1
+
+
+# -- misspelt ground glass, fractures named by their sequelae or a depressed rib -------------------------
+
+@pytest.mark.parametrize("text, label", [
+    ("Tenues opacidades en video deslustrado periféricas.", "ground glass pattern"),
+    ("Áreas envidrio deslustrado bibasales.", "ground glass pattern"),
+    ("Secuelas postraumáticas en clavícula izquierda.", "clavicle fracture"),
+    ("Cambios postraumáticos de arcos costales derechos.", "rib fracture"),
+    ("Hundimiento de arcos costales izquierdos.", "rib fracture"),
+])
+def test_wording_families(es: Labeler, text: str, label: str) -> None:
+    assert label in _present(es(text))
