@@ -128,3 +128,25 @@ def test_comparison_is_unchanged(es: Labeler, text: str) -> None:
 ])
 def test_wording_families(es: Labeler, text: str, label: str) -> None:
     assert label in _present(es(text))
+
+
+# -- the abdominal aorta of an abdominal CT is no chest finding; the thoracic aorta stays --------------------
+
+@pytest.mark.parametrize("text, wrong", [
+    ("Derrame pleural derecho. Ateromatosis aortoilíaca calcificada.", {"aortic atheromatosis", "calcified densities"}),
+    ("Derrame pleural derecho. Aneurisma fusiforme de aorta abdominal infrarrenal de 4 cm.", {"aortic aneurysm"}),
+    ("Derrame pleural derecho. Calcificaciones en arterias ilíacas comunes.", {"calcified densities"}),
+])
+def test_abdominal_aorta_is_no_chest_finding(es: Labeler, text: str, wrong: set[str]) -> None:
+    found = _present(es(text))
+    assert "pleural effusion" in found
+    assert not wrong & found
+
+
+@pytest.mark.parametrize("text, label", [
+    ("Ateromatosis aórtica calcificada.", "aortic atheromatosis"),
+    ("Aneurisma de aorta torácica descendente.", "aortic aneurysm"),
+    ("Calcificación del botón aórtico.", "aortic atheromatosis"),
+])
+def test_thoracic_aorta_stays(es: Labeler, text: str, label: str) -> None:
+    assert label in _present(es(text))
