@@ -150,3 +150,40 @@ def test_abdominal_aorta_is_no_chest_finding(es: Labeler, text: str, wrong: set[
 ])
 def test_thoracic_aorta_stays(es: Labeler, text: str, label: str) -> None:
     assert label in _present(es(text))
+
+
+# -- engine: a misspelt word elsewhere in the sentence does not bring back what the most specific label dropped --
+# (Labeler._analyse: the corrected re-read of the sentence kept general mentions `specifies` had dropped, so the
+# labels of a sentence depended on whether it held a typo.)
+
+@pytest.mark.parametrize("text", [
+    "Patrón reticular bibasal con patrón intersticial y {}.",
+    "Patrón intersticial de predominio basal con reticulación y {} leve.",
+    "Consolidación en LID con infiltrados y {}.",
+    "Opacidades con patrón en vidrio deslustrado y {}.",
+])
+def test_typo_does_not_undo_most_specific(es: Labeler, text: str) -> None:
+    spelt, misspelt = es(text.format("cardiomegalia")), es(text.format("cardiomegalai"))
+    assert _present(misspelt) == _present(spelt)
+
+
+# -- a coordinated pair sharing the aortic head states both -------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "Elongación y ateromatosis aórtica.",
+    "Elongación y calcificación de la aorta.",
+    "Cardiomegalia. Elongación y ateromatosis aórtica calcificada.",
+])
+def test_coordinated_aortic_pair(es: Labeler, text: str) -> None:
+    assert {"aortic elongation", "aortic atheromatosis"} <= _present(es(text))
+
+
+# -- a finding "not specific for" a diagnosis leaves the diagnosis possible -------------------------------------
+
+@pytest.mark.parametrize("text, diagnosis", [
+    ("Consolidación basal derecha, no específica para neumonía vírica.", "viral pneumonia"),
+    ("Opacidades periféricas bilaterales no específicas para COVID-19.", "covid 19"),
+    ("Hallazgos no específicos de neumonía, a correlacionar con la clínica.", "pneumonia"),
+])
+def test_not_specific_for_is_a_hedge(es: Labeler, text: str, diagnosis: str) -> None:
+    assert es(text).findings.get(diagnosis) == -1
