@@ -545,9 +545,15 @@ class Labeler:
         exact = self._mentions(matches, spans, clauses)
         if self._descriptors and len(exact) > 1:
             exact = self._attributed(exact, words)
+        named = exact
         if self._general and len(exact) > 1:
             exact = self._most_specific(exact)
         fuzzy = self._fuzzy(words, spans, clauses, exact) if self.pack.fuzzy_enabled else ()
+        if fuzzy and len(exact) < len(named):
+            # A correction elsewhere in the sentence re-reads the general mentions the most specific label dropped
+            # ("opacidades reticulares con patrón intersticial" is the reticular pattern): re-read, they stay dropped.
+            dropped = [m for m in named if m not in exact]
+            fuzzy = [m for m in fuzzy if not any(d[0] == m[0] and d[9] < m[10] and m[9] < d[10] for d in dropped)]
         if not exact and not fuzzy and self._is_admin(words):
             # Technique, comparison, advice, signature: skipped, never a reason to review (a misspelt finding
             # in one, "Rx portátil: consolidciones", is still read).
