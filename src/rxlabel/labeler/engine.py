@@ -144,6 +144,7 @@ def _unplaced(words: list[str], placing: frozenset[tuple[str, ...]], lengths: tu
     return out
 
 
+
 class Labeler:
     """A callable report labeller for one rule pack (see docs/rules.md)."""
 
@@ -180,6 +181,7 @@ class Labeler:
         self._admin_marked_re = re.compile("|".join(f"(?:{p})" for p in marked)) if marked else None
         self._descriptors = frozenset(f.name for f in self.pack.findings.values() if f.descriptor)
         self._diagnoses = frozenset(f.name for f in self.pack.findings.values() if f.diagnosis)
+        self._coordinators = frozenset(make_key(w, self.pack.lang, True) for w in self.pack.coordinators)
         self._general = {f.name: frozenset(f.specifies) for f in self.pack.findings.values() if f.specifies}
         markers = self.pack.superseded_markers
         self._superseded = re.compile("|".join(f"(?:{m})" for m in markers), re.M) if markers else None
@@ -436,16 +438,24 @@ class Labeler:
                         break
         return [m for i, m in enumerate(exact) if i not in drop] if drop else exact
 
-    def _most_specific(self, exact: list[tuple]) -> list[tuple]:
+    def _most_specific(self, exact: list[tuple], words: list[str], skey: str) -> list[tuple]:
         """Drop a finding that another stated one in the sentence refines (findings.yaml ``specifies``):
         "proceso neumónico ... sugestivo de neumonía por COVID-19" is covid 19, not also pneumonia."""
-        general = set()
-        for m in exact:
-            if m[1] != 0 and m[0] in self._general:
-                general |= self._general[m[0]]
-        if not general:
+        specific = [m for m in exact if m[1] != 0 and m[0] in self._general]
+        if not specific:
             return exact
-        return [m for m in exact if m[1] == 0 or m[0] not in general]
+        return [g for g in exact if g[1] == 0 or not any(
+            g[0] in self._general[s[0]] and not self._conjuncts(g, s, words, skey) for s in specific)]
+
+    def _conjuncts(self, a: tuple, b: tuple, words: list[str], skey: str) -> bool:
+        """Whether two mentions of a sentence are separate coordinated terms: a coordinating word (pack
+        ``coordinators``) opens the later one, alone or with one word ("infiltrados en ambas bases y consolidación
+        en LID", "... y con áreas de consolidación"). Overlapping mentions, or a coordinator inside a list of
+        sites ("reticulación en base derecha y en lóbulo superior, sin claros infiltrados"), are one phrase."""
+        first, second = (a, b) if a[9] <= b[9] else (b, a)
+        if not self._coordinators or second[9] < first[10]:
+            return False
+        return any(w in self._coordinators for w in words[max(first[10], second[9] - 2):second[9]])
 
     def _is_admin(self, words: list[str]) -> bool:
         """Whether a sentence opens like an administrative one (pack.yaml ``admin_lines``)."""
@@ -547,7 +557,7 @@ class Labeler:
             exact = self._attributed(exact, words)
         named = exact
         if self._general and len(exact) > 1:
-            exact = self._most_specific(exact)
+            exact = self._most_specific(exact, words, skey)
         fuzzy = self._fuzzy(words, spans, clauses, exact) if self.pack.fuzzy_enabled else ()
         if fuzzy and len(exact) < len(named):
             # A correction elsewhere in the sentence re-reads the general mentions the most specific label dropped
