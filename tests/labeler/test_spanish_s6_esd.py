@@ -44,3 +44,31 @@ def test_general_inside_specific_phrase_still_drops(es: Labeler, text: str, kept
     found = _present(es(text))
     assert kept in found, found
     assert dropped not in found, found
+
+
+# -- an ordinal list (pack inner_ordinals) or a vertebra level where a phrase expects the bone's name ----------
+
+@pytest.mark.parametrize("text, label", [
+    ("Hundimiento del 9º arco costal izquierdo.", "rib fracture"),
+    ("Hundimiento de los 3º y 4º arcos costales derechos.", "rib fracture"),
+    ("Hundimiento del octavo arco costal derecho.", "rib fracture"),
+    ("Callo de fractura en 8º y 9º arcos costales derechos.", "callus rib fracture"),
+    ("Alteración morfológica de 2º y 3º arcos costales derechos.", "thoracic cage deformation"),
+    ("Aplastamiento de D11.", "vertebral fracture"),
+    ("Hundimiento de la vértebra T8.", "vertebral fracture"),
+    ("Aplastamiento del cuerpo vertebral de L1.", "vertebral fracture"),
+    ("Fractura de D9.", "vertebral fracture"),
+])
+def test_numbered_bone_is_read(es: Labeler, text: str, label: str) -> None:
+    assert label in _present(es(text))
+
+
+@pytest.mark.parametrize("text, kept, dropped", [
+    # a rib deformity the same sentence puts down to old fractures is their callus
+    ("Alteración morfológica de 5º y 6º arcos costales izquierdos en relación con fracturas antiguas consolidadas.",
+     "callus rib fracture", "thoracic cage deformation"),
+])
+def test_deformity_of_old_fractures_is_callus(es: Labeler, text: str, kept: str, dropped: str) -> None:
+    found = _present(es(text))
+    assert kept in found, found
+    assert dropped not in found, found

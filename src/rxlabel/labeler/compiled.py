@@ -182,7 +182,10 @@ def compile_pack(pack: Pack, stemmed: bool = False) -> CompiledPack:
     articles = frozenset(make_key(w, pack.lang, True) for w in pack.optional_articles)
     optional: list[tuple[list[str], list[str], str, object]] = []
     modifiers = frozenset(make_key(w, pack.lang, True) for w in pack.inner_modifiers)
-    trie, stripped = PhraseTrie(modifiers), PhraseTrie(frozenset(map(strip_diacritics, modifiers)))
+    ordinal = re.compile("|".join(f"(?:{p})" for p in pack.inner_ordinals)) if pack.inner_ordinals else None
+    joiners = frozenset(make_key(w, pack.lang, True) for w in pack.coordinators)
+    trie = PhraseTrie(modifiers, ordinal, joiners)
+    stripped = PhraseTrie(frozenset(map(strip_diacritics, modifiers)), ordinal, frozenset(map(strip_diacritics, joiners)))
     vocab: set[str] = set()
     stripped_vocab: set[str] = set()
 

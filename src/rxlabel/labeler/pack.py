@@ -38,7 +38,7 @@ PACK_KEYS = {"lang", "name", "description", "diacritics", "fuzzy", "regions", "s
              "statement_words", "statement_localizations", "header_qualifiers",
              "skip_inline", "scope_chaining", "phrase_breaks", "skipped_devices", "skipped_findings",
              "normal_beside_nonfindings", "change_words", "change_drops", "optional_articles",
-             "inner_modifiers", "coordinators", "title_abbreviations", "admin_patterns", "inverted_phrases", "word_fallback",
+             "inner_modifiers", "coordinators", "inner_ordinals", "title_abbreviations", "admin_patterns", "inverted_phrases", "word_fallback",
              "inline_headers", "field_openers"}
 FINDING_KEYS = {"name", "region", "phrases", "negative_phrases", "exclude", "abnormal", "description",
                 "cui", "localizations", "device", "sites", "conflicts", "descriptor", "diagnosis",
@@ -176,6 +176,8 @@ class Pack:
     # Coordinating words ("y", "e"): a general finding stated as a conjunct of its own beside a more specific one
     # ("infiltrados en ambas bases y consolidación en LID") is kept; engine.py Labeler._conjuncts.
     coordinators: list[str] = field(default_factory=list)
+    # Regular expressions of one ordinal word ("7º"): a list of them may stand inside a phrase unlisted; phrases.py.
+    inner_ordinals: list[str] = field(default_factory=list)
     # titles whose period does not end a sentence ("BS. Trần Thị B" is one signature line)
     title_abbreviations: list[str] = field(default_factory=list)
     # skip_inline "sentence": words that, after a comma or ";" inside a one-line clinical field, open the findings
@@ -617,6 +619,7 @@ def _apply_settings(data: dict, path: Path, pack: Pack, errors: list[str]) -> No
     pack.optional_articles = _strings(data.get("optional_articles"), where, "optional_articles", errors)
     pack.inner_modifiers = _strings(data.get("inner_modifiers"), where, "inner_modifiers", errors)
     pack.coordinators = _strings(data.get("coordinators"), where, "coordinators", errors)
+    pack.inner_ordinals = _strings(data.get("inner_ordinals"), where, "inner_ordinals", errors)
     pack.normal_beside_nonfindings = _flag(data, "normal_beside_nonfindings", where, errors)
     pack.header_qualifiers = _flag(data, "header_qualifiers", where, errors)
     pack.inline_headers = _flag(data, "inline_headers", where, errors)

@@ -35,11 +35,25 @@ class Match:
 class PhraseTrie:
     """A word trie whose terminals carry (group, payload) pairs."""
 
-    def __init__(self, skippable: frozenset[str] = frozenset()) -> None:
+    def __init__(self, skippable: frozenset[str] = frozenset(), ordinal: re.Pattern | None = None,
+                 joiners: frozenset[str] = frozenset()) -> None:
         self.root: dict = {}
         # Words a phrase may have inside it without listing them (pack inner_modifiers: "aumento leve de la silueta",
         # "derrame pleural discreto bilateral"): skipped inside a match only where the phrase does not go on with them.
         self.skippable = skippable
+        # So may a list of ordinals (pack inner_ordinals, joined by pack coordinators) where a phrase expects the
+        # bone it numbers: "hundimiento del 7º arco costal", "fractura de 4º y 5º arcos costales".
+        self.ordinal = ordinal
+        self.joiners = joiners
+
+    def _ordinals_end(self, words: list[str], j: int) -> int:
+        """The index after a list of ordinals opening at ``j`` ("4º", "4º y 5º", "4º 5º y 6º"); ``j`` if none."""
+        ordinal, n, k = self.ordinal, len(words), j
+        while k < n and ordinal.fullmatch(words[k]):
+            k += 1
+            if k + 1 < n and words[k] in self.joiners and ordinal.fullmatch(words[k + 1]):
+                k += 1
+        return k
 
     def add(self, words: Iterable[str], group: str, payload: object) -> list[tuple[str, object]]:
         """Add a phrase; return the payloads already stored for the same words (for clash checks)."""
@@ -123,6 +137,12 @@ class PhraseTrie:
                     following = node.get(words[j + 1])
                     if following is not None:
                         j += 1
+                if following is None and self.ordinal is not None:
+                    k = self._ordinals_end(words, j)
+                    if j < k < n:
+                        following = node.get(words[k])
+                        if following is not None:
+                            j = k
                 if following is None:
                     break
                 node = following
