@@ -48,6 +48,7 @@ CHECKLIST_CLASSES = [
 CHECKLIST_GUARDS = [
     (f"{BODY}\n[x] Khí phế thũng   [  ] Tràn dịch màng phổi", (0, 0, 1, 0, 1)),
     (f"{BODY}\n[  ] Gãy xương sườn\n[x] Tràn khí màng phổi", (0, 1, 0, 0, 1)),
+    (f"{BODY}\nHình ảnh không khí dưới da thành ngực trái.", (1, 0, 0, 0, 1)),
 ]
 
 # The reason for the visit as clinics write it ("Khám vì: ...", the French "Renseignements cliniques: ...") is the
@@ -91,32 +92,41 @@ WORDING_GUARDS = [
     (f"{BODY}\nNghi lao phổi thùy trên phải.", (0, 0, 1, 0, 1)),
 ]
 
+# The older doctor's French fields, organs and film titles (findings_s6_vif.yaml abbreviations, pack.yaml admin_lines):
+# "Poumons:", "Squelette:", "Cœur:", "Médiastin" read as the Vietnamese field, "Cliché thoracique de face" is the title,
+# "emphysème sous-cutané" is air under the skin (chest wall), not the lung's emphysema.
+FRENCH_CLASSES = [
+    ("Cliché thoracique de face.\n" + BODY, NORMAL),
+    ("Radiographie pulmonaire de face (PA).\n" + BODY, NORMAL),
+    (f"{BODY}\n– Poumons: phế quản không dày.", NORMAL),
+    (f"{BODY}\n– Squelette: chưa thấy gì lạ.", NORMAL),
+    (f"{BODY}\n– Médiastin giãn rộng.", (0, 0, 0, 1, 1)),
+    (f"{BODY}\nEmphysème sous-cutané thành ngực phải.", (1, 0, 0, 0, 1)),
+    (f"{BODY}\nNgoài lồng ngực / khác: không thấy gì lạ.", NORMAL),
+]
+FRENCH_GUARDS = [
+    (f"{BODY}\n– Cœur: không to.", NORMAL),
+    (f"{BODY}\nNgoài lồng ngực / khác: máy tạo nhịp dưới da ngực trái.", (0, 0, 0, 0, 1)),
+    (f"{BODY}\nKhí phế thũng hai phổi.", (0, 0, 1, 0, 1)),
+]
 
-@pytest.mark.parametrize(("text", "expected"), WORDING_CLASSES + WORDING_GUARDS)
-def test_wording(vi, text, expected):
-    _check(vi, text, expected)
+# A checklist numbered like a list ("1. [ ] Nốt / khối") and a field whose one value is its box ("Nốt / khối: [ ]")
+# (layout.py _PLAIN_BULLET, Layout._checkbox).
+FORM_BOX_CLASSES = [
+    (f"{BODY}\n1. [ ] Nốt / khối\n2. [ ] Tràn dịch màng phổi", NORMAL),
+    (f"{BODY}\nNốt / khối: [ ]\nTràn khí màng phổi: [  ]", NORMAL),
+]
+FORM_BOX_GUARDS = [
+    (f"{BODY}\n1. [ ] Nốt / khối\n2. [x] Tràn dịch màng phổi", (0, 1, 0, 0, 1)),
+    (f"{BODY}\nNốt / khối: [x]", (0, 0, 1, 0, 1)),
+]
 
 
-@pytest.mark.parametrize(("text", "expected"), SOUTHERN_NEGATION_CLASSES + SOUTHERN_NEGATION_GUARDS)
-def test_southern_negation(vi, text, expected):
-    _check(vi, text, expected)
+CASES = (SOUTHERN_NEGATION_CLASSES + SOUTHERN_NEGATION_GUARDS + CHECKLIST_CLASSES + CHECKLIST_GUARDS + INDICATION_CLASSES
+         + SOUND_SPELLING_CLASSES + RETRACTION_CLASSES + RETRACTION_GUARDS + WORDING_CLASSES + WORDING_GUARDS
+         + FRENCH_CLASSES + FRENCH_GUARDS + FORM_BOX_CLASSES + FORM_BOX_GUARDS)
 
 
-@pytest.mark.parametrize(("text", "expected"), CHECKLIST_CLASSES + CHECKLIST_GUARDS)
-def test_checklist_empty_box(vi, text, expected):
-    _check(vi, text, expected)
-
-
-@pytest.mark.parametrize(("text", "expected"), INDICATION_CLASSES)
-def test_indication_headers(vi, text, expected):
-    _check(vi, text, expected)
-
-
-@pytest.mark.parametrize(("text", "expected"), SOUND_SPELLING_CLASSES)
-def test_sound_spelling(vi, text, expected):
-    _check(vi, text, expected)
-
-
-@pytest.mark.parametrize(("text", "expected"), RETRACTION_CLASSES + RETRACTION_GUARDS)
-def test_dictation_retraction(vi, text, expected):
+@pytest.mark.parametrize(("text", "expected"), CASES)
+def test_class(vi, text, expected):
     _check(vi, text, expected)

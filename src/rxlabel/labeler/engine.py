@@ -758,10 +758,11 @@ class Labeler:
         order = {r: i for i, r in enumerate(self.pack.region_words)}
         return min(tally, key=lambda r: (-tally[r], order.get(r, 99)))
 
-    def _cue_span(self, m: Match, findings: list[Match]) -> CueSpan:
-        """A cue match as a span; a pseudo cue whose last words open a finding ("không khí" (air) of "không khí phế
-        thũng", a checklist's "[ ] Khí phế thũng" written "ko Khí phế thũng") is the one-word negation it starts with."""
-        if m.payload.category == "pseudo":
+    def _cue_span(self, m: Match, findings: list[Match], clauses: list[int]) -> CueSpan:
+        """A cue match as a span; a pseudo cue that opens its clause and whose last words open a finding ("Không khí
+        phế thũng", a checklist's "[ ] Khí phế thũng" written "ko Khí phế thũng") is the one-word negation it starts
+        with ("Hình ảnh không khí dưới da", "có không khí ...": the air itself, the pseudo cue stands)."""
+        if m.payload.category == "pseudo" and (m.start == 0 or clauses[m.start - 1] != clauses[m.start]):
             words = m.payload.text.split()
             for f in findings:
                 if m.start < f.start < m.end < f.end and f.start - m.start == 1 and words[0] in self._negation_words:
@@ -773,7 +774,7 @@ class Labeler:
         if not findings:
             return []
         excluded = matches.get(EXCLUDE, [])
-        cues = [self._cue_span(m, findings) for m in matches.get(CUE, ())
+        cues = [self._cue_span(m, findings, clauses) for m in matches.get(CUE, ())
                 if not any(f.start <= m.start and m.end <= f.end for f in findings)]
         # A follow-up phrase (pack change_drops) that opens with its own negation ("ni cambios con la previa",
         # "sin otros cambios") is already the negated statement: an outer cue listing it does not negate it again.
