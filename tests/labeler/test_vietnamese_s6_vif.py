@@ -92,7 +92,8 @@ WORDING_GUARDS = [
     (f"{BODY}\nNghi lao phổi thùy trên phải.", (0, 0, 1, 0, 1)),
 ]
 
-# The older doctor's French fields, organs and film titles (findings_s6_vif.yaml abbreviations, pack.yaml admin_lines):
+# The older doctor's French fields, organs, film titles and signature (findings_s6_vif.yaml abbreviations, pack.yaml
+# admin_lines; also a dictation's own heading):
 # "Poumons:", "Squelette:", "Cœur:", "Médiastin" read as the Vietnamese field, "Cliché thoracique de face" is the title,
 # "emphysème sous-cutané" is air under the skin (chest wall), not the lung's emphysema.
 FRENCH_CLASSES = [
@@ -103,6 +104,8 @@ FRENCH_CLASSES = [
     (f"{BODY}\n– Médiastin giãn rộng.", (0, 0, 0, 1, 1)),
     (f"{BODY}\nEmphysème sous-cutané thành ngực phải.", (1, 0, 0, 0, 1)),
     (f"{BODY}\nNgoài lồng ngực / khác: không thấy gì lạ.", NORMAL),
+    (f"{BODY}\nLe médecin: Bs. Lan", NORMAL),
+    ("KẾT QUẢ ĐỌC BẰNG GIỌNG NÓI CHƯA SOÁT LẠI.\n" + BODY, NORMAL),
 ]
 FRENCH_GUARDS = [
     (f"{BODY}\n– Cœur: không to.", NORMAL),
