@@ -80,12 +80,15 @@ RETRACTION_GUARDS = [
 
 # The older doctor's French and bare nouns (findings_s6_vif.yaml): "tù cul-de-sac (P)" is a blunted costophrenic
 # angle ("cul-de-sac libres" the normal one), "Hang đáy phổi (T)" a cavity; a device "đã tháo bỏ" is gone; a suspicion
-# under a condition of the advice ("nếu lâm sàng còn nghi u phổi") is not asserted.
+# under a condition of the advice ("nếu lâm sàng còn nghi u phổi") is not asserted; "dày nhẹ màng phổi" is pleural
+# thickening with its degree word inside.
 WORDING_CLASSES = [
     (f"{BODY}\nMàng phổi: tù cul-de-sac (P).", (0, 1, 0, 0, 1)),
     (f"{BODY}\nKết luận: hang đỉnh phổi phải.", (0, 0, 1, 0, 1)),
     (f"{BODY}\nỐng dẫn lưu màng phổi phải đã tháo bỏ.", NORMAL),
     (f"{BODY} Đề nghị chụp CT nếu lâm sàng vẫn nghi ngờ lao phổi.", NORMAL),
+    (f"{BODY}\nDày nhẹ màng phổi thành ngực phải.", (0, 1, 0, 0, 1)),
+    (f"{BODY}\nDay it mang phoi dinh trai.", (0, 1, 0, 0, 1)),
 ]
 WORDING_GUARDS = [
     (f"{BODY}\nMàng phổi: cul-de-sac hai bên libres.", NORMAL),
