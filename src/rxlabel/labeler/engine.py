@@ -190,6 +190,8 @@ class Labeler:
         self._normals = self.compiled.normals
         self._skipped_findings = frozenset(self.pack.skipped_findings)
         self._change_drops = frozenset(self.pack.change_drops)
+        # one-word negation cues by their word ("không", "ko"): what a pseudo cue running into a finding falls back to
+        self._negation_words = {c.text: c for c in self.pack.cues if c.category == "negated" and " " not in c.text}
         self._change_cache: dict[str, bool] = {}
         # Read on the report's key (lower case, accent-free in es), never stemmed: a few words, whole-word matches.
         changes = sorted({" ".join(WORD.findall(make_key(v, self.pack.lang, True))) for c in self.pack.change_words
@@ -766,12 +768,23 @@ class Labeler:
         order = {r: i for i, r in enumerate(self.pack.region_words)}
         return min(tally, key=lambda r: (-tally[r], order.get(r, 99)))
 
+    def _cue_span(self, m: Match, findings: list[Match], clauses: list[int]) -> CueSpan:
+        """A cue match as a span; a pseudo cue that opens its clause and whose last words open a finding ("Không khí
+        phế thũng", a checklist's "[ ] Khí phế thũng" written "ko Khí phế thũng") is the one-word negation it starts
+        with ("Hình ảnh không khí dưới da", "có không khí ...": the air itself, the pseudo cue stands)."""
+        if m.payload.category == "pseudo" and (m.start == 0 or clauses[m.start - 1] != clauses[m.start]):
+            words = m.payload.text.split()
+            for f in findings:
+                if m.start < f.start < m.end < f.end and f.start - m.start == 1 and words[0] in self._negation_words:
+                    return CueSpan(m.start, f.start, self._negation_words[words[0]])
+        return CueSpan(m.start, m.end, m.payload)
+
     def _mentions(self, matches: dict[str, list[Match]], spans: list[tuple[int, int]], clauses: list[int]) -> list[tuple]:
         findings = matches.get(FINDING)
         if not findings:
             return []
         excluded = matches.get(EXCLUDE, [])
-        cues = [CueSpan(m.start, m.end, m.payload) for m in matches.get(CUE, ())
+        cues = [self._cue_span(m, findings, clauses) for m in matches.get(CUE, ())
                 if not any(f.start <= m.start and m.end <= f.end for f in findings)]
         # A follow-up phrase (pack change_drops) that opens with its own negation ("ni cambios con la previa",
         # "sin otros cambios") is already the negated statement: an outer cue listing it does not negate it again.

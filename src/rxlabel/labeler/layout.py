@@ -34,7 +34,8 @@ _LINE = re.compile(r"[^\n]+")
 _SPACE = re.compile(r"[ \t]*")
 _TABLE_RULE = re.compile(r"[ \t]*\|?[ \t]*:?-{2,}:?[ \t]*(?:\|[ \t]*:?-{2,}:?[ \t]*)*\|?[ \t]*$")
 _LETTER = re.compile(r"[^\W\d_]")
-_PLAIN_BULLET = re.compile(r"[-+•*][ \t]+")  # "- [ ] Tràn khí": a markdown task list's bullet
+_PLAIN_BULLET = re.compile(r"(?:[-+•*]|\d{1,2}[.)])[ \t]+")  # "- [ ] Tràn khí", "1. [ ] Nốt": a list's bullet or number
+_FIELD_BOX = re.compile(r":[ \t]*")  # "Nốt / khối: [ ]": a field whose one value is its box
 
 
 def _alternation(patterns: Iterable[str], flags: int = re.IGNORECASE) -> re.Pattern | None:
@@ -146,6 +147,17 @@ class Layout:
             # a mark before the item's words ("[ ] Tràn khí"), never one after ("TDMP (-)")
             if mark and _LETTER.match(text, _SPACE.match(text, mark.end(), end).end()) \
                     and len(said) <= mark.end() - mark.start():
+                edits.append((mark.start(), mark.end(), said))
+                return
+        # a field whose one value is a box, the line's last mark ("Nốt / khối: [ ]", "Tràn khí: [x]"): the box is its
+        # answer, written as the negation after the field ("Nốt / khối: ko") or blanked
+        colon = text.rfind(":", pos, end)
+        if colon < 0 or not _LETTER.search(text, pos, colon):
+            return
+        at = _FIELD_BOX.match(text, colon, end).end()
+        for pattern, said in ((self.present, ""), (self.absent, self.negation)):
+            mark = pattern.match(text, at, end) if pattern is not None else None
+            if mark and not text[mark.end():end].strip() and len(said) <= mark.end() - mark.start():
                 edits.append((mark.start(), mark.end(), said))
                 return
 
