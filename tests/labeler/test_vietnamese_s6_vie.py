@@ -94,3 +94,36 @@ CASES = (FIELD_NORMAL_CLASSES + FIELD_NORMAL_GUARDS + CELL_BOX_CLASSES + CELL_BO
 @pytest.mark.parametrize(("text", "expected"), CASES)
 def test_vie_classes(vi, text, expected):
     _check(vi, text, expected)
+
+
+# A signature typed with initials (sentences._signed_field): "Ký: L. Đ. Lan", "Người đọc Đ. Đ. Lan", "BS: Le D.
+# Phuc" are one sentence (the name after the initials' periods was a sentence of its own, queued as unknown).
+SIGNATURE_CLASSES = [
+    f"{BODY}\nKý: N. T. Hoa",
+    f"{BODY}\nNgười đọc T. V. Tâm",
+    f"{BODY}\nBS: Tran K. Lan",
+    f"{BODY}\nBác sĩ đọc: Ng. Th. Hanh",
+    f"{BODY}\nNgười đọc: BSNT Phạm T. Hoa / Duyệt: TS.BS Lê V. Nam",
+]
+
+
+# A labour-export health check's form fields and a teaching report's notes (pack.yaml admin_lines, skip_sections
+# "bệnh cảnh"): skipped, never a reason to review.
+FORM_FIELD_CLASSES = [
+    f"Số HS: XK1234  Nước: Nhật Bản\n{BODY}",
+    f"Mã số: XK9876 - Thị trường: Đài Loan\n{BODY}\nXếp loại: Tạm hoãn, khám chuyên khoa.",
+    f"{BODY}\nKết luận: Chờ ý kiến hội đồng.",
+    f"Ca đọc phim giao ban số 4\nBệnh cảnh: nữ 50 tuổi, ho khan kéo dài\n{BODY}\nĐã trình bày với BS hướng dẫn.",
+    f"Đọc bằng giọng nói\n{BODY}",
+]
+
+
+@pytest.mark.parametrize("text", SIGNATURE_CLASSES + FORM_FIELD_CLASSES)
+def test_signatures_and_form_fields_are_admin(vi, text):
+    result = vi(text)
+    assert result.method == "template" and not result.review_reasons, (text, result.method, result.review_reasons)
+
+
+# The initials' guard: a conclusion with a side letter before the next sentence is still two sentences.
+def test_side_letter_still_ends_a_sentence(vi):
+    _check(vi, f"{BODY}\nKL: Không thấy tràn dịch màng phổi P. Tim to.", (0, 0, 0, 1, 1))
