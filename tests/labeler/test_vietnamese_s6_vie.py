@@ -87,7 +87,14 @@ NEGATION_GUARDS = [
 ]
 
 
-CASES = (FIELD_NORMAL_CLASSES + FIELD_NORMAL_GUARDS + CELL_BOX_CLASSES + CELL_BOX_GUARDS + WORD_SENSE_CLASSES
+# Wording families (findings_s6_vie.yaml): calcium named by its shape on the aortic wall, a vertebral body's lost height.
+VOCAB_CLASSES = [
+    (f"{BODY}\nCó dải vôi ở thành quai ĐMC.", (0, 0, 0, 1, 1)),
+    (f"{BODY}\nNốt vôi núm động mạch chủ.", (0, 0, 0, 1, 1)),
+    (f"{BODY}\nGiảm chiều cao thân đốt sống D12.", (1, 0, 0, 0, 1)),
+]
+
+CASES = (VOCAB_CLASSES + FIELD_NORMAL_CLASSES + FIELD_NORMAL_GUARDS + CELL_BOX_CLASSES + CELL_BOX_GUARDS + WORD_SENSE_CLASSES
          + WORD_SENSE_GUARDS + NEGATION_CLASSES + NEGATION_GUARDS)
 
 
