@@ -87,11 +87,13 @@ NEGATION_GUARDS = [
 ]
 
 
-# Wording families (findings_s6_vie.yaml): calcium named by its shape on the aortic wall, a vertebral body's lost height.
+# Wording families (findings_s6_vie.yaml): calcium named by its shape on the aortic wall, a vertebral body's lost height,
+# lung markings traced to the chest wall (no pneumothorax).
 VOCAB_CLASSES = [
     (f"{BODY}\nCó dải vôi ở thành quai ĐMC.", (0, 0, 0, 1, 1)),
     (f"{BODY}\nNốt vôi núm động mạch chủ.", (0, 0, 0, 1, 1)),
     (f"{BODY}\nGiảm chiều cao thân đốt sống D12.", (1, 0, 0, 0, 1)),
+    ("Phổi sáng, vân phổi chạy đến sát thành ngực. Bóng tim bình thường.", NORMAL),  # no pneumothorax
 ]
 
 CASES = (VOCAB_CLASSES + FIELD_NORMAL_CLASSES + FIELD_NORMAL_GUARDS + CELL_BOX_CLASSES + CELL_BOX_GUARDS + WORD_SENSE_CLASSES
