@@ -784,8 +784,10 @@ class Labeler:
         if not findings:
             return []
         excluded = matches.get(EXCLUDE, [])
+        # A cue inside a finding phrase is the phrase's own word, unless it is the whole of a phrase read only as a
+        # negative (vi "bình thường": a normal statement, and a form's answer after a finding "Tràn dịch: bình thường").
         cues = [self._cue_span(m, findings, clauses) for m in matches.get(CUE, ())
-                if not any(f.start <= m.start and m.end <= f.end for f in findings)]
+                if not any(f.start <= m.start and m.end <= f.end and not _only_negative(f, m) for f in findings)]
         # A follow-up phrase (pack change_drops) that opens with its own negation ("ni cambios con la previa",
         # "sin otros cambios") is already the negated statement: an outer cue listing it does not negate it again.
         held = {m.start for m in matches.get(CUE, ()) if m.payload.category == "negated"} if self._change_drops else ()
@@ -1023,3 +1025,8 @@ class Labeler:
 
 
 __all__ = ["Labeler", "LabelResult", "METHODS", "REASONS", "lang_normalizer"]
+
+
+def _only_negative(finding: Match, cue: Match) -> bool:
+    """Whether a finding match spans exactly the cue and is read only as negatives."""
+    return finding.start == cue.start and finding.end == cue.end and all(p[0] == "neg" for p in finding.payload)

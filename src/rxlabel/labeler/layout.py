@@ -125,6 +125,7 @@ class Layout:
                     pos = _SPACE.match(text, prefix.end(), end).end()
             if self.table and text.startswith("|", pos):
                 self._table_row(text, pos, end, edits)
+                self._cell_boxes(text, pos, end, edits, boxed)
                 continue
             if self.bullet is not None:
                 mark = self.bullet.match(text, pos, end)
@@ -140,6 +141,15 @@ class Layout:
             if pattern is not None:
                 edits.extend((m.start(), m.end(), said) for m in pattern.finditer(text)
                              if not _overlaps(m.start(), m.end(), edits))
+
+    def _cell_boxes(self, text: str, pos: int, end: int, edits: list[tuple[int, int, str]], boxed: bool) -> None:
+        """A table cell's checklist mark or option boxes ("| Tràn khí màng phổi | [ ] có  [x] không |") read as on a
+        line of their own (the ticked option, the mark's negation)."""
+        bars = [i for i in range(pos, end) if text[i] == "|"] + [end]
+        for cell_start, cell_end in zip(bars[1:], bars[2:], strict=False):
+            start = _SPACE.match(text, cell_start + 1, cell_end).end()
+            if start < cell_end and not (boxed and self._options(text, start, cell_end, edits)):
+                self._checkbox(text, start, cell_end, edits)
 
     def _checkbox(self, text: str, pos: int, end: int, edits: list[tuple[int, int, str]]) -> None:
         for pattern, said in ((self.present, ""), (self.absent, self.negation)):

@@ -208,7 +208,8 @@ def split_report(text: str, key: str, config: SplitterConfig) -> list[Sentence]:
                 _add(text, start, stop.end(), section, bullet, True, sentences)
                 section, skip, start = None, False, stop.end()
         first = len(sentences)
-        if config.signature and not skip and _opens_signature(key, start, end, config.signature):
+        if config.signature and not skip and (_opens_signature(key, start, end, config.signature)
+                                              or _signed_field(text[:end], start, end, config.signature)):
             _add(text, start, end, section, bullet, skip, sentences)
             continue
         _split_line(text, start, end, section, bullet, skip, sentences, key if config.titles else None,
@@ -260,6 +261,24 @@ def _opens_signature(key: str, start: int, end: int, signature: frozenset[str]) 
     first = _FIRST_WORD.match(key, start, end)
     return (first is not None and first.end() < end and key[first.end()] in ". "
             and strip_diacritics(first.group(1)) in signature)
+
+
+_SIGNED_FIELD = re.compile(r"[ \t]*([^\W\d_][^.\n]{0,40}?[ \t:])((?:[^\W\d_]{1,2}\.[ \t]*)+)([^\W\d_]+)[ \t]*(?:$|[-/;,|–])",
+                           re.MULTILINE)
+
+
+def _signed_field(text: str, start: int, end: int, signature: frozenset[str]) -> bool:
+    """Whether the line is signed with a name's initials ("Ký: L. Đ. Lan", "Bác sĩ đọc: Đ. Q. Tâm", "BS: Le D. Phuc",
+    "Người đọc: BSNT Đặng T. Lan / Duyệt: ...", "Người đọc Đ. Đ. Lan"): capital initials, then a capitalised name
+    that ends the line or its field; a field's value holds only titles and capitalised names before them (a line
+    with no colon: at most four words)."""
+    m = _SIGNED_FIELD.match(text, start, end)
+    if m is None or not m.group(3).istitle() or not all(i.strip()[0].isupper() for i in m.group(2).split(".")[:-1]):
+        return False
+    field, colon, value = m.group(1).rpartition(":")
+    if not colon:
+        return len(value.split()) <= 4
+    return all(w.istitle() or strip_diacritics(w.lower()) in signature for w in value.split())
 
 
 def _skip_inline_fields(key: str, sentences: list[Sentence], first: int, config: SplitterConfig) -> None:
