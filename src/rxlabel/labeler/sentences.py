@@ -209,7 +209,7 @@ def split_report(text: str, key: str, config: SplitterConfig) -> list[Sentence]:
                 section, skip, start = None, False, stop.end()
         first = len(sentences)
         if config.signature and not skip and (_opens_signature(key, start, end, config.signature)
-                                              or _signed_field(text[:end], start, end, config.signature)):
+                                              or _signed_field(text, start, end, config.signature)):
             _add(text, start, end, section, bullet, skip, sentences)
             continue
         _split_line(text, start, end, section, bullet, skip, sentences, key if config.titles else None,
@@ -271,7 +271,7 @@ def _signed_field(text: str, start: int, end: int, signature: frozenset[str]) ->
     """Whether the line is signed with a name's initials ("Ký: L. Đ. Lan", "Bác sĩ đọc: Đ. Q. Tâm", "BS: Le D. Phuc",
     "Người đọc: BSNT Đặng T. Lan / Duyệt: ...", "Người đọc Đ. Đ. Lan"): capital initials, then a capitalised name
     that ends the line or its field; a field's value holds only titles and capitalised names before them (a line
-    with no colon: at most four words)."""
+    with no colon: at most four words). The match stops at ``end`` (the line's end is the string's end for "$")."""
     m = _SIGNED_FIELD.match(text, start, end)
     if m is None or not m.group(3).istitle() or not all(i.strip()[0].isupper() for i in m.group(2).split(".")[:-1]):
         return False
