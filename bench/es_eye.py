@@ -42,8 +42,9 @@ GOLDS = {"read": GOLD, "scored": ROOT / "bench" / "data" / "bimcv_eye_gold_score
          "read2": ROOT / "bench" / "data" / "bimcv_eye_gold_read2.jsonl",
          "heldout2": ROOT / "bench" / "data" / "bimcv_eye_gold_heldout2.jsonl",
          "read3": ROOT / "bench" / "data" / "bimcv_eye_gold_read3.jsonl",
-         "heldout3": ROOT / "bench" / "data" / "bimcv_eye_gold_heldout3.jsonl"}
-READ_GOLDS = {"read", "read2", "read3"}  # golds on BIMCV's READ part: their disagreements may be listed
+         "heldout3": ROOT / "bench" / "data" / "bimcv_eye_gold_heldout3.jsonl",
+         "read4": ROOT / "bench" / "data" / "bimcv_eye_gold_read4.jsonl"}
+READ_GOLDS = {"read", "read2", "read3", "read4"}  # golds on BIMCV's READ part: their disagreements may be listed
 RESULTS = ROOT / "bench" / "results" / "es_eye.jsonl"
 
 
