@@ -35,7 +35,7 @@ SETS = {
     "hs5": ROOT / "tests" / "data" / "labeler" / "vi" / "house_styles_5" / "reports.jsonl",
     "hs6": ROOT / "tests" / "data" / "labeler" / "vi" / "house_styles_6" / "reports.jsonl",
     "hs7": ROOT / "tests" / "data" / "labeler" / "vi" / "house_styles_7" / "reports.jsonl",
-    **{f"hs{i}": ROOT / "tests" / "data" / "labeler" / "vi" / f"house_styles_{i}" / "reports.jsonl" for i in (8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20)},
+    **{f"hs{i}": ROOT / "tests" / "data" / "labeler" / "vi" / f"house_styles_{i}" / "reports.jsonl" for i in (8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21)},
 }
 
 
