@@ -26,17 +26,18 @@ from rxlabel.labeler.pack import load_pack
 from rxlabel.schema import REGION_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
-SETS = {
-    "dev": DEFAULT_DATA,
-    "hs1": ROOT / "tests" / "data" / "labeler" / "vi" / "house_styles" / "reports.jsonl",
-    "hs2": ROOT / "tests" / "data" / "labeler" / "vi" / "house_styles_2" / "reports.jsonl",
-    "hs3": ROOT / "tests" / "data" / "labeler" / "vi" / "house_styles_3" / "reports.jsonl",
-    "hs4": ROOT / "tests" / "data" / "labeler" / "vi" / "house_styles_4" / "reports.jsonl",
-    "hs5": ROOT / "tests" / "data" / "labeler" / "vi" / "house_styles_5" / "reports.jsonl",
-    "hs6": ROOT / "tests" / "data" / "labeler" / "vi" / "house_styles_6" / "reports.jsonl",
-    "hs7": ROOT / "tests" / "data" / "labeler" / "vi" / "house_styles_7" / "reports.jsonl",
-    **{f"hs{i}": ROOT / "tests" / "data" / "labeler" / "vi" / f"house_styles_{i}" / "reports.jsonl" for i in (8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21)},
-}
+VI_DATA = ROOT / "tests" / "data" / "labeler" / "vi"
+
+
+def _house_style_sets() -> dict[str, Path]:
+    """Every ``house_styles[_N]`` folder as ``hsN`` (the first is ``house_styles``), in number order: a new set is
+    scored as soon as its folder exists."""
+    found = {int(d.name.rpartition("_")[2]) if d.name != "house_styles" else 1: d / "reports.jsonl"
+             for d in VI_DATA.glob("house_styles*") if (d / "reports.jsonl").exists()}
+    return {f"hs{i}": found[i] for i in sorted(found)}
+
+
+SETS = {"dev": DEFAULT_DATA, **_house_style_sets()}
 
 
 def aggregate(lab: Labeler, rows: list[dict]) -> dict:
