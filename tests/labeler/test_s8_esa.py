@@ -68,3 +68,21 @@ def test_veladura_is_increased_density(es: Labeler, text: str) -> None:
 def test_airspace_consolidation(es: Labeler, text: str) -> None:
     found = _present(es, text)
     assert "consolidation" in found and "alveolar pattern" not in found
+
+
+# -- the film's quality or penetration, adjective first, or a density blamed on the supine position ------------
+
+@pytest.mark.parametrize("text", [
+    "Estudio portátil con baja calidad, sin consolidaciones.",
+    "La radiografía actual es de peor calidad que la previa.",
+    "La Rx actual presenta menor penetración.",
+    "Estudio con escasa penetración.",
+    "Radiografía sobrepenetrada.",
+    "Aumento de densidad del hemitórax derecho probablemente por el decúbito.",
+])
+def test_film_quality_adjective_first(es: Labeler, text: str) -> None:
+    assert "suboptimal study" in _present(es, text)
+
+
+def test_quality_of_life_is_no_film_quality(es: Labeler) -> None:
+    assert "suboptimal study" not in _present(es, "Paciente con mala calidad de vida. Sin hallazgos.")
