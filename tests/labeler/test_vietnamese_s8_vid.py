@@ -72,3 +72,28 @@ def test_s8_vid_patient_line_with_the_finding_of_the_film(vi):
     # the patient line is skipped only when it carries the clinical question (TD, theo dõi, nghi): the film's finding
     # on its own line is read
     _check(vi, "BN 67t, TD lao phổi.\nMô tả:\n- Đám mờ thuỳ dưới phổi phải.\n- Tim không to.", (0, 0, 1, 0, 1))
+
+
+# -- a form's verdict heading its explanation: "Bất thường – ..." names the report abnormal, no region by itself -------
+VERDICT_HEAD = [
+    ("Mô tả:\n- Phổi hai bên sáng.\n- Tim không to.\nKết luận: Bất thường – đặt máy tạo nhịp, tim phổi không thấy tổn thương.",
+     (0, 0, 0, 0, 1)),
+    ("PHIẾU KHÁM\n[ ] Tràn dịch màng phổi\nKết luận: [ ] Bình thường  [x] Bất thường - nghi nâng cao vòm hoành trái",
+     (0, 0, 0, 0, 1)),
+    ("Mô tả:\n- Phổi hai bên sáng.\nKết luận: Hình ảnh bất thường: ống thông dạ dày, xương ức không gãy.", (0, 0, 0, 0, 1)),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), VERDICT_HEAD)
+def test_s8_vid_verdict_head(vi, text, expected):
+    _check(vi, text, expected)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # a generic finding in its region's bullet, or with no separator after it, keeps the region
+    ("Màng phổi: bất thường - dày dính góc sườn hoành phải.\nTim không to.", (0, 1, 0, 0, 1)),
+    ("Mô tả:\n- Tổn thương thuỳ trên phổi phải.\n- Tim không to.", (0, 0, 1, 0, 1)),
+])
+def test_s8_vid_verdict_head_guards(vi, text, expected):
+    # guards (they passed before too): the verdict rule must not take a region away from a stated finding
+    _check(vi, text, expected)
