@@ -97,3 +97,30 @@ def test_s8_vid_verdict_head(vi, text, expected):
 def test_s8_vid_verdict_head_guards(vi, text, expected):
     # guards (they passed before too): the verdict rule must not take a region away from a stated finding
     _check(vi, text, expected)
+
+
+# -- a finding read as a normal statement, a normal wording not known, a device removed named before the verb --------
+SLACK_DOME_REEXPANDED_REMOVED = [
+    # a slack dome with its side between: eventration, not a normal dome
+    ("Mô tả:\n- Vòm hoành trái nhão." + REST, (0, 0, 0, 0, 1)),
+    ("Mô tả:\n- Cơ hoành phải bị nhão, lên cao." + REST, (0, 0, 0, 0, 1)),
+    # a lung re-expanded against the chest wall: normal
+    ("Mô tả:\n- Phổi trái nở tốt, áp sát thành ngực.\n- Tim không to.", NORMAL),
+    ("Mô tả:\n- Phổi phải nở sát thành ngực.\n- Tim không to.", NORMAL),
+    # a drain removed, the bare verb after it
+    ("Mô tả:\n- Ống dẫn lưu khoang màng phổi trái đã rút.\n- Phổi trái nở tốt.\n- Tim không to.", NORMAL),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), SLACK_DOME_REEXPANDED_REMOVED)
+def test_s8_vid_slack_dome_reexpanded_removed(vi, text, expected):
+    _check(vi, text, expected)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Mô tả:\n- Tràn khí màng phổi phải sau rút ống dẫn lưu.\n- Tim không to.", (0, 1, 0, 0, 1)),
+    ("Mô tả:\n- Ống dẫn lưu đã rút, còn tràn khí màng phổi phải.\n- Tim không to.", (0, 1, 0, 0, 1)),
+])
+def test_s8_vid_removal_guards(vi, text, expected):
+    # guards: "sau rút" stays forward only, and a finding after the removal's clause stays present
+    _check(vi, text, expected)
