@@ -145,6 +145,18 @@ def _unplaced(words: list[str], placing: frozenset[tuple[str, ...]], lengths: tu
 
 
 
+_VERDICT_BEFORE = re.compile(r"[\W_]*")
+_VERDICT_AFTER = re.compile(r"\s*[:\u2013\u2014-]")
+
+
+def _verdict_head(skey: str, exact: tuple) -> bool:
+    """A sentence outside a region's bullet that opens with a generic finding (region ``section``) and a separator
+    ("Bất thường – hình ảnh gợi ý nâng cao vòm hoành phải", a form's ticked "[x] Bất thường: máy tạo nhịp"): the
+    report's verdict heading its explanation, which names no region by it; the regions are the explanation's own."""
+    return any(item[2] == "section" and item[1] == 1 and _VERDICT_BEFORE.fullmatch(skey, 0, item[4])
+               and _VERDICT_AFTER.match(skey, item[5]) for item in exact)
+
+
 class Labeler:
     """A callable report labeller for one rule pack (see docs/rules.md)."""
 
@@ -331,7 +343,8 @@ class Labeler:
             if self.pack.region_sections and sentence.bullet not in bullet_regions and analysis.region_counts:
                 # Outside a bullet, a finding that takes its section's region ("Nghi tổn thương thứ phát xương sườn
                 # V (T)") takes the region its own sentence names.
-                sections = {sentence.bullet: self._top_region(dict(analysis.region_counts))}
+                sections = {sentence.bullet: "none" if _verdict_head(key[sentence.start:sentence.end], analysis.exact)
+                            else self._top_region(dict(analysis.region_counts))}
             if analysis.template is not None:
                 mentions += self._build(text, sentence, analysis.exact, sections, "template")
                 continue
