@@ -100,6 +100,8 @@ WORDING_CLASSES = [
     ("Tim không to. Góc sườn hoành nhọn.\nXẹp một phần thân đốt sống L1.", (1, 0, 0, 0, 1)),
     ("Mờ quanh hai rốn phổi dạng cánh bướm. Màng phổi bình thường.", (0, 0, 1, 0, 1)),
     ("Phổi sáng. Tim không to.\nNốt vôi màng phổi trái.", (0, 1, 0, 0, 1)),
+    ("Phổi sáng. Tim không to.\nDải vôi hoá dọc màng phổi thành ngực phải.", (0, 1, 0, 0, 1)),
+    ("Phổi hai bên sáng. Tim không to.\nHình kim loại cản quang vùng cổ.", (0, 0, 0, 0, 1)),
 ]
 WORDING_GUARDS = [
     ("Phổi sáng. Tim không to.\nNốt vôi nhỏ đỉnh phổi phải.", (0, 0, 1, 0, 1)),
