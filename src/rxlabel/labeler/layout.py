@@ -19,7 +19,12 @@ reads and the matching key, both the same length as the report (offsets and evid
   the ticked option ("Tràn dịch: Không");
 * ``dictation``: when a ``dictation.markers`` regex is found, the report is dictated and each ``dictation.words``
   entry (regex -> punctuation, "\\n" a line end, "" nothing) is read as what it says ("phẩy" -> ","); these are
-  matched on the key, so they are written in lower case.
+  matched on the key, so they are written in lower case;
+* ``hard_wraps``: a report printed at a fixed width (a thermal printer's 32-column slip: its rule lines, "====" or
+  "----", are between ``min_width`` and ``max_width`` long) whose lines were cut mid-sentence ("Tim không to, quai ĐMC không\ngiãn") has each cut
+  line joined to the next: a line ending with no sentence mark, the next opening with a lower-case letter or a digit
+  (no bullet, no header), and the next line's first word too long to have fitted after it (the width is the rule
+  lines'; a line a typo made longer does not widen it), or a bracket left open. Two such cuts at least.
 
 A report none of these shapes touches is returned as it came (four regex searches).
 """
@@ -36,6 +41,34 @@ _TABLE_RULE = re.compile(r"[ \t]*\|?[ \t]*:?-{2,}:?[ \t]*(?:\|[ \t]*:?-{2,}:?[ \
 _LETTER = re.compile(r"[^\W\d_]")
 _PLAIN_BULLET = re.compile(r"(?:[-+•*]|\d{1,2}[.)])[ \t]+")  # "- [ ] Tràn khí", "1. [ ] Nốt": a list's bullet or number
 _FIELD_BOX = re.compile(r":[ \t]*")  # "Nốt / khối: [ ]": a field whose one value is its box
+_WRAP_NEXT = re.compile(r"[ \t]*([^\W_]\S*)")  # the next line's first word
+_WRAP_STOPS = ".;:!?"
+_RULE_LINE = re.compile(r"[ \t]*([=*_~#-])\1{7,}[ \t]*$")  # a line ending with one of these ended its sentence
+
+
+def hard_wrap_edits(text: str, min_width: int, max_width: int) -> list[tuple[int, int, str]]:
+    """The line ends of ``text`` a fixed-width printer cut inside a sentence, each read as a space (see the module
+    docstring); none when the report is not printed at one width or fewer than two cuts are found."""
+    if not max_width or "\n" not in text:
+        return []
+    lines = [(m.start(), m.end()) for m in _LINE.finditer(text)]
+    widths = [len(text[s:e].rstrip()) for s, e in lines]
+    # the slip's rules ("====", "----") are printed at its full width; a line a typo made longer does not widen it
+    rules = [w for (s, e), w in zip(lines, widths, strict=True) if w >= min_width and _RULE_LINE.match(text, s, e)]
+    width = max(rules, default=0)
+    if not min_width <= width <= max_width:  # no rule line: short lines typed one statement each, never joined
+        return []
+    cuts = []
+    for (start, end), used, (nstart, nend) in zip(lines, widths, lines[1:], strict=False):
+        if nstart != end + 1 or not used or text[start + used - 1] in _WRAP_STOPS:
+            continue  # a blank line between, or the sentence ended
+        word = _WRAP_NEXT.match(text, nstart, nend)
+        if word is None or not (word.group(1)[0].islower() or word.group(1)[0].isdigit()):
+            continue
+        line = text[start:start + used]
+        if used + 1 + len(word.group(1)) > width or line.count("(") > line.count(")"):  # or a bracket left open
+            cuts.append((end, end + 1, " "))
+    return cuts if len(cuts) >= 2 else []
 
 
 def _alternation(patterns: Iterable[str], flags: int = re.IGNORECASE) -> re.Pattern | None:
@@ -62,6 +95,8 @@ class Layout:
     gate: re.Pattern | None = None
     markup_gate: re.Pattern | None = None
     options_gate: re.Pattern | None = None
+    wrap_min: int = 0
+    wrap_max: int = 0  # 0: hard wraps are not rejoined
 
     @classmethod
     def from_pack(cls, spec: dict) -> Layout | None:
@@ -71,6 +106,7 @@ class Layout:
         checklist = spec.get("checklist") or {}
         options = spec.get("options") or {}
         dictation = spec.get("dictation") or {}
+        wraps = spec.get("hard_wraps") or {}
         parts = {
             "prefix": _alternation(spec.get("line_prefixes", ())),
             "markup": _alternation(spec.get("markup", ())),
@@ -96,7 +132,8 @@ class Layout:
                    dictation=tuple((re.compile(p), str(r)) for p, r in (dictation.get("words") or {}).items()),
                    gate=_alternation([f"^[ \t]*(?:{'|'.join(openers)})"] if openers else (),
                                      re.IGNORECASE | re.MULTILINE),
-                   markup_gate=_alternation(anywhere), options_gate=_alternation(boxes, flags=0))
+                   markup_gate=_alternation(anywhere), options_gate=_alternation(boxes, flags=0),
+                   wrap_min=int(wraps.get("min_width", 0)), wrap_max=int(wraps.get("max_width", 0)))
 
     def rewrite(self, text: str, key: str, is_header: Callable[[str], bool]) -> tuple[str, str]:
         """(text for the splitter, key) of ``text`` and its ``key``; ``is_header(name)``: a header the pack knows."""
@@ -108,6 +145,9 @@ class Layout:
             for pattern, said in self.dictation:  # on the key: lower case, one case to match
                 edits.extend((m.start(), m.end(), said) for m in pattern.finditer(key)
                              if not _overlaps(m.start(), m.end(), edits))
+        if self.wrap_max:
+            edits.extend(cut for cut in hard_wrap_edits(text, self.wrap_min, self.wrap_max)
+                         if not _overlaps(cut[0], cut[1], edits))
         if not edits:
             return text, key
         edits.sort()

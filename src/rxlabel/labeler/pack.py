@@ -465,7 +465,7 @@ def _parse_layout(spec: Any, path: Path, pack: Pack, errors: list[str]) -> None:
                       f"checklist, dictation)")
         return
     unknown = sorted(set(spec) - {*_LAYOUT_LISTS, "chat_admin_lines", "table", "checklist", "options", "dictation",
-                                "__line__"})
+                                "hard_wraps", "__line__"})
     if unknown:
         errors.append(f"{where}: layout: unknown key(s) {', '.join(unknown)}")
     out: dict[str, Any] = {k: _strings(spec.get(k), where, f"layout.{k}", errors) for k in _LAYOUT_LISTS}
@@ -499,6 +499,11 @@ def _parse_layout(spec: Any, path: Path, pack: Pack, errors: list[str]) -> None:
             re.compile(pattern)
         except re.error as exc:
             errors.append(f"{where}: layout: bad regular expression {pattern!r}: {exc}")
+    wraps = spec.get("hard_wraps") or {}
+    if not isinstance(wraps, dict) or any(not isinstance(wraps.get(k, 0), int) for k in ("min_width", "max_width")):
+        errors.append(f"{where}: layout.hard_wraps must map min_width / max_width to line widths")
+        wraps = {}
+    out["hard_wraps"] = {k: wraps[k] for k in ("min_width", "max_width") if k in wraps}
     pack.layout = out
     # a chat line talking to the reader is administrative like an admin_lines opener (compiled.admin_prefixes)
     pack.admin_lines.extend(_strings(spec.get("chat_admin_lines"), where, "layout.chat_admin_lines", errors))
