@@ -1,0 +1,84 @@
+"""Spanish classes fixed in session 9 by es-e (issue 12, BIMCV radiologist's-eye golds): one parametrised table
+per class, cases written for the class (common Spanish radiology wording), each failing before its fix.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from rxlabel import labeler
+from rxlabel.labeler import Labeler
+
+
+@pytest.fixture(scope="module")
+def es() -> Labeler:
+    return labeler.load("es")
+
+
+def _present(es: Labeler, text: str) -> dict[str, int]:
+    return {k: v for k, v in es(text).findings.items() if v}
+
+
+# -- the reticular pattern named by a compound or a qualifier: the child, not the parent ---------------------------
+
+@pytest.mark.parametrize("text", [
+    "Engrosamiento reticular intersticial bibasal.",
+    "Patrón reticulointersticial bilateral de predominio periférico.",
+    "Afectación reticulo-intersticial en ambas bases.",
+    "Opacidades en vidrio deslustrado y una afectación basal de apariencia más reticular.",
+    "Afectación intersticial de aspecto reticular en lóbulos inferiores.",
+    "Cambios reticulares intersticiales bibasales.",
+])
+def test_reticular_compound_is_the_child(es: Labeler, text: str) -> None:
+    found = _present(es, text)
+    assert "reticular interstitial pattern" in found
+    assert "interstitial pattern" not in found
+
+
+# -- a misspelt adjective the pack knows inside one phrase is read alone too ---------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "Discreto engrosamiento intesticial bibasal.",
+    "Alteración difusa de la densidad de apariencia intesticial.",
+    "Afectación intesticial bilateral.",
+])
+def test_misspelt_interstitial_alone(es: Labeler, text: str) -> None:
+    assert "interstitial pattern" in _present(es, text)
+
+
+# -- a repaired valve at its site --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, finding", [
+    ("Esternotomía media. Valvuloplastia mitral.", "artificial mitral heart valve"),
+    ("Anuloplastia mitral.", "artificial mitral heart valve"),
+    ("Cambios postquirúrgicos de valvuloplastia aórtica.", "artificial aortic heart valve"),
+])
+def test_valve_repair_at_its_site(es: Labeler, text: str, finding: str) -> None:
+    found = _present(es, text)
+    assert finding in found
+    assert "artificial heart valve" not in found
+
+
+# -- the effusion's head noun left out of the second member ------------------------------------------------------
+
+@pytest.mark.parametrize("text, present", [
+    ("Derrame pleural bilateral de hasta 1,8 cm y pericárdico (0,8 cm).", True),
+    ("Derrame pleural izquierdo y pericárdico leve.", True),
+    ("Derrame pleural derecho así como pericárdico.", True),
+    ("No derrame pleural ni pericárdico.", False),
+    ("No se identifica derrame pleural o pericárdico.", False),
+    ("Sin derrame pleural y pericárdico.", False),
+])
+def test_pericardial_effusion_by_ellipsis(es: Labeler, text: str, present: bool) -> None:
+    assert ("pericardial effusion" in _present(es, text)) is present
+
+
+# -- the study compared as a whole, in the plural ----------------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "Hallazgos que impresionan similares al estudio del 30/03/2020.",
+    "Hallazgos superponibles a la radiografía previa.",
+    "Hallazgos radiológicos similares a los previos.",
+])
+def test_plural_similar_to_previous_is_unchanged(es: Labeler, text: str) -> None:
+    assert _present(es, text).get("unchanged") == 1
