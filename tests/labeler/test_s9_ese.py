@@ -82,3 +82,29 @@ def test_pericardial_effusion_by_ellipsis(es: Labeler, text: str, present: bool)
 ])
 def test_plural_similar_to_previous_is_unchanged(es: Labeler, text: str) -> None:
     assert _present(es, text).get("unchanged") == 1
+
+
+# -- a descriptor inside a longer phrase read once a misspelling is corrected is that phrase's fragment ------------
+
+@pytest.mark.parametrize("text, finding", [
+    ("Opacidades alveoalres en campos inferiores.", "alveolar pattern"),
+    ("Opacidades intersitciales periféricas bilaterales.", "interstitial pattern"),
+    ("Opacidades alveloares bibasales.", "alveolar pattern"),
+])
+def test_descriptor_inside_a_corrected_phrase(es: Labeler, text: str, finding: str) -> None:
+    found = _present(es, text)
+    assert finding in found
+    assert "increased density" not in found
+
+
+# -- both patterns, or one, named through a connector: the patterns alone, no opacity beside them -----------------
+
+@pytest.mark.parametrize("text, patterns", [
+    ("Opacidades de tipo alveolointersticial bilaterales.", {"interstitial pattern", "alveolar pattern"}),
+    ("Opacidades de características alveolares en LID.", {"alveolar pattern"}),
+    ("Densidades de tipo alveolo intersticial en ambas bases.", {"interstitial pattern", "alveolar pattern"}),
+])
+def test_patterns_through_a_connector(es: Labeler, text: str, patterns: set[str]) -> None:
+    found = _present(es, text)
+    assert patterns <= set(found)
+    assert "increased density" not in found

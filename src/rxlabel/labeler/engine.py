@@ -579,6 +579,8 @@ class Labeler:
             # ("opacidades reticulares con patrón intersticial" is the reticular pattern): re-read, they stay dropped.
             dropped = [m for m in named if m not in exact]
             fuzzy = [m for m in fuzzy if not any(d[0] == m[0] and d[9] < m[10] and m[9] < d[10] for d in dropped)]
+        if fuzzy and self._descriptors:
+            exact = _inside_corrected(exact, fuzzy, self._descriptors)
         if not exact and not fuzzy and self._is_admin(words):
             # Technique, comparison, advice, signature: skipped, never a reason to review (a misspelt finding
             # in one, "Rx portátil: consolidciones", is still read).
@@ -1038,6 +1040,15 @@ class Labeler:
 
 
 __all__ = ["Labeler", "LabelResult", "METHODS", "REASONS", "lang_normalizer"]
+
+
+def _inside_corrected(exact: list[tuple], fuzzy: list[tuple] | tuple, descriptors: frozenset[str]) -> list[tuple]:
+    """Drop a descriptor mention (pack ``descriptor``: an opacity, a nodule) that lies inside a longer phrase read only
+    once a misspelling is corrected: "Opacidades alveoalres" is the alveolar pattern as "opacidades alveolares" is,
+    where the longest phrase takes the opacity; the exact reading of the first word alone is a fragment of it."""
+    kept = [e for e in exact if e[0] not in descriptors or not any(
+        m[0] != e[0] and m[9] <= e[9] and e[10] <= m[10] and m[10] - m[9] > e[10] - e[9] for m in fuzzy)]
+    return kept if len(kept) < len(exact) else exact
 
 
 def _only_negative(finding: Match, cue: Match) -> bool:
