@@ -108,3 +108,30 @@ def test_patterns_through_a_connector(es: Labeler, text: str, patterns: set[str]
     found = _present(es, text)
     assert patterns <= set(found)
     assert "increased density" not in found
+
+
+# -- nodules counted by a quantifier, or many by their CT distribution ---------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "Escasos nódulos aislados milimétricos en el vértice izquierdo.",
+    "Diversos nódulos subpleurales en ambos lóbulos inferiores.",
+    "Algunas opacidades nodulares en el LSI.",
+    "Pequeños nódulos centrilobulillares en el lóbulo inferior izquierdo.",
+    "Micronódulos centrilobulillares de distribución difusa.",
+])
+def test_counted_nodules_are_multiple(es: Labeler, text: str) -> None:
+    found = _present(es, text)
+    assert "multiple nodules" in found
+    assert "nodule" not in found
+
+
+# -- the azygos fissure named with its vein or as accessory -------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "Cisura accesoria para la vena ácigos como variante anatómica.",
+    "Cisura de la vena ázigos.",
+    "Lóbulo de la vena ácigos, variante de la normalidad.",
+    "Cisura accesoria de la ácigos.",
+])
+def test_azygos_fissure_with_its_vein(es: Labeler, text: str) -> None:
+    assert "azygos lobe" in _present(es, text)
