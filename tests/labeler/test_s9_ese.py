@@ -135,3 +135,18 @@ def test_counted_nodules_are_multiple(es: Labeler, text: str) -> None:
 ])
 def test_azygos_fissure_with_its_vein(es: Labeler, text: str) -> None:
     assert "azygos lobe" in _present(es, text)
+
+
+# -- a clause that opens or closes with a whole normal template beside the study's stability states it normal -------
+
+@pytest.mark.parametrize("text, normal", [
+    ("Estudio sin hallazgos de significación aparentes similar a previo del 27/03/2020.", True),
+    ("Estudio sin hallazgos patológicos de interés y sin cambios significativos respecto a estudio previo.", True),
+    ("Conclusión: estabilidad radiológica en paciente sin hallazgos radiológicos.", True),
+    ("Rx de tórax sin alteraciones significativas similar a la previa.", True),
+    # a finding beside it still wins; a stated change still follows a disease
+    ("Estudio sin hallazgos de significación salvo derrame pleural derecho similar a previo.", False),
+    ("Mejoría radiológica en paciente sin hallazgos radiológicos nuevos.", False),
+])
+def test_edge_template_beside_stability(es: Labeler, text: str, normal: bool) -> None:
+    assert (_present(es, text).get("normal") == 1) is normal
