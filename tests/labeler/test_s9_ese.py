@@ -150,3 +150,17 @@ def test_azygos_fissure_with_its_vein(es: Labeler, text: str) -> None:
 ])
 def test_edge_template_beside_stability(es: Labeler, text: str, normal: bool) -> None:
     assert (_present(es, text).get("normal") == 1) is normal
+
+
+# -- film quality without the film as subject, or in wordings the pack lacked --------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "Rx en sedestación, muy rotada.",
+    "Proyección AP, ligeramente rotado.",
+    "Tórax en espiración.",
+    "Placa realizada en espiración que dificulta la valoración.",
+    "Tórax en decúbito, se compara con la previa.",
+    "Estudio de baja fiabilidad diagnóstica.",
+])
+def test_film_quality_without_its_subject(es: Labeler, text: str) -> None:
+    assert "suboptimal study" in _present(es, text)
