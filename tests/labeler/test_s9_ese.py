@@ -28,6 +28,7 @@ def _present(es: Labeler, text: str) -> dict[str, int]:
     "Opacidades en vidrio deslustrado y una afectación basal de apariencia más reticular.",
     "Afectación intersticial de aspecto reticular en lóbulos inferiores.",
     "Cambios reticulares intersticiales bibasales.",
+    "Infiltrado intersticial reticular central peribroncovascular izquierdo.",
 ])
 def test_reticular_compound_is_the_child(es: Labeler, text: str) -> None:
     found = _present(es, text)
@@ -164,3 +165,15 @@ def test_edge_template_beside_stability(es: Labeler, text: str, normal: bool) ->
 ])
 def test_film_quality_without_its_subject(es: Labeler, text: str) -> None:
     assert "suboptimal study" in _present(es, text)
+
+
+# -- a central line whose tip is stated in the subclavian vein is the line by its subclavian route ------------------
+
+@pytest.mark.parametrize("text, finding", [
+    ("Vía con extremo distal en subclavia derecha.", "central venous catheter via subclavian vein"),
+    ("Vía venosa central con extremo distal en subclavia izquierda.", "central venous catheter via subclavian vein"),
+    ("Catéter venoso central con punta en la vena subclavia derecha.", "central venous catheter via subclavian vein"),
+    ("Vía central con extremo en vena cava superior.", "central venous catheter"),
+])
+def test_line_tip_in_the_subclavian(es: Labeler, text: str, finding: str) -> None:
+    assert finding in _present(es, text)
