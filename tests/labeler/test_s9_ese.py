@@ -177,3 +177,16 @@ def test_film_quality_without_its_subject(es: Labeler, text: str) -> None:
 ])
 def test_line_tip_in_the_subclavian(es: Labeler, text: str, finding: str) -> None:
     assert finding in _present(es, text)
+
+
+# -- "no clear X" / "X not evident" rules X out, as the radiologist reads it (a caveat, not a suspicion) ------------
+
+@pytest.mark.parametrize("text, finding", [
+    ("Engrosamiento de paredes bronquiales sin claros infiltrados alveolares.", "alveolar pattern"),
+    ("Mejoría radiológica, no claros infiltrados en la exploración actual.", "infiltrates"),
+    ("Sin clara consolidación en el momento actual.", "consolidation"),
+    ("No evidente derrame pleural.", "pleural effusion"),
+    ("No evidentes signos de derrame pleural.", "pleural effusion"),
+])
+def test_no_clear_finding_is_ruled_out(es: Labeler, text: str, finding: str) -> None:
+    assert es(text).findings.get(finding) == 0
