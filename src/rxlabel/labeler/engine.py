@@ -579,6 +579,8 @@ class Labeler:
             # ("opacidades reticulares con patrón intersticial" is the reticular pattern): re-read, they stay dropped.
             dropped = [m for m in named if m not in exact]
             fuzzy = [m for m in fuzzy if not any(d[0] == m[0] and d[9] < m[10] and m[9] < d[10] for d in dropped)]
+        if fuzzy and self._descriptors:
+            exact = _inside_corrected(exact, fuzzy, self._descriptors)
         if not exact and not fuzzy and self._is_admin(words):
             # Technique, comparison, advice, signature: skipped, never a reason to review (a misspelt finding
             # in one, "Rx portátil: consolidciones", is still read).
@@ -990,10 +992,25 @@ class Labeler:
         """Whether a comma / semicolon / colon clause of the sentence is a whole normal template: "Realizado en
         decúbito, sin alteraciones significativas", "Estabilidad radiológica: sin hallazgos significativos" state the
         study normal beside its film quality or its stability (normal_beside_nonfindings)."""
-        if "," not in skey and ";" not in skey and ":" not in skey:
-            return False
         lookup = self.compiled.templates.lookup
-        return any(isinstance(lookup(" ".join(WORD.findall(clause))), Template) for clause in re.split(r"[,;:]", skey))
+        if ("," in skey or ";" in skey or ":" in skey) and any(
+                isinstance(lookup(" ".join(WORD.findall(clause))), Template) for clause in re.split(r"[,;:]", skey)):
+            return True
+        return self._edge_template(skey)
+
+    def _edge_template(self, skey: str) -> bool:
+        """Whether a clause opens or closes with a whole normal template, the rest of it a comparison or its subject:
+        "Estudio sin hallazgos de significación aparentes similar a previo", "estabilidad radiológica en paciente sin
+        hallazgos radiológicos" state the study normal beside its stability. Asked only of a sentence with no
+        template and, through _stated_normal, of a report with no abnormal finding present."""
+        lookup = self.compiled.templates.lookup
+        for clause in re.split(r"[,;:]", skey):
+            words = WORD.findall(clause)
+            for cut in range(_EDGE_TEMPLATE_MIN, len(words) - 1):
+                if isinstance(lookup(" ".join(words[:cut])), Template) or isinstance(
+                        lookup(" ".join(words[len(words) - cut:])), Template):
+                    return True
+        return False
 
     def _stated_normal(self, mentions: list[Mention], stated: Callable[[], bool] | None) -> bool:
         """Pack ``normal_beside_nonfindings``: no abnormal finding present or uncertain, and a normal template says
@@ -1038,6 +1055,18 @@ class Labeler:
 
 
 __all__ = ["Labeler", "LabelResult", "METHODS", "REASONS", "lang_normalizer"]
+
+
+_EDGE_TEMPLATE_MIN = 3  # words of the shortest template a clause may open or close with
+
+
+def _inside_corrected(exact: list[tuple], fuzzy: list[tuple] | tuple, descriptors: frozenset[str]) -> list[tuple]:
+    """Drop a descriptor mention (pack ``descriptor``: an opacity, a nodule) that lies inside a longer phrase read only
+    once a misspelling is corrected: "Opacidades alveoalres" is the alveolar pattern as "opacidades alveolares" is,
+    where the longest phrase takes the opacity; the exact reading of the first word alone is a fragment of it."""
+    kept = [e for e in exact if e[0] not in descriptors or not any(
+        m[0] != e[0] and m[9] <= e[9] and e[10] <= m[10] and m[10] - m[9] > e[10] - e[9] for m in fuzzy)]
+    return kept if len(kept) < len(exact) else exact
 
 
 def _only_negative(finding: Match, cue: Match) -> bool:
