@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import accumulate
 from pathlib import Path
@@ -195,6 +195,7 @@ class Labeler:
         self._diagnoses = frozenset(f.name for f in self.pack.findings.values() if f.diagnosis)
         self._coordinators = frozenset(make_key(w, self.pack.lang, True) for w in self.pack.coordinators)
         self._general = {f.name: frozenset(f.specifies) for f in self.pack.findings.values() if f.specifies}
+        self._beside = {f.name: f.beside for f in self.pack.findings.values() if f.beside}
         markers = self.pack.superseded_markers
         self._superseded = re.compile("|".join(f"(?:{m})" for m in markers), re.M) if markers else None
         self._attribution = tuple(f" {' '.join(w)} " for c in self.pack.attribution_cues
@@ -370,6 +371,8 @@ class Labeler:
                 reasons.append("no_match")
         elif unmatched and self.pack.unmatched_sentence in ("review", "finding_words", "missed_findings"):
             reasons.append("unmatched_sentence")
+        if self._beside and mentions:
+            mentions = self._beside_children(mentions)
         checked = [m for m in mentions if self.pack.findings[m.finding].conflicts] if mentions else mentions
         if self.pack.on_conflict == "positive":
             checked = []  # present wins in aggregation (CheXpert's rule); not a reason for review
@@ -391,6 +394,23 @@ class Labeler:
         if normal and any(m.status != 0 and m.abnormal for m in fuzzy):
             result.findings.pop(normal, None)  # a suggested finding may make the report abnormal
         return result
+
+    def _beside_children(self, mentions: list[Mention]) -> list[Mention]:
+        """Findings' ``beside``: a finding stated (present or uncertain) in a report that also states the other
+        finding is its child ("Imagen de aspecto nodular basal. Se corresponde con la mamila." is a pseudonodule,
+        in either order of the sentences); a ruled-out mention keeps its name."""
+        stated = {m.finding for m in mentions if m.status != 0}
+        out = mentions
+        for i, m in enumerate(mentions):
+            rule = self._beside.get(m.finding) if m.status != 0 else None
+            child = next((c for other, c in rule.items() if other in stated and other != m.finding), None) if rule else None
+            if child is not None:
+                finding = self.pack.findings[child]
+                if out is mentions:
+                    out = list(mentions)
+                out[i] = replace(m, finding=child, abnormal=finding.abnormal,
+                                 region=m.region if finding.region == "section" else finding.region)
+        return out
 
     def _restored_only(self, skey: str, analysis: _Analysis) -> bool:
         """vi: whether every fuzzy mention only sets the marks of words typed without them, in a sentence typed

@@ -1,0 +1,95 @@
+"""Spanish classes fixed in session 9 by es-g (issue 12, PadChest-GR images whose sentences are new wording): one
+parametrised table per class, cases written for the class (common Spanish radiology wording), each failing before
+its fix.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from rxlabel import labeler
+from rxlabel.labeler import Labeler
+from rxlabel.labeler.pack import RulePackError, load_pack
+
+
+@pytest.fixture(scope="module")
+def es() -> Labeler:
+    return labeler.load("es")
+
+
+def _present(es: Labeler, text: str) -> dict[str, int]:
+    return {k: v for k, v in es(text).findings.items() if v}
+
+
+# -- a finding's `beside`: the report's other finding picks its child (the report-level `sites`) ---------------
+
+@pytest.mark.parametrize("text, child, parent", [
+    ("Imagen de aspecto nodular en base izquierda. Se corresponde con la mamila izquierda.", "pseudonodule", "nodule"),
+    ("Compatible con mamilas. Nódulos en ambas bases pulmonares.", "pseudonodule", "nodule"),
+    ("Nódulos pulmonares bilaterales. Probablemente en relación con mamilas.", "pseudonodule", "multiple nodules"),
+    ("Opacidad nodular en campo inferior derecho. Podría corresponder a pezón.", "pseudonodule", "nodule"),
+    ("Hilios prominentes. Signos de redistribución vascular.", "vascular hilar enlargement", "hilar enlargement"),
+    ("Redistribución vascular hacia vértices. Aumento de tamaño de ambos hilios.", "vascular hilar enlargement",
+     "hilar enlargement"),
+])
+def test_beside_picks_the_child(es: Labeler, text: str, child: str, parent: str) -> None:
+    found = _present(es, text)
+    assert child in found and parent not in found
+
+
+@pytest.mark.parametrize("text, kept", [
+    # the other finding ruled out, or absent: the finding keeps its name
+    ("Nódulo pulmonar en LSD. No se identifican mamilas.", "nodule"),
+    ("Nódulo pulmonar en LSD de 12 mm.", "nodule"),
+    ("Hilios prominentes. Sin redistribución vascular.", "hilar enlargement"),
+])
+def test_beside_needs_the_other_stated(es: Labeler, text: str, kept: str) -> None:
+    assert kept in _present(es, text)
+
+
+def test_beside_leaves_a_ruled_out_mention() -> None:
+    es = labeler.load("es")
+    result = es("No se observan nódulos pulmonares. Mamilas proyectadas en ambas bases.")
+    assert result.findings.get("nodule") == 0 and "pseudonodule" not in result.findings
+
+
+def test_beside_names_unknown_findings(tmp_path: Path) -> None:
+    (tmp_path / "pack.yaml").write_text("lang: xx\nname: t\n", encoding="utf-8")
+    (tmp_path / "findings.yaml").write_text(textwrap.dedent("""\
+        findings:
+          - name: nodule
+            region: parenchyma
+            phrases: [nodule]
+            beside: {nipple: pseudonodule}
+        """), encoding="utf-8")
+    with pytest.raises(RulePackError) as err:
+        load_pack(tmp_path)
+    assert "beside: unknown finding 'nipple'" in str(err.value)
+    assert "beside: unknown finding 'pseudonodule'" in str(err.value)
+
+
+# -- a rib fused with the next or forked, its side or arch between ---------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "Cuarto arco costal derecho fusionado con el quinto.",
+    "Arcos costales posteriores izquierdos fusionados.",
+    "Primera costilla izquierda fusionada con la segunda.",
+    "Fusión costal en arcos superiores derechos.",
+    "Sinostosis costal posterior izquierda.",
+    "Alteración en el arco anterior de la cuarta costilla izquierda en probable relación con bifidez.",
+    "Bifidez costal anterior derecha.",
+    "Arco costal anterior bífido.",
+])
+def test_rib_fusion_or_fork_is_thoracic_cage_deformation(es: Labeler, text: str) -> None:
+    assert "thoracic cage deformation" in _present(es, text)
+
+
+@pytest.mark.parametrize("text", [
+    "Bifurcación traqueal sin alteraciones.",
+    "Bifidez de la apófisis espinosa de C7.",
+])
+def test_a_fork_elsewhere_is_no_rib(es: Labeler, text: str) -> None:
+    assert "thoracic cage deformation" not in _present(es, text)
