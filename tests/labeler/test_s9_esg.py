@@ -93,3 +93,28 @@ def test_rib_fusion_or_fork_is_thoracic_cage_deformation(es: Labeler, text: str)
 ])
 def test_a_fork_elsewhere_is_no_rib(es: Labeler, text: str) -> None:
     assert "thoracic cage deformation" not in _present(es, text)
+
+
+# -- an interstitial pattern qualified as micronodular is both -------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "Patrón intersticial micronodular bilateral.",
+    "Patrón intersticial de predominio micronodular en ambos campos.",
+    "Patrón intersticial difuso micronodular.",
+])
+def test_micronodular_interstitial_pattern_is_both(es: Labeler, text: str) -> None:
+    found = _present(es, text)
+    assert "interstitial pattern" in found and "miliary opacities" in found
+
+
+# -- a density increase qualified as (pseudo)nodular is the (pseudo)nodule only --------------------------------
+
+@pytest.mark.parametrize("text, finding", [
+    ("Imágenes de aumento de densidad pseudonodular en ambas bases.", "pseudonodule"),
+    ("Zona de aumento de densidad seudonodular en campo medio derecho.", "pseudonodule"),
+    ("Áreas de aumento de densidad pseudonodulares bibasales.", "pseudonodule"),
+    ("Foco de aumento de densidad nodular en LSD.", "nodule"),
+])
+def test_nodular_density_increase_is_the_nodule(es: Labeler, text: str, finding: str) -> None:
+    found = _present(es, text)
+    assert finding in found and "increased density" not in found
