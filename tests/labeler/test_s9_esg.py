@@ -118,3 +118,40 @@ def test_micronodular_interstitial_pattern_is_both(es: Labeler, text: str) -> No
 def test_nodular_density_increase_is_the_nodule(es: Labeler, text: str, finding: str) -> None:
     found = _present(es, text)
     assert finding in found and "increased density" not in found
+
+
+# -- a finding's `qualifiers`: the adjective after the mention, sites between, picks the child -----------------
+
+@pytest.mark.parametrize("text, child, parent", [
+    ("Granuloma en lóbulo superior derecho calcificado.", "calcified granuloma", "granuloma"),
+    ("Granulomas en ambos vértices pulmonares, calcificados.", "calcified granuloma", "granuloma"),
+    ("Adenopatía en ventana aortopulmonar calcificada.", "calcified adenopathy", "adenopathy"),
+    ("Placas pleurales diafragmáticas bilaterales calcificadas.", "calcified pleural plaques", "pleural plaques"),
+    ("Engrosamiento pleural basal izquierdo calcificado.", "calcified pleural thickening", "pleural thickening"),
+])
+def test_qualifier_after_the_sites_picks_the_child(es: Labeler, text: str, child: str, parent: str) -> None:
+    found = _present(es, text)
+    assert child in found and parent not in found and "calcified densities" not in found
+
+
+@pytest.mark.parametrize("text, kept", [
+    # a coordinator or another finding between: the adjective is another statement's
+    ("Granuloma en LSD y calcificaciones groseras en base derecha.", "granuloma"),
+    ("Granuloma en LSD con ateromatosis aórtica calcificada.", "granuloma"),
+])
+def test_qualifier_stops_at_another_statement(es: Labeler, text: str, kept: str) -> None:
+    assert kept in _present(es, text)
+
+
+def test_qualifiers_name_unknown_findings(tmp_path: Path) -> None:
+    (tmp_path / "pack.yaml").write_text("lang: xx\nname: t\n", encoding="utf-8")
+    (tmp_path / "findings.yaml").write_text(textwrap.dedent("""\
+        findings:
+          - name: granuloma
+            region: parenchyma
+            phrases: [granuloma]
+            qualifiers: {calcified: calcified granuloma}
+        """), encoding="utf-8")
+    with pytest.raises(RulePackError) as err:
+        load_pack(tmp_path)
+    assert "qualifiers: unknown finding 'calcified granuloma'" in str(err.value)

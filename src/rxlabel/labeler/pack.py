@@ -42,7 +42,7 @@ PACK_KEYS = {"lang", "name", "description", "diacritics", "fuzzy", "regions", "s
              "inline_headers", "field_openers"}
 FINDING_KEYS = {"name", "region", "phrases", "negative_phrases", "exclude", "abnormal", "description",
                 "cui", "localizations", "device", "sites", "conflicts", "descriptor", "diagnosis",
-                "specifies", "beside"}
+                "specifies", "beside", "qualifiers"}
 CUE_KEYS = {"cue", "category", "direction", "max_scope", "note"}
 TEMPLATE_KEYS = {"text", "regions", "note"}
 LOC_KEYS = {"name", "phrases", "cui"}
@@ -96,6 +96,10 @@ class Finding:
     # a pseudonodule; enlarged hila beside a vascular redistribution are vascular hilar enlargement). First listed
     # wins; the report-level counterpart of ``sites``.
     beside: dict[str, str] = field(default_factory=dict)
+    # a qualifying word (phrase syntax, one word a variant) -> a more specific finding: the word after the mention in
+    # its clause, sites between ("Granuloma en campo medio derecho calcificado", "Adenopatías hiliares derechas
+    # calcificadas"), makes it the child; a descriptor mention of that word is absorbed into it.
+    qualifiers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -368,6 +372,11 @@ def _parse_findings(items: Any, path: Path, pack: Pack, errors: list[str]) -> No
             errors.append(f"{where}: 'beside' must map a finding name to a finding name")
             beside = {}
         beside = {str(k).strip().lower(): v.strip().lower() for k, v in beside.items() if k != "__line__"}
+        qualifiers = item.get("qualifiers") or {}
+        if not isinstance(qualifiers, dict) or not all(isinstance(v, str) for k, v in qualifiers.items() if k != "__line__"):
+            errors.append(f"{where}: 'qualifiers' must map a word to a finding name")
+            qualifiers = {}
+        qualifiers = {str(k).strip().lower(): v.strip().lower() for k, v in qualifiers.items() if k != "__line__"}
         existing = pack.findings.get(name)
         if existing is None:
             pack.findings[name] = Finding(name, region, phrases, negatives, exclude, abnormal,
@@ -376,7 +385,7 @@ def _parse_findings(items: Any, path: Path, pack: Pack, errors: list[str]) -> No
                                           descriptor=item.get("descriptor") is True,
                                           diagnosis=item.get("diagnosis") is True,
                                           specifies=_strings(item.get("specifies"), where, "specifies", errors),
-                                          beside=beside)
+                                          beside=beside, qualifiers=qualifiers)
         else:
             if existing.region != region:
                 errors.append(f"{where}: finding '{name}' has region '{region}' here but '{existing.region}' at {existing.source}")
@@ -387,6 +396,7 @@ def _parse_findings(items: Any, path: Path, pack: Pack, errors: list[str]) -> No
             # sites keep their order and win for a localization both name.
             existing.sites.update({k: v for k, v in sites.items() if k not in existing.sites})
             existing.beside.update({k: v for k, v in beside.items() if k not in existing.beside})
+            existing.qualifiers.update({k: v for k, v in qualifiers.items() if k not in existing.qualifiers})
             existing.specifies.extend(g for g in _strings(item.get("specifies"), where, "specifies", errors)
                                       if g not in existing.specifies)
 
@@ -762,6 +772,9 @@ def load_pack(lang_or_path: str | Path) -> Pack:
             for named in (other, child):
                 if named not in pack.findings:
                     errors.append(f"{finding.source}: finding '{finding.name}' beside: unknown finding '{named}'")
+        for child in finding.qualifiers.values():
+            if child not in pack.findings:
+                errors.append(f"{finding.source}: finding '{finding.name}' qualifiers: unknown finding '{child}'")
         for general in finding.specifies:
             if general not in pack.findings:
                 errors.append(f"{finding.source}: finding '{finding.name}' specifies: unknown finding '{general}'")
