@@ -56,21 +56,6 @@ def test_beside_leaves_a_ruled_out_mention() -> None:
     assert result.findings.get("nodule") == 0 and "pseudonodule" not in result.findings
 
 
-def test_beside_names_unknown_findings(tmp_path: Path) -> None:
-    (tmp_path / "pack.yaml").write_text("lang: xx\nname: t\n", encoding="utf-8")
-    (tmp_path / "findings.yaml").write_text(textwrap.dedent("""\
-        findings:
-          - name: nodule
-            region: parenchyma
-            phrases: [nodule]
-            beside: {nipple: pseudonodule}
-        """), encoding="utf-8")
-    with pytest.raises(RulePackError) as err:
-        load_pack(tmp_path)
-    assert "beside: unknown finding 'nipple'" in str(err.value)
-    assert "beside: unknown finding 'pseudonodule'" in str(err.value)
-
-
 # -- a rib fused with the next or forked, its side or arch between ---------------------------------------------
 
 @pytest.mark.parametrize("text", [
@@ -143,15 +128,32 @@ def test_qualifier_stops_at_another_statement(es: Labeler, text: str, kept: str)
     assert kept in _present(es, text)
 
 
-def test_qualifiers_name_unknown_findings(tmp_path: Path) -> None:
+@pytest.mark.parametrize("key, errors", [
+    ("beside: {nipple: pseudonodule}", ["beside: unknown finding 'nipple'", "beside: unknown finding 'pseudonodule'"]),
+    ("qualifiers: {calcified: calcified granuloma}", ["qualifiers: unknown finding 'calcified granuloma'"]),
+])
+def test_child_tables_name_known_findings(tmp_path: Path, key: str, errors: list[str]) -> None:
     (tmp_path / "pack.yaml").write_text("lang: xx\nname: t\n", encoding="utf-8")
-    (tmp_path / "findings.yaml").write_text(textwrap.dedent("""\
+    (tmp_path / "findings.yaml").write_text(textwrap.dedent(f"""\
         findings:
-          - name: granuloma
+          - name: nodule
             region: parenchyma
-            phrases: [granuloma]
-            qualifiers: {calcified: calcified granuloma}
+            phrases: [nodule]
+            {key}
         """), encoding="utf-8")
     with pytest.raises(RulePackError) as err:
         load_pack(tmp_path)
-    assert "qualifiers: unknown finding 'calcified granuloma'" in str(err.value)
+    assert all(e in str(err.value) for e in errors)
+
+
+# -- a breast implant named after a mastectomy or as an expander; a calcified one is also the calcified density ---
+
+@pytest.mark.parametrize("text, expected", [
+    ("Cambios de mastectomía derecha con prótesis.", {"mammary prosthesis", "mastectomy"}),
+    ("Mastectomía izquierda. Prótesis.", {"mammary prosthesis", "mastectomy"}),
+    ("Expansor mamario derecho.", {"mammary prosthesis"}),
+    ("Prótesis mamaria calcificada.", {"mammary prosthesis", "calcified densities"}),
+])
+def test_breast_implant_wording(es: Labeler, text: str, expected: set[str]) -> None:
+    found = _present(es, text)
+    assert expected <= set(found) and "prosthesis" not in found
