@@ -99,6 +99,8 @@ def test_micronodular_interstitial_pattern_is_both(es: Labeler, text: str) -> No
     ("Zona de aumento de densidad seudonodular en campo medio derecho.", "pseudonodule"),
     ("Áreas de aumento de densidad pseudonodulares bibasales.", "pseudonodule"),
     ("Foco de aumento de densidad nodular en LSD.", "nodule"),
+    ("Imagen densa de morfología nodular en base izquierda.", "nodule"),
+    ("Opacidad densa de aspecto pseudonodular en campo inferior derecho.", "pseudonodule"),
 ])
 def test_nodular_density_increase_is_the_nodule(es: Labeler, text: str, finding: str) -> None:
     found = _present(es, text)
