@@ -45,6 +45,9 @@ def test_beside_picks_the_child(es: Labeler, text: str, child: str, parent: str)
     ("Nódulo pulmonar en LSD. No se identifican mamilas.", "nodule"),
     ("Nódulo pulmonar en LSD de 12 mm.", "nodule"),
     ("Hilios prominentes. Sin redistribución vascular.", "hilar enlargement"),
+    # its own sentence puts it down to a diagnosis: a real nodule beside a nipple shadow
+    ("Nódulo espiculado en LSD sugestivo de metástasis. Mamilas proyectadas en ambas bases.", "nodule"),
+    ("Nódulos pulmonares bilaterales compatibles con metástasis. Sombra de mamila izquierda.", "multiple nodules"),
 ])
 def test_beside_needs_the_other_stated(es: Labeler, text: str, kept: str) -> None:
     assert kept in _present(es, text)

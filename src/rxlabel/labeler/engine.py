@@ -404,11 +404,13 @@ class Labeler:
     def _beside_children(self, mentions: list[Mention]) -> list[Mention]:
         """Findings' ``beside``: a finding stated (present or uncertain) in a report that also states the other
         finding is its child ("Imagen de aspecto nodular basal. Se corresponde con la mamila." is a pseudonodule,
-        in either order of the sentences); a ruled-out mention keeps its name."""
+        in either order of the sentences); a ruled-out mention keeps its name, and so does one its own sentence puts
+        down to a diagnosis ("Nódulo en LSD sugestivo de metástasis. Mamilas en ambas bases.")."""
         stated = {m.finding for m in mentions if m.status != 0}
+        diagnosed = {m.sentence_start for m in mentions if m.status != 0 and m.finding in self._diagnoses}
         out = mentions
         for i, m in enumerate(mentions):
-            rule = self._beside.get(m.finding) if m.status != 0 else None
+            rule = self._beside.get(m.finding) if m.status != 0 and m.sentence_start not in diagnosed else None
             child = next((c for other, c in rule.items() if other in stated and other != m.finding), None) if rule else None
             if child is not None:
                 finding = self.pack.findings[child]
