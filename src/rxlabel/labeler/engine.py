@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import accumulate
 from pathlib import Path
@@ -99,6 +99,8 @@ _CACHE_LIMIT = 100_000
 # A change word (pack change_words) with one of these among the words before it in its sentence is denied.
 _CHANGE_NEGATIONS = frozenset({"no", "sin", "ni", "tampoco", "nor", "without"})
 _CHANGE_NEGATION_WINDOW = 12
+# findings' qualifiers: how many words after a mention its qualifying word may stand (the sites between)
+_QUALIFIER_REACH = 5
 _CHANGE = "G"  # the payload group of the change-word trie
 _CLOSED_ASIDE = re.compile(r"\(([^()]*?\b(?:no|sin|ni|tampoco)\b[^()]*)\)(?=[^()]*\S)")  # a negated aside, text after it
 _COMMA = re.compile(",")
@@ -195,6 +197,11 @@ class Labeler:
         self._diagnoses = frozenset(f.name for f in self.pack.findings.values() if f.diagnosis)
         self._coordinators = frozenset(make_key(w, self.pack.lang, True) for w in self.pack.coordinators)
         self._general = {f.name: frozenset(f.specifies) for f in self.pack.findings.values() if f.specifies}
+        self._beside = {f.name: f.beside for f in self.pack.findings.values() if f.beside}
+        # finding -> {qualifying word (as the report's words are keyed) -> child}
+        self._qualifiers = {f.name: {w: child for q, child in f.qualifiers.items() for v in expand_phrase(q)
+                                     for w in self.compiled.words(v)[:1]}
+                            for f in self.pack.findings.values() if f.qualifiers}
         markers = self.pack.superseded_markers
         self._superseded = re.compile("|".join(f"(?:{m})" for m in markers), re.M) if markers else None
         self._attribution = tuple(f" {' '.join(w)} " for c in self.pack.attribution_cues
@@ -370,6 +377,8 @@ class Labeler:
                 reasons.append("no_match")
         elif unmatched and self.pack.unmatched_sentence in ("review", "finding_words", "missed_findings"):
             reasons.append("unmatched_sentence")
+        if self._beside and mentions:
+            mentions = self._beside_children(mentions)
         checked = [m for m in mentions if self.pack.findings[m.finding].conflicts] if mentions else mentions
         if self.pack.on_conflict == "positive":
             checked = []  # present wins in aggregation (CheXpert's rule); not a reason for review
@@ -391,6 +400,25 @@ class Labeler:
         if normal and any(m.status != 0 and m.abnormal for m in fuzzy):
             result.findings.pop(normal, None)  # a suggested finding may make the report abnormal
         return result
+
+    def _beside_children(self, mentions: list[Mention]) -> list[Mention]:
+        """Findings' ``beside``: a finding stated (present or uncertain) in a report that also states the other
+        finding is its child ("Imagen de aspecto nodular basal. Se corresponde con la mamila." is a pseudonodule,
+        in either order of the sentences); a ruled-out mention keeps its name, and so does one its own sentence puts
+        down to a diagnosis ("Nódulo en LSD sugestivo de metástasis. Mamilas en ambas bases.")."""
+        stated = {m.finding for m in mentions if m.status != 0}
+        diagnosed = {m.sentence_start for m in mentions if m.status != 0 and m.finding in self._diagnoses}
+        out = mentions
+        for i, m in enumerate(mentions):
+            rule = self._beside.get(m.finding) if m.status != 0 and m.sentence_start not in diagnosed else None
+            child = next((c for other, c in rule.items() if other in stated and other != m.finding), None) if rule else None
+            if child is not None:
+                finding = self.pack.findings[child]
+                if out is mentions:
+                    out = list(mentions)
+                out[i] = replace(m, finding=child, abnormal=finding.abnormal,
+                                 region=m.region if finding.region == "section" else finding.region)
+        return out
 
     def _restored_only(self, skey: str, analysis: _Analysis) -> bool:
         """vi: whether every fuzzy mention only sets the marks of words typed without them, in a sentence typed
@@ -452,6 +480,32 @@ class Labeler:
                         drop.add(i)
                         break
         return [m for i, m in enumerate(exact) if i not in drop] if drop else exact
+
+    def _qualified(self, exact: list[tuple], words: list[str], clauses: list[int]) -> list[tuple]:
+        """Findings' ``qualifiers``: a qualifying word after the mention in its clause, within a few words and no
+        coordinator or other finding between ("Granuloma en campo medio derecho calcificado"), makes the mention its
+        child; a descriptor mention of just that word ("calcificado": calcified densities) is absorbed."""
+        out = list(exact)
+        absorbed: set[int] = set()
+        for i, m in enumerate(exact):
+            table = self._qualifiers.get(m[0])
+            if table is None:
+                continue
+            end = m[10]
+            for j in range(end, min(len(words), end + _QUALIFIER_REACH + 1)):
+                if clauses[j] != clauses[end - 1] or words[j] in self._coordinators:
+                    break
+                child = table.get(words[j])
+                others = [k for k, o in enumerate(exact) if k != i and o[9] <= j < o[10]]
+                if child is not None and all(exact[k][0] in self._descriptors and exact[k][10] - exact[k][9] == 1
+                                             for k in others):
+                    finding = self.pack.findings[child]
+                    out[i] = (child, m[1], finding.region, finding.abnormal, *m[4:])
+                    absorbed.update(others)
+                    break
+                if others:
+                    break  # another finding between: the word qualifies that one
+        return [m for k, m in enumerate(out) if k not in absorbed] if absorbed or out != exact else exact
 
     def _most_specific(self, exact: list[tuple], words: list[str], skey: str) -> list[tuple]:
         """Drop a finding that another stated one in the sentence refines (findings.yaml ``specifies``):
@@ -568,6 +622,8 @@ class Labeler:
             counts[match.payload] = counts.get(match.payload, 0) + 1
         clauses = self._clauses(skey, spans, words, matches.get(LOC, ()))
         exact = self._mentions(matches, spans, clauses)
+        if self._qualifiers and exact:
+            exact = self._qualified(exact, words, clauses)
         if self._descriptors and len(exact) > 1:
             exact = self._attributed(exact, words)
         named = exact

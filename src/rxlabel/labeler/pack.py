@@ -42,7 +42,7 @@ PACK_KEYS = {"lang", "name", "description", "diacritics", "fuzzy", "regions", "s
              "inline_headers", "field_openers"}
 FINDING_KEYS = {"name", "region", "phrases", "negative_phrases", "exclude", "abnormal", "description",
                 "cui", "localizations", "device", "sites", "conflicts", "descriptor", "diagnosis",
-                "specifies"}
+                "specifies", "beside", "qualifiers"}
 CUE_KEYS = {"cue", "category", "direction", "max_scope", "note"}
 TEMPLATE_KEYS = {"text", "regions", "note"}
 LOC_KEYS = {"name", "phrases", "cui"}
@@ -91,6 +91,15 @@ class Finding:
     # More general findings this one refines ("covid 19" specifies pneumonia, viral pneumonia): when a
     # sentence names both, only this one is labelled, as PadChest labels the most specific term.
     specifies: list[str] = field(default_factory=list)
+    # another finding -> a more specific one: PadChest labels this finding by its child when the REPORT also
+    # states the other ("Nódulos basales. En relación con mamilas.": the nodule explained by the nipple shadow is
+    # a pseudonodule; enlarged hila beside a vascular redistribution are vascular hilar enlargement). First listed
+    # wins; the report-level counterpart of ``sites``.
+    beside: dict[str, str] = field(default_factory=dict)
+    # a qualifying word (phrase syntax, one word a variant) -> a more specific finding: the word after the mention in
+    # its clause, sites between ("Granuloma en campo medio derecho calcificado", "Adenopatías hiliares derechas
+    # calcificadas"), makes it the child; a descriptor mention of that word is absorbed into it.
+    qualifiers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -358,6 +367,16 @@ def _parse_findings(items: Any, path: Path, pack: Pack, errors: list[str]) -> No
             errors.append(f"{where}: 'sites' must map a localization name to a finding name")
             sites = {}
         sites = {str(k).strip().lower(): v.strip().lower() for k, v in sites.items() if k != "__line__"}
+        beside = item.get("beside") or {}
+        if not isinstance(beside, dict) or not all(isinstance(v, str) for k, v in beside.items() if k != "__line__"):
+            errors.append(f"{where}: 'beside' must map a finding name to a finding name")
+            beside = {}
+        beside = {str(k).strip().lower(): v.strip().lower() for k, v in beside.items() if k != "__line__"}
+        qualifiers = item.get("qualifiers") or {}
+        if not isinstance(qualifiers, dict) or not all(isinstance(v, str) for k, v in qualifiers.items() if k != "__line__"):
+            errors.append(f"{where}: 'qualifiers' must map a word to a finding name")
+            qualifiers = {}
+        qualifiers = {str(k).strip().lower(): v.strip().lower() for k, v in qualifiers.items() if k != "__line__"}
         existing = pack.findings.get(name)
         if existing is None:
             pack.findings[name] = Finding(name, region, phrases, negatives, exclude, abnormal,
@@ -365,7 +384,8 @@ def _parse_findings(items: Any, path: Path, pack: Pack, errors: list[str]) -> No
                                           bool(item.get("conflicts", True)),
                                           descriptor=item.get("descriptor") is True,
                                           diagnosis=item.get("diagnosis") is True,
-                                          specifies=_strings(item.get("specifies"), where, "specifies", errors))
+                                          specifies=_strings(item.get("specifies"), where, "specifies", errors),
+                                          beside=beside, qualifiers=qualifiers)
         else:
             if existing.region != region:
                 errors.append(f"{where}: finding '{name}' has region '{region}' here but '{existing.region}' at {existing.source}")
@@ -375,6 +395,8 @@ def _parse_findings(items: Any, path: Path, pack: Pack, errors: list[str]) -> No
             # A later file may add sites and refinements too (a hospital's own granularity): the first file's
             # sites keep their order and win for a localization both name.
             existing.sites.update({k: v for k, v in sites.items() if k not in existing.sites})
+            existing.beside.update({k: v for k, v in beside.items() if k not in existing.beside})
+            existing.qualifiers.update({k: v for k, v in qualifiers.items() if k not in existing.qualifiers})
             existing.specifies.extend(g for g in _strings(item.get("specifies"), where, "specifies", errors)
                                       if g not in existing.specifies)
 
@@ -746,6 +768,13 @@ def load_pack(lang_or_path: str | Path) -> Pack:
                 errors.append(f"{finding.source}: finding '{finding.name}' sites: unknown localization '{loc}'")
             if child != SITE_OUTSIDE and child not in pack.findings:
                 errors.append(f"{finding.source}: finding '{finding.name}' sites: unknown finding '{child}'")
+        for other, child in finding.beside.items():
+            for named in (other, child):
+                if named not in pack.findings:
+                    errors.append(f"{finding.source}: finding '{finding.name}' beside: unknown finding '{named}'")
+        for child in finding.qualifiers.values():
+            if child not in pack.findings:
+                errors.append(f"{finding.source}: finding '{finding.name}' qualifiers: unknown finding '{child}'")
         for general in finding.specifies:
             if general not in pack.findings:
                 errors.append(f"{finding.source}: finding '{finding.name}' specifies: unknown finding '{general}'")
