@@ -1,0 +1,97 @@
+"""Issue 12, Vietnamese side, session 9 (vir): wording families of the ordinary house styles (read parts of hs11-hs20)
+and two silent errors — a lung not re-expanded after a pneumothorax, and a pneumothorax named before "đã rút dẫn lưu"
+(findings_s9_vir.yaml).
+
+Every report here was written for its class (none is copied from a development or house-style set). Each row of a
+``*_CLASSES`` table failed before the change named in its comment; the ``*_GUARDS`` rows keep the change from reading
+away what must stay.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from rxlabel import labeler
+
+from .test_vietnamese_generalisation import NORMAL, _check
+
+PLEURA = (0, 1, 0, 0, 1)
+LUNG = (0, 0, 1, 0, 1)
+HEART = (0, 0, 0, 1, 1)
+WALL = (1, 0, 0, 0, 1)
+
+
+@pytest.fixture(scope="module")
+def vi():
+    return labeler.load("vi")
+
+
+# a lung not (yet) re-expanded is a pneumothorax still there (was a normal statement or a quiet sentence)
+LUNG_NOT_EXPANDED = [
+    ("Sau dẫn lưu màng phổi.\nPhổi phải chưa nở hoàn toàn.\nTim không to.", PLEURA),
+    ("Phổi trái không nở sát thành ngực. Bóng tim không to.", PLEURA),
+    ("Tim không to.\nNhu mô phổi phải vẫn chưa nở hết, còn khí đỉnh phổi.", PLEURA),
+    ("Phổi phải nở chưa hoàn toàn. Tim không to.", PLEURA),
+    ("Phoi trai chua no sat thanh nguc. Tim khong to.", PLEURA),
+    ("Phổi phải nở kém. Tim không to.", PLEURA),
+]
+LUNG_EXPANDED_GUARDS = [
+    ("Phổi phải nở tốt, sát thành ngực. Tim không to.", NORMAL),
+    ("Phổi trái nở sát thành ngực. Không thấy tràn khí màng phổi. Tim không to.", NORMAL),
+]
+
+# "đã rút" with the device after it: the drain is what was removed, the pneumothorax named before it stays
+DRAIN_REMOVED = [
+    ("TKMP phải đã rút dẫn lưu.\nTim không to.", PLEURA),
+    ("Tràn khí màng phổi trái đã rút ống dẫn lưu, còn ít khí đỉnh phổi.\nTim không to.", PLEURA),
+    ("Tràn khí màng phổi phải vừa rút sonde dẫn lưu.\nTim không to.", PLEURA),
+]
+DRAIN_GUARDS = [
+    # the bare verb after the device still removes it; a device alone makes no region
+    ("Ống dẫn lưu màng phổi phải đã rút. Phổi phải nở tốt. Tim không to.", NORMAL),
+    ("Tràn khí màng phổi đã hết. Tim không to.", NORMAL),
+]
+
+# findings_s9_vir.yaml wording families
+WORDING_CLASSES = [
+    # a fissure named with its size, thickened after it
+    ("Tim không to.\nRãnh liên thuỳ lớn dày, có ít dịch.", PLEURA),
+    ("Tim không to.\nMàng phổi: rãnh liên thuỳ bé dày nhẹ.", PLEURA),
+    ("Tim không to.\nRãnh liên thuỳ ngang bên phải hơi dày.", PLEURA),
+    # a costophrenic angle that lost its sharpness
+    ("Tim không to.\nGóc sườn hoành phải mất sắc nét.", PLEURA),
+    ("Tim không to.\nGóc sườn hoành trái không còn sắc nét.", PLEURA),
+    # the pulmonary artery's arc bulging with its particle
+    ("Phổi sáng.\nCung động mạch phổi vồng ra.", HEART),
+    ("Phổi sáng.\nCung ĐMP lồi ra.", HEART),
+    # a contusion named "dập" with the lung tissue
+    ("Tim không to.\nDập nhu mô phổi phải sau chấn thương.", LUNG),
+    # an interstitial opacity named with the tissue
+    ("Tim không to.\nMờ mô kẽ lan toả hai phổi.", LUNG),
+    # a honeycomb
+    ("Tim không to.\nNhiều ổ sáng nhỏ dạng tổ ong vùng đáy phổi trái.", LUNG),
+    # a calcified rim of the aortic knob
+    ("Phổi sáng.\nCó viền vôi ở núm động mạch chủ.", HEART),
+    # a soft-tissue shadow of the breast or axilla is of the chest wall, not the lung
+    ("Phổi hai bên sáng. Tim không to.\nBóng mờ tròn phần mềm vùng vú trái, bờ đều.", WALL),
+    # a lenticular shadow against the chest wall, read as fluid
+    ("Tim không to.\nBóng mờ hình thấu kính sát thành ngực phải, nghĩ dịch khu trú.", PLEURA),
+    # a calcified plaque along the pleura with its shape between
+    ("Tim không to.\nCác mảng vôi dạng vệt dọc màng phổi thành bên trái.", PLEURA),
+    # "ok" as the region's verdict
+    ("Tim không to. Phổi sáng.\nKhung xương - phần mềm: xương đòn, xương sườn ok", NORMAL),
+    ("Tim ok. Phổi OK. Màng phổi ok.", NORMAL),
+]
+WORDING_GUARDS = [
+    # a lung opacity stays of the lung
+    ("Tim không to.\nBóng mờ tròn đáy phổi phải.", LUNG),
+    ("Tim không to.\nRãnh liên thuỳ bé không dày.", NORMAL),
+    ("Tim không to.\nGóc sườn hoành hai bên sắc nét.", NORMAL),
+    ("Phổi hai bên sáng. Tim không to.\nĐám mờ phần mềm vùng nách phải.", WALL),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), LUNG_NOT_EXPANDED + LUNG_EXPANDED_GUARDS + DRAIN_REMOVED + DRAIN_GUARDS
+                         + WORDING_CLASSES + WORDING_GUARDS)
+def test_s9_vir_classes(vi, text, expected):
+    _check(vi, text, expected)
