@@ -95,3 +95,46 @@ WORDING_GUARDS = [
                          + WORDING_CLASSES + WORDING_GUARDS)
 def test_s9_vir_classes(vi, text, expected):
     _check(vi, text, expected)
+
+
+# step 2 -------------------------------------------------------------------------------------------------------------
+# context.py _qualifies: a hedge inside a negation cue ("không thấy hình ảnh gợi ý") is the negated suggestion, so a list
+# after it is denied to its last finding (was: the hedge alone reached the last one, read uncertain)
+DENIED_SUGGESTIONS = [
+    ("Tim không to.\nKhông thấy hình ảnh gợi ý tổn thương khí phế thũng hay xơ phổi.", NORMAL),
+    ("Tim không to.\nChưa thấy dấu hiệu nghi ngờ tổn thương thâm nhiễm lao tiến triển hay xơ phổi.", NORMAL),
+    ("Tim không to.\nKhông thấy hình ảnh nghĩ đến tổn thương dạng thâm nhiễm hay u phổi.", NORMAL),
+]
+SUGGESTION_GUARDS = [
+    # a hedge of its own after a negated finding stays a hedge
+    ("Tim không to.\nKhông thấy tràn dịch màng phổi, hình ảnh gợi ý viêm phổi thuỳ dưới phải.", LUNG),
+]
+
+# words_vi.py: a colon opens a field's value, so the word before it does not decide the reading of the word after it
+# ("mang phoi:dinh mang phoi": "dính", not the "đỉnh" of "màng phổi đỉnh")
+FIELD_VALUES = [
+    ("Tim khong to.\nMang phoi:dinh mang phoi vung goc suon hoanh ben phai.", PLEURA),
+]
+
+# admin lines (pack.yaml): a chain's letterhead with its branch, a chest-and-abdomen film's title, the patient's
+# complaint on a line of its own; a lung base hidden by fluid (findings_s9_vir.yaml)
+ADMIN_CLASSES = [
+    ("HỆ THỐNG CHẨN ĐOÁN HÌNH ẢNH - Chi nhánh Vĩnh Long\nTim không to. Phổi hai bên sáng.", NORMAL),
+    ("HE THONG CHAN DOAN HINH ANH - CHI NHANH RACH GIA\nTim khong to. Hai phoi sang.", NORMAL),
+    ("XQ ngực bụng thẳng\nTim không to. Phổi hai bên sáng.", NORMAL),
+    ("Bà cụ té ngã ở nhà, đau lưng.\nTim không to. Phổi hai bên sáng.", NORMAL),
+    ("Ông bị té xe máy, đau ngực phải.\nGãy cung bên xương sườn 6 phải. Phổi hai bên sáng.", WALL),
+    ("Tim không to.\nPhổi phải khó đánh giá vùng đáy do dịch.", PLEURA),
+    ("Tim không to.\nGóc sườn hoành trái khó đánh giá do dịch.", PLEURA),
+]
+ADMIN_GUARDS = [
+    ("Tim khong to.\nMang phoi: dinh mang phoi day ben trai.", PLEURA),
+    # a finding on the complaint's line is still read
+    ("Bà cụ khó thở, tràn dịch màng phổi phải lượng vừa.\nTim không to.", PLEURA),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), DENIED_SUGGESTIONS + SUGGESTION_GUARDS + FIELD_VALUES + ADMIN_CLASSES
+                         + ADMIN_GUARDS)
+def test_s9_vir_step2(vi, text, expected):
+    _check(vi, text, expected)

@@ -599,8 +599,11 @@ class ViWordStage:
             if len(opts) == 1:
                 chosen[i] = next(iter(opts))
                 continue
-            prev = {chosen[i - 1]} | (options[i - 1] or set()) if i else set()
-            nxt = ({words[i + 1]} | (options[i + 1] or set())) if i + 1 < len(words) else set()
+            # a colon between two words opens a field's value ("mang phoi:dinh mang phoi ..."): the words either side
+            # of it are no word pair, so neither decides the other's reading
+            prev = {chosen[i - 1]} | (options[i - 1] or set()) if i and not _field_break(skey, tokens, i) else set()
+            nxt = ({words[i + 1]} | (options[i + 1] or set())) if i + 1 < len(words) and not _field_break(
+                skey, tokens, i + 1) else set()
             # Weak evidence leaves the word open for the sentence-level choice; still open, it stays as typed.
             pick = self._decide(opts, prev, nxt, keep=None)
             if pick is not None:
@@ -685,6 +688,11 @@ class ViWordStage:
             tokens = [t for t in tokens if t[1] < start] + [(w, s0, e0) for w in words] + [
                 t for t in tokens if t[1] >= end]
         return tokens
+
+
+def _field_break(skey: str, tokens: list[Token], i: int) -> bool:
+    """Whether a colon stands between token ``i - 1`` and token ``i`` (a field and its value)."""
+    return ":" in skey[tokens[i - 1][2]:tokens[i][1]]
 
 
 def pack_texts(pack, words_of) -> list[list[str]]:
