@@ -138,3 +138,33 @@ ADMIN_GUARDS = [
                          + ADMIN_GUARDS)
 def test_s9_vir_step2(vi, text, expected):
     _check(vi, text, expected)
+
+
+# step 3 -------------------------------------------------------------------------------------------------------------
+STEP3_CLASSES = [
+    # redistribution named by its direction (findings.yaml vascular redistribution)
+    ("Tim không to.\nTái phân bố tuần hoàn lên đỉnh.", LUNG),
+    ("Tim không to.\nTái phân bố tuần hoàn về phía đỉnh hai phổi.", LUNG),
+    # the breast named first, the operation after it
+    ("Phổi hai bên sáng. Tim không to.\nVú phải đã cắt.", WALL),
+    ("Phổi hai bên sáng. Tim không to.\nTuyến vú trái đã cắt bỏ.", WALL),
+    # a barrel chest
+    ("Tim không to.\nLồng ngực hình thùng, vòm hoành thấp.", LUNG),
+    # words_vi: the southern side "bên mặt" read as "bên phải" between a subject and its predicate
+    ("Tim không lớn.\nMàng phổi bên mặt dầy nhẹ.", PLEURA),
+    ("Tim không lớn.\nMàng phổi bên mặt dày.", PLEURA),
+    # a heart border beside a lung opacity is no dextrocardia ("cạnh tim bên phải")
+    ("Phổi: đám mờ cạnh tim bên phải, xoá bờ tim phải.\nTim không to.", LUNG),
+]
+STEP3_GUARDS = [
+    # ... and so is one beside the southern side (the side rewrite must not make it one)
+    ("Đám mờ cạnh tim bên mặt, có hình phế quản hơi.\nTim hổng lớn.", LUNG),
+    ("Tim nằm bên phải, đảo ngược phủ tạng. Phổi hai bên sáng.", HEART),
+    ("Bóng tim bên phải. Phổi hai bên sáng.", HEART),
+    ("Phổi hai bên sáng. Tim không to. Mặt phẳng da thành ngực bình thường.", NORMAL),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), STEP3_CLASSES + STEP3_GUARDS)
+def test_s9_vir_step3(vi, text, expected):
+    _check(vi, text, expected)

@@ -272,6 +272,7 @@ class ViWordStage:
             # its "not" is the negation the Vietnamese rules read as "không" ("Pneumothorax is not seen", "Heart not
             # enlarged"): "not" itself is never a pack word, or unmarked "not" (nốt) would no longer be restored
             tokens = [("không" if w == "not" else w, s, e) for w, s, e in tokens]
+        tokens = _regional_sides(tokens)
         tokens = self._correct(tokens)
         tokens = self._out_of_place(tokens)
         tokens = self._structured_negative(skey, tokens)
@@ -688,6 +689,22 @@ class ViWordStage:
             tokens = [t for t in tokens if t[1] < start] + [(w, s0, e0) for w in words] + [
                 t for t in tokens if t[1] >= end]
         return tokens
+
+
+# Sides said in a regional way, a pair of words each ("bên mặt": the right side, southern): read as the side the rules
+# spell ("màng phổi bên mặt dầy nhẹ" is "màng phổi bên phải dầy nhẹ"); "mặt" alone is a face or a surface.
+_REGIONAL_SIDES = {("bên", "mặt"): "phải"}
+
+
+def _regional_sides(tokens: list[Token]) -> list[Token]:
+    if len(tokens) < 2 or not any(w == "mặt" for w, _, _ in tokens):
+        return tokens
+    out = list(tokens)
+    for i in range(1, len(out)):
+        side = _REGIONAL_SIDES.get((out[i - 1][0], out[i][0]))
+        if side is not None:
+            out[i] = (side, out[i][1], out[i][2])
+    return out
 
 
 def _field_break(skey: str, tokens: list[Token], i: int) -> bool:
