@@ -168,3 +168,28 @@ STEP3_GUARDS = [
 @pytest.mark.parametrize(("text", "expected"), STEP3_CLASSES + STEP3_GUARDS)
 def test_s9_vir_step3(vi, text, expected):
     _check(vi, text, expected)
+
+
+# step 4 -------------------------------------------------------------------------------------------------------------
+STEP4_CLASSES = [
+    # words_vi _NEG_VALUES: a form's field answered with a denied verb of finding
+    ("Tổn thương phổi: chưa ghi nhận\nMàng phổi: không dịch\nTim - trung thất: BT", NORMAL),
+    ("Tổn thương phổi: không phát hiện\nTim không to.", NORMAL),
+    ("Tràn dịch màng phổi: chưa phát hiện\nTim không to. Phổi sáng.", NORMAL),
+    # pack.yaml admin_patterns: a reply letter restating the request it answers
+    ("Về yêu cầu chụp X-quang ngực (nghi viêm phổi), chúng tôi xin trả lời như sau:\nTim không to. Phổi hai bên sáng.",
+     NORMAL),
+    ("Theo yêu cầu của khoa (TD lao phổi), chúng tôi xin trả lời như sau:\nTim không to. Phổi hai bên sáng.", NORMAL),
+]
+STEP4_GUARDS = [
+    # a field answered with a finding is still read
+    ("Tổn thương phổi: đám mờ thuỳ dưới phổi phải.\nTim không to.", LUNG),
+    ("Tràn dịch màng phổi: ghi nhận lượng ít bên phải.\nTim không to.", PLEURA),
+    # the reply's own findings typed after it on its line are read
+    ("Chúng tôi xin trả lời: bóng tim to, phổi hai bên sáng.", HEART),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), STEP4_CLASSES + STEP4_GUARDS)
+def test_s9_vir_step4(vi, text, expected):
+    _check(vi, text, expected)

@@ -41,7 +41,9 @@ _ORDINAL_END = re.compile(r"\s*[.)/\-:–]")
 _SIGN = re.compile(r"\(\s*([-–+])\s*\)")
 _SIDES = frozenset({"2", "hai", "bên", "p", "t", "phải", "trái", "cả"})
 _NEG_VALUES = frozenset(strip_diacritics(v) for v in (
-    "không", "ko", "k", "không có", "âm tính", "không thấy", "chưa thấy", "chưa có", "âm", "neg", "negative", "không rõ"))
+    "không", "ko", "k", "không có", "âm tính", "không thấy", "chưa thấy", "chưa có", "âm", "neg", "negative", "không rõ",
+    # s9-vir: a form's field answered with a verb of finding denied ("Tổn thương phổi: chưa ghi nhận")
+    "chưa ghi nhận", "không ghi nhận", "chưa phát hiện", "không phát hiện", "không thấy gì", "chưa thấy gì"))
 # Read on the key without diacritics, so "chi so tim nguc duoi 0,5" is read like "chỉ số tim ngực dưới 0,5".
 _CTR_HEAD = r"(?:chi\w? so|ty le|ti le|cstn|ctr)"
 _CTR_TAIL = (r"\s*(?:tim|t)?[\s\-/]*(?:long\s*)?(?:nguc|n)?\s*(?:\(ctr\))?\s*"
