@@ -193,3 +193,25 @@ STEP4_GUARDS = [
 @pytest.mark.parametrize(("text", "expected"), STEP4_CLASSES + STEP4_GUARDS)
 def test_s9_vir_step4(vi, text, expected):
     _check(vi, text, expected)
+
+
+# step 5 -------------------------------------------------------------------------------------------------------------
+STEP5_CLASSES = [
+    # a collapsed lung sized as a share is the pneumothorax's size, not an atelectasis
+    ("Tràn khí màng phổi trái, phổi trái xẹp khoảng 10%.\nTim không to.", PLEURA),
+    ("Tim không to.\nPhổi phải xẹp ước chừng 30% do tràn khí.", PLEURA),
+    # engine _clauses: a bracketed aside opening a sentence ends its cues' scope (the screening purpose "tầm soát" negated
+    # the pneumothorax after the bracket)
+    ("(tầm soát bệnh nghề nghiệp) Tràn khí khoang màng phổi trái.\nTim không to.", PLEURA),
+    ("(Khám sàng lọc) Đám mờ đỉnh phổi phải.\nTim không to.", LUNG),
+]
+STEP5_GUARDS = [
+    ("Tim không to.\nXẹp phổi trái.", LUNG),
+    ("Không thấy (trên phim thẳng) tràn dịch màng phổi. Tim không to.", NORMAL),
+    ("(Không thấy tràn dịch màng phổi.) Tim không to.", NORMAL),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), STEP5_CLASSES + STEP5_GUARDS)
+def test_s9_vir_step5(vi, text, expected):
+    _check(vi, text, expected)
