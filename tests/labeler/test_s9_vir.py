@@ -215,3 +215,21 @@ STEP5_GUARDS = [
 @pytest.mark.parametrize(("text", "expected"), STEP5_CLASSES + STEP5_GUARDS)
 def test_s9_vir_step5(vi, text, expected):
     _check(vi, text, expected)
+
+
+# step 6 -------------------------------------------------------------------------------------------------------------
+STEP6_CLASSES = [
+    # a shadow the reader identifies as anatomy after it (a backward negation cue "là <anatomy>")
+    ("Tim không to.\nBóng mờ đỉnh phổi phải là xương sườn chồng hình.", NORMAL),
+    ("Tim không to.\nĐám mờ nhỏ đáy phổi trái là bóng cơ ngực.", NORMAL),
+]
+STEP6_GUARDS = [
+    # a cause that is a disease stays read
+    ("Tim không to.\nĐám mờ đáy phổi phải, tràn dịch màng phổi phải.", (0, 1, 1, 0, 1)),
+    ("Tim không to. Khoang màng phổi 2 bên tự do.", NORMAL),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), STEP6_CLASSES + STEP6_GUARDS)
+def test_s9_vir_step6(vi, text, expected):
+    _check(vi, text, expected)
