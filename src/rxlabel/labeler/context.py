@@ -159,8 +159,12 @@ def _is_answer(span: CueSpan, target_end: int, clauses: list[int]) -> bool:
 
 
 def _qualifies(negation: CueSpan, uncertainty: CueSpan) -> bool:
+    """The hedge right after the negation, or inside it (a negation cue that ends with its hedge, vi "không thấy hình
+    ảnh gợi ý"): what is denied is the suggestion."""
     if negation.cue.direction == "after":
         return False
+    if negation.start <= uncertainty.start and uncertainty.end <= negation.end:
+        return True
     return 0 <= uncertainty.start - negation.end <= _QUALIFIER_GAP
 
 

@@ -104,6 +104,7 @@ _QUALIFIER_REACH = 5
 _CHANGE = "G"  # the payload group of the change-word trie
 _CLOSED_ASIDE = re.compile(r"\(([^()]*?\b(?:no|sin|ni|tampoco)\b[^()]*)\)(?=[^()]*\S)")  # a negated aside, text after it
 _COMMA = re.compile(",")
+_LEADING_ASIDE = re.compile(r"\s*\([^()]*\)(?=\s*\w)")  # a bracketed aside opening a sentence, text after it
 _WORD_SPLIT = re.compile(f"({WORD.pattern})")  # the words of phrases.WORD, kept by split between the separators
 # A clause-wise normal statement's breaks: , ; : and a dash with a space either side.
 _CLAUSEWISE_BREAK = re.compile(r"[,;:]|(?<= )-(?= )")
@@ -904,6 +905,11 @@ class Labeler:
                  locs: tuple[Match, ...] | list[Match] = ()) -> list[int]:
         breaks = self._break_re
         positions = [m.start() for m in breaks.finditer(skey)] if breaks is not None else []
+        if skey[:1] == "(" or skey.lstrip()[:1] == "(":
+            # an aside opening the sentence ("(tầm soát bệnh nghề nghiệp) Tràn khí màng phổi trái"): its cues end with it
+            aside = _LEADING_ASIDE.match(skey)
+            if aside:
+                positions = sorted(set(positions) | {aside.end() - 1})
         if words is not None and (self._statement_words or self._statement_locs) and "," in skey:
             positions = sorted(set(positions + self._statement_commas(skey, spans, words, locs, positions)))
         if not positions:

@@ -41,7 +41,9 @@ _ORDINAL_END = re.compile(r"\s*[.)/\-:–]")
 _SIGN = re.compile(r"\(\s*([-–+])\s*\)")
 _SIDES = frozenset({"2", "hai", "bên", "p", "t", "phải", "trái", "cả"})
 _NEG_VALUES = frozenset(strip_diacritics(v) for v in (
-    "không", "ko", "k", "không có", "âm tính", "không thấy", "chưa thấy", "chưa có", "âm", "neg", "negative", "không rõ"))
+    "không", "ko", "k", "không có", "âm tính", "không thấy", "chưa thấy", "chưa có", "âm", "neg", "negative", "không rõ",
+    # s9-vir: a form's field answered with a verb of finding denied ("Tổn thương phổi: chưa ghi nhận")
+    "chưa ghi nhận", "không ghi nhận", "chưa phát hiện", "không phát hiện", "không thấy gì", "chưa thấy gì"))
 # Read on the key without diacritics, so "chi so tim nguc duoi 0,5" is read like "chỉ số tim ngực dưới 0,5".
 _CTR_HEAD = r"(?:chi\w? so|ty le|ti le|cstn|ctr)"
 _CTR_TAIL = (r"\s*(?:tim|t)?[\s\-/]*(?:long\s*)?(?:nguc|n)?\s*(?:\(ctr\))?\s*"
@@ -272,6 +274,7 @@ class ViWordStage:
             # its "not" is the negation the Vietnamese rules read as "không" ("Pneumothorax is not seen", "Heart not
             # enlarged"): "not" itself is never a pack word, or unmarked "not" (nốt) would no longer be restored
             tokens = [("không" if w == "not" else w, s, e) for w, s, e in tokens]
+        tokens = _regional_sides(tokens)
         tokens = self._correct(tokens)
         tokens = self._out_of_place(tokens)
         tokens = self._structured_negative(skey, tokens)
@@ -599,8 +602,11 @@ class ViWordStage:
             if len(opts) == 1:
                 chosen[i] = next(iter(opts))
                 continue
-            prev = {chosen[i - 1]} | (options[i - 1] or set()) if i else set()
-            nxt = ({words[i + 1]} | (options[i + 1] or set())) if i + 1 < len(words) else set()
+            # a colon between two words opens a field's value ("mang phoi:dinh mang phoi ..."): the words either side
+            # of it are no word pair, so neither decides the other's reading
+            prev = {chosen[i - 1]} | (options[i - 1] or set()) if i and not _field_break(skey, tokens, i) else set()
+            nxt = ({words[i + 1]} | (options[i + 1] or set())) if i + 1 < len(words) and not _field_break(
+                skey, tokens, i + 1) else set()
             # Weak evidence leaves the word open for the sentence-level choice; still open, it stays as typed.
             pick = self._decide(opts, prev, nxt, keep=None)
             if pick is not None:
@@ -685,6 +691,27 @@ class ViWordStage:
             tokens = [t for t in tokens if t[1] < start] + [(w, s0, e0) for w in words] + [
                 t for t in tokens if t[1] >= end]
         return tokens
+
+
+# Sides said in a regional way, a pair of words each ("bên mặt": the right side, southern): read as the side the rules
+# spell ("màng phổi bên mặt dầy nhẹ" is "màng phổi bên phải dầy nhẹ"); "mặt" alone is a face or a surface.
+_REGIONAL_SIDES = {("bên", "mặt"): "phải"}
+
+
+def _regional_sides(tokens: list[Token]) -> list[Token]:
+    if len(tokens) < 2 or not any(w == "mặt" for w, _, _ in tokens):
+        return tokens
+    out = list(tokens)
+    for i in range(1, len(out)):
+        side = _REGIONAL_SIDES.get((out[i - 1][0], out[i][0]))
+        if side is not None:
+            out[i] = (side, out[i][1], out[i][2])
+    return out
+
+
+def _field_break(skey: str, tokens: list[Token], i: int) -> bool:
+    """Whether a colon stands between token ``i - 1`` and token ``i`` (a field and its value)."""
+    return ":" in skey[tokens[i - 1][2]:tokens[i][1]]
 
 
 def pack_texts(pack, words_of) -> list[list[str]]:
