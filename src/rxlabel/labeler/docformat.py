@@ -1,0 +1,171 @@
+"""Documents that are not radiology reports but carry one (pack ``layout.records`` / ``layout.quoted_film``).
+
+A same-length pre-pass run before the other layout rewrites (labeler/layout.py), so offsets and evidence stay the
+report's own. Each extractor names itself (``DocFormat.rewrite`` returns the names of those that applied; the engine
+records them in the evidence as ``docformat:<name>``).
+
+* ``records``: an HIS export whose lines are field-separated segments ("OBX|1|TX|MOTA^Mô tả|1|Tim không to~Phổi
+  sáng||||||F", "KQ|02|MANGPHOI|Màng phổi không dày|"). It applies when ``min_lines`` lines at least open with a
+  segment id (``segment``: upper-case letters, digits, "_", optionally "#", then ``|``). Per segment line:
+  a segment in ``drop_segments`` (message header, patient, order: MSH, PID, OBR) is blanked whole; a line holding a
+  field code in ``drop_codes`` (the signing doctor "KQ|BS|...") is blanked whole; otherwise each field is read by
+  its shape: a code (no space, no lower-case letter: "OBX", "1", "TX", "MOTA", "F") is blanked, or written as its
+  header when ``headers`` maps it ("KL" -> "kl:"); a coded name "MOTA^Mô tả" is read as the header "Mô tả:"; free
+  text is kept, its repetition mark ("~") read as a line end; each field ends its own line.
+* ``quoted_film``: a document of another kind (``documents``: the opening of a discharge summary, "Giấy ra viện",
+  "Tóm tắt bệnh án") that quotes the film in one of its fields ("Cận lâm sàng: CTM ...; X-quang ngực thẳng (11/08):
+  bóng tim to => tim to. Chẩn đoán ra viện: ..."): only the quotation is read, from the film's label (``labels``,
+  up to its colon) to the end of its sentence; the rest of the document (history, vital signs, discharge diagnosis,
+  treatment) is blanked. A document with no film label is left as it came.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+_LINE = re.compile(r"[^\n]+")
+_CODE = re.compile(r"[^\sa-zà-ỹđ]*", re.UNICODE)  # no space, no lower-case letter: "OBX", "1", "MOTA", "20240420"
+_LOWER = re.compile(r"[a-zà-ỹđ]")
+_LETTER = re.compile(r"[^\W\d_]")
+_SENTENCE_END = re.compile(r"\.(?=\s|\Z)|\n[ \t]*\n")
+
+
+def _is_code(value: str) -> bool:
+    value = value.strip()
+    return not value or (_CODE.fullmatch(value) is not None and _LOWER.search(value) is None)
+
+
+@dataclass(frozen=True)
+class DocFormat:
+    """The compiled ``records`` and ``quoted_film`` specs (see the module docstring)."""
+
+    segment: re.Pattern | None = None
+    min_lines: int = 2
+    drop_segments: frozenset[str] = frozenset()
+    drop_codes: frozenset[str] = frozenset()
+    headers: dict[str, str] = field(default_factory=dict)
+    repetition: str = "~"
+    documents: re.Pattern | None = None
+    labels: re.Pattern | None = None
+
+    @classmethod
+    def from_spec(cls, records: dict, quoted: dict) -> DocFormat | None:
+        if not records and not quoted:
+            return None
+        seg = records.get("segment") if records else None
+        documents = quoted.get("documents") if quoted else None
+        labels = quoted.get("labels") if quoted else None
+        return cls(
+            segment=re.compile(seg, re.MULTILINE) if seg else None,
+            min_lines=int(records.get("min_lines", 2)) if records else 2,
+            drop_segments=frozenset(s.upper() for s in (records or {}).get("drop_segments", ())),
+            drop_codes=frozenset(s.upper() for s in (records or {}).get("drop_codes", ())),
+            headers={str(k).upper(): str(v) for k, v in ((records or {}).get("headers") or {}).items()},
+            repetition=str((records or {}).get("repetition", "~")),
+            documents=re.compile("|".join(f"(?:{p})" for p in documents), re.IGNORECASE) if documents else None,
+            labels=re.compile("|".join(f"(?:{p})" for p in labels), re.IGNORECASE) if labels else None,
+        )
+
+    def edits(self, text: str) -> tuple[list[tuple[int, int, str]], list[str]]:
+        """(same-length edits, names of the extractors that applied) for ``text``."""
+        if self.segment is not None and "|" in text:
+            found = self._record_edits(text)
+            if found:
+                return found, ["records"]
+        if self.documents is not None and self.labels is not None:
+            found = self._quoted_edits(text)
+            if found:
+                return found, ["quoted_film"]
+        return [], []
+
+    # -- records -----------------------------------------------------------------------------------
+
+    def _record_edits(self, text: str) -> list[tuple[int, int, str]]:
+        lines = [m for m in _LINE.finditer(text) if self.segment.match(text, m.start(), m.end())]
+        if len(lines) < self.min_lines:
+            return []
+        edits: list[tuple[int, int, str]] = []
+        for line in lines:
+            start, end = line.span()
+            bars = [i for i in range(start, end) if text[i] == "|"]
+            bounds = [start - 1, *bars, end]
+            fields = [(a + 1, b) for a, b in zip(bounds, bounds[1:], strict=False)]
+            seg = text[fields[0][0]:fields[0][1]].strip().lstrip("#").upper()
+            codes = {text[a:b].strip().upper() for a, b in fields[1:] if _is_code(text[a:b])}
+            if seg in self.drop_segments or codes & self.drop_codes:
+                edits.append((start, end, ""))
+                continue
+            run: list = []  # a run of code fields [start, end, header]: blanked as one, or written as its header
+            for a, b in fields:
+                value = text[a:b]
+                close = b + 1 if b < end else b  # the field with the bar that closes it
+                if _is_code(value) and "^" not in value:
+                    header = self.headers.get(value.strip().upper())
+                    if run:
+                        run[1], run[2] = close, header or run[2]
+                    else:
+                        run = [a, close, header]
+                    continue
+                _flush(run, edits)
+                run = []
+                if "^" in value and not _LOWER.search(value.split("^")[0]):
+                    # a coded name "MOTA^Mô tả": its name is the field's header
+                    caret = value.rindex("^")
+                    edits.append((a, a + caret + 1, ""))
+                    if close > b:
+                        edits.append((b, close, ":" if _LETTER.search(value[caret + 1:]) else ""))
+                    continue
+                for i in range(a, b):  # free text: a repetition mark is a line end
+                    if text.startswith(self.repetition, i):
+                        edits.append((i, i + len(self.repetition), "\n"))
+                if close > b:
+                    edits.append((b, close, "\n"))
+            _flush(run, edits)
+        return _merged(edits)
+
+    # -- quoted film -------------------------------------------------------------------------------
+
+    def _quoted_edits(self, text: str) -> list[tuple[int, int, str]]:
+        if self.documents.search(text, 0, 200) is None:
+            return []
+        label = self.labels.search(text)
+        if label is None:
+            return []
+        stop = _SENTENCE_END.search(text, label.end())
+        end = stop.start() + 1 if stop else len(text)
+        edits = []
+        if label.start() > 0:
+            edits.append((0, label.start(), ""))
+        if end < len(text):
+            edits.append((end, len(text), ""))
+        return edits
+
+
+def _flush(run: list, edits: list[tuple[int, int, str]]) -> None:
+    if run:
+        start, stop, header = run
+        said = f"{header}: " if header and len(header) + 1 <= stop - start else ""
+        edits.append((start, stop, said))
+
+
+def _merged(edits: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """The edits sorted, any overlapping one dropped (a whole blanked line wins over its fields)."""
+    out: list[tuple[int, int, str]] = []
+    for e in sorted(edits, key=lambda e: (e[0], -(e[1] - e[0]))):
+        if out and e[0] < out[-1][1]:
+            continue
+        out.append(e)
+    return out
+
+
+def apply_edits(s: str, edits: list[tuple[int, int, str]]) -> str:
+    """``s`` with each (start, end, said) edit written in place, padded or cut to its span's length."""
+    out: list[str] = []
+    pos = 0
+    for start, end, said in edits:
+        out.append(s[pos:start])
+        out.append(said.ljust(end - start)[:end - start])
+        pos = end
+    out.append(s[pos:])
+    return "".join(out)

@@ -1,0 +1,121 @@
+"""Vietnamese documents that carry a report (session 9, vi-f): an HIS export of field-separated segments and a
+discharge summary quoting the film (labeler/docformat.py, rules/vi/layout.yaml ``records`` / ``quoted_film``).
+Cases written for the class; each fails without the pre-pass (segments, codes, history and diagnosis fields would be
+read as sentences of the report).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from rxlabel import labeler
+from rxlabel.labeler import Labeler
+from rxlabel.labeler.docformat import DocFormat, apply_edits
+from rxlabel.schema import REGION_COLUMNS
+
+
+@pytest.fixture(scope="module")
+def vi() -> Labeler:
+    return labeler.load("vi")
+
+
+def _regions(result) -> dict[str, int]:
+    return {r: int(result.regions.get(r, 0) != 0) for r in REGION_COLUMNS}
+
+
+def _flags(*names: str) -> dict[str, int]:
+    out = dict.fromkeys(REGION_COLUMNS, 0)
+    for n in names:
+        out[n] = 1
+    return out
+
+
+def _formats(result) -> list[str]:
+    return [e["rule"] for e in result.evidence if str(e.get("rule", "")).startswith("docformat:")]
+
+
+# -- HIS exports: segments and field codes ----------------------------------------------------------------------
+
+HL7_HEAD = ("MSH|^~\\&|RIS|BV|HIS|NOITRU|202501031015||ORU^R01|11223|P|2.3\n"
+            "PID|1||55443322||Tran Van Binh||19600505|M\n"
+            "OBR|1|CD2211||CHUP^Chụp X-quang ngực thẳng|||202501031015\n")
+
+
+@pytest.mark.parametrize("text, flags", [
+    (HL7_HEAD + "NTE|1||Lâm sàng: theo dõi viêm phổi, tràn dịch màng phổi\n"
+     "OBX|1|TX|MOTA^Mô tả|1|Tim không to~Hai phổi sáng~Góc sườn hoành hai bên nhọn||||||F\n"
+     "OBX|2|TX|KL^Kết luận|1|Không thấy bất thường trên phim||||||F", _flags()),
+    (HL7_HEAD + "OBX|1|TX|MOTA^Mô tả|1|Bóng tim to, chỉ số tim ngực 0,6~Hai phổi sáng||||||F\n"
+     "OBX|2|TX|KL^Kết luận|1|Bóng tim to||||||F", _flags("cardio", "abnormal")),
+    ("#KQ_XQ|4411|03/01/2025|XQ NGUC THANG\n"
+     "CDLS|Theo doi tran dich mang phoi|\n"
+     "KQ|01|XUONG|Khung xuong binh thuong|\n"
+     "KQ|02|MANGPHOI|Tran dich mang phoi phai luong it|\n"
+     "KQ|03|NHUMO|Hai phoi sang|\n"
+     "KQ|99|KL|Tran dich mang phoi phai|\n"
+     "KQ|BS|Le Van An|", _flags("pleura", "abnormal")),
+    ("#KQ_XQ|4412|04/01/2025|XQ NGỰC THẲNG\n"
+     "CDLS|Ho kéo dài, nghi lao phổi|\n"
+     "KQ|01|XUONG|Không thấy tổn thương xương|\n"
+     "KQ|03|NHUMO|Nhu mô hai phổi không thấy tổn thương|\n"
+     "KQ|04|TIM_TT|Tim không to|\n"
+     "KQ|99|KL|Hiện chưa thấy bất thường|", _flags()),
+])
+def test_records_read_the_free_text_fields(vi: Labeler, text: str, flags: dict[str, int]) -> None:
+    result = vi(text)
+    assert result.method in ("rule", "template"), result.review_reasons
+    assert _regions(result) == flags
+    assert "docformat:records" in _formats(result)
+
+
+@pytest.mark.parametrize("line, expected", [
+    ("PID|1||123||Nguyen Van A||19700101|M", ""),  # a dropped segment: blank
+    ("OBX|1|TX|MOTA^Mô tả|1|Tim không to~Phổi sáng||||||F", "Mô tả: Tim không to\nPhổi sáng"),
+    ("KQ|99|KL|Bình thường|", "kl: Bình thường"),
+    ("KQ|BS|Tran Thi B|", ""),  # the signing doctor: a drop code blanks the line
+])
+def test_record_line_shapes(vi: Labeler, line: str, expected: str) -> None:
+    doc: DocFormat = vi._layout.doc
+    text = line + "\nKQ|01|X|y|"
+    edits, names = doc.edits(text)
+    assert names == ["records"]
+    out = apply_edits(text, edits)
+    assert len(out) == len(text)
+    first = out[:len(line)]
+    assert "\n".join(" ".join(x.split()) for x in first.splitlines() if x.strip()) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "Tim không to | phổi sáng",  # one bar inside a sentence: not an export
+    "KQ|01|XUONG|Khung xuong binh thuong|",  # one segment line only
+])
+def test_records_need_two_segment_lines(vi: Labeler, text: str) -> None:
+    assert vi._layout.doc.edits(text) == ([], [])
+
+
+# -- a discharge summary quoting the film -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, flags", [
+    ("Giấy ra viện - tóm tắt: Bệnh nhân nam 60 tuổi, vào viện vì ho, sốt. Tiền sử: lao phổi cũ, tăng huyết áp. "
+     "Cận lâm sàng: CRP tăng; X-quang ngực thẳng (02/01): hai phổi sáng, không tràn dịch, tim không to => "
+     "bình thường. Chẩn đoán ra viện: Viêm phế quản cấp / theo dõi viêm phổi. Điều trị: kháng sinh.", _flags()),
+    ("TÓM TẮT BỆNH ÁN. Bệnh nhân nữ 70 tuổi, vào viện vì khó thở. Tiền sử: suy tim. Khám lúc vào: HA 140/90, "
+     "SpO2 92%. Cận lâm sàng: XQ tim phổi (05/02): bóng tim to, tràn dịch màng phổi phải lượng ít => tim to, "
+     "TDMP phải. Chẩn đoán ra viện: Suy tim mạn. Điều trị: lợi tiểu.", _flags("pleura", "cardio", "abnormal")),
+    ("Tom tat qua trinh dieu tri. Benh nhan nam 45 tuoi, vao vien vi dau nguc sau nga. Can lam sang: "
+     "Phim nguc thang (10/03): gay cung sau xuong suon 6 phai, khong tran khi mang phoi => gay xuong suon 6 phai. "
+     "Chan doan ra vien: Gay xuong suon. Dieu tri: giam dau.", _flags("chest_wall", "abnormal")),
+])
+def test_quoted_film_reads_only_the_quotation(vi: Labeler, text: str, flags: dict[str, int]) -> None:
+    result = vi(text)
+    assert result.method in ("rule", "template"), result.review_reasons
+    assert _regions(result) == flags
+    assert "docformat:quoted_film" in _formats(result)
+
+
+@pytest.mark.parametrize("text", [
+    "X-quang ngực thẳng: tim không to, hai phổi sáng.",  # a report, not a document that quotes one
+    "Giấy ra viện - tóm tắt: Bệnh nhân nam 50 tuổi, vào viện vì đau bụng. Chẩn đoán ra viện: Viêm dạ dày.",  # no film
+])
+def test_quoted_film_leaves_other_texts(vi: Labeler, text: str) -> None:
+    assert vi._layout.doc.edits(text) == ([], [])
