@@ -119,3 +119,37 @@ def test_quoted_film_reads_only_the_quotation(vi: Labeler, text: str, flags: dic
 ])
 def test_quoted_film_leaves_other_texts(vi: Labeler, text: str) -> None:
     assert vi._layout.doc.edits(text) == ([], [])
+
+
+# -- a form that carries the reading among its own fields -------------------------------------------------------
+
+@pytest.mark.parametrize("text, flags", [
+    ("PHIẾU KẾT QUẢ X-QUANG - KHÁM SỨC KHỎE THỊ THỰC\nMã hồ sơ: TT-1020 / Nước đến: Úc / Tuổi: 40\n"
+     "Phim: thẳng sau-trước\nMô tả:\n  Hai phổi sáng, không thấy nốt hay hang\n  Tim không to\n"
+     "Nhận định: Chưa thấy bất thường.\nMã 3 - Bất thường nghi lao\nBS đọc phim: L.V.A", _flags()),
+    ("PHIẾU KẾT QUẢ X-QUANG - KHÁM SỨC KHỎE THỊ THỰC\nMã hồ sơ: TT-1021 / Nước đến: Canada / Tuổi: 58\n"
+     "Mô tả:\n  Tràn dịch màng phổi trái lượng ít\n  Tim không to\nNhận định: Tràn dịch màng phổi trái.\n"
+     "Phân loại: B2 - nghi lao phổi\nBS: N.T.H", _flags("pleura", "abnormal")),
+    ("BẢN ĐỌC PHIM PHỤC VỤ GIÁM ĐỊNH THƯƠNG TÍCH\nSố hồ sơ: 12/GĐ-2024\nNgười được giám định: nam, 35 tuổi\n"
+     "Tóm tắt vụ việc: đương sự bị đánh vào ngực, nghi gãy xương sườn, tràn khí màng phổi\n"
+     "Mô tả tổn thương:\n  a) Xương: Các cung sườn liên tục.\n  b) Màng phổi: Không tràn khí màng phổi.\n"
+     "Kết luận giám định hình ảnh: Không phát hiện tổn thương trên phim.\n"
+     "Ghi chú: tỷ lệ tổn thương do hội đồng giám định xác định.", _flags()),
+    ("PHIEU MO TA TON THUONG TREN PHIM - GIAM DINH BAO HIEM\nSo ho so: 77/BH-2024\nNguoi duoc giam dinh: nu, 60 tuoi\n"
+     "Tom tat vu viec: nga xe may, dap nguc phai\nMo ta ton thuong:\n  1. Xuong: Gay cung truoc xuong suon 5 phai.\n"
+     "  2. Mang phoi: Khong tran dich.\nKet luan giam dinh hinh anh: Gay xuong suon 5 phai.",
+     _flags("chest_wall", "abnormal")),
+])
+def test_form_reads_only_the_film_fields(vi: Labeler, text: str, flags: dict[str, int]) -> None:
+    result = vi(text)
+    assert result.method in ("rule", "template"), result.review_reasons
+    assert _regions(result) == flags
+    assert "docformat:form" in _formats(result)
+
+
+@pytest.mark.parametrize("text", [
+    "Khám sức khỏe visa.\nTim không to.\nHai phổi sáng.",  # no fields of the form's own
+    "GIÁM ĐỊNH\nSố hồ sơ: 1\nNgười được giám định: nam\nGhi chú: không có phim.",  # no field of the film
+])
+def test_form_needs_its_fields_and_a_film_field(vi: Labeler, text: str) -> None:
+    assert vi._layout.doc.edits(text) == ([], [])

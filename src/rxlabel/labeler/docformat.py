@@ -12,6 +12,9 @@ records them in the evidence as ``docformat:<name>``).
   its shape: a code (no space, no lower-case letter: "OBX", "1", "TX", "MOTA", "F") is blanked, or written as its
   header when ``headers`` maps it ("KL" -> "kl:"); a coded name "MOTA^Mô tả" is read as the header "Mô tả:"; free
   text is kept, its repetition mark ("~") read as a line end; each field ends its own line.
+* ``form``: a form that carries the reading among its own fields (an injury assessment, a pre-visa TB form: at
+  least two fields of its own, "Mã hồ sơ:", and one of the film, ``read_fields``): only the film's fields are read, a
+  field with no value on its line reading the lines below it up to the next field; the rest is blanked.
 * ``quoted_film``: a document of another kind (``documents``: the opening of a discharge summary, "Giấy ra viện",
   "Tóm tắt bệnh án") that quotes the film in one of its fields ("Cận lâm sàng: CTM ...; X-quang ngực thẳng (11/08):
   bóng tim to => tim to. Chẩn đoán ra viện: ..."): only the quotation is read, from the film's label (``labels``,
@@ -28,6 +31,8 @@ _LINE = re.compile(r"[^\n]+")
 _CODE = re.compile(r"[^\sa-zà-ỹđ]*", re.UNICODE)  # no space, no lower-case letter: "OBX", "1", "MOTA", "20240420"
 _LOWER = re.compile(r"[a-zà-ỹđ]")
 _LETTER = re.compile(r"[^\W\d_]")
+# "Mã hồ sơ: ...", "Mô tả tổn thương:", "Kết luận giám định hình ảnh: ...": a form's field, unindented, a short label
+_FIELD = re.compile(r"(?=[^\W\d_])[^:\n]{1,40}?:(?!\d)")
 _SENTENCE_END = re.compile(r"\.(?=\s|\Z)|\n[ \t]*\n")
 
 
@@ -48,10 +53,13 @@ class DocFormat:
     repetition: str = "~"
     documents: re.Pattern | None = None
     labels: re.Pattern | None = None
+    forms: re.Pattern | None = None
+    read_fields: re.Pattern | None = None
 
     @classmethod
-    def from_spec(cls, records: dict, quoted: dict) -> DocFormat | None:
-        if not records and not quoted:
+    def from_spec(cls, records: dict, quoted: dict, form: dict | None = None) -> DocFormat | None:
+        form = form or {}
+        if not records and not quoted and not form:
             return None
         seg = records.get("segment") if records else None
         documents = quoted.get("documents") if quoted else None
@@ -65,6 +73,8 @@ class DocFormat:
             repetition=str((records or {}).get("repetition", "~")),
             documents=re.compile("|".join(f"(?:{p})" for p in documents), re.IGNORECASE) if documents else None,
             labels=re.compile("|".join(f"(?:{p})" for p in labels), re.IGNORECASE) if labels else None,
+            forms=_any(form.get("documents")),
+            read_fields=_any(form.get("read_fields")),
         )
 
     def edits(self, text: str) -> tuple[list[tuple[int, int, str]], list[str]]:
@@ -77,7 +87,44 @@ class DocFormat:
             found = self._quoted_edits(text)
             if found:
                 return found, ["quoted_film"]
+        if self.forms is not None and self.read_fields is not None:
+            found = self._form_edits(text)
+            if found:
+                return found, ["form"]
         return [], []
+
+    # -- forms -------------------------------------------------------------------------------------
+
+    def _form_edits(self, text: str) -> list[tuple[int, int, str]]:
+        if self.forms.search(text, 0, 200) is None:
+            return []
+        lines = list(_LINE.finditer(text))
+        fields = [(m, _FIELD.match(text, m.start(), m.end())) for m in lines]
+        other = sum(1 for m, f in fields if f and not self._read(text, m.start(), f.end()))
+        if other < 2 or not any(f and self._read(text, m.start(), f.end()) for m, f in fields):
+            return []  # a form has fields of its own (file number, name, category) besides the film's
+        edits: list[tuple[int, int, str]] = []
+        block = False  # inside a read field whose value is the indented or bulleted lines below it
+        for m, f in fields:
+            start, end = m.span()
+            if f is not None:
+                read = self._read(text, start, f.end())
+                block = read and not text[f.end():end].strip()
+                if not read:
+                    edits.append((start, end, ""))
+                continue
+            if block:  # the value of a read field typed on the lines below it, up to the next field
+                continue
+            block = False
+            edits.append((start, end, ""))
+        return edits
+
+    def _read(self, text: str, start: int, colon: int) -> bool:
+        """Whether the field label text[start:colon] names the film's reading ("Mô tả:", "Findings / Mô tả:")."""
+        if self.read_fields.match(text, start, colon):
+            return True
+        slash = text.rfind("/", start, colon)
+        return slash >= 0 and self.read_fields.match(text, slash + 1, colon) is not None
 
     # -- records -----------------------------------------------------------------------------------
 
@@ -140,6 +187,10 @@ class DocFormat:
         if end < len(text):
             edits.append((end, len(text), ""))
         return edits
+
+
+def _any(patterns) -> re.Pattern | None:
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE) if patterns else None
 
 
 def _flush(run: list, edits: list[tuple[int, int, str]]) -> None:
