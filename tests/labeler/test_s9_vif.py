@@ -153,3 +153,24 @@ def test_form_reads_only_the_film_fields(vi: Labeler, text: str, flags: dict[str
 ])
 def test_form_needs_its_fields_and_a_film_field(vi: Labeler, text: str) -> None:
     assert vi._layout.doc.edits(text) == ([], [])
+
+
+# -- a slip read twice: the agreed reading alone ----------------------------------------------------------------
+
+@pytest.mark.parametrize("text, flags", [
+    ("PHIẾU ĐỌC KÉP\nĐọc lần 1 - BS A:\n  + Nghi nốt mờ đỉnh phổi phải.\nĐọc lần 2 - BS B: không đồng ý, là chỗ bắt "
+     "chéo xương sườn và xương đòn.\nKết luận thống nhất: Phim phổi bình thường.", _flags()),
+    ("Đọc lần 1: Không thấy bất thường.\nĐọc lần 2: Tràn khí màng phổi trái lượng ít.\n"
+     "Kết luận sau hội chẩn: Tràn khí màng phổi trái lượng ít.", _flags("pleura", "abnormal")),
+    ("Mô tả: Nghi đám mờ đáy phổi phải.\nKết luận: Theo dõi viêm phổi đáy phải.\n"
+     "Kết luận đã sửa lại: Không thấy tổn thương nhu mô, bóng mờ do mô mềm vú.", _flags()),
+])
+def test_final_reading_settles_the_readings(vi: Labeler, text: str, flags: dict[str, int]) -> None:
+    result = vi(text)
+    assert result.method in ("rule", "template"), result.review_reasons
+    assert _regions(result) == flags
+    assert "docformat:final_reading" in _formats(result)
+
+
+def test_final_reading_needs_its_field(vi: Labeler) -> None:
+    assert vi._layout.doc.edits("Mô tả: Tim không to.\nKết luận: Bình thường.") == ([], [])

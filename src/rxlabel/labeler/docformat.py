@@ -15,6 +15,9 @@ records them in the evidence as ``docformat:<name>``).
 * ``form``: a form that carries the reading among its own fields (an injury assessment, a pre-visa TB form: at
   least two fields of its own, "Mã hồ sơ:", and one of the film, ``read_fields``): only the film's fields are read, a
   field with no value on its line reading the lines below it up to the next field; the rest is blanked.
+* ``final_reading``: a slip read twice or settled at a meeting ("Đọc lần 1 - BS A: ... Đọc lần 2 - BS B: đồng ý.
+  Kết luận thống nhất: ..."): only the agreed reading (a ``fields`` label at a line's start, up to the next field)
+  is read; the readings it settles are blanked.
 * ``quoted_film``: a document of another kind (``documents``: the opening of a discharge summary, "Giấy ra viện",
   "Tóm tắt bệnh án") that quotes the film in one of its fields ("Cận lâm sàng: CTM ...; X-quang ngực thẳng (11/08):
   bóng tim to => tim to. Chẩn đoán ra viện: ..."): only the quotation is read, from the film's label (``labels``,
@@ -55,11 +58,13 @@ class DocFormat:
     labels: re.Pattern | None = None
     forms: re.Pattern | None = None
     read_fields: re.Pattern | None = None
+    final: re.Pattern | None = None
 
     @classmethod
-    def from_spec(cls, records: dict, quoted: dict, form: dict | None = None) -> DocFormat | None:
-        form = form or {}
-        if not records and not quoted and not form:
+    def from_spec(cls, records: dict, quoted: dict, form: dict | None = None,
+                  final: dict | None = None) -> DocFormat | None:
+        form, final = form or {}, final or {}
+        if not records and not quoted and not form and not final:
             return None
         seg = records.get("segment") if records else None
         documents = quoted.get("documents") if quoted else None
@@ -75,6 +80,8 @@ class DocFormat:
             labels=re.compile("|".join(f"(?:{p})" for p in labels), re.IGNORECASE) if labels else None,
             forms=_any(form.get("documents")),
             read_fields=_any(form.get("read_fields")),
+            final=_any([f"^[ \t]*(?:[-+•*=>]+[ \t]*)?(?:{p})" for p in final.get("fields") or ()],
+                       re.IGNORECASE | re.MULTILINE),
         )
 
     def edits(self, text: str) -> tuple[list[tuple[int, int, str]], list[str]]:
@@ -91,7 +98,30 @@ class DocFormat:
             found = self._form_edits(text)
             if found:
                 return found, ["form"]
+        if self.final is not None:
+            found = self._final_edits(text)
+            if found:
+                return found, ["final_reading"]
         return [], []
+
+    # -- final reading -----------------------------------------------------------------------------
+
+    def _final_edits(self, text: str) -> list[tuple[int, int, str]]:
+        """A slip read twice ("Đọc lần 1 ... Đọc lần 2: đồng ý. Kết luận thống nhất: ..."): the agreed reading
+        alone is read, from its field to the next field; the readings it settles are blanked."""
+        found = self.final.search(text)
+        if found is None:
+            return []
+        edits: list[tuple[int, int, str]] = []
+        reading = False
+        for m in _LINE.finditer(text):
+            start, end = m.span()
+            if start <= found.start() < end or (start > found.start() and reading and not _FIELD.match(text, start, end)):
+                reading = True
+                continue
+            reading = False
+            edits.append((start, end, ""))
+        return edits
 
     # -- forms -------------------------------------------------------------------------------------
 
@@ -189,8 +219,9 @@ class DocFormat:
         return edits
 
 
-def _any(patterns) -> re.Pattern | None:
-    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE) if patterns else None
+def _any(patterns, flags: int = re.IGNORECASE) -> re.Pattern | None:
+    patterns = list(patterns or ())
+    return re.compile("|".join(f"(?:{p})" for p in patterns), flags) if patterns else None
 
 
 def _flush(run: list, edits: list[tuple[int, int, str]]) -> None:
