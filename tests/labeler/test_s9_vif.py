@@ -174,3 +174,14 @@ def test_final_reading_settles_the_readings(vi: Labeler, text: str, flags: dict[
 
 def test_final_reading_needs_its_field(vi: Labeler) -> None:
     assert vi._layout.doc.edits("Mô tả: Tim không to.\nKết luận: Bình thường.") == ([], [])
+
+
+# -- texting spellings of "không" (rules/vi/findings_s9_vif.yaml) -------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "Hok thấy tràn dịch màng phổi.",
+    "Khg thấy tràn dịch màng phổi.",
+    "hok co tran dich mang phoi",
+])
+def test_texting_negation(vi: Labeler, text: str) -> None:
+    assert _regions(vi(text))["pleura"] == 0
