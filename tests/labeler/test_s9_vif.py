@@ -185,3 +185,22 @@ def test_final_reading_needs_its_field(vi: Labeler) -> None:
 ])
 def test_texting_negation(vi: Labeler, text: str) -> None:
     assert _regions(vi(text))["pleura"] == 0
+
+
+# -- an AI triage line and the doctor's confirmation ------------------------------------------------------------
+
+@pytest.mark.parametrize("text, flags", [
+    ("Kết quả AI: Bất thường - nghi tràn dịch màng phổi phải (điểm 0,91)\nBS xác nhận: Đồng ý",
+     _flags("pleura", "abnormal")),
+    ("Kết quả AI: nghi nốt mờ phổi trái (0,62)\nBS xác nhận: Không đồng ý, hai phổi sáng, không thấy nốt mờ.",
+     _flags()),
+    ("Kết quả AI: nghi tràn khí màng phổi trái\nBác sĩ kết luận: không đồng ý. Không thấy tràn khí màng phổi.",
+     _flags()),
+    ("Gợi ý của phần mềm AI: nghi đông đặc thùy dưới phổi phải\nBS xác nhận: Đồng ý, đông đặc thùy dưới phổi phải.",
+     _flags("parenchyma", "abnormal")),
+])
+def test_triage_confirmed_or_rejected(vi: Labeler, text: str, flags: dict[str, int]) -> None:
+    result = vi(text)
+    assert result.method in ("rule", "template"), result.review_reasons
+    assert _regions(result) == flags
+    assert "docformat:triage_confirmed" in _formats(result)

@@ -18,6 +18,9 @@ records them in the evidence as ``docformat:<name>``).
 * ``final_reading``: a slip read twice or settled at a meeting ("Đọc lần 1 - BS A: ... Đọc lần 2 - BS B: đồng ý.
   Kết luận thống nhất: ..."): only the agreed reading (a ``fields`` label at a line's start, up to the next field)
   is read; the readings it settles are blanked.
+* ``triage``: an AI triage line (``fields``: "Kết quả AI:") and the doctor's confirmation below it
+  (``confirmations``: "BS xác nhận:"): a bare agreement (``agree``) reads the AI's line; a rejection (``reject``)
+  or the doctor's own words blank the AI's line and read the doctor's words after the verdict.
 * ``quoted_film``: a document of another kind (``documents``: the opening of a discharge summary, "Giấy ra viện",
   "Tóm tắt bệnh án") that quotes the film in one of its fields ("Cận lâm sàng: CTM ...; X-quang ngực thẳng (11/08):
   bóng tim to => tim to. Chẩn đoán ra viện: ..."): only the quotation is read, from the film's label (``labels``,
@@ -59,12 +62,16 @@ class DocFormat:
     forms: re.Pattern | None = None
     read_fields: re.Pattern | None = None
     final: re.Pattern | None = None
+    triage: re.Pattern | None = None
+    confirm: re.Pattern | None = None
+    agree: re.Pattern | None = None
+    reject: re.Pattern | None = None
 
     @classmethod
     def from_spec(cls, records: dict, quoted: dict, form: dict | None = None,
-                  final: dict | None = None) -> DocFormat | None:
-        form, final = form or {}, final or {}
-        if not records and not quoted and not form and not final:
+                  final: dict | None = None, triage: dict | None = None) -> DocFormat | None:
+        form, final, triage = form or {}, final or {}, triage or {}
+        if not records and not quoted and not form and not final and not triage:
             return None
         seg = records.get("segment") if records else None
         documents = quoted.get("documents") if quoted else None
@@ -82,6 +89,11 @@ class DocFormat:
             read_fields=_any(form.get("read_fields")),
             final=_any([f"^[ \t]*(?:[-+•*=>]+[ \t]*)?(?:{p})" for p in final.get("fields") or ()],
                        re.IGNORECASE | re.MULTILINE),
+            triage=_any([f"^[ \t]*(?:{p})" for p in triage.get("fields") or ()], re.IGNORECASE | re.MULTILINE),
+            confirm=_any([f"^[ \t]*(?:{p})" for p in triage.get("confirmations") or ()],
+                         re.IGNORECASE | re.MULTILINE),
+            agree=_any([f"[ \t]*(?:{p})\\b[ \t.,;:-]*" for p in triage.get("agree") or ()]),
+            reject=_any([f"[ \t]*(?:{p})\\b[ \t.,;:-]*" for p in triage.get("reject") or ()]),
         )
 
     def edits(self, text: str) -> tuple[list[tuple[int, int, str]], list[str]]:
@@ -98,11 +110,43 @@ class DocFormat:
             found = self._form_edits(text)
             if found:
                 return found, ["form"]
+        if self.triage is not None and self.confirm is not None:
+            found = self._triage_edits(text)
+            if found:
+                return found, ["triage_confirmed"]
         if self.final is not None:
             found = self._final_edits(text)
             if found:
                 return found, ["final_reading"]
         return [], []
+
+    # -- AI triage confirmed or rejected by a doctor -----------------------------------------------------
+
+    def _triage_edits(self, text: str) -> list[tuple[int, int, str]]:
+        """An AI triage line followed by the doctor's confirmation ("Kết quả AI: nghi tràn dịch màng phổi (0,87)"
+        / "BS xác nhận: đồng ý"): a bare agreement reads the AI's line (the confirmation is blanked); a rejection
+        ("không đồng ý, ...") or a confirmation in the doctor's own words blanks the AI's line and reads the
+        doctor's words after the verdict."""
+        ai = self.triage.search(text)
+        doctor = self.confirm.search(text, ai.end()) if ai else None
+        if ai is None or doctor is None:
+            return []
+        ai_end = text.find("\n", ai.start())
+        ai_end = len(text) if ai_end < 0 or ai_end > doctor.start() else ai_end
+        line_end = text.find("\n", doctor.end())
+        line_end = len(text) if line_end < 0 else line_end
+        verdict_at = doctor.end()
+        rejected = self.reject.match(text, verdict_at, line_end) if self.reject is not None else None
+        agreed = None if rejected else (self.agree.match(text, verdict_at, line_end) if self.agree is not None else None)
+        verdict = rejected or agreed
+        own = text[verdict.end() if verdict else verdict_at:line_end].strip()
+        edits = [(ai.start(), ai.end(), "")]  # the AI's label ("Kết quả AI:") is no finding
+        if rejected or own:
+            edits = [(ai.start(), ai_end, "")]
+        edits.append((doctor.start(), verdict.end() if verdict else doctor.end(), ""))
+        if agreed and not own:
+            edits[-1] = (doctor.start(), line_end, "")
+        return sorted(edits)
 
     # -- final reading -----------------------------------------------------------------------------
 
