@@ -313,8 +313,10 @@ class Labeler:
             reasons.append("too_long")
         key = make_key(text, self.pack.lang, self.pack.diacritics_insensitive or self.stemmed)
         split_text = text
+        formats: list[str] = []
         if self._layout is not None:
-            split_text, key = self._layout.rewrite(text, key, self._is_header)
+            split_text, key, formats = self._layout.document(text, key)  # s9-vif: the report inside a document
+            split_text, key = self._layout.rewrite(split_text, key, self._is_header)
         split = split_report(split_text, key, self.compiled.splitter)
         if self._superseded is not None:
             split = self._after_superseded(key, split)
@@ -341,7 +343,7 @@ class Labeler:
         if self._fallback is not None:
             analysed = self._settle_bare(analysed)
         if self._is_template_report([a for _, a in analysed]):
-            return self._template_result(report_id, text, analysed, reasons, windows)
+            return _with_formats(self._template_result(report_id, text, analysed, reasons, windows), formats)
         bullet_regions = self._bullet_regions(analysed) if self.pack.region_sections else {}
         mentions: list[Mention] = []
         fuzzy: list[Mention] = []
@@ -400,7 +402,7 @@ class Labeler:
         normal = self.compiled.normal_finding
         if normal and any(m.status != 0 and m.abnormal for m in fuzzy):
             result.findings.pop(normal, None)  # a suggested finding may make the report abnormal
-        return result
+        return _with_formats(result, formats)
 
     def _beside_children(self, mentions: list[Mention]) -> list[Mention]:
         """Findings' ``beside``: a finding stated (present or uncertain) in a report that also states the other
@@ -1129,6 +1131,13 @@ def _inside_corrected(exact: list[tuple], fuzzy: list[tuple] | tuple, descriptor
     kept = [e for e in exact if e[0] not in descriptors or not any(
         m[0] != e[0] and m[9] <= e[9] and e[10] <= m[10] and m[10] - m[9] > e[10] - e[9] for m in fuzzy)]
     return kept if len(kept) < len(exact) else exact
+
+
+def _with_formats(result: LabelResult, formats: list[str]) -> LabelResult:
+    """``result`` with one evidence item per document-format extractor that read the report (docformat.py)."""
+    result.evidence += [evidence_item(None, None, None, None, None, f"docformat:{name}", [], "docformat", None, None)
+                        for name in formats]
+    return result
 
 
 def _only_negative(finding: Match, cue: Match) -> bool:

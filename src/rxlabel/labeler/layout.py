@@ -35,6 +35,8 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from .docformat import DocFormat, apply_edits
+
 _LINE = re.compile(r"[^\n]+")
 _SPACE = re.compile(r"[ \t]*")
 _TABLE_RULE = re.compile(r"[ \t]*\|?[ \t]*:?-{2,}:?[ \t]*(?:\|[ \t]*:?-{2,}:?[ \t]*)*\|?[ \t]*$")
@@ -97,6 +99,7 @@ class Layout:
     options_gate: re.Pattern | None = None
     wrap_min: int = 0
     wrap_max: int = 0  # 0: hard wraps are not rejoined
+    doc: DocFormat | None = None  # s9-vif: documents carrying a report (labeler/docformat.py)
 
     @classmethod
     def from_pack(cls, spec: dict) -> Layout | None:
@@ -133,7 +136,20 @@ class Layout:
                    gate=_alternation([f"^[ \t]*(?:{'|'.join(openers)})"] if openers else (),
                                      re.IGNORECASE | re.MULTILINE),
                    markup_gate=_alternation(anywhere), options_gate=_alternation(boxes, flags=0),
-                   wrap_min=int(wraps.get("min_width", 0)), wrap_max=int(wraps.get("max_width", 0)))
+                   wrap_min=int(wraps.get("min_width", 0)), wrap_max=int(wraps.get("max_width", 0)),
+                   doc=DocFormat.from_spec(spec.get("records") or {}, spec.get("quoted_film") or {},
+                                          spec.get("form") or {}, spec.get("final_reading") or {},
+                                          spec.get("triage") or {}))
+
+    def document(self, text: str, key: str) -> tuple[str, str, list[str]]:
+        """(text, key, extractor names) after the document-format pre-pass (labeler/docformat.py): the report
+        text an HIS export or a discharge summary carries, the rest blanked; as it came when none applies."""
+        if self.doc is None:
+            return text, key, []
+        edits, names = self.doc.edits(text)
+        if not edits:
+            return text, key, []
+        return apply_edits(text, edits), apply_edits(key, edits), names
 
     def rewrite(self, text: str, key: str, is_header: Callable[[str], bool]) -> tuple[str, str]:
         """(text for the splitter, key) of ``text`` and its ``key``; ``is_header(name)``: a header the pack knows."""

@@ -487,7 +487,7 @@ def _parse_layout(spec: Any, path: Path, pack: Pack, errors: list[str]) -> None:
                       f"checklist, dictation)")
         return
     unknown = sorted(set(spec) - {*_LAYOUT_LISTS, "chat_admin_lines", "table", "checklist", "options", "dictation",
-                                "hard_wraps", "__line__"})
+                                "hard_wraps", "records", "quoted_film", "form", "final_reading", "triage", "__line__"})
     if unknown:
         errors.append(f"{where}: layout: unknown key(s) {', '.join(unknown)}")
     out: dict[str, Any] = {k: _strings(spec.get(k), where, f"layout.{k}", errors) for k in _LAYOUT_LISTS}
@@ -526,9 +526,31 @@ def _parse_layout(spec: Any, path: Path, pack: Pack, errors: list[str]) -> None:
         errors.append(f"{where}: layout.hard_wraps must map min_width / max_width to line widths")
         wraps = {}
     out["hard_wraps"] = {k: wraps[k] for k in ("min_width", "max_width") if k in wraps}
+    _parse_docformat(spec, where, out, errors)
     pack.layout = out
     # a chat line talking to the reader is administrative like an admin_lines opener (compiled.admin_prefixes)
     pack.admin_lines.extend(_strings(spec.get("chat_admin_lines"), where, "layout.chat_admin_lines", errors))
+
+
+def _parse_docformat(spec: dict, where: str, out: dict, errors: list[str]) -> None:
+    """``layout.records`` / ``layout.quoted_film`` (labeler/docformat.py): mappings of regexes and code lists."""
+    for name, regexes in (("records", ("segment",)), ("quoted_film", ("documents", "labels")),
+                            ("form", ("documents", "read_fields")), ("final_reading", ("fields",)),
+                            ("triage", ("fields", "confirmations", "agree", "reject"))):
+        value = spec.get(name) or {}
+        if not isinstance(value, dict):
+            errors.append(f"{where}: layout.{name} must be a mapping")
+            continue
+        value = {k: v for k, v in value.items() if k != "__line__"}
+        for key in regexes:
+            for pattern in ([value[key]] if isinstance(value.get(key), str) else value.get(key) or []):
+                try:
+                    re.compile(pattern)
+                except re.error as exc:
+                    errors.append(f"{where}: layout.{name}.{key}: bad regular expression {pattern!r}: {exc}")
+        if isinstance(value.get("headers"), dict):
+            value["headers"] = {k: v for k, v in value["headers"].items() if k != "__line__"}
+        out[name] = value
 
 
 def _parse_abbreviations(items: Any, path: Path, pack: Pack, errors: list[str]) -> None:
