@@ -45,8 +45,9 @@ GOLDS = {"read": GOLD, "scored": ROOT / "bench" / "data" / "bimcv_eye_gold_score
          "heldout3": ROOT / "bench" / "data" / "bimcv_eye_gold_heldout3.jsonl",
          "read4": ROOT / "bench" / "data" / "bimcv_eye_gold_read4.jsonl",
          "heldout4": ROOT / "bench" / "data" / "bimcv_eye_gold_heldout4.jsonl",
-         "read5": ROOT / "bench" / "data" / "bimcv_eye_gold_read5.jsonl"}
-READ_GOLDS = {"read", "read2", "read3", "read4", "read5"}  # golds on BIMCV's READ part: their disagreements may be listed
+         "read5": ROOT / "bench" / "data" / "bimcv_eye_gold_read5.jsonl",
+         "read6": ROOT / "bench" / "data" / "bimcv_eye_gold_read6.jsonl"}
+READ_GOLDS = {"read", "read2", "read3", "read4", "read5", "read6"}  # golds on BIMCV's READ part: their disagreements may be listed
 RESULTS = ROOT / "bench" / "results" / "es_eye.jsonl"
 
 
