@@ -50,7 +50,15 @@ WORDING_CLASSES = [
     ("Tim không to.\nRãnh liên thuỳ nhỏ phổi phải dày nhẹ.", PLEURA),
 ]
 
+# advice to watch the course is an administrative line, skipped like "đề nghị" (pack.yaml admin_lines, s11-viord)
+ADVICE = [
+    ("Phổi sáng. Tim không to.\nCoi chừng diễn biến, hẹn chụp lại sau 2 tuần.", NORMAL),
+]
+
 GUARDS = [
+    # a finding in the advice sentence is still read; an advice line after a finding leaves it as it is
+    ("Tràn dịch màng phổi phải lượng ít.\nCần theo dõi tiến triển trên phim sau.", PLEURA),
+    ("Phổi sáng.\nTheo dõi diễn tiến tràn dịch màng phổi trái.", PLEURA),
     ("Phổi sáng. Tim không to. Động mạch chủ không giãn.", NORMAL),
     ("Phổi sáng. Tim không to. Khung xương lồng ngực cân đối.", NORMAL),
     ("Tim không to. Không thấy khí dưới da.", NORMAL),
@@ -58,7 +66,7 @@ GUARDS = [
 ]
 
 
-@pytest.mark.parametrize(("text", "expected"), WORDING_CLASSES + GUARDS)
+@pytest.mark.parametrize(("text", "expected"), WORDING_CLASSES + ADVICE + GUARDS)
 def test_s11_viord_wordings(vi, text, expected):
     """a wording family of findings_s11_viord.yaml is read as its region; a normal or negated form stays normal"""
     _check(vi, text, expected)
