@@ -160,6 +160,11 @@ def _verdict_head(skey: str, exact: tuple) -> bool:
                and _VERDICT_AFTER.match(skey, item[5]) for item in exact)
 
 
+# s11-eseye: a relative clause that hedges what a seen descriptor may be ("Aumento de densidad basal que sugiere
+# infiltrado", "... que podría corresponder con infiltrado"): the descriptor is seen, the reading only offered.
+_HEDGED_CLAUSE = (" que sugiere ", " que podria ", " que podrian ", " que obliga ", " que puede ", " que pudiera ")
+
+
 class Labeler:
     """A callable report labeller for one rule pack (see docs/rules.md)."""
 
@@ -476,9 +481,13 @@ class Labeler:
             if any(o[9] >= d[10] and o[1] != 0 and o[0] in self._diagnoses for o in exact):
                 continue  # the finding is read as a diagnosis ("... compatible con infiltrado neumónico"): all a reading
             for o in exact:
+                # s11-eseye: a seen descriptor stays beside a finding it is only hedged as ("Aumento de densidad
+                # basal que sugiere infiltrado", "... que podría corresponder con infiltrado"): the eye labels both.
                 if (o[9] >= d[10] and o[1] != 0 and o[3] and o[0] not in self._descriptors
                         and o[0] not in self._diagnoses):  # never to film quality ("justificados por falta de inspiración")
                     between = f" {' '.join(words[d[10]:o[9]])} "
+                    if o[1] == -1 and any(w in between for w in _HEDGED_CLAUSE):
+                        continue
                     if any(cue in between for cue in self._attribution):
                         drop.add(i)
                         break
