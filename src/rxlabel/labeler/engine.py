@@ -165,6 +165,41 @@ def _verdict_head(skey: str, exact: tuple) -> bool:
 _HEDGED_CLAUSE = (" que sugiere ", " que podria ", " que podrian ", " que obliga ", " que puede ", " que pudiera ")
 
 
+def _needles(pattern: str) -> frozenset[str] | None:
+    """s11-speed: literal strings one of which any match of ``pattern`` must hold (a run of literal characters at
+    its top level, or a group of literal alternatives), the most selective such element; None when it has none."""
+    try:  # the stdlib's own regex parser (private, Python >= 3.11): without it, no prefilter (always scan)
+        import re._constants as sre_c
+        import re._parser as sre_p
+    except ImportError:
+        return None
+
+    def literal(items) -> str | None:
+        chars = []
+        for op, av in items:
+            if op is not sre_c.LITERAL:
+                return None
+            chars.append(chr(av))
+        return "".join(chars)
+
+    parsed = sre_p.parse(pattern)
+    if parsed.state.flags & re.IGNORECASE:
+        return None
+    candidates, run = [], ""
+    for op, av in list(parsed) + [(None, None)]:
+        if op is sre_c.LITERAL:
+            run += chr(av)
+            continue
+        if run:
+            candidates.append(frozenset([run]))
+        run = ""
+        if op is sre_c.SUBPATTERN and len(av[3]) == 1 and av[3][0][0] is sre_c.BRANCH:
+            alternatives = [literal(a) for a in av[3][0][1][1]]
+            if all(alternatives):
+                candidates.append(frozenset(alternatives))
+    candidates = [c for c in candidates if min(map(len, c)) >= 3]
+    return max(candidates, key=lambda c: min(map(len, c))) if candidates else None
+
 class Labeler:
     """A callable report labeller for one rule pack (see docs/rules.md)."""
 
@@ -210,6 +245,9 @@ class Labeler:
                             for f in self.pack.findings.values() if f.qualifiers}
         markers = self.pack.superseded_markers
         self._superseded = re.compile("|".join(f"(?:{m})" for m in markers), re.M) if markers else None
+        # s11-speed: words one of which every marker's match holds; a report with none of them is not scanned.
+        needles = [_needles(m) for m in markers]
+        self._superseded_needles = None if any(n is None for n in needles) else tuple(set().union(*needles))
         self._attribution = tuple(f" {' '.join(w)} " for c in self.pack.attribution_cues
                                   for w in map(self.compiled.words, expand_phrase(c)) if w)
         self._normals = self.compiled.normals
@@ -444,6 +482,9 @@ class Labeler:
         """The sentences after the last line that voids what came before it (pack ``superseded_markers``): a
         corrected report's annex is read alone ("Este informe anula al anterior", "El informe anterior corresponde
         a otro paciente. El informe correcto es el siguiente: ..."); nothing after it leaves nothing to label."""
+        needles = self._superseded_needles
+        if needles is not None and not any(n in key for n in needles):
+            return split
         ends = [m.end() for m in self._superseded.finditer(key)]
         if not ends:
             return split

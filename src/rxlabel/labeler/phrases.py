@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 WORD = re.compile(r"[^\W_]+")
 _END = ""  # trie terminal key; never a word since words are non-empty
+_ORDINAL_MEMO = 100_000  # words whose ordinal test a trie remembers
 
 # Payload groups.
 FINDING = "A"      # list of (kind, finding name, phrase): kind is "pos" or "neg"; one phrase may
@@ -45,13 +46,24 @@ class PhraseTrie:
         # bone it numbers: "hundimiento del 7º arco costal", "fractura de 4º y 5º arcos costales".
         self.ordinal = ordinal
         self.joiners = joiners
+        # s11-speed: whether a word is an ordinal, memoised (the scan asks it at nearly every word a phrase stops at)
+        self._ordinal_words: dict[str, bool] = {}
+
+    def _is_ordinal(self, word: str) -> bool:
+        known = self._ordinal_words
+        answer = known.get(word)
+        if answer is None:
+            if len(known) >= _ORDINAL_MEMO:
+                known.clear()
+            answer = known[word] = self.ordinal.fullmatch(word) is not None
+        return answer
 
     def _ordinals_end(self, words: list[str], j: int) -> int:
         """The index after a list of ordinals opening at ``j`` ("4º", "4º y 5º", "4º 5º y 6º"); ``j`` if none."""
-        ordinal, n, k = self.ordinal, len(words), j
-        while k < n and ordinal.fullmatch(words[k]):
+        is_ordinal, n, k = self._is_ordinal, len(words), j
+        while k < n and is_ordinal(words[k]):
             k += 1
-            if k + 1 < n and words[k] in self.joiners and ordinal.fullmatch(words[k + 1]):
+            if k + 1 < n and words[k] in self.joiners and is_ordinal(words[k + 1]):
                 k += 1
         return k
 
@@ -106,16 +118,20 @@ class PhraseTrie:
         "TIM: to" still reads as "tim to")."""
         root_get = self.root.get
         skippable = self.skippable
+        ordinal = self.ordinal
+        is_ordinal = self._is_ordinal
         n = len(words)
         found: dict[str, list[Match]] = {}
         last_end: dict[str, int] = {}
+        barrier = n + 1
         for i in range(n):
             node = root_get(words[i])
             if node is None:
                 continue
             best: dict[str, tuple[int, object]] | None = None  # made only when a phrase ends here
-            barrier = min((b for b in barriers if b > i), default=n + 1) if barriers else n + 1
-            before: dict[str, tuple[int, object]] = {}
+            if barriers:
+                barrier = min((b for b in barriers if b > i), default=n + 1)
+                before: dict[str, tuple[int, object]] = {}  # read only where a barrier cuts a match
             j = i + 1
             while True:
                 terminal = node.get(_END)
@@ -128,23 +144,26 @@ class PhraseTrie:
                         # decided by the caller's insertion order).
                         if previous is None or previous[0] < j:
                             best[group] = (j, payload)
-                            if j <= barrier:
+                            if barriers and j <= barrier:
                                 before[group] = (j, payload)
                 if j >= n:
                     break
-                following = node.get(words[j])
-                if following is None and j + 1 < n and words[j] in skippable:
-                    following = node.get(words[j + 1])
-                    if following is not None:
-                        j += 1
-                if following is None and self.ordinal is not None:
-                    k = self._ordinals_end(words, j)
-                    if j < k < n:
-                        following = node.get(words[k])
-                        if following is not None:
-                            j = k
+                word = words[j]
+                following = node.get(word)
                 if following is None:
-                    break
+                    if j + 1 < n and word in skippable:
+                        following = node.get(words[j + 1])
+                        if following is not None:
+                            j += 1
+                    # only a word that is an ordinal opens a list of them (_ordinals_end returns j otherwise)
+                    if following is None and ordinal is not None and is_ordinal(word):
+                        k = self._ordinals_end(words, j)
+                        if j < k < n:
+                            following = node.get(words[k])
+                            if following is not None:
+                                j = k
+                    if following is None:
+                        break
                 node = following
                 j += 1
             if best is None:

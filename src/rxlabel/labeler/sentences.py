@@ -348,6 +348,19 @@ def _is_bullet(marker: str, config: SplitterConfig) -> bool:
 
 
 _LAST_WORD = re.compile(r"[^\W\d_]+$")
+_LAST_WORD_REACH = 48  # s11-speed: letters searched back from a period before the whole line is
+
+
+def _last_word(key: str, pos: int, end: int) -> re.Match | None:
+    """``_LAST_WORD.search(key, pos, end)`` without trying every start in the line: the letters that end at ``end``
+    are searched for in its last ``_LAST_WORD_REACH`` characters first, the whole line only when they fill them."""
+    near = end - _LAST_WORD_REACH
+    if near <= pos:
+        return _LAST_WORD.search(key, pos, end)
+    found = _LAST_WORD.search(key, near, end)
+    if found is not None and found.start() == near:
+        return _LAST_WORD.search(key, pos, end)  # the word may begin before the window
+    return found
 
 
 def _split_line(text: str, start: int, end: int, section: str | None, bullet: int | None,
@@ -355,7 +368,7 @@ def _split_line(text: str, start: int, end: int, section: str | None, bullet: in
     pos = start
     for stop in _SENT_END.finditer(text, start, end):
         if key is not None and stop.group() == ".":
-            title = _LAST_WORD.search(key, pos, stop.start())
+            title = _last_word(key, pos, stop.start())
             if title is not None and strip_diacritics(title.group()) in titles:
                 continue  # "BS. Trần Thị B": the title's period
         stop_end = stop.end()
