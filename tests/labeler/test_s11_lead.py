@@ -1,4 +1,4 @@
-"""Session 11, lead (issue 12, class 9 word sense): "nodular" alone describes a shape, not a nodule."""
+"""Session 11, lead (issue 12, class 9 word sense): "nodular" alone is a shape, not a nodule; "xơ" of a vessel is not a fibrotic band."""
 
 import pytest
 
@@ -34,3 +34,28 @@ NODULE = [
 @pytest.mark.parametrize("text", NODULE)
 def test_nodule_words_still_name_a_nodule(lab, text):
     assert lab(text, "x").findings.get("nodule") == 1
+
+
+@pytest.fixture(scope="module")
+def vi():
+    return Labeler("vi")
+
+
+# Class 9 in Vietnamese: "xơ" opening a vascular term is the vessel's disease (cardio), not a fibrotic band (parenchyma).
+VESSEL = [
+    ("Kết luận: Xơ giãn động mạch chủ.", "aortic elongation"),
+    ("Ket luan: Xo gian dong mach chu.", "aortic elongation"),
+    ("Kết luận: Xơ cứng động mạch chủ ngực.", "aortic atheromatosis"),
+]
+
+
+@pytest.mark.parametrize("text,finding", VESSEL)
+def test_vascular_xo_is_not_a_fibrotic_band(vi, text, finding):
+    result = vi(text, "x")
+    assert result.findings.get(finding) == 1
+    assert "fibrotic band" not in result.findings and result.regions["parenchyma"] == 0
+
+
+@pytest.mark.parametrize("text", ["Dải xơ đỉnh phổi phải.", "Xơ đỉnh phổi phải."])
+def test_lung_xo_is_still_a_fibrotic_band(vi, text):
+    assert vi(text, "x").findings.get("fibrotic band") == 1
