@@ -103,3 +103,27 @@ SMS_GUARDS = [
                          ids=[c[0] for c in SMS_CASES + SMS_GUARDS])
 def test_s11_vifmt_sms(lab: Labeler, name: str, text: str, want: dict[str, int] | None) -> None:
     assert _auto(lab, text) == want
+
+
+# -- Addenda: a report's block headers ("Bản gốc (09:15) ---", "[BỔ SUNG lúc 10:40]") and an administrative addendum
+# ("Bổ sung mã ICD ...", "Đã thông báo kết quả cho BS ...") are administrative (pack.yaml admin_patterns); a finding
+# the addendum adds is still read.
+
+ADDENDUM_CASES = [
+    ("block_headers", "PHIẾU X-QUANG NGỰC – BẢN ĐÃ BỔ SUNG (ADDENDUM)\nBản gốc (09:15) ---\nTim không to. Hai phổi sáng.\n"
+     "[BỔ SUNG lúc 10:40]\nBổ sung thông tin hành chính: sửa năm sinh BN.", NORMAL),
+    ("unaccented_headers", "[Ket qua goc - ky so luc 06:05]\nTran dich mang phoi trai luong it.\n[BO SUNG luc 07:30]\n"
+     "Da thong bao ket qua cho BS dieu tri luc 07:30.", _flags("pleura")),
+]
+
+ADDENDUM_GUARDS = [
+    # an addendum that adds a finding is read
+    ("addendum_finding", "Bản gốc (09:15) ---\nTim không to. Hai phổi sáng.\n[BỔ SUNG lúc 10:40]\n"
+     "Bổ sung: gãy cung sau xương sườn 7 phải.", _flags("chest_wall")),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "want"), ADDENDUM_CASES + ADDENDUM_GUARDS,
+                         ids=[c[0] for c in ADDENDUM_CASES + ADDENDUM_GUARDS])
+def test_s11_vifmt_addendum(lab: Labeler, name: str, text: str, want: dict[str, int]) -> None:
+    assert _auto(lab, text) == want
