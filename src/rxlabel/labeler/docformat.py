@@ -39,6 +39,12 @@ _LOWER = re.compile(r"[a-zà-ỹđ]")
 _LETTER = re.compile(r"[^\W\d_]")
 # "Mã hồ sơ: ...", "Mô tả tổn thương:", "Kết luận giám định hình ảnh: ...": a form's field, unindented, a short label
 _FIELD = re.compile(r"(?=[^\W\d_])[^:\n]{1,40}?:(?!\d)")
+# s11-vifmt: a CRF field's number ("E3.", "E3a.", "C12)") and a variable export ("XQ_KETLUAN=", "XQ_TIM_TT=0")
+_CRF_NUMBER = re.compile(r"[ \t]*[A-Za-z]{1,3}\d{1,3}[a-z]?[.)]?(?=[ \t])")
+_CRF_VARIABLE = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+[ \t]*=[ \t]*")
+_TICKED = re.compile(r"[☒☑■▣]|\[[xXvV✓✔]\]")
+_CRF_CODE = re.compile(r"[ \t]*(\[?([019])\]?)[ \t]*")
+_BOX = re.compile(r"[☐☒☑■□▣]|\[[ xXvV✓✔_\d]?\]")
 _SENTENCE_END = re.compile(r"\.(?=\s|\Z)|\n[ \t]*\n")
 
 
@@ -66,12 +72,17 @@ class DocFormat:
     confirm: re.Pattern | None = None
     agree: re.Pattern | None = None
     reject: re.Pattern | None = None
+    crf: re.Pattern | None = None  # s11-vifmt: a research CRF's X-ray section (``layout.crf``)
+    crf_read: re.Pattern | None = None
+    crf_values: re.Pattern | None = None
+    crf_absent: re.Pattern | None = None
+    crf_variables: re.Pattern | None = None
 
     @classmethod
     def from_spec(cls, records: dict, quoted: dict, form: dict | None = None,
-                  final: dict | None = None, triage: dict | None = None) -> DocFormat | None:
-        form, final, triage = form or {}, final or {}, triage or {}
-        if not records and not quoted and not form and not final and not triage:
+                  final: dict | None = None, triage: dict | None = None, crf: dict | None = None) -> DocFormat | None:
+        form, final, triage, crf = form or {}, final or {}, triage or {}, crf or {}
+        if not records and not quoted and not form and not final and not triage and not crf:
             return None
         seg = records.get("segment") if records else None
         documents = quoted.get("documents") if quoted else None
@@ -94,6 +105,11 @@ class DocFormat:
                          re.IGNORECASE | re.MULTILINE),
             agree=_any([f"[ \t]*(?:{p})\\b[ \t.,;:-]*" for p in triage.get("agree") or ()]),
             reject=_any([f"[ \t]*(?:{p})\\b[ \t.,;:-]*" for p in triage.get("reject") or ()]),
+            crf=_any(crf.get("documents")),
+            crf_read=_any(crf.get("read_fields")),
+            crf_values=_any(crf.get("value_fields")),
+            crf_absent=_any([f"(?:{p})[ \t.]*$" for p in crf.get("absent_values") or ()]),
+            crf_variables=_any(crf.get("read_variables")),
         )
 
     def edits(self, text: str) -> tuple[list[tuple[int, int, str]], list[str]]:
@@ -106,6 +122,10 @@ class DocFormat:
             found = self._quoted_edits(text)
             if found:
                 return found, ["quoted_film"]
+        if self.crf is not None and self.crf_read is not None:
+            found = self._crf_edits(text)
+            if found:
+                return found, ["crf"]
         if self.forms is not None and self.read_fields is not None:
             found = self._form_edits(text)
             if found:
@@ -119,6 +139,80 @@ class DocFormat:
             if found:
                 return found, ["final_reading"]
         return [], []
+
+    # -- research CRF (s11-vifmt) -------------------------------------------------------------------------
+
+    def _crf_edits(self, text: str) -> list[tuple[int, int, str]]:
+        """A research CRF's X-ray section ("NGHIÊN CỨU: ...", "Mã đối tượng:", "E3. Tổn thương nhu mô: ☒ Không ☐ Có",
+        "E3a. Mô tả: ...", "E8. Kết luận XQ (nguyên văn): ...", "XQ_KETLUAN=\"...\""): the film's own words alone
+        are read (the description and conclusion fields, a verbatim conclusion variable, the free-text value of an
+        "other findings / devices" field); the study title, visit, coded region fields (their ticks and 0/1/9 codes
+        summarise the description below them), the code legend, monitor and query notes are blanked."""
+        if self.crf.search(text, 0, 300) is None:
+            return []
+        edits: list[tuple[int, int, str]] = []
+        read = numbered = 0
+        block = False  # inside a read field whose value is typed on the lines below it
+        for m in _LINE.finditer(text):
+            start, end = m.span()
+            num = _CRF_NUMBER.match(text, start, end)
+            at = num.end() if num else start
+            while at < end and text[at] in " \t":
+                at += 1
+            numbered += num is not None
+            var = _CRF_VARIABLE.match(text, at, end)
+            if var is not None:
+                block = False
+                numbered += num is None
+                if self.crf_variables is not None and self.crf_variables.search(text, at, var.end() - 1):
+                    read += 1
+                    edits.append((start, var.end(), ""))  # the variable's name: its value is the conclusion
+                    edits.extend((i, i + 1, "") for i in range(var.end(), end) if text[i] in "\"'“”")
+                else:
+                    edits.append((start, end, ""))
+                continue
+            colon = text.find(":", at, min(end, at + 80))
+            if colon < 0:
+                if not block:
+                    edits.append((start, end, ""))
+                continue
+            block = False
+            if self.crf_read.match(text, at, colon + 1):
+                read += 1
+                block = not text[colon + 1:end].strip()
+                if num is not None:
+                    edits.append((start, num.end(), ""))
+                continue
+            value = text[colon + 1:end].strip()
+            if (self.crf_values is not None and self.crf_values.search(text, at, colon) and _LETTER.search(value)
+                    and not (self.crf_absent is not None and self.crf_absent.match(value))
+                    and not _BOX.search(value)):
+                edits.append((start, colon + 1, ""))  # "Bất thường khác / dụng cụ: dẫn lưu màng phổi P"
+                continue
+            absent = self._crf_absent_value(text, colon + 1, end)
+            if absent is None or (self.crf_values is not None and self.crf_values.search(text, at, colon)):
+                edits.append((start, end, ""))  # a region ticked or coded present / unsure: its description says
+                continue
+            if num is not None:
+                edits.append((start, num.end(), ""))
+            edits.extend(absent)  # "E3. Tổn thương nhu mô: [0]" reads "Tổn thương nhu mô: ko"
+        return edits if read and numbered >= 2 else []
+
+    def _crf_absent_value(self, text: str, start: int, end: int) -> list[tuple[int, int, str]] | None:
+        """The edits that read a coded field's value as absent ("[0]", "0" -> "ko"; a ticked "☒ Không" is left to the
+        layout's options), or None when the value is not absent (ticked or coded present, unsure, free text)."""
+        value = text[start:end]
+        ticked = _TICKED.search(value)
+        if ticked is not None:
+            word = value[ticked.end():].lstrip()
+            return [] if self.crf_absent is not None and self.crf_absent.match(_BOX.split(word)[0].strip()) else None
+        code = _CRF_CODE.fullmatch(value)
+        if code is not None:
+            return [(start + code.start(1), start + code.end(1), "ko")] if code.group(2) == "0" else None
+        stripped = value.strip()
+        if stripped and self.crf_absent is not None and self.crf_absent.match(stripped) and _LETTER.search(stripped):
+            return []
+        return None
 
     # -- AI triage confirmed or rejected by a doctor -----------------------------------------------------
 

@@ -487,7 +487,8 @@ def _parse_layout(spec: Any, path: Path, pack: Pack, errors: list[str]) -> None:
                       f"checklist, dictation)")
         return
     unknown = sorted(set(spec) - {*_LAYOUT_LISTS, "chat_admin_lines", "table", "checklist", "options", "dictation",
-                                "hard_wraps", "records", "quoted_film", "form", "final_reading", "triage", "__line__"})
+                                "hard_wraps", "records", "quoted_film", "form", "final_reading", "triage", "crf",
+                                "__line__"})
     if unknown:
         errors.append(f"{where}: layout: unknown key(s) {', '.join(unknown)}")
     out: dict[str, Any] = {k: _strings(spec.get(k), where, f"layout.{k}", errors) for k in _LAYOUT_LISTS}
@@ -536,7 +537,8 @@ def _parse_docformat(spec: dict, where: str, out: dict, errors: list[str]) -> No
     """``layout.records`` / ``layout.quoted_film`` (labeler/docformat.py): mappings of regexes and code lists."""
     for name, regexes in (("records", ("segment",)), ("quoted_film", ("documents", "labels")),
                             ("form", ("documents", "read_fields")), ("final_reading", ("fields",)),
-                            ("triage", ("fields", "confirmations", "agree", "reject"))):
+                            ("triage", ("fields", "confirmations", "agree", "reject")),
+                            ("crf", ("documents", "read_fields", "value_fields", "absent_values", "read_variables"))):
         value = spec.get(name) or {}
         if not isinstance(value, dict):
             errors.append(f"{where}: layout.{name} must be a mapping")
