@@ -1,4 +1,9 @@
-"""Quick unique-sentence throughput (no peers, no ceiling): reports per CPU-second, es on BIMCV."""
+"""Quick unique-sentence throughput (no peers, no ceiling): reports per CPU-second, es on BIMCV.
+
+An A/B probe for speed work (run it with each checkout's ``src`` on PYTHONPATH, alternately); the full benchmark
+with peers and the phrase-scan ceiling is ``labeler_throughput.py``. Prints one JSON line.
+"""
+import json
 import sys
 import time
 from pathlib import Path
@@ -19,4 +24,5 @@ for _ in range(3):
     for text in texts:
         lab(text)
     best = max(best, n / (time.process_time() - t))
-print(f"es unique_sentences {n} reports: {best:,.0f} reports/CPU-s (best of 3)")
+print(json.dumps({"bench": "speed_quick", "lang": "es", "regime": "unique_sentences", "reports": n,
+                  "reports_per_cpu_s": round(best), "best_of": 3}))
