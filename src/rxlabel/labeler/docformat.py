@@ -237,6 +237,10 @@ class DocFormat:
         edits = [(ai.start(), ai.end(), "")]  # the AI's label ("Kết quả AI:") is no finding
         if rejected or own:
             edits = [(ai.start(), ai_end, "")]
+        elif not verdict and not text[doctor.end():line_end].strip():
+            # s11-vifmt: the doctor's reading typed on the lines below the confirmation ("BS CĐHA xác nhận (BS. Lan,
+            # 11:20):" then "- ..."): the AI's print-out above it (its finding / score rows) is blanked whole
+            edits = [(ai.start(), doctor.start(), "")]
         edits.append((doctor.start(), verdict.end() if verdict else doctor.end(), ""))
         if agreed and not own:
             edits[-1] = (doctor.start(), line_end, "")
