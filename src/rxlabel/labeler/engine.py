@@ -104,6 +104,7 @@ _QUALIFIER_REACH = 5
 _CHANGE = "G"  # the payload group of the change-word trie
 _CLOSED_ASIDE = re.compile(r"\(([^()]*?\b(?:no|sin|ni|tampoco)\b[^()]*)\)(?=[^()]*\S)")  # a negated aside, text after it
 _COMMA = re.compile(",")
+_NEGATED_ASIDE = re.compile(r"\([^()]*\b(?:không|chưa|khong|chua)\b[^()]*\)(?=[^()]*\w)")  # s11
 _LEADING_ASIDE = re.compile(r"\s*\([^()]*\)(?=\s*\w)")  # a bracketed aside opening a sentence, text after it
 _WORD_SPLIT = re.compile(f"({WORD.pattern})")  # the words of phrases.WORD, kept by split between the separators
 # A clause-wise normal statement's breaks: , ; : and a dash with a space either side.
@@ -962,6 +963,12 @@ class Labeler:
             aside = _LEADING_ASIDE.match(skey)
             if aside:
                 positions = sorted(set(positions) | {aside.end() - 1})
+        if "(" in skey:
+            # a negation inside a bracketed aside ends with it ("Bổ sung (AI không đánh dấu): chưa loại trừ vòm hoành
+            # phải lên cao"): what follows is not in its scope (vi words; Spanish asides have _CLOSED_ASIDE)
+            ends = [m.end() - 1 for m in _NEGATED_ASIDE.finditer(skey)]
+            if ends:
+                positions = sorted(set(positions) | set(ends))
         if words is not None and (self._statement_words or self._statement_locs) and "," in skey:
             positions = sorted(set(positions + self._statement_commas(skey, spans, words, locs, positions)))
         if not positions:
