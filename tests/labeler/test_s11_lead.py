@@ -59,3 +59,13 @@ def test_vascular_xo_is_not_a_fibrotic_band(vi, text, finding):
 @pytest.mark.parametrize("text", ["Dải xơ đỉnh phổi phải.", "Xơ đỉnh phổi phải."])
 def test_lung_xo_is_still_a_fibrotic_band(vi, text):
     assert vi(text, "x").findings.get("fibrotic band") == 1
+
+
+# Class 3 inside a sentence: a finding named as history is not this film's finding.
+@pytest.mark.parametrize("text,finding", [
+    ("Kết luận: Phổi bình thường. (Bệnh nhân có tiền sử viêm phổi năm ngoái, đề nghị khám lại nếu sốt)", "pneumonia"),
+    ("Ket luan: Hien tai phoi binh thuong. (Benh nhan co tien su viem phoi nam ngoai)", "pneumonia"),
+    ("Hai phổi sáng. Bệnh nhân có tiền căn lao phổi đã điều trị.", "tuberculosis"),
+])
+def test_history_in_a_sentence_is_not_a_finding(vi, text, finding):
+    assert vi(text, "x").findings.get(finding) != 1
