@@ -69,3 +69,15 @@ def test_lung_xo_is_still_a_fibrotic_band(vi, text):
 ])
 def test_history_in_a_sentence_is_not_a_finding(vi, text, finding):
     assert vi(text, "x").findings.get(finding) != 1
+
+
+# Class 7: the costophrenic recess named as a pouch ("túi cùng sườn hoành") is a pleura subject, normal or blunted.
+@pytest.mark.parametrize("text,pleura", [
+    ("c) Màng phổi: Túi cùng sườn hoành hai bên sáng.", 0),
+    ("Hai túi cùng sườn hoành nhọn.", 0),
+    ("Túi cùng sườn hoành phải tù.", 1),
+    ("Mờ túi cùng sườn hoành trái.", 1),
+])
+def test_costophrenic_pouch(vi, text, pleura):
+    result = vi(text, "x")
+    assert result.method in ("template", "rule") and result.regions["pleura"] == pleura
