@@ -104,7 +104,8 @@ _QUALIFIER_REACH = 5
 _CHANGE = "G"  # the payload group of the change-word trie
 _CLOSED_ASIDE = re.compile(r"\(([^()]*?\b(?:no|sin|ni|tampoco)\b[^()]*)\)(?=[^()]*\S)")  # a negated aside, text after it
 _COMMA = re.compile(",")
-_NEGATED_ASIDE = re.compile(r"\([^()]*\b(?:không|chưa|khong|chua)\b[^()]*\)(?=[^()]*\w)")  # s11
+# a bracketed aside holding a Vietnamese negation, text after it (the Spanish words are _CLOSED_ASIDE's)
+_NEGATED_ASIDE = re.compile(r"\([^()]*\b(?:không|chưa|khong|chua)\b[^()]*\)(?=[^()]*\w)")
 _LEADING_ASIDE = re.compile(r"\s*\([^()]*\)(?=\s*\w)")  # a bracketed aside opening a sentence, text after it
 _WORD_SPLIT = re.compile(f"({WORD.pattern})")  # the words of phrases.WORD, kept by split between the separators
 # A clause-wise normal statement's breaks: , ; : and a dash with a space either side.
@@ -200,6 +201,7 @@ def _needles(pattern: str) -> frozenset[str] | None:
                 candidates.append(frozenset(alternatives))
     candidates = [c for c in candidates if min(map(len, c)) >= 3]
     return max(candidates, key=lambda c: min(map(len, c))) if candidates else None
+
 
 class Labeler:
     """A callable report labeller for one rule pack (see docs/rules.md)."""
@@ -523,13 +525,11 @@ class Labeler:
             if any(o[9] >= d[10] and o[1] != 0 and o[0] in self._diagnoses for o in exact):
                 continue  # the finding is read as a diagnosis ("... compatible con infiltrado neumónico"): all a reading
             for o in exact:
-                # s11-eseye: a seen descriptor stays beside a finding it is only hedged as ("Aumento de densidad
-                # basal que sugiere infiltrado", "... que podría corresponder con infiltrado"): the eye labels both.
                 if (o[9] >= d[10] and o[1] != 0 and o[3] and o[0] not in self._descriptors
                         and o[0] not in self._diagnoses):  # never to film quality ("justificados por falta de inspiración")
                     between = f" {' '.join(words[d[10]:o[9]])} "
                     if o[1] == -1 and any(w in between for w in _HEDGED_CLAUSE):
-                        continue
+                        continue  # only hedged as the finding ("... que sugiere infiltrado"): the density stays too
                     if any(cue in between for cue in self._attribution):
                         drop.add(i)
                         break
