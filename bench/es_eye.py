@@ -46,8 +46,9 @@ GOLDS = {"read": GOLD, "scored": ROOT / "bench" / "data" / "bimcv_eye_gold_score
          "read4": ROOT / "bench" / "data" / "bimcv_eye_gold_read4.jsonl",
          "heldout4": ROOT / "bench" / "data" / "bimcv_eye_gold_heldout4.jsonl",
          "read5": ROOT / "bench" / "data" / "bimcv_eye_gold_read5.jsonl",
-         "read6": ROOT / "bench" / "data" / "bimcv_eye_gold_read6.jsonl"}
-READ_GOLDS = {"read", "read2", "read3", "read4", "read5", "read6"}  # golds on BIMCV's READ part: their disagreements may be listed
+         "read6": ROOT / "bench" / "data" / "bimcv_eye_gold_read6.jsonl",
+         "read7": ROOT / "bench" / "data" / "bimcv_eye_gold_read7.jsonl"}
+READ_GOLDS = {"read", "read2", "read3", "read4", "read5", "read6", "read7"}  # golds on BIMCV's READ part: their disagreements may be listed
 RESULTS = ROOT / "bench" / "results" / "es_eye.jsonl"
 
 
