@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from rxlabel.labeler.normalize import make_key, strip_diacritics
 from rxlabel.labeler.pack import Pack, RulePackError, Template
 from rxlabel.labeler.phrases import CUE, EXCLUDE, FINDING, LOC, REGION_WORD, WORD, PhraseTrie, tokenize
-from rxlabel.labeler.sentences import SplitterConfig, field_opener_pattern
+from rxlabel.labeler.sentences import SplitterConfig, continuation_pattern, field_opener_pattern
 
 WILDCARD = "{*}"
 MAX_EXPANSIONS = 512
@@ -298,6 +298,7 @@ def compile_pack(pack: Pack, stemmed: bool = False) -> CompiledPack:
         inline_sentence=pack.skip_inline == "sentence",
         titles=frozenset(strip_diacritics(t.lower()) for t in pack.title_abbreviations),
         field_openers=field_opener_pattern(pack.field_openers),
+        continuations=continuation_pattern(pack.line_continuations),
         header_sentences=_headers_naming(pack, trie, words_of, header_key),
     )
     normal = "normal" if "normal" in pack.findings else ("no finding" if "no finding" in pack.findings else None)

@@ -35,7 +35,7 @@ from rxlabel.labeler.compiled import (
 from rxlabel.labeler.context import CueSpan, clause_ids, resolve
 from rxlabel.labeler.layout import Layout
 from rxlabel.labeler.normalize import lang_normalizer, make_key, strip_diacritics, to_nfc
-from rxlabel.labeler.pack import SITE_OUTSIDE, Pack, Template, load_pack
+from rxlabel.labeler.pack import SITE_OUTSIDE, Finding, Pack, Template, load_pack
 from rxlabel.labeler.phrases import CUE, EXCLUDE, FINDING, LOC, REGION_WORD, WORD, Match, PhraseTrie, tokenize
 from rxlabel.labeler.sentences import Sentence, split_report
 
@@ -667,7 +667,7 @@ class Labeler:
             # So does a boilerplate technique line the film quality of skipped_findings ("Rx tórax en decúbito"), and a
             # normal clause the stability it is stated beside (change_drops: "Comparado con la previa, no se
             # observan hallazgos sobreañadidos" is `unchanged`).
-            negatives = tuple(m for m in self._mentions(matches, spans, self._clauses(skey, spans))
+            negatives = tuple(m for m in self._mentions(matches, spans, self._clauses(skey, spans), skey)
                               if m[1] == 0 or m[0] in self._skipped_findings
                               or (m[0] in self._change_drops and isinstance(template, Template)))
             return _Analysis(len(words), template, (), negatives, ())
@@ -675,7 +675,7 @@ class Labeler:
         for match in matches.get(REGION_WORD, ()):
             counts[match.payload] = counts.get(match.payload, 0) + 1
         clauses = self._clauses(skey, spans, words, matches.get(LOC, ()))
-        exact = self._mentions(matches, spans, clauses)
+        exact = self._mentions(matches, spans, clauses, skey)
         if self._qualifiers and exact:
             exact = self._qualified(exact, words, clauses)
         if self._descriptors and len(exact) > 1:
@@ -834,7 +834,7 @@ class Labeler:
         words, spans = [w for w, _, _ in tokens], [(s, e) for _, s, e in tokens]
         if self._template(skey, words, spans) is not None:
             return True
-        mentions = self._mentions(self.compiled.trie.scan(words), spans, self._clauses(skey, spans))
+        mentions = self._mentions(self.compiled.trie.scan(words), spans, self._clauses(skey, spans), skey)
         return frozenset((m[0], m[1]) for m in mentions)
 
     def _joined_by_and(self, clause: list[str], context: list[str]) -> Template | None:
@@ -893,30 +893,57 @@ class Labeler:
         order = {r: i for i, r in enumerate(self.pack.region_words)}
         return min(tally, key=lambda r: (-tally[r], order.get(r, 99)))
 
-    def _cue_span(self, m: Match, findings: list[Match], clauses: list[int]) -> CueSpan:
+    def _cue_span(self, m: Match, findings: list[Match], clauses: list[int], after_comma: frozenset[int] = frozenset(),
+                  ) -> CueSpan:
         """A cue match as a span; a pseudo cue that opens its clause and whose last words open a finding ("Không khí
         phế thũng", a checklist's "[ ] Khí phế thũng" written "ko Khí phế thũng") is the one-word negation it starts
-        with ("Hình ảnh không khí dưới da", "có không khí ...": the air itself, the pseudo cue stands)."""
-        if m.payload.category == "pseudo" and (m.start == 0 or clauses[m.start - 1] != clauses[m.start]):
+        with ("Hình ảnh không khí dưới da", "có không khí ...": the air itself, the pseudo cue stands). So is one that
+        opens a comma's clause (``after_comma``: "Thành ngực cân xứng, không khí dưới da", a list of normal findings)."""
+        if m.payload.category == "pseudo" and (m.start == 0 or clauses[m.start - 1] != clauses[m.start]
+                                               or m.start in after_comma):
             words = m.payload.text.split()
             for f in findings:
                 if m.start < f.start < m.end < f.end and f.start - m.start == 1 and words[0] in self._negation_words:
                     return CueSpan(m.start, f.start, self._negation_words[words[0]])
         return CueSpan(m.start, m.end, m.payload)
 
-    def _mentions(self, matches: dict[str, list[Match]], spans: list[tuple[int, int]], clauses: list[int]) -> list[tuple]:
+    @staticmethod
+    def _near_site(finding: Finding, match: Match, loc_matches: list[Match], comma_ids: list[int]) -> str | None:
+        """The ``near_sites`` child of a mention: a listed localization in the mention's comma clause, up to 3 words
+        before it or at most one word after it (pack.Finding.near_sites); the nearest wins."""
+        best = None
+        for m in loc_matches:
+            child = finding.near_sites.get(m.payload)
+            if child is None or comma_ids[m.start] != comma_ids[match.start] or comma_ids[m.end - 1] != comma_ids[match.start]:
+                continue
+            gap = match.start - m.end if m.end <= match.start else m.start - match.end if m.start >= match.end else -1
+            if gap < 0 or gap > (3 if m.end <= match.start else 1):
+                continue
+            if best is None or gap < best[0]:
+                best = (gap, child)
+        return best[1] if best else None
+
+    def _mentions(self, matches: dict[str, list[Match]], spans: list[tuple[int, int]], clauses: list[int],
+                  skey: str = "") -> list[tuple]:
         findings = matches.get(FINDING)
         if not findings:
             return []
+        # s12-viwrong: the words a comma opens a clause with (a pseudo cue there opens its statement, _cue_span)
+        after_comma = frozenset(i for i in range(1, len(spans)) if "," in skey[spans[i - 1][1]:spans[i][0]]) \
+            if "," in skey else frozenset()
         excluded = matches.get(EXCLUDE, [])
         # A cue inside a finding phrase is the phrase's own word, unless it is the whole of a phrase read only as a
         # negative (vi "bình thường": a normal statement, and a form's answer after a finding "Tràn dịch: bình thường").
-        cues = [self._cue_span(m, findings, clauses) for m in matches.get(CUE, ())
+        cues = [self._cue_span(m, findings, clauses, after_comma) for m in matches.get(CUE, ())
                 if not any(f.start <= m.start and m.end <= f.end and not _only_negative(f, m) for f in findings)]
         # A follow-up phrase (pack change_drops) that opens with its own negation ("ni cambios con la previa",
         # "sin otros cambios") is already the negated statement: an outer cue listing it does not negate it again.
         held = {m.start for m in matches.get(CUE, ()) if m.payload.category == "negated"} if self._change_drops else ()
-        locs = tuple(sorted({m.payload for m in matches.get(LOC, ())}))
+        loc_matches = matches.get(LOC, ())
+        locs = tuple(sorted({m.payload for m in loc_matches}))
+        comma_ids = clause_ids([sp[0] for sp in spans], sorted(
+            {spans[i][0] - 1 for i in after_comma} | {spans[i][0] - 1 for i in range(1, len(spans))
+                                                      if clauses[i] != clauses[i - 1]})) if loc_matches else ()
         chain = [(f.start, f.end) for f in findings] if self.pack.scope_chaining and len(findings) > 1 else None
         out = []
         for match in findings:
@@ -926,6 +953,10 @@ class Labeler:
                                     for x in excluded):
                     continue
                 finding = self.pack.findings[name]
+                if finding.near_sites and loc_matches:
+                    child = self._near_site(finding, match, loc_matches, comma_ids)
+                    if child is not None:
+                        name, finding = child, self.pack.findings[child]
                 if finding.sites and locs:
                     # Granularity (PadChest): a site the sentence names picks the finding's child label.
                     child = next((c for loc, c in finding.sites.items() if loc in locs), None)

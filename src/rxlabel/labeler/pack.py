@@ -39,9 +39,9 @@ PACK_KEYS = {"lang", "name", "description", "diacritics", "fuzzy", "regions", "s
              "skip_inline", "scope_chaining", "phrase_breaks", "skipped_devices", "skipped_findings",
              "normal_beside_nonfindings", "change_words", "change_drops", "optional_articles",
              "inner_modifiers", "coordinators", "inner_ordinals", "title_abbreviations", "admin_patterns", "inverted_phrases", "word_fallback",
-             "inline_headers", "field_openers"}
+             "inline_headers", "field_openers", "line_continuations"}
 FINDING_KEYS = {"name", "region", "phrases", "negative_phrases", "exclude", "abnormal", "description",
-                "cui", "localizations", "device", "sites", "conflicts", "descriptor", "diagnosis",
+                "cui", "localizations", "device", "sites", "near_sites", "conflicts", "descriptor", "diagnosis",
                 "specifies", "beside", "qualifiers"}
 CUE_KEYS = {"cue", "category", "direction", "max_scope", "note"}
 TEMPLATE_KEYS = {"text", "regions", "note"}
@@ -100,6 +100,11 @@ class Finding:
     # its clause, sites between ("Granuloma en campo medio derecho calcificado", "Adenopatías hiliares derechas
     # calcificadas"), makes it the child; a descriptor mention of that word is absorbed into it.
     qualifiers: dict[str, str] = field(default_factory=dict)
+    # s12-viwrong: localization -> a finding of another region, for a generic opacity the sentence places beside that
+    # site within its comma clause (the site up to 3 words before it, or at most one word after it): "Phần mềm vùng nách
+    # phải có bóng mờ tròn", "khối mờ nách P", "bờ trung thất trái có khối mờ đa cung" -- the site says what the opacity
+    # is; a site elsewhere in the sentence ("Khối mờ thuỳ trên phải, trung thất không lệch") does not.
+    near_sites: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -192,6 +197,9 @@ class Pack:
     # skip_inline "sentence": words that, after a comma or ";" inside a one-line clinical field, open the findings
     # ("Chẩn đoán: ho kéo dài, tim không to, phổi sáng": the field is "ho kéo dài")
     field_openers: list[str] = field(default_factory=list)
+    # s12-viwrong: words a line cannot end a statement with (a negation verb, "và"): a line ending in one, and a next
+    # line that opens with a letter, are one line (a report wrapped at a fixed width: "không thấy\nđám mờ").
+    line_continuations: list[str] = field(default_factory=list)
     # regular expressions over a sentence's key (one written with diacritics over the key as typed, the others over the
     # key without diacritics): a sentence one matches is administrative
     # whatever words it holds ("Thái Bình, ngày 12 tháng 3 năm 2025"; "BENH VIEN DA KHOA": no "đã khỏi")
@@ -367,6 +375,11 @@ def _parse_findings(items: Any, path: Path, pack: Pack, errors: list[str]) -> No
             errors.append(f"{where}: 'sites' must map a localization name to a finding name")
             sites = {}
         sites = {str(k).strip().lower(): v.strip().lower() for k, v in sites.items() if k != "__line__"}
+        near = item.get("near_sites") or {}
+        if not isinstance(near, dict) or not all(isinstance(v, str) for k, v in near.items() if k != "__line__"):
+            errors.append(f"{where}: 'near_sites' must map a localization name to a finding name")
+            near = {}
+        near = {str(k).strip().lower(): v.strip().lower() for k, v in near.items() if k != "__line__"}
         beside = item.get("beside") or {}
         if not isinstance(beside, dict) or not all(isinstance(v, str) for k, v in beside.items() if k != "__line__"):
             errors.append(f"{where}: 'beside' must map a finding name to a finding name")
@@ -385,7 +398,7 @@ def _parse_findings(items: Any, path: Path, pack: Pack, errors: list[str]) -> No
                                           descriptor=item.get("descriptor") is True,
                                           diagnosis=item.get("diagnosis") is True,
                                           specifies=_strings(item.get("specifies"), where, "specifies", errors),
-                                          beside=beside, qualifiers=qualifiers)
+                                          beside=beside, qualifiers=qualifiers, near_sites=near)
         else:
             if existing.region != region:
                 errors.append(f"{where}: finding '{name}' has region '{region}' here but '{existing.region}' at {existing.source}")
@@ -395,6 +408,7 @@ def _parse_findings(items: Any, path: Path, pack: Pack, errors: list[str]) -> No
             # A later file may add sites and refinements too (a hospital's own granularity): the first file's
             # sites keep their order and win for a localization both name.
             existing.sites.update({k: v for k, v in sites.items() if k not in existing.sites})
+            existing.near_sites.update({k: v for k, v in near.items() if k not in existing.near_sites})
             existing.beside.update({k: v for k, v in beside.items() if k not in existing.beside})
             existing.qualifiers.update({k: v for k, v in qualifiers.items() if k not in existing.qualifiers})
             existing.specifies.extend(g for g in _strings(item.get("specifies"), where, "specifies", errors)
@@ -661,6 +675,7 @@ def _apply_settings(data: dict, path: Path, pack: Pack, errors: list[str]) -> No
         pack.phrase_breaks = ""
     pack.title_abbreviations = _strings(data.get("title_abbreviations"), where, "title_abbreviations", errors)
     pack.field_openers = _strings(data.get("field_openers"), where, "field_openers", errors)
+    pack.line_continuations = _strings(data.get("line_continuations"), where, "line_continuations", errors)
     pack.admin_patterns = _regexes(data, "admin_patterns", where, errors)
     pack.inverted_phrases = _flag(data, "inverted_phrases", where, errors)
     pack.skipped_devices = _flag(data, "skipped_devices", where, errors)
@@ -792,6 +807,11 @@ def load_pack(lang_or_path: str | Path) -> Pack:
                 errors.append(f"{finding.source}: finding '{finding.name}' sites: unknown localization '{loc}'")
             if child != SITE_OUTSIDE and child not in pack.findings:
                 errors.append(f"{finding.source}: finding '{finding.name}' sites: unknown finding '{child}'")
+        for loc, child in finding.near_sites.items():
+            if loc not in pack.localizations:
+                errors.append(f"{finding.source}: finding '{finding.name}' near_sites: unknown localization '{loc}'")
+            if child not in pack.findings:
+                errors.append(f"{finding.source}: finding '{finding.name}' near_sites: unknown finding '{child}'")
         for other, child in finding.beside.items():
             for named in (other, child):
                 if named not in pack.findings:

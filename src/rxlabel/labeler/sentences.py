@@ -42,7 +42,7 @@ _HISTORY = re.compile(r"(?:tien su|tien can|benh su)\b")
 # "Phim phổi thẳng ; lâm sàng: ho ; phổi: ..."): a spaced "/", "|" or ";" before a field name of up to four words and a
 # colon starts a new line there, so each field is read as a line of its own (its header, its skip). ("//" is left as it
 # is: cut there, one writer's fragments went to review and another's field read a finding the whole line did not.)
-_INLINE_HEADER = re.compile(r"[ \t]+(?:/|\||;)[ \t]+"
+_INLINE_HEADER = re.compile(r"[ \t]+(?:/{1,2}|\||;)[ \t]+"
                             r"(?=[^\W\d_][^\W\d_ \t]*(?:[ \t-]+[^\W\d_]+){0,3}[ \t]*(?:\([^()\n]{0,20}\))?[ \t]*:)")
 
 
@@ -82,6 +82,8 @@ class SplitterConfig:
     first_words: frozenset[str] = field(default=frozenset(), compare=False)
     # pack field_openers (field_opener_pattern): where a one-line clinical field's findings begin
     field_openers: re.Pattern[str] | None = field(default=None, compare=False)
+    # pack line_continuations (continuation_pattern): a line ending in one runs on into the next (a wrapped report)
+    continuations: re.Pattern[str] | None = field(default=None, compare=False)
     # Titles that open a signature line ("BS CKI. Lê T. M.", "Dr. Bui T. K - Radiologist"): the line is one sentence,
     # not cut at its initials' periods. A title that is also a skipped field's name ("TS": tiền sử) opens none.
     signature: frozenset[str] = field(default=frozenset(), compare=False)
@@ -134,7 +136,7 @@ def split_report(text: str, key: str, config: SplitterConfig) -> list[Sentence]:
     bullet_no = 0
     previous_end = 0
     opening: int | None = None  # where the first findings-opening header stands
-    for start, end in _lines(key, config.inline_headers, config):
+    for start, end in _lines(key, config.inline_headers, config, text):
         if skip and _BLANK_LINE.search(key, previous_end, start):
             # Clinical history and technique are a paragraph: a blank line ends a skipped section.
             section, skip = None, False
@@ -238,11 +240,52 @@ def _known_field(key: str, start: int, end: int, config: SplitterConfig) -> bool
     return header is not None and config.known(_name(header.group(1))) in config.headers | config.skip
 
 
-def _lines(key: str, inline_headers: bool, config: SplitterConfig) -> Iterator[tuple[int, int]]:
+def continuation_pattern(words: list[str]) -> re.Pattern[str] | None:
+    """A line's end on one of ``words`` (accent-free), or None when there are none."""
+    if not words:
+        return None
+    forms = sorted({strip_diacritics(w.lower()) for w in words}, key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(re.escape(f) for f in forms) + r")[ \t]*$")
+
+
+def _line_spans(key: str, config: SplitterConfig, text: str = "") -> list[tuple[int, int]]:
+    """The (start, end) of each line of ``key``; with pack line_continuations, a line ending in one of them (a report
+    wrapped at a fixed width: "Vùng sau tim sáng, không thấy\nđám mờ.") is one line with the next when that one
+    opens with a small letter in ``text`` (not a bullet, a number, a blank line or a capitalised field or row name), or
+    is one or two words ("không thấy\nTDMP")."""
+    spans = [m.span() for m in _LINE.finditer(key)]
+    cont = config.continuations
+    if cont is None or len(spans) < 2:
+        return spans
+    out = [spans[0]]
+    for start, end in spans[1:]:
+        last_start, last_end = out[-1]
+        if key[last_end:start] == "\n" and _LETTER_START.match(key, start) and (
+                text[start:start + 1].islower() or len(key[start:end].split()) <= 2) and _runs_on(
+                key, last_start, last_end, cont):
+            out[-1] = (last_start, end)
+        else:
+            out.append((start, end))
+    return out
+
+
+_LETTER_START = re.compile(r"[^\W\d_]")
+
+
+def _runs_on(key: str, start: int, end: int, cont: re.Pattern[str]) -> bool:
+    """Whether the line ``key[start:end]`` ends in a continuation with a statement before it in its field: a field's
+    whole value ("TKMP: không có", "Tổn thương phổi: không thấy") is a post-negation and ends there."""
+    line = strip_diacritics(key[start:end])
+    found = cont.search(line)
+    if found is None:
+        return False
+    return _LETTER_START.search(line, line.rfind(":", 0, found.start()) + 1, found.start()) is not None
+
+
+def _lines(key: str, inline_headers: bool, config: SplitterConfig, text: str = "") -> Iterator[tuple[int, int]]:
     """The (start, end) of each line of ``key``; with ``inline_headers``, a line is cut before each inline field."""
-    cut_lines = inline_headers and (" / " in key or "|" in key or ";" in key)
-    for line in _LINE.finditer(key):
-        start, end = line.span()
+    cut_lines = inline_headers and (" / " in key or " // " in key or "|" in key or ";" in key)
+    for start, end in _line_spans(key, config, text or key):
         if cut_lines:
             for cut in _INLINE_HEADER.finditer(key, start, end):
                 if "/" in key[cut.start():cut.end()] and len(key[start:cut.start()].split()) == 1 \
