@@ -45,6 +45,12 @@ _CRF_VARIABLE = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+[ \t]*=[ \t]*
 _TICKED = re.compile(r"[☒☑■▣]|\[[xXvV✓✔]\]")
 _CRF_CODE = re.compile(r"[ \t]*(\[?([019])\]?)[ \t]*")
 _BOX = re.compile(r"[☐☒☑■□▣]|\[[ xXvV✓✔_\d]?\]")
+# s12-sbar: an AI print-out's score row: a finding's name, a cell bar / dotted leader / colon / tab, a score (0.03,
+# 0,81, 1.00, 87%) and an optional mark ("| Nốt/khối phổi | 0.10 | âm tính |", "Gãy xương ..... 0.06  -", "Nốt: 0.81 (+)")
+_SCORE_ROW = re.compile(
+    r"^[ \t]*\|?[ \t]*(?P<name>[^\W\d_][^|\n:.]{0,40}?)[ \t]*(?:\||\.{2,}|:|\t)[ \t]*"
+    r"(?P<score>(?:0|1)[.,]\d{1,3}|\d{1,3}(?:[.,]\d)?[ \t]*%)[ \t]*\|?(?P<mark>[^|\n]{0,30}?)[ \t]*\|?[ \t]*$",
+    re.MULTILINE)
 _SENTENCE_END = re.compile(r"\.(?=\s|\Z)|\n[ \t]*\n")
 
 
@@ -77,13 +83,24 @@ class DocFormat:
     crf_values: re.Pattern | None = None
     crf_absent: re.Pattern | None = None
     crf_variables: re.Pattern | None = None
+    handover: re.Pattern | None = None  # s12-sbar: an SBAR handover note's labelled sections (``layout.handover``)
+    handover_roles: dict[str, str] = field(default_factory=dict)  # group name -> role
+    handover_min: int = 3
+    handover_film: re.Pattern | None = None
+    scores: re.Pattern | None = None  # s12-sbar: an AI print-out's title (``layout.ai_scores``)
+    score_absent: re.Pattern | None = None
+    score_present: re.Pattern | None = None
+    score_threshold: float = 0.5
 
     @classmethod
     def from_spec(cls, records: dict, quoted: dict, form: dict | None = None,
-                  final: dict | None = None, triage: dict | None = None, crf: dict | None = None) -> DocFormat | None:
-        form, final, triage, crf = form or {}, final or {}, triage or {}, crf or {}
-        if not records and not quoted and not form and not final and not triage and not crf:
+                  final: dict | None = None, triage: dict | None = None, crf: dict | None = None,
+                  handover: dict | None = None, scores: dict | None = None) -> DocFormat | None:
+        form, final, triage, crf, handover = form or {}, final or {}, triage or {}, crf or {}, handover or {}
+        scores = scores or {}
+        if not any((records, quoted, form, final, triage, crf, handover, scores)):
             return None
+        sections, roles = _handover_sections(handover.get("sections") or {})
         seg = records.get("segment") if records else None
         documents = quoted.get("documents") if quoted else None
         labels = quoted.get("labels") if quoted else None
@@ -100,8 +117,8 @@ class DocFormat:
             read_fields=_any(form.get("read_fields")),
             final=_any([f"^[ \t]*(?:[-+•*=>]+[ \t]*)?(?:{p})" for p in final.get("fields") or ()],
                        re.IGNORECASE | re.MULTILINE),
-            triage=_any([f"^[ \t]*(?:{p})" for p in triage.get("fields") or ()], re.IGNORECASE | re.MULTILINE),
-            confirm=_any([f"^[ \t]*(?:{p})" for p in triage.get("confirmations") or ()],
+            triage=_any([f"^[ \t]*(?:{_spaced(p)})" for p in triage.get("fields") or ()], re.IGNORECASE | re.MULTILINE),
+            confirm=_any([f"^[ \t]*(?:{_spaced(p)})" for p in triage.get("confirmations") or ()],
                          re.IGNORECASE | re.MULTILINE),
             agree=_any([f"[ \t]*(?:{p})\\b[ \t.,;:-]*" for p in triage.get("agree") or ()]),
             reject=_any([f"[ \t]*(?:{p})\\b[ \t.,;:-]*" for p in triage.get("reject") or ()]),
@@ -110,6 +127,14 @@ class DocFormat:
             crf_values=_any(crf.get("value_fields")),
             crf_absent=_any([f"(?:{p})[ \t.]*$" for p in crf.get("absent_values") or ()]),
             crf_variables=_any(crf.get("read_variables")),
+            handover=sections,
+            handover_roles=roles,
+            handover_min=int(handover.get("min_sections", 3)),
+            handover_film=_any(handover.get("film")),
+            scores=_any(scores.get("documents")),
+            score_absent=_any([f"(?:{p})[ \t.]*$" for p in scores.get("absent") or ()]),
+            score_present=_any([f"(?:{p})" for p in scores.get("present") or ()]),
+            score_threshold=float(scores.get("threshold", 0.5)),
         )
 
     def edits(self, text: str) -> tuple[list[tuple[int, int, str]], list[str]]:
@@ -122,6 +147,10 @@ class DocFormat:
             found = self._quoted_edits(text)
             if found:
                 return found, ["quoted_film"]
+        if self.handover is not None:
+            found = self._handover_edits(text)
+            if found:
+                return found, ["handover"]
         if self.crf is not None and self.crf_read is not None:
             found = self._crf_edits(text)
             if found:
@@ -134,11 +163,48 @@ class DocFormat:
             found = self._triage_edits(text)
             if found:
                 return found, ["triage_confirmed"]
+        if self.scores is not None:
+            found, queued = self._score_edits(text)
+            if found:
+                return found, ["ai_unconfirmed" if queued else "ai_scores"]
         if self.final is not None:
             found = self._final_edits(text)
             if found:
                 return found, ["final_reading"]
         return [], []
+
+    # -- SBAR handover note (s12-sbar) ---------------------------------------------------------------
+
+    def _handover_edits(self, text: str) -> list[tuple[int, int, str]]:
+        """A ward handover written as SBAR ("S: BN nam 71t, viêm phổi ...", "B: đã chọc tháo dịch ...", "A: M 82, HA
+        125/70 ... XQ phổi sáng nay: TDMP T giảm ...", "R: tiếp tục kháng sinh"): at least ``min_sections`` distinct
+        section labels at line starts, one of them an assessment. The situation and background (clinical history)
+        and the recommendation (advice) are blanked; of an assessment, the film's quotation is read (from the film's
+        label, ``handover.film`` or ``quoted_film.labels``, to the section's end) and the vital signs and labs before it are blanked; an
+        assessment quoting no film is read whole (its label blanked). Without an assessment quoting the film, a film
+        quoted in the situation is read the same way (the background is the past: never read)."""
+        found = [m for m in self.handover.finditer(text)]
+        kinds = {m.lastgroup for m in found}
+        roles = [self.handover_roles[m.lastgroup] for m in found]
+        if len(kinds) < self.handover_min or "reading" not in roles:
+            return []
+        bounds = [m.start() for m in found] + [len(text)]
+        spans = [(m, roles[i], m.start(), bounds[i + 1]) for i, m in enumerate(found)]
+        film = self.handover_film or self.labels
+        reads = {role: [(m, a, b, film.search(text, m.end(), b) if film is not None else None)
+                        for m, r, a, b in spans if r == role] for role in ("reading", "situation")}
+        quoted = [x for x in reads["reading"] if x[3] is not None] or [x for x in reads["situation"] if x[3] is not None]
+        read = {x[1]: x for x in (quoted or reads["reading"])}
+        edits: list[tuple[int, int, str]] = []
+        if found[0].start() > 0:
+            edits.append((0, found[0].start(), ""))  # the note's title, the bed and ward before its first section
+        for m, _role, a, b in spans:
+            if a not in read:
+                edits.append((a, b, ""))
+                continue
+            label = read[a][3]
+            edits.append((a, label.start() if label is not None else m.end(), ""))
+        return edits
 
     # -- research CRF (s11-vifmt) -------------------------------------------------------------------------
 
@@ -245,6 +311,39 @@ class DocFormat:
         if agreed and not own:
             edits[-1] = (doctor.start(), line_end, "")
         return sorted(edits)
+
+    # -- AI score print-out with no doctor's confirmation (s12-sbar) -------------------------------------
+
+    def _score_edits(self, text: str) -> tuple[list[tuple[int, int, str]], bool]:
+        """An AI print-out's score rows ("| Tràn dịch màng phổi | 0.03 | - |", "Tràn khí màng phổi ...... 0.91
+        PHÁT HIỆN", "Nốt: 0.81 (+)") when no doctor confirmed it (a confirmation is read by ``triage``): a row
+        marked absent (``absent``: "-", "âm tính", "không phát hiện"), or unmarked with a score under ``threshold``,
+        is no finding and reads "<name>: ko"; a row marked present (``present``: "+", "PHÁT HIỆN", "NGHI NGỜ") or
+        unmarked at or over the threshold is a machine's finding no reader confirmed: blanked, and the report
+        queued (``ai_unconfirmed``). Needs the print-out's title in the first 200 characters and two score rows."""
+        if self.scores.search(text, 0, 200) is None or (self.confirm is not None and self.confirm.search(text)):
+            return [], False
+        edits: list[tuple[int, int, str]] = []
+        queued = False
+        rows = 0
+        for m in _SCORE_ROW.finditer(text):
+            rows += 1
+            mark = (m.group("mark") or "").strip()
+            value = m.group("score").replace(",", ".").replace(" ", "")
+            score = float(value[:-1]) / 100 if value.endswith("%") else float(value)
+            absent = (self.score_absent.match(mark) is not None if mark and self.score_absent is not None
+                      else False)
+            present = (not absent and mark and self.score_present is not None
+                       and self.score_present.search(mark) is not None)
+            if not absent and not present and score < self.score_threshold:
+                absent = True
+            if absent:
+                edits.append((m.start(), m.start("name"), ""))
+                edits.append((m.end("name"), m.end(), ": ko"))
+            else:
+                queued = True
+                edits.append((m.start(), m.end(), ""))
+        return (edits, queued) if rows >= 2 else ([], False)
 
     # -- final reading -----------------------------------------------------------------------------
 
@@ -359,6 +458,45 @@ class DocFormat:
         if end < len(text):
             edits.append((end, len(text), ""))
         return edits
+
+
+def _handover_sections(spec: dict) -> tuple[re.Pattern | None, dict[str, str]]:
+    """One pattern of every SBAR section label (a named group per label kind) and each group's role, from
+    ``layout.handover.sections`` (role -> {kind: [label regexes]})."""
+    alternatives, roles = [], {}
+    for role, kinds in spec.items():
+        if role == "__line__" or not isinstance(kinds, dict):
+            continue
+        for kind, labels in kinds.items():
+            if kind == "__line__":
+                continue
+            group = f"k_{len(roles)}"
+            roles[group] = str(role)
+            labels = [labels] if isinstance(labels, str) else list(labels or ())
+            alternatives.append(f"(?P<{group}>{'|'.join(f'(?:{p})' for p in labels)})")
+    if not alternatives:
+        return None, {}
+    pattern = f"^[ \t]*(?:[-+•*]+[ \t]*)?(?:{'|'.join(alternatives)})[ \t]*(?:\\([^()\n]{{0,30}}\\)[ \t]*)?[:：]"
+    return re.compile(pattern, re.IGNORECASE | re.MULTILINE), roles
+
+
+def _spaced(pattern: str) -> str:
+    """``pattern`` with each literal space outside a character class read as a run of spaces or tabs (s12-sbar: a
+    print-out's "BS CDHA xac  nhan" typed with a doubled space is the same confirmation)."""
+    out, depth, escaped = [], 0, False
+    for ch in pattern:
+        if escaped:
+            out.append(ch)
+            escaped = False
+            continue
+        if ch == "\\":
+            escaped = True
+        elif ch == "[":
+            depth += 1
+        elif ch == "]" and depth:
+            depth -= 1
+        out.append("[ \t]+" if ch == " " and not depth else ch)
+    return "".join(out)
 
 
 def _any(patterns, flags: int = re.IGNORECASE) -> re.Pattern | None:

@@ -40,7 +40,7 @@ from rxlabel.labeler.phrases import CUE, EXCLUDE, FINDING, LOC, REGION_WORD, WOR
 from rxlabel.labeler.sentences import Sentence, split_report
 
 METHODS = ("template", "rule", "review", "unlabelled")
-REASONS = ("empty", "no_match", "fuzzy_only", "conflict", "unmatched_sentence", "too_long")
+REASONS = ("empty", "no_match", "fuzzy_only", "conflict", "unmatched_sentence", "too_long", "ai_unconfirmed")
 _CLAUSE_PUNCT = ",;:.()/"
 ADMIN = "admin"  # the template slot of an administrative sentence (pack.yaml admin_lines)
 # The template slot of an unmatched sentence that names nothing a finding is written with (policy
@@ -105,6 +105,7 @@ _CHANGE = "G"  # the payload group of the change-word trie
 _CLOSED_ASIDE = re.compile(r"\(([^()]*?\b(?:no|sin|ni|tampoco)\b[^()]*)\)(?=[^()]*\S)")  # a negated aside, text after it
 _COMMA = re.compile(",")
 # a bracketed aside holding a Vietnamese negation, text after it (the Spanish words are _CLOSED_ASIDE's)
+_PUNCTUATED = re.compile(r"[.,;:]")  # s12-sbar: a sentence with none of these is an unpunctuated run
 _NEGATED_ASIDE = re.compile(r"\([^()]*\b(?:không|chưa|khong|chua)\b[^()]*\)(?=[^()]*\w)")
 _LEADING_ASIDE = re.compile(r"\s*\([^()]*\)(?=\s*\w)")  # a bracketed aside opening a sentence, text after it
 _WORD_SPLIT = re.compile(f"({WORD.pattern})")  # the words of phrases.WORD, kept by split between the separators
@@ -268,6 +269,7 @@ class Labeler:
             for change in changes:
                 self._change_trie.add(change.split(), _CHANGE, True)
         self._statement_words = frozenset(w for p in self.pack.statement_words for w in self.compiled.words(p))
+        self._run_joiners = frozenset(w for p in self.pack.run_joiners for w in self.compiled.words(p))
         self._statement_locs = frozenset(self.pack.statement_localizations)
         # Clause breaks found by one regex scan of the sentence key, not a Python loop over its characters.
         breaks = self.pack.clause_breaks
@@ -362,6 +364,8 @@ class Labeler:
         formats: list[str] = []
         if self._layout is not None:
             split_text, key, formats = self._layout.document(text, key)  # s9-vif: the report inside a document
+            if "ai_unconfirmed" in formats:
+                reasons.append("ai_unconfirmed")  # s12-sbar: a machine's finding no doctor confirmed (docformat.py)
             split_text, key = self._layout.rewrite(split_text, key, self._is_header)
         split = split_report(split_text, key, self.compiled.splitter)
         if self._superseded is not None:
@@ -674,7 +678,7 @@ class Labeler:
         counts: dict[str, int] = {}
         for match in matches.get(REGION_WORD, ()):
             counts[match.payload] = counts.get(match.payload, 0) + 1
-        clauses = self._clauses(skey, spans, words, matches.get(LOC, ()))
+        clauses = self._clauses(skey, spans, words, matches.get(LOC, ()), matches.get(FINDING, ()), matches.get(CUE, ()))
         exact = self._mentions(matches, spans, clauses, skey)
         if self._qualifiers and exact:
             exact = self._qualified(exact, words, clauses)
@@ -986,7 +990,8 @@ class Labeler:
         return out
 
     def _clauses(self, skey: str, spans: list[tuple[int, int]], words: list[str] | None = None,
-                 locs: tuple[Match, ...] | list[Match] = ()) -> list[int]:
+                 locs: tuple[Match, ...] | list[Match] = (), finds: tuple[Match, ...] | list[Match] = (),
+                 cues: tuple[Match, ...] | list[Match] = ()) -> list[int]:
         breaks = self._break_re
         positions = [m.start() for m in breaks.finditer(skey)] if breaks is not None else []
         if skey[:1] == "(" or skey.lstrip()[:1] == "(":
@@ -1002,15 +1007,40 @@ class Labeler:
                 positions = sorted(set(positions) | set(ends))
         if words is not None and (self._statement_words or self._statement_locs) and "," in skey:
             positions = sorted(set(positions + self._statement_commas(skey, spans, words, locs, positions)))
+        elif (words is not None and self.pack.run_statements and len(words) >= self.pack.run_statements
+              and len(finds) > 1 and _PUNCTUATED.search(skey) is None):
+            # s12-sbar: an unpunctuated run (an SMS): a comma read before each finding after the first, kept where
+            # its clause is a statement of its own ("ko thay tdmp dam mo day phoi p": the opacity is not negated)
+            virtual = self._run_cuts(spans, words, finds, cues)
+            positions = sorted(set(positions + self._statement_commas(skey, spans, words, locs, positions, virtual)))
         if not positions:
             return [0] * len(spans)
         return clause_ids([sp[0] for sp in spans], positions)
 
+    def _run_cuts(self, spans: list[tuple[int, int]], words: list[str], finds, cues) -> list[int]:
+        """s12-sbar: where an unpunctuated run's missing commas stood: before each finding that starts after the end
+        of the finding before it (before a forward cue between them: "... tdmp ko thay dam mo" puts "ko thay" with
+        the opacity; a cue read backward, "TDMP P đã hết", stays with the finding before it), unless a joiner (pack
+        ``run_joiners``: "và", "hoặc") stands right before it (a list)."""
+        joiners = self._run_joiners
+        cuts: set[int] = set()
+        prev_end = None
+        for f in sorted(finds, key=lambda m: (m.start, -m.end)):
+            if prev_end is None or f.start >= prev_end:
+                prev_end = prev_end or 0  # the words before the first finding ("kq xq bn nam 50t") are a clause too
+                at = min([c.start for c in cues if prev_end <= c.start < f.start
+                          and getattr(c.payload, "direction", "") == "before"] or [f.start])
+                if at > 0 and words[at - 1] not in joiners and spans[at][0] > 0:
+                    cuts.add(spans[at][0] - 1)
+            prev_end = max(prev_end or 0, f.end)
+        return sorted(cuts)
+
     def _statement_commas(self, skey: str, spans: list[tuple[int, int]], words: list[str],
-                          locs: tuple[Match, ...] | list[Match] = (), breaks: list[int] | tuple = ()) -> list[int]:
+                          locs: tuple[Match, ...] | list[Match] = (), breaks: list[int] | tuple = (),
+                          virtual: list[int] | tuple = ()) -> list[int]:
         """Commas that end a cue's scope: the next clause holds a statement word (pack ``statement_words``), or
         names exactly one localisation of ``statement_localizations`` and the clause before it names none."""
-        commas = [m.start() for m in _COMMA.finditer(skey)]
+        commas = sorted({m.start() for m in _COMMA.finditer(skey)} | set(virtual))
         # A comma clause ends at the next comma or clause break (``breaks``, pack clause_breaks): "không tràn dịch,
         # tràn khí màng phổi ; tim không to" -- the "to" after the ";" is no new statement in the comma's clause.
         cuts = sorted(set(commas).union(breaks)) if breaks else commas

@@ -139,7 +139,8 @@ class Layout:
                    wrap_min=int(wraps.get("min_width", 0)), wrap_max=int(wraps.get("max_width", 0)),
                    doc=DocFormat.from_spec(spec.get("records") or {}, spec.get("quoted_film") or {},
                                           spec.get("form") or {}, spec.get("final_reading") or {},
-                                          spec.get("triage") or {}, spec.get("crf") or {}))
+                                          spec.get("triage") or {}, spec.get("crf") or {},
+                                          spec.get("handover") or {}, spec.get("ai_scores") or {}))
 
     def document(self, text: str, key: str) -> tuple[str, str, list[str]]:
         """(text, key, extractor names) after the document-format pre-pass (labeler/docformat.py): the report

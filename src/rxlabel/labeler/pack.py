@@ -35,7 +35,7 @@ PACK_KEYS = {"lang", "name", "description", "diacritics", "fuzzy", "regions", "s
              "skip_sections", "bullets", "region_sections", "region_words", "unmatched_sentence",
              "clause_breaks", "stemmed", "max_chars", "version_note", "devices_abnormal", "admin_lines",
              "preamble_headers", "superseded_markers", "template_coverage", "normal_summary", "attribution_cues", "on_conflict",
-             "statement_words", "statement_localizations", "header_qualifiers",
+             "statement_words", "statement_localizations", "header_qualifiers", "run_statements", "run_joiners",
              "skip_inline", "scope_chaining", "phrase_breaks", "skipped_devices", "skipped_findings",
              "normal_beside_nonfindings", "change_words", "change_drops", "optional_articles",
              "inner_modifiers", "coordinators", "inner_ordinals", "title_abbreviations", "admin_patterns", "inverted_phrases", "word_fallback",
@@ -164,6 +164,12 @@ class Pack:
     # Localisations that make a comma clause its own statement when the clause before it names none of them:
     # "không thấy dày dính màng phổi, dịch màng phổi (T) lượng ít" (a side named for the second only).
     statement_localizations: list[str] = field(default_factory=list)
+    # s12-sbar: a sentence of at least this many words with no punctuation (an SMS run that lost its commas) is
+    # read as if a comma stood before each finding after the first: a cue ends there when that finding's clause is
+    # a statement of its own by the two tests above ("ko thay tdmp dam mo day phoi p"). 0: off.
+    run_statements: int = 0
+    # ... except before a finding joined to the one before it by one of these words ("và", "hoặc"): a list
+    run_joiners: list[str] = field(default_factory=list)
     # A bracketed qualifier after a known header name is part of that header: "Chẩn đoán (lâm sàng):" skips
     # like "Chẩn đoán:", "Kết quả (XQ ngực thẳng):" opens the findings like "Kết quả:".
     header_qualifiers: bool = False
@@ -501,7 +507,7 @@ def _parse_layout(spec: Any, path: Path, pack: Pack, errors: list[str]) -> None:
                       f"checklist, dictation)")
         return
     unknown = sorted(set(spec) - {*_LAYOUT_LISTS, "chat_admin_lines", "table", "checklist", "options", "dictation",
-                                "hard_wraps", "records", "quoted_film", "form", "final_reading", "triage", "crf",
+                                "hard_wraps", "records", "quoted_film", "form", "final_reading", "triage", "crf", "handover", "ai_scores",
                                 "__line__"})
     if unknown:
         errors.append(f"{where}: layout: unknown key(s) {', '.join(unknown)}")
@@ -552,7 +558,8 @@ def _parse_docformat(spec: dict, where: str, out: dict, errors: list[str]) -> No
     for name, regexes in (("records", ("segment",)), ("quoted_film", ("documents", "labels")),
                             ("form", ("documents", "read_fields")), ("final_reading", ("fields",)),
                             ("triage", ("fields", "confirmations", "agree", "reject")),
-                            ("crf", ("documents", "read_fields", "value_fields", "absent_values", "read_variables"))):
+                            ("crf", ("documents", "read_fields", "value_fields", "absent_values", "read_variables")),
+                            ("handover", ("film",)), ("ai_scores", ("documents", "absent", "present"))):
         value = spec.get(name) or {}
         if not isinstance(value, dict):
             errors.append(f"{where}: layout.{name} must be a mapping")
@@ -666,6 +673,12 @@ def _apply_settings(data: dict, path: Path, pack: Pack, errors: list[str]) -> No
         errors.append(f"{where}: normal_summary must be 'review' or 'finding', got {pack.normal_summary!r}")
     pack.attribution_cues = _strings(data.get("attribution_cues"), where, "attribution_cues", errors)
     pack.statement_words = _strings(data.get("statement_words"), where, "statement_words", errors)
+    run = data.get("run_statements", 0)
+    if not isinstance(run, int) or isinstance(run, bool) or run < 0:
+        errors.append(f"{where}: run_statements must be a word count (0: off), got {run!r}")
+        run = 0
+    pack.run_statements = run
+    pack.run_joiners = _strings(data.get("run_joiners"), where, "run_joiners", errors)
     pack.skip_inline = str(data.get("skip_inline", "line"))
     if pack.skip_inline not in ("line", "sentence"):
         errors.append(f"{where}: skip_inline must be 'line' or 'sentence', got {pack.skip_inline!r}")
