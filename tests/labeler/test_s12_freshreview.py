@@ -28,6 +28,8 @@ CLASSES = [
     # the southern spoken "hông" for "không", with or without its mark
     ("Phổi sáng.\nMàng phổi hông dày, hông tràn dịch.", NORMAL),
     ("Tim hông lớn.\nHông thấy tràn khí màng phổi.", NORMAL),
+    # the exam's title with its projection and a remark on the field is administrative
+    ("X quang tim phổi PA (chụp cả hai đỉnh phổi)\nPhổi sáng. Tim không to.", NORMAL),
     # aortic calcium as a rim, a streak or a plaque the aorta has
     ("Phổi sáng.\nNúm động mạch chủ có vệt vôi.", HEART),
     ("Phổi sáng.\nThành ĐMC ngực có mảng vôi hoá.", HEART),
@@ -63,6 +65,8 @@ GUARDS = [
     # "hong" typed without its mark stays "không" now that "hông" is a pack word
     ("Phoi sang.\nHong thay tran dich mang phoi.", NORMAL),
     ("Phoi sang. Mang phoi hong day.", NORMAL),
+    # a finding on the title line is still read
+    ("X quang ngực PA: tràn khí màng phổi trái.", PLEURA),
     # normal forms of the same subjects stay normal
     ("Phổi sáng. Cung ĐMP không vồng.", NORMAL),
     ("Phổi sáng. Rốn phổi hai bên không to.", NORMAL),
