@@ -45,7 +45,9 @@ _NEG_VALUES = frozenset(strip_diacritics(v) for v in (
     # s9-vir: a form's field answered with a verb of finding denied ("Tổn thương phổi: chưa ghi nhận")
     "chưa ghi nhận", "không ghi nhận", "chưa phát hiện", "không phát hiện", "không thấy gì", "chưa thấy gì"))
 # Read on the key without diacritics, so "chi so tim nguc duoi 0,5" is read like "chỉ số tim ngực dưới 0,5".
-_CTR_HEAD = r"(?:chi\w? so|ty le|ti le|cstn|ctr)"
+# "CSN" is the thoracic spine (cột sống ngực, a pack abbreviation) unless a ratio follows it ("CSN < 0,5", "CSN: 0,48"):
+# then it is the cardiothoracic ratio typed with a letter dropped
+_CTR_HEAD = r"(?:chi\w? so|ty le|ti le|cstn|ctr|csn(?=\s*[:=<>≤≥~]|\s+\d))"
 _CTR_TAIL = (r"\s*(?:tim|t)?[\s\-/]*(?:long\s*)?(?:nguc|n)?\s*(?:\(ctr\))?\s*"
              r"[:=~\-]?\s*(?:(?:do duoc|uoc tinh|uoc luong|do)\s*)?(khoang|xap xi|(?:khong|chua) (?:vuot qua|vuot|qua|lon hon|tren)|duoi|tren|nho hon|lon hon|<=|>=|<|>|≤|≥|=|~|≈)?\s*(\d+(?:[.,]\d+)?)")
 _CTR = re.compile(_CTR_HEAD + _CTR_TAIL)
