@@ -271,6 +271,10 @@ class Labeler:
         self._statement_words = frozenset(w for p in self.pack.statement_words for w in self.compiled.words(p))
         self._run_joiners = frozenset(w for p in self.pack.run_joiners for w in self.compiled.words(p))
         self._statement_locs = frozenset(self.pack.statement_localizations)
+        # Region words as word sequences ("màng phổi", "xương sườn"): a comma clause naming none of them before a
+        # clause that ends with a side lists its finding under the site named after it (_statement_commas).
+        self._site_seqs = frozenset(tuple(self.compiled.words(v)) for ws in self.pack.region_words.values()
+                                    for p in ws for v in expand_phrase(p)) - {()} if self._statement_locs else frozenset()
         # Clause breaks found by one regex scan of the sentence key, not a Python loop over its characters.
         breaks = self.pack.clause_breaks
         self._break_re = re.compile("[" + "".join(map(re.escape, breaks)) + "]") if breaks else None
@@ -1051,10 +1055,20 @@ class Labeler:
             for m in locs:
                 if m.payload in self._statement_locs:
                     sides.setdefault(ids[m.start], set()).add(m.payload)
-            # one side named ("... phải và trái nhọn" names both: a list, not a new statement)
-            stated |= {cid for cid, named in sides.items() if cid and len(named) == 1 and cid - 1 not in sides}
+            # one side named ("... phải và trái nhọn" names both: a list, not a new statement); a side that ends its
+            # clause after a clause naming no site is the site of both ("không thấy tràn dịch, tràn khí màng phổi
+            # phải": the effusion is as much the right pleura's as the pneumothorax)
+            last = {cid: i for i, cid in enumerate(ids)}
+            stated |= {cid for cid, named in sides.items() if cid and len(named) == 1 and cid - 1 not in sides
+                       and not (any(m.end == last[cid] + 1 and ids[m.start] == cid for m in locs
+                                    if m.payload in named) and not self._names_site(words, ids, cid - 1))}
         comma_set = set(commas)
         return [cuts[cid - 1] for cid in sorted(stated) if cuts[cid - 1] in comma_set]
+
+    def _names_site(self, words: list[str], ids: list[int], cid: int) -> bool:
+        """Whether comma clause ``cid`` names a region word ("màng phổi", "phổi", "xương sườn")."""
+        clause = tuple(w for w, c in zip(words, ids, strict=True) if c == cid)
+        return any(clause[i:i + n] in self._site_seqs for n in range(1, 4) for i in range(len(clause) - n + 1))
 
     def _build(self, text: str, sentence: Sentence, items: list[tuple], bullet_regions: dict[int, str],
                kind: str) -> list[Mention]:

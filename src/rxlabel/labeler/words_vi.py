@@ -239,6 +239,11 @@ class ViWordStage:
         self.readings: dict[str, set[str]] = {}
         for word in self.vocab:
             self.readings.setdefault(strip_diacritics(word), set()).add(word)
+        # Readings that are spellings of one word ("hổng" and "hông", both the southern "không") are one reading:
+        # an unmarked "hong" is restored to it, not left open between two abbreviations of the same word.
+        for plain, words in self.readings.items():
+            if len(words) > 1 and len({self.abbreviations.get(w, (w,)) for w in words}) == 1:
+                self.readings[plain] = {min(words)}
         self.bigrams: Counter[tuple[str, str]] = Counter()
         self.freq: Counter[str] = Counter()
         for words in texts:
