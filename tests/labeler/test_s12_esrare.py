@@ -19,7 +19,7 @@ FOUND = [
     # the oesophagus (or a neo-oesophagus) named as widened
     ("Mega-esófago con contenido alimentario.", "esophagic dilatation", None),
     ("Neoesófago dilatado en mediastino posterior.", "esophagic dilatation", None),
-    ("Esófago marcadamente dilatado.", "esophagic dilatation", None),
+    ("Neoesófago de calibre aumentado.", "esophagic dilatation", None),
     ("Aumento de calibre del esófago.", "esophagic dilatation", None),
     # the pulmonary trunk or arteries named as widened
     ("Tronco pulmonar de calibre aumentado.", "pulmonary artery enlargement", None),
@@ -44,6 +44,34 @@ FOUND = [
     ("Aorta ascendente de calibre aumentado.", "ascendent aortic elongation", None),
     ("Aneurisma de aorta ascendente de 5 cm.", "ascendent aortic elongation", None),
     ("Aorta descendente ectásica.", "descendent aortic elongation", None),
+    # an interstitium named as involved or thickened
+    ("Afectación bilateral del intersticio.", "interstitial pattern", None),
+    ("Intersticio peribroncovascular engrosado.", "interstitial pattern", None),
+    # a bronchovascular pattern with a degree word between, or in two words
+    ("Aumento generalizado de la trama bronquial.", "bronchovascular markings", None),
+    ("Engrosamiento peri bronco vascular bilateral.", "bronchovascular markings", None),
+    # widened upper-lobe vessels
+    ("Aumento del calibre de los vasos en los lóbulos superiores.", "vascular redistribution", None),
+    ("Vasos de los campos superiores dilatados.", "vascular redistribution", None),
+    # inflammatory changes called chronic
+    ("Lesión inflamatoria crónica en língula.", "chronic changes", None),
+    ("Cambios de tipo inflamatorio crónico en ambas bases.", "chronic changes", None),
+    # a raised hemidiaphragm said to be known or chronic before its name
+    ("Elevación persistente del hemidiafragma izquierdo.", "hemidiaphragm elevation", None),
+    # a fissure thickened with a shape word between
+    ("Engrosamiento fino de la cisura horizontal.", "minor fissure thickening", None),
+    ("Engrosamiento lineal de la cisura mayor izquierda.", "major fissure thickening", None),
+    # sequelae after tuberculosis written with "post"
+    ("Tractos post TBC en vértice izquierdo.", "tuberculosis sequelae", "tuberculosis"),
+    ("Lesiones pos TBC en ambos vértices.", "tuberculosis sequelae", "tuberculosis"),
+    # a nodule qualified as calcified after its sites
+    ("Nódulo en língula calcificado.", "calcified granuloma", "nodule"),
+    ("Varios nódulos en ambos campos superiores calcificados.", "calcified granuloma", "multiple nodules"),
+    # both lungs called low in volume with the noun first, a chest widened front to back
+    ("Reducción de los volúmenes pulmonares.", "hypoexpansion", None),
+    ("Incremento del diámetro anteroposterior torácico.", "hyperinflated lung", None),
+    # a sclerotic focus with a shape word between
+    ("Focos puntiformes escleróticos en la cabeza humeral.", "sclerotic bone lesion", None),
 ]
 
 
@@ -62,7 +90,15 @@ GUARDS = [
     ("Ganglios mediastínicos de 8 mm de eje corto.", {}),
     ("Stent coronario.", {"surgery heart": 1}),
     ("Superposición de partes blandas.", {}),
-    ("No se observan ganglios mediastínicos aumentados de tamaño.", {"normal": 1}),
+    ("Cardiomegalia. No se aprecia afectación del intersticio.", {"cardiomegaly": 1}),
+    ("Tuberculosis pulmonar activa.", {"tuberculosis": 1}),
+    ("Nódulo en língula.", {"nodule": 1}),
+    # a degree word a phrase does not list is still skipped where the new phrases open with the same words
+    ("Engrosamiento difuso de la pleura.", {"pleural thickening": 1}),
+    ("Engrosamiento discreto de la cisura menor.", {"minor fissure thickening": 1}),
+    ("Aorta descendente ligeramente tortuosa.", {"descendent aortic elongation": 1}),
+    ("Disminución del volumen pulmonar derecho.", {"volume loss": 1}),
+    ("Cardiomegalia. No se observan ganglios mediastínicos aumentados de tamaño.", {"cardiomegaly": 1}),
     ("Ganglios hiliares de tamaño normal.", {}),
     ("Hematoma en ganglios de la base.", {}),
     ("Estudio artefactado por movimientos respiratorios.", {"suboptimal study": 1}),
