@@ -133,7 +133,6 @@ class PhraseTrie:
                 barrier = min((b for b in barriers if b > i), default=n + 1)
                 before: dict[str, tuple[int, object]] = {}  # read only where a barrier cuts a match
             j = i + 1
-            pending = None  # s12-esrare: (node, j) of a degree word skipped where a phrase also lists it
             while True:
                 terminal = node.get(_END)
                 if terminal:
@@ -148,23 +147,10 @@ class PhraseTrie:
                             if barriers and j <= barrier:
                                 before[group] = (j, payload)
                 if j >= n:
-                    if pending:
-                        node, j = pending.pop()
-                        continue
                     break
                 word = words[j]
                 following = node.get(word)
-                if following is not None:
-                    if word in skippable and j + 1 < n:
-                        # A phrase that lists the degree word ("aumento difuso de densidad") must not hide the
-                        # others that go on without it ("aumento [difuso] de la trama broncovascular"): the skip is
-                        # walked too, after the literal path (which wins at equal length).
-                        skipped = node.get(words[j + 1])
-                        if skipped is not None:
-                            if pending is None:
-                                pending = []
-                            pending.append((skipped, j + 2))
-                else:
+                if following is None:
                     if j + 1 < n and word in skippable:
                         following = node.get(words[j + 1])
                         if following is not None:
@@ -177,9 +163,6 @@ class PhraseTrie:
                             if following is not None:
                                 j = k
                     if following is None:
-                        if pending:
-                            node, j = pending.pop()
-                            continue
                         break
                 node = following
                 j += 1
