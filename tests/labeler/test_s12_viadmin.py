@@ -25,41 +25,48 @@ QUEUED_CLASSES = [
     # a bracketed note about the copy itself
     ("(ảnh chụp phiếu, mất góc dưới)\n" + BODY, NORMAL),
     ("(ban sao y, mat goc tren)\n" + BODY, NORMAL),
-    # a study title with its technique in brackets, typed with or without marks
+    # a study title with its technique in brackets, typed without marks
     ("XQ PHOI PA (lay ca vung co)\nPhoi hai ben sang. Tim khong to.", NORMAL),
     # a recommendation headed by the abbreviation of "đề nghị"
     ("Tràn dịch màng phổi phải lượng ít.\nĐn: siêu âm màng phổi", PLEURA),
-    # a device without its kind, or by the vein it runs in, and a position wording after it
-    ("Catheter đúng vị trí.\n" + BODY, DEVICE),
+    # unaccented device lines
     ("Catheter nam dung vi tri.\nPhoi hai ben sang. Tim khong to.", DEVICE),
-    ("Các ống thông ở vị trí thích hợp.\n" + BODY, DEVICE),
-    ("Ống thông tĩnh mạch cảnh trong phải, đầu ống ngang D5.\n" + BODY, DEVICE),
-    ("Kết luận: đường truyền TMTT đúng vị trí.\n" + BODY, DEVICE),
-    ("Dẫn lưu trung thất trước đúng vị trí.\n" + BODY, DEVICE),
-    ("Sonde nuôi ăn đúng vị trí.\n" + BODY, DEVICE),
     ("Ong xong mui da day dau duoi hoanh.\nPhoi hai ben sang. Tim khong to.", DEVICE),
-    ("Ống thông TMTT đầu ở tĩnh mạch chủ trên.\n" + BODY, DEVICE),
 ]
 
-GUARDS = [
-    # admin lines already skipped stay skipped: a title, a copy note, a blank field, signature roles, a
-    # recommendation, a notification, a date left to fill, a named feeding tube
-    ("X-QUANG NGỰC THẲNG (KỸ THUẬT SỐ)\n" + BODY, NORMAL),
-    ("[ban photo, chu mo]\n" + BODY, NORMAL),
-    ("Địa chỉ: ..............\n" + BODY, NORMAL),
-    (BODY + "\nNgười lập phiếu: Trần V. Minh", NORMAL),
-    (BODY + "\nNgười lập: GĐV H. Mai – Phòng Giám định", NORMAL),
+# a device without its kind, or by the vein it runs in, and a position wording after it (each before BODY)
+QUEUED_DEVICE_LINES = [
+    "Catheter đúng vị trí.",
+    "Các ống thông ở vị trí thích hợp.",
+    "Ống thông tĩnh mạch cảnh trong phải, đầu ống ngang D5.",
+    "Kết luận: đường truyền TMTT đúng vị trí.",
+    "Dẫn lưu trung thất trước đúng vị trí.",
+    "Sonde nuôi ăn đúng vị trí.",
+    "Ống thông TMTT đầu ở tĩnh mạch chủ trên.",
+]
+QUEUED_CLASSES += [(line + "\n" + BODY, DEVICE) for line in QUEUED_DEVICE_LINES]
+
+# admin lines already skipped stay skipped (each before BODY): a title, a copy note, a blank field, signature
+# roles, a date left to fill; a device removed or absent is no device; a device check's request names none
+GUARD_NORMAL_LINES = [
+    "X-QUANG NGỰC THẲNG (KỸ THUẬT SỐ)",
+    "[ban photo, chu mo]",
+    "Địa chỉ: ..............",
+    "Người lập phiếu: Trần V. Minh",
+    "Người lập: GĐV H. Mai – Phòng Giám định",
+    "Đà Nẵng, ngày ..... tháng ..... năm .....",
+    "Đã rút catheter.",
+    "Không thấy ống thông.",
+    "Lý do: kiểm tra vị trí catheter",
+]
+
+GUARDS = [(line + "\n" + BODY, NORMAL) for line in GUARD_NORMAL_LINES] + [
+    # a recommendation and a notification after a finding, a named feeding tube
     ("Đám mờ đáy phổi trái.\nÝ kiến: làm thêm xét nghiệm đờm", LUNG),
     ("Tràn khí màng phổi trái.\nBáo bác sĩ trực ngoại", PLEURA),
-    (BODY + "\nĐà Nẵng, ngày ..... tháng ..... năm .....", NORMAL),
     ("Ống sonde dạ dày đầu dưới vòm hoành trái.\n" + BODY, DEVICE),
     # a finding in a line the new openings head is still read
     ("Ý kiến: đám mờ đáy phổi phải", LUNG),
-    # a device removed or absent is no device, and a single tube of a kind the pack does not know stays queued
-    ("Đã rút catheter.\n" + BODY, NORMAL),
-    ("Không thấy ống thông.\n" + BODY, NORMAL),
-    # the request of a device check still names no device on the film
-    ("Lý do: kiểm tra vị trí catheter\n" + BODY, NORMAL),
     # a bracketed note that is no note about the copy is not skipped whole
     ("(tràn dịch màng phổi phải)\n" + BODY, PLEURA),
     ("Phổi sáng.\n(mất góc sườn hoành phải)", PLEURA),
@@ -76,6 +83,8 @@ STILL_QUEUED = [
     # a study title whose brackets hold no technique, and a line of unknown words after a letterhead
     "X-QUANG NGỰC (hình ống sáng đáy phổi trái)\nPhổi hai bên sáng.",
     "...ỆNH VIỆN ĐA KHOA\nTràn dịch màng phổi phải. Hình tạo sương mù ở phổi trái.",
+    # a single tube of a kind the pack does not know
+    "Phổi sáng. Tim không to.\nHình ảnh ống thông tĩnh mạch rốn.",
 ]
 
 
