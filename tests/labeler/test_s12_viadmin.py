@@ -73,22 +73,17 @@ GUARDS = [(line + "\n" + BODY, NORMAL) for line in GUARD_NORMAL_LINES] + [
 ]
 
 
+# what the new patterns do not cover still goes to review (expected None): a study title whose brackets hold no
+# technique, a line of unknown words after a letterhead, a single tube of a kind the pack does not know
+GUARDS += [(text, None) for text in ("X-QUANG NGỰC (hình ống sáng đáy phổi trái)\nPhổi hai bên sáng.",
+                                     "...ỆNH VIỆN ĐA KHOA\nTràn dịch màng phổi phải. Hình tạo sương mù ở phổi trái.",
+                                     "Phổi sáng. Tim không to.\nHình ảnh ống thông tĩnh mạch rốn.")]
+
+
 @pytest.mark.parametrize(("text", "expected"), QUEUED_CLASSES + GUARDS)
 def test_s12_viadmin(vi, text, expected):
     """a report of a queued admin or device class is labelled automatically; a guard stays as it is"""
-    _check(vi, text, expected)
-
-
-STILL_QUEUED = [
-    # a study title whose brackets hold no technique, and a line of unknown words after a letterhead
-    "X-QUANG NGỰC (hình ống sáng đáy phổi trái)\nPhổi hai bên sáng.",
-    "...ỆNH VIỆN ĐA KHOA\nTràn dịch màng phổi phải. Hình tạo sương mù ở phổi trái.",
-    # a single tube of a kind the pack does not know
-    "Phổi sáng. Tim không to.\nHình ảnh ống thông tĩnh mạch rốn.",
-]
-
-
-@pytest.mark.parametrize("text", STILL_QUEUED)
-def test_s12_viadmin_still_queued(vi, text):
-    """what the new patterns do not cover still goes to review"""
-    assert vi(text).method not in ("template", "rule"), text
+    if expected is None:
+        assert vi(text).method not in ("template", "rule"), text
+    else:
+        _check(vi, text, expected)
