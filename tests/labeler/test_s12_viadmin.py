@@ -27,8 +27,6 @@ QUEUED_CLASSES = [
     ("(ban sao y, mat goc tren)\n" + BODY, NORMAL),
     # a study title with its technique in brackets, typed without marks
     ("XQ PHOI PA (lay ca vung co)\nPhoi hai ben sang. Tim khong to.", NORMAL),
-    # a hyphenated addendum title
-    ("X-QUANG NGỰC – BẢN ĐÃ BỔ SUNG (ADDENDUM)\n" + BODY, NORMAL),
     # a recommendation headed by the abbreviation of "đề nghị"
     ("Tràn dịch màng phổi phải lượng ít.\nĐn: siêu âm màng phổi", PLEURA),
     # unaccented device lines
