@@ -108,6 +108,10 @@ _COMMA = re.compile(",")
 _PUNCTUATED = re.compile(r"[.,;:]")  # s12-sbar: a sentence with none of these is an unpunctuated run
 _NEGATED_ASIDE = re.compile(r"\([^()]*\b(?:không|chưa|khong|chua)\b[^()]*\)(?=[^()]*\w)")
 _LEADING_ASIDE = re.compile(r"\s*\([^()]*\)(?=\s*\w)")  # a bracketed aside opening a sentence, text after it
+# s12-visite: the words a subjectless comma clause opens with before its opacity ("..., có khối mờ"), and the negations
+# that keep a site of the clause before from it (Engine._near_site; Vietnamese words, as _NEGATED_ASIDE)
+_SUBJECTLESS = frozenset({"có", "thấy", "kèm", "co", "thay", "kem"})
+_NEAR_NEGATIONS = frozenset({"không", "chưa", "khong", "chua", "ko"})
 _WORD_SPLIT = re.compile(f"({WORD.pattern})")  # the words of phrases.WORD, kept by split between the separators
 # A clause-wise normal statement's breaks: , ; : and a dash with a space either side.
 _CLAUSEWISE_BREAK = re.compile(r"[,;:]|(?<= )-(?= )")
@@ -916,14 +920,30 @@ class Labeler:
         return CueSpan(m.start, m.end, m.payload)
 
     @staticmethod
-    def _near_site(finding: Finding, match: Match, loc_matches: list[Match], comma_ids: list[int]) -> str | None:
+    def _near_site(finding: Finding, match: Match, loc_matches: list[Match], comma_ids: list[int],
+                   after_comma: frozenset[int] = frozenset(), skey: str = "",
+                   spans: list[tuple[int, int]] | None = None) -> str | None:
         """The ``near_sites`` child of a mention: a listed localization in the mention's comma clause, up to 3 words
-        before it or at most one word after it (pack.Finding.near_sites); the nearest wins."""
+        before it or at most one word after it (pack.Finding.near_sites); the nearest wins. s12-visite: or one at the
+        end of the comma clause before, when the mention's own clause, opened by the comma, has no subject of its own
+        (only "có" / "thấy" / "kèm" before the mention: "Trung thất trên rộng, có khối mờ bờ đa cung") and no
+        negation stands between the site and the mention ("Trung thất không rộng, có khối mờ ..." keeps the lung's)."""
         best = None
+        own = comma_ids[match.start]
         for m in loc_matches:
             child = finding.near_sites.get(m.payload)
-            if child is None or comma_ids[m.start] != comma_ids[match.start] or comma_ids[m.end - 1] != comma_ids[match.start]:
+            if child is None or comma_ids[m.end - 1] != comma_ids[m.start]:
                 continue
+            if comma_ids[m.start] != own:
+                if spans is None or m.end > match.start or comma_ids[m.start] != own - 1:
+                    continue
+                opens = match.start
+                while opens > 0 and comma_ids[opens - 1] == own:
+                    opens -= 1
+                if opens not in after_comma or any(
+                        skey[a:b] not in _SUBJECTLESS for a, b in spans[opens:match.start]) or any(
+                        skey[a:b] in _NEAR_NEGATIONS for a, b in spans[m.end:opens]):
+                    continue
             gap = match.start - m.end if m.end <= match.start else m.start - match.end if m.start >= match.end else -1
             if gap < 0 or gap > (3 if m.end <= match.start else 1):
                 continue
@@ -962,7 +982,7 @@ class Labeler:
                     continue
                 finding = self.pack.findings[name]
                 if finding.near_sites and loc_matches:
-                    child = self._near_site(finding, match, loc_matches, comma_ids)
+                    child = self._near_site(finding, match, loc_matches, comma_ids, after_comma, skey, spans)
                     if child is not None:
                         name, finding = child, self.pack.findings[child]
                 if finding.sites and locs:
