@@ -1109,7 +1109,7 @@ class Labeler:
 
     def _correct_word(self, word: str) -> str | None:
         if len(word) < self.pack.fuzzy_min_length:
-            return None
+            return self._correct_short(word) if len(word) >= self.pack.fuzzy_short_min_length > 0 else None
         # Misspellings keep the first letter and differ by an edit or two; requiring both keeps real words
         # the pack does not know ("distribución") from being read as ones it does ("redistribución").
         # Transpositions ("dihc") count as one edit (optimal string alignment); the nearest candidate wins.
@@ -1128,12 +1128,25 @@ class Labeler:
                 best = (distance, -score, candidate)
         return best[2] if best else None
 
+    def _correct_short(self, word: str) -> str | None:
+        """Pack fuzzy.short_min_length: a short word outside the vocabulary ("aumeto", "difudo") is the one pack word
+        with its first and last letters one edit away (a transposition counts as one), when no other is; a short word
+        the ratio cutoff of _correct_word refuses (one edit in six letters scores under 90). The last letter must agree:
+        Spanish inflects at the end, and a short word that differs there is a real word the pack lacks ("estar" is no
+        "estan", "debida" no "debido", "valora" no "valorar")."""
+        choices = self._vocab_by_initial.get(word[0])
+        if not choices:
+            return None
+        near = [c for c, _, _ in process.extract(word, choices, scorer=OSA.distance, limit=2, score_cutoff=1)
+                if c != word and c[-1] == word[-1] and len(c) >= self.pack.fuzzy_short_min_length]
+        return near[0] if len(near) == 1 else None
+
     def _fuzzy(self, words: list[str], spans: list[tuple[int, int]], clauses: list[int], exact: list[tuple]) -> list[tuple]:
         """Mentions found only after restoring diacritics or correcting a misspelling."""
         vocab = self.compiled.vocab
         if vocab.issuperset(words):
             return []
-        correct, shortest = self._correct, self.pack.fuzzy_min_length
+        correct, shortest = self._correct, self.pack.fuzzy_short_min_length or self.pack.fuzzy_min_length
         if self._plain_vocab:
             # Accent-insensitive pack: its words are already accent-free and the two vocabularies and template
             # sets are the same, so only the words outside the vocabulary (one set operation), and of them only
@@ -1151,9 +1164,13 @@ class Labeler:
             # A word shorter than fuzzy.min_length is never corrected (_correct_word): not offered, so the running
             # numbers and codes of real text do not fill the corrector's memo.
             corrected = [w if w in stripped_vocab or len(w) < shortest else (correct(w) or w) for w in words]
+        # s12-estypo: a short word's correction (fuzzy.short_min_length) may label a finding it completes, never send
+        # a sentence to review: one edit in five or six letters is as likely a real word the pack lacks
+        longest_short = self.pack.fuzzy_min_length
+        short_only = shortest < longest_short and _short_only(corrected, words, longest_short)
         if not exact:
             template = self.compiled.stripped_templates.lookup(" ".join(corrected))
-            if isinstance(template, Template):
+            if isinstance(template, Template) and not short_only:
                 name = self.compiled.normal_finding or "normal"
                 return [(name, 1, "none", False, spans[0][0], spans[-1][1], None, f"fuzzy_template:{template.text}",
                          [], 0, len(words))]
@@ -1177,6 +1194,8 @@ class Labeler:
             if overlapping:
                 # The corrected text reads an exact mention differently (a misspelled cue), or reads a longer
                 # phrase around it ("tràn dịch mang ngoài tim"): a person decides.
+                if short_only:
+                    continue
                 if any(e[0] == m[0] and e[1] != m[1] for e in overlapping) or all(
                         m[9] <= e[9] and e[10] <= m[10] and m[10] - m[9] > e[10] - e[9] for e in overlapping):
                     kept.append(m)
@@ -1274,6 +1293,12 @@ __all__ = ["Labeler", "LabelResult", "METHODS", "REASONS", "lang_normalizer"]
 
 
 _EDGE_TEMPLATE_MIN = 3  # words of the shortest template a clause may open or close with
+
+
+def _short_only(corrected: list[str], words: list[str], longest_short: int) -> bool:
+    """Whether the sentence has corrections and every one is a short word's (fuzzy.short_min_length)."""
+    edits = [w for c, w in zip(corrected, words, strict=True) if c != w]
+    return bool(edits) and all(len(w) < longest_short for w in edits)
 
 
 def _inside_corrected(exact: list[tuple], fuzzy: list[tuple] | tuple, descriptors: frozenset[str]) -> list[tuple]:

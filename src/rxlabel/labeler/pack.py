@@ -142,6 +142,9 @@ class Pack:
     fuzzy_enabled: bool = True
     fuzzy_min_score: float = 90.0
     fuzzy_min_length: int = 6
+    # s12-estypo: a word this long or longer but under min_length is corrected when one pack word alone is one edit
+    # away ("aumeto" -> "aumento"); 0: never
+    fuzzy_short_min_length: int = 0
     fuzzy_label: bool = False  # a correction that finds a new finding labels it (instead of a suggestion)
     regions: tuple[str, ...] = REGIONS
     section_headers: list[str] = field(default_factory=list)
@@ -629,6 +632,8 @@ def _apply_settings(data: dict, path: Path, pack: Pack, errors: list[str]) -> No
     pack.fuzzy_enabled = bool(fuzzy.get("enabled", True))
     pack.fuzzy_min_score = _number(fuzzy.get("min_score", 90), float, where, "fuzzy.min_score", errors, 90.0)
     pack.fuzzy_min_length = _number(fuzzy.get("min_length", 6), int, where, "fuzzy.min_length", errors, 6)
+    pack.fuzzy_short_min_length = _number(fuzzy.get("short_min_length", 0), int, where, "fuzzy.short_min_length",
+                                          errors, 0)
     pack.fuzzy_label = fuzzy.get("label", False)
     if not isinstance(pack.fuzzy_label, bool):
         errors.append(f"{where}: fuzzy.label must be true or false")
