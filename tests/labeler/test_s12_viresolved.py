@@ -24,6 +24,9 @@ RESOLVED_CLASSES = [
     ("Nốt mờ đáy phổi trái trên phim 03/11 không còn thấy. Tim không to.", NORMAL),
     ("Đám mờ thùy giữa phổi phải trên phim ngày 21/08 không còn thấy. Màng phổi không dày.", NORMAL),
     ("Tràn dịch màng phổi trái trên phim 14/7 không thấy. Bóng tim to.", HEART),
+    # the same typed without marks (read through the fuzzy stage)
+    ("Phoi hai ben sang. Da het tran dich mang phoi trai.", NORMAL),
+    ("Not mo day phoi trai tren phim 03/11 khong con thay. Tim khong to.", NORMAL),
     # drained or aspirated to nothing
     ("Tràn dịch màng phổi phải đã được dẫn lưu hết. Nhu mô phổi sáng.", NORMAL),
     ("TKMP (T) đã được hút hết, phổi trái nở tốt.\nBóng tim không to.", NORMAL),
@@ -51,6 +54,7 @@ GUARDS = [
     # a forward negation after its finding in the same clause keeps looking forward ("không thấy" before the next)
     ("Dày dính màng phổi trái không thấy tràn dịch. Tim không to.", PLEURA),
     ("Tràn dịch màng phổi phải lượng ít, không thấy tràn khí. Tim không to.", PLEURA),
+    ("Tran dich mang phoi phai da giam so voi phim cu. Tim khong to.", PLEURA),
     # a clause-final lone "không" is the question particle
     ("Bóng tim to. Tràn dịch màng phổi phải có tăng lên không?", (0, 1, 0, 1, 1)),
     # the forward resolution and the ones main already read still read

@@ -265,6 +265,10 @@ class Labeler:
         # ... and a forward one turns back only when it ends with a verb that opens a statement (a one-word terminator:
         # "không còn thấy", "chưa có"), its object left out; "đã rút dẫn lưu" names its own
         self._open_verbs = frozenset(c.text for c in self.pack.cues if c.category == "terminate" and " " not in c.text)
+        # the same words typed without their marks ("da het tran dich", read through the fuzzy stage): the word is the
+        # matched cue's own last word, so the plain spelling cannot be another word
+        self._open_verbs |= frozenset(map(strip_diacritics, self._open_verbs))
+        self._turn_words = {**{strip_diacritics(k): c for k, c in self._negation_words.items()}, **self._negation_words}
         self._change_cache: dict[str, bool] = {}
         # Read on the report's key (lower case, accent-free in es), never stemmed: a few words, whole-word matches.
         changes = sorted({" ".join(WORD.findall(make_key(v, self.pack.lang, True))) for c in self.pack.change_words
@@ -927,7 +931,7 @@ class Labeler:
     def _closes_clause(m: Match, clauses: list[int], word: Callable[[int], str]) -> bool:
         """Whether nothing but "nữa" (any more) follows the cue in its clause."""
         i = m.end
-        while i < len(clauses) and clauses[i] == clauses[m.start] and word(i) == "nữa":
+        while i < len(clauses) and clauses[i] == clauses[m.start] and word(i) in ("nữa", "nua"):
             i += 1
         return i == len(clauses) or clauses[i] != clauses[m.start]
 
@@ -950,7 +954,7 @@ class Labeler:
         """s12-viresolved: a backward resolution cue ("X đã hết") whose last word is a forward negation ("hết X")
         hides that word's direction by its longer match: "Đã hết tràn dịch màng phổi phải" read the effusion present.
         When no finding stands before it in its clause, the cue reads both ways (what follows it is what has gone)."""
-        last = self._negation_words.get(word(m.end - 1))
+        last = self._turn_words.get(word(m.end - 1))
         if last is None or last.direction == "after" or any(
                 f.end <= m.start and clauses[f.start] == clauses[m.start] for f in findings):
             return CueSpan(m.start, m.end, m.payload)
