@@ -31,9 +31,6 @@ RESOLVED_CLASSES = [
     ("Tràn dịch màng phổi phải đã được dẫn lưu hết. Nhu mô phổi sáng.", NORMAL),
     ("TKMP (T) đã được hút hết, phổi trái nở tốt.\nBóng tim không to.", NORMAL),
     ("Tràn dịch màng phổi trái đã dẫn lưu hết. Đông đặc thùy dưới phổi trái.", LUNG),
-    # decreased to nothing since the old film
-    ("So với phim cũ, tràn dịch màng phổi phải đã giảm hết. Tim không to.", NORMAL),
-    ("Tràn dịch màng phổi hai bên giảm hoàn toàn so với phim trước. Phổi sáng.", NORMAL),
     # back to normal
     ("Bóng tim to trên phim cũ nay đã trở về bình thường. Phổi hai bên sáng.", NORMAL),
     # a forward resolution after a comma, a finding before the comma
