@@ -35,7 +35,7 @@ from rxlabel.labeler.compiled import (
 from rxlabel.labeler.context import CueSpan, clause_ids, resolve
 from rxlabel.labeler.layout import Layout
 from rxlabel.labeler.normalize import lang_normalizer, make_key, strip_diacritics, to_nfc
-from rxlabel.labeler.pack import SITE_OUTSIDE, Finding, Pack, Template, load_pack
+from rxlabel.labeler.pack import SITE_OUTSIDE, Cue, Finding, Pack, Template, load_pack
 from rxlabel.labeler.phrases import CUE, EXCLUDE, FINDING, LOC, REGION_WORD, WORD, Match, PhraseTrie, tokenize
 from rxlabel.labeler.sentences import Sentence, split_report
 
@@ -263,6 +263,16 @@ class Labeler:
         self._change_drops = frozenset(self.pack.change_drops)
         # one-word negation cues by their word ("không", "ko"): what a pseudo cue running into a finding falls back to
         self._negation_words = {c.text: c for c in self.pack.cues if c.category == "negated" and " " not in c.text}
+        # s12-viresolved: a resolution cue read backward whose last word is itself a forward negation ("đã hết" ends
+        # with "hết"): the same cue turned both ways, for the clause it opens (_cue_span)
+        self._both_ways: dict[int, Cue] = {}
+        # ... and a forward one turns back only when it ends with a verb that opens a statement (a one-word terminator:
+        # "không còn thấy", "chưa có"), its object left out; "đã rút dẫn lưu" names its own
+        self._open_verbs = frozenset(c.text for c in self.pack.cues if c.category == "terminate" and " " not in c.text)
+        # the same words typed without their marks ("da het tran dich", read through the fuzzy stage): the word is the
+        # matched cue's own last word, so the plain spelling cannot be another word
+        self._open_verbs |= frozenset(map(strip_diacritics, self._open_verbs))
+        self._turn_words = {**{strip_diacritics(k): c for k, c in self._negation_words.items()}, **self._negation_words}
         self._change_cache: dict[str, bool] = {}
         # Read on the report's key (lower case, accent-free in es), never stemmed: a few words, whole-word matches.
         changes = sorted({" ".join(WORD.findall(make_key(v, self.pack.lang, True))) for c in self.pack.change_words
@@ -906,7 +916,7 @@ class Labeler:
         return min(tally, key=lambda r: (-tally[r], order.get(r, 99)))
 
     def _cue_span(self, m: Match, findings: list[Match], clauses: list[int], after_comma: frozenset[int] = frozenset(),
-                  ) -> CueSpan:
+                  word: Callable[[int], str] | None = None) -> CueSpan:
         """A cue match as a span; a pseudo cue that opens its clause and whose last words open a finding ("Không khí
         phế thũng", a checklist's "[ ] Khí phế thũng" written "ko Khí phế thũng") is the one-word negation it starts
         with ("Hình ảnh không khí dưới da", "có không khí ...": the air itself, the pseudo cue stands). So is one that
@@ -917,7 +927,46 @@ class Labeler:
             for f in findings:
                 if m.start < f.start < m.end < f.end and f.start - m.start == 1 and words[0] in self._negation_words:
                     return CueSpan(m.start, f.start, self._negation_words[words[0]])
+        if word is not None and m.payload.category == "negated" and m.end - m.start > 1 and self.pack.resolution_turns:
+            if m.payload.direction == "after":
+                return self._resolved_forward(m, findings, clauses, word)
+            if m.payload.direction == "before" and word(m.end - 1) in self._open_verbs and self._closes_clause(
+                    m, clauses, word):
+                return self._resolved_backward(m, findings, clauses)
         return CueSpan(m.start, m.end, m.payload)
+
+    @staticmethod
+    def _closes_clause(m: Match, clauses: list[int], word: Callable[[int], str]) -> bool:
+        """Whether nothing but "nữa" (any more) follows the cue in its clause."""
+        i = m.end
+        while i < len(clauses) and clauses[i] == clauses[m.start] and word(i) in ("nữa", "nua"):
+            i += 1
+        return i == len(clauses) or clauses[i] != clauses[m.start]
+
+    def _resolved_backward(self, m: Match, findings: list[Match], clauses: list[int]) -> CueSpan:
+        """s12-viresolved: a forward negation of several words ending with its verb that closes its clause, after a
+        finding ("Nốt mờ ... trên phim cũ không còn thấy", "Tràn khí màng phổi không thấy nữa"), denies the finding
+        before it: the cue reads both ways. A lone "không" there is the question particle, so one word never turns."""
+        if not any(f.end <= m.start and clauses[f.start] == clauses[m.start] for f in findings):
+            return CueSpan(m.start, m.end, m.payload)
+        return CueSpan(m.start, m.end, self._turned(m.payload))
+
+    def _turned(self, cue: Cue) -> Cue:
+        both = self._both_ways.get(id(cue))
+        if both is None:
+            both = self._both_ways[id(cue)] = replace(cue, direction="both")
+        return both
+
+    def _resolved_forward(self, m: Match, findings: list[Match], clauses: list[int], word: Callable[[int], str],
+                          ) -> CueSpan:
+        """s12-viresolved: a backward resolution cue ("X đã hết") whose last word is a forward negation ("hết X")
+        hides that word's direction by its longer match: "Đã hết tràn dịch màng phổi phải" read the effusion present.
+        When no finding stands before it in its clause, the cue reads both ways (what follows it is what has gone)."""
+        last = self._turn_words.get(word(m.end - 1))
+        if last is None or last.direction == "after" or any(
+                f.end <= m.start and clauses[f.start] == clauses[m.start] for f in findings):
+            return CueSpan(m.start, m.end, m.payload)
+        return CueSpan(m.start, m.end, self._turned(m.payload))
 
     @staticmethod
     def _near_site(finding: Finding, match: Match, loc_matches: list[Match], comma_ids: list[int],
@@ -952,7 +1001,7 @@ class Labeler:
         return best[1] if best else None
 
     def _mentions(self, matches: dict[str, list[Match]], spans: list[tuple[int, int]], clauses: list[int],
-                  skey: str = "") -> list[tuple]:
+                  skey: str = "", words: list[str] | None = None) -> list[tuple]:
         findings = matches.get(FINDING)
         if not findings:
             return []
@@ -962,7 +1011,8 @@ class Labeler:
         excluded = matches.get(EXCLUDE, [])
         # A cue inside a finding phrase is the phrase's own word, unless it is the whole of a phrase read only as a
         # negative (vi "bình thường": a normal statement, and a form's answer after a finding "Tràn dịch: bình thường").
-        cues = [self._cue_span(m, findings, clauses, after_comma) for m in matches.get(CUE, ())
+        word = (lambda i: skey[spans[i][0]:spans[i][1]]) if skey else words.__getitem__ if words is not None else None
+        cues = [self._cue_span(m, findings, clauses, after_comma, word) for m in matches.get(CUE, ())
                 if not any(f.start <= m.start and m.end <= f.end and not _only_negative(f, m) for f in findings)]
         # A follow-up phrase (pack change_drops) that opens with its own negation ("ni cambios con la previa",
         # "sin otros cambios") is already the negated statement: an outer cue listing it does not negate it again.
@@ -1143,6 +1193,7 @@ class Labeler:
 
     def _fuzzy(self, words: list[str], spans: list[tuple[int, int]], clauses: list[int], exact: list[tuple]) -> list[tuple]:
         """Mentions found only after restoring diacritics or correcting a misspelling."""
+        typed = words  # the words as keyed, for the cues that read their own words (_cue_span)
         vocab = self.compiled.vocab
         if vocab.issuperset(words):
             return []
@@ -1176,7 +1227,7 @@ class Labeler:
                          [], 0, len(words))]
         if corrected == words and self.pack.diacritics_insensitive:
             return []
-        found = self._mentions(self.compiled.stripped_trie.scan(corrected), spans, clauses)
+        found = self._mentions(self.compiled.stripped_trie.scan(corrected), spans, clauses, words=typed)
         if found and self._word_stage is not None and self._word_stage.foreign(words):
             # An English or French line: only a misspelling corrected, never a typed word read as an unaccented
             # Vietnamese one ("The mediastinum is not widened" has no "nốt").

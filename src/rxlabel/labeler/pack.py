@@ -39,7 +39,7 @@ PACK_KEYS = {"lang", "name", "description", "diacritics", "fuzzy", "regions", "s
              "skip_inline", "scope_chaining", "phrase_breaks", "skipped_devices", "skipped_findings",
              "normal_beside_nonfindings", "change_words", "change_drops", "optional_articles",
              "inner_modifiers", "coordinators", "inner_ordinals", "title_abbreviations", "admin_patterns", "inverted_phrases", "word_fallback",
-             "inline_headers", "field_openers", "line_continuations"}
+             "inline_headers", "field_openers", "line_continuations", "resolution_turns"}
 FINDING_KEYS = {"name", "region", "phrases", "negative_phrases", "exclude", "abnormal", "description",
                 "cui", "localizations", "device", "sites", "near_sites", "conflicts", "descriptor", "diagnosis",
                 "specifies", "beside", "qualifiers"}
@@ -171,6 +171,10 @@ class Pack:
     # read as if a comma stood before each finding after the first: a cue ends there when that finding's clause is
     # a statement of its own by the two tests above ("ko thay tdmp dam mo day phoi p"). 0: off.
     run_statements: int = 0
+    # s12-viresolved: a negation cue of several words turns both ways where its longer match hid a direction: a
+    # backward resolution cue ending with a forward negation word opening its clause ("Đã hết tràn dịch"), a forward
+    # one closing its clause after a finding ("Nốt mờ trên phim cũ không còn thấy"). engine Labeler._cue_span.
+    resolution_turns: bool = False
     # ... except before a finding joined to the one before it by one of these words ("và", "hoặc"): a list
     run_joiners: list[str] = field(default_factory=list)
     # A bracketed qualifier after a known header name is part of that header: "Chẩn đoán (lâm sàng):" skips
@@ -683,6 +687,11 @@ def _apply_settings(data: dict, path: Path, pack: Pack, errors: list[str]) -> No
         errors.append(f"{where}: run_statements must be a word count (0: off), got {run!r}")
         run = 0
     pack.run_statements = run
+    turns = data.get("resolution_turns", False)
+    if not isinstance(turns, bool):
+        errors.append(f"{where}: resolution_turns must be true or false, got {turns!r}")
+        turns = False
+    pack.resolution_turns = turns
     pack.run_joiners = _strings(data.get("run_joiners"), where, "run_joiners", errors)
     pack.skip_inline = str(data.get("skip_inline", "line"))
     if pack.skip_inline not in ("line", "sentence"):
