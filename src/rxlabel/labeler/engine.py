@@ -285,6 +285,7 @@ class Labeler:
         self._statement_words = frozenset(w for p in self.pack.statement_words for w in self.compiled.words(p))
         self._run_joiners = frozenset(w for p in self.pack.run_joiners for w in self.compiled.words(p))
         self._statement_locs = frozenset(self.pack.statement_localizations)
+        self._near_sites = any(f.near_sites for f in self.pack.findings.values())
         # Region words as word sequences ("màng phổi", "xương sườn"): a comma clause naming none of them before a
         # clause that ends with a side lists its finding under the site named after it (_statement_commas).
         self._site_seqs = frozenset(tuple(self.compiled.words(v)) for ws in self.pack.region_words.values()
@@ -1019,9 +1020,10 @@ class Labeler:
         held = {m.start for m in matches.get(CUE, ()) if m.payload.category == "negated"} if self._change_drops else ()
         loc_matches = matches.get(LOC, ())
         locs = tuple(sorted({m.payload for m in loc_matches}))
+        # the comma clauses, only where a finding of the pack has near_sites to read them (_near_site)
         comma_ids = clause_ids([sp[0] for sp in spans], sorted(
             {spans[i][0] - 1 for i in after_comma} | {spans[i][0] - 1 for i in range(1, len(spans))
-                                                      if clauses[i] != clauses[i - 1]})) if loc_matches else ()
+                                                      if clauses[i] != clauses[i - 1]})) if loc_matches and self._near_sites else ()
         chain = [(f.start, f.end) for f in findings] if self.pack.scope_chaining and len(findings) > 1 else None
         out = []
         for match in findings:
@@ -1031,7 +1033,7 @@ class Labeler:
                                     for x in excluded):
                     continue
                 finding = self.pack.findings[name]
-                if finding.near_sites and loc_matches:
+                if finding.near_sites and comma_ids:
                     child = self._near_site(finding, match, loc_matches, comma_ids, after_comma, skey, spans)
                     if child is not None:
                         name, finding = child, self.pack.findings[child]

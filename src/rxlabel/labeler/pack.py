@@ -309,6 +309,15 @@ def _read_yaml(path: Path, errors: list[str]) -> Any:
         return None
 
 
+def _name_map(item: dict, key: str, what: str, where: str, errors: list[str]) -> dict[str, str]:
+    """A finding's ``key`` mapping (``what`` -> a finding name), keys and values lower-cased; a malformed one is an error."""
+    value = item.get(key) or {}
+    if not isinstance(value, dict) or not all(isinstance(v, str) for k, v in value.items() if k != "__line__"):
+        errors.append(f"{where}: '{key}' must map {what} to a finding name")
+        return {}
+    return {str(k).strip().lower(): v.strip().lower() for k, v in value.items() if k != "__line__"}
+
+
 def _flag(data: dict, key: str, where: str, errors: list[str]) -> bool:
     """A pack.yaml option that is true or false (absent: false)."""
     value = data.get(key, False)
@@ -383,26 +392,10 @@ def _parse_findings(items: Any, path: Path, pack: Pack, errors: list[str]) -> No
                           f"devices_abnormal option (pack.yaml), remove it here")
         if device and region != "none":
             errors.append(f"{where}: device '{name}' has region '{region}'; a device marks no region (region: none)")
-        sites = item.get("sites") or {}
-        if not isinstance(sites, dict) or not all(isinstance(v, str) for k, v in sites.items() if k != "__line__"):
-            errors.append(f"{where}: 'sites' must map a localization name to a finding name")
-            sites = {}
-        sites = {str(k).strip().lower(): v.strip().lower() for k, v in sites.items() if k != "__line__"}
-        near = item.get("near_sites") or {}
-        if not isinstance(near, dict) or not all(isinstance(v, str) for k, v in near.items() if k != "__line__"):
-            errors.append(f"{where}: 'near_sites' must map a localization name to a finding name")
-            near = {}
-        near = {str(k).strip().lower(): v.strip().lower() for k, v in near.items() if k != "__line__"}
-        beside = item.get("beside") or {}
-        if not isinstance(beside, dict) or not all(isinstance(v, str) for k, v in beside.items() if k != "__line__"):
-            errors.append(f"{where}: 'beside' must map a finding name to a finding name")
-            beside = {}
-        beside = {str(k).strip().lower(): v.strip().lower() for k, v in beside.items() if k != "__line__"}
-        qualifiers = item.get("qualifiers") or {}
-        if not isinstance(qualifiers, dict) or not all(isinstance(v, str) for k, v in qualifiers.items() if k != "__line__"):
-            errors.append(f"{where}: 'qualifiers' must map a word to a finding name")
-            qualifiers = {}
-        qualifiers = {str(k).strip().lower(): v.strip().lower() for k, v in qualifiers.items() if k != "__line__"}
+        sites = _name_map(item, "sites", "a localization name", where, errors)
+        near = _name_map(item, "near_sites", "a localization name", where, errors)
+        beside = _name_map(item, "beside", "a finding name", where, errors)
+        qualifiers = _name_map(item, "qualifiers", "a word", where, errors)
         existing = pack.findings.get(name)
         if existing is None:
             pack.findings[name] = Finding(name, region, phrases, negatives, exclude, abnormal,
@@ -687,11 +680,7 @@ def _apply_settings(data: dict, path: Path, pack: Pack, errors: list[str]) -> No
         errors.append(f"{where}: run_statements must be a word count (0: off), got {run!r}")
         run = 0
     pack.run_statements = run
-    turns = data.get("resolution_turns", False)
-    if not isinstance(turns, bool):
-        errors.append(f"{where}: resolution_turns must be true or false, got {turns!r}")
-        turns = False
-    pack.resolution_turns = turns
+    pack.resolution_turns = _flag(data, "resolution_turns", where, errors)
     pack.run_joiners = _strings(data.get("run_joiners"), where, "run_joiners", errors)
     pack.skip_inline = str(data.get("skip_inline", "line"))
     if pack.skip_inline not in ("line", "sentence"):
